@@ -26,6 +26,9 @@ type Helpdesk interface {
 	// HasNote reports whether the ticket already carries a comment containing
 	// marker; used to recover exactly-once notes after a crash.
 	HasNote(ctx context.Context, ticketID int64, marker string) (bool, error)
+	// TicketRef parses a URL pointing at one of this helpdesk's tickets (agent
+	// or API URL, as found in a tracker remote link) and returns its id.
+	TicketRef(url string) (id int64, ok bool)
 }
 
 // Tracker is the port to the issue tracker (Jira).
@@ -54,4 +57,8 @@ type Tracker interface {
 	UpsertRemoteLink(ctx context.Context, bugID string, link RemoteLink) error
 	// DeleteRemoteLink removes the remote link with globalID; absent is not an error.
 	DeleteRemoteLink(ctx context.Context, bugID, globalID string) error
+	// TouchedByOthers reports whether anyone but this service's own account
+	// changed or commented on the bug after since (changelog and comments);
+	// used to lift a stale flag only on human activity.
+	TouchedByOthers(ctx context.Context, bugID string, since time.Time) (bool, error)
 }
