@@ -1,0 +1,106 @@
+package sync
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Open reports whether a ticket in status s still waits for an answer.
+func (s TicketStatus) Open() bool {
+	switch s {
+	case StatusNew, StatusOpen, StatusPending, StatusHold:
+		return true
+	}
+	return false
+}
+
+// Customers is who waits on a bug.
+type Customers struct {
+	Distinct int
+	Weighted float64        // rounded to two decimals; what thresholds compare
+	ByTier   map[string]int // distinct customers per tier; customers without one are not listed
+}
+
+// CountCustomers counts the distinct customers of a bug's linked tickets.
+// tiers holds the tier of each organization that has one. A customer seen
+// with several weights (a requester in several organizations) counts once,
+// at the highest.
+func (p Policy) CountCustomers(tickets []TicketRecord, tiers map[int64]string) Customers {
+	type customer struct {
+		weight float64
+		tier   string
+	}
+	seen := make(map[string]customer)
+	for _, t := range tickets {
+		if t.Status == StatusDeleted || (p.CountTickets == CountOpenTickets && !t.Status.Open()) {
+			continue
+		}
+		var id string
+		switch {
+		case p.CountBy == CountByOrganization && t.OrganizationID != 0:
+			id = fmt.Sprintf("o%d", t.OrganizationID)
+		case t.RequesterID != 0:
+			id = fmt.Sprintf("u%d", t.RequesterID)
+		default:
+			continue // nobody to count
+		}
+		tier := tiers[t.OrganizationID]
+		c := customer{weight: p.Weight(tier), tier: tier}
+		if prev, ok := seen[id]; !ok || c.weight > prev.weight {
+			seen[id] = c
+		}
+	}
+	out := Customers{Distinct: len(seen)}
+	for _, c := range seen {
+		out.Weighted += c.weight
+		if c.tier != "" {
+			if out.ByTier == nil {
+				out.ByTier = make(map[string]int)
+			}
+			out.ByTier[c.tier]++
+		}
+	}
+	out.Weighted = round2(out.Weighted)
+	return out
+}
+
+// Describe renders a count for people: "12 customers (3 enterprise, 2 pro)".
+// Tiers that weigh more than the default are listed, heaviest first.
+func (p Policy) Describe(c Customers) string {
+	var b strings.Builder
+	if c.Distinct == 1 {
+		b.WriteString("1 customer")
+	} else {
+		fmt.Fprintf(&b, "%d customers", c.Distinct)
+	}
+	var tiers []string
+	for tier := range c.ByTier {
+		if p.Weight(tier) > p.DefaultWeight {
+			tiers = append(tiers, tier)
+		}
+	}
+	slices.SortFunc(tiers, func(a, b string) int {
+		return cmp.Or(cmp.Compare(p.Weight(b), p.Weight(a)), cmp.Compare(a, b))
+	})
+	for i, tier := range tiers {
+		if i == 0 {
+			b.WriteString(" (")
+		} else {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%d %s", c.ByTier[tier], tier)
+	}
+	if len(tiers) > 0 {
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+func formatCount(f float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".")
+}
