@@ -137,7 +137,7 @@ func TestPlanTicket(t *testing.T) {
 		{
 			name: "two bugs: worst shown; one note per changed bug in one update",
 			view: ticketView{Ticket: TicketRecord{ID: 1, Status: StatusOpen, StatusField: "PROJ-1: In Progress (+1 more)", Tags: []string{"bug_in_progress"}},
-				Bugs: []BugRecord{bug("20", "PROJ-2", StateDone, 3), bug("10", "PROJ-1", StateInProgress, 7)},
+				Bugs:  []BugRecord{bug("20", "PROJ-2", StateDone, 3), bug("10", "PROJ-1", StateInProgress, 7)},
 				Marks: map[string]NoteMark{"10": {Seq: 6}, "20": {Seq: 2}}, Epoch: "ep"},
 			want: want{note: []string{"PROJ-1", "(ref: hs-ep-n10-7)", "PROJ-2", "(ref: hs-ep-n20-3)"}, stamp: true,
 				notes: map[string]int{"10": 7, "20": 3}},
