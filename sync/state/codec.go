@@ -1,0 +1,219 @@
+package state
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync"
+)
+
+// Records are stored as JSON with short names: compact, readable with
+// redis-cli, and independent of the engine's Go field names, so renaming a
+// field there never corrupts stored state.
+
+type ticketWire struct {
+	Status     string   `json:"s"`
+	Requester  int64    `json:"r,omitempty"`
+	Org        int64    `json:"o,omitempty"`
+	Subject    string   `json:"j,omitempty"`
+	URL        string   `json:"u,omitempty"`
+	Keys       []string `json:"k,omitempty"`
+	Tags       []string `json:"t,omitempty"`
+	Field      string   `json:"f,omitempty"`
+	Updated    int64    `json:"up,omitempty"` // unix nanoseconds; 0 for the zero time
+	StampStale bool     `json:"ss,omitempty"`
+}
+
+type bugWire struct {
+	Key          string   `json:"k"`
+	Project      string   `json:"p,omitempty"`
+	Summary      string   `json:"j,omitempty"`
+	Status       string   `json:"s,omitempty"`
+	Category     string   `json:"c,omitempty"`
+	Resolution   string   `json:"r,omitempty"`
+	FixVersions  []string `json:"fv,omitempty"`
+	Priority     string   `json:"pr,omitempty"`
+	Labels       []string `json:"l,omitempty"`
+	Count        *float64 `json:"n,omitempty"`
+	Updated      int64    `json:"up,omitempty"`
+	URL          string   `json:"u,omitempty"`
+	Seq          int      `json:"q,omitempty"`
+	State        int      `json:"st,omitempty"`
+	LastActivity int64    `json:"la,omitempty"`
+	Stale        bool     `json:"sf,omitempty"`
+	Episode      int      `json:"se,omitempty"`
+	StaleSince   int64    `json:"ss,omitempty"`
+}
+
+type pendingWire struct {
+	Seq    int    `json:"q,omitempty"`
+	Target string `json:"t,omitempty"`
+	Text   string `json:"x,omitempty"`
+	Phase  uint8  `json:"p,omitempty"`
+}
+
+type memoryWire struct {
+	Bump      pendingWire    `json:"b"`
+	StaleNote pendingWire    `json:"s"`
+	WroteAt   int64          `json:"w,omitempty"`
+	Open      int            `json:"o,omitempty"`
+	Distinct  int            `json:"cd,omitempty"`
+	Weighted  float64        `json:"cw,omitempty"`
+	ByTier    map[string]int `json:"ct,omitempty"`
+}
+
+type missingWire struct {
+	First   int64 `json:"f"`
+	Recheck int64 `json:"r"`
+	Checks  int   `json:"n,omitempty"`
+}
+
+type orgWire struct {
+	Name    string `json:"n,omitempty"`
+	Tier    string `json:"t,omitempty"`
+	Expires int64  `json:"e"` // engine clock, unix nanoseconds
+}
+
+type guardWire struct {
+	Planned int   `json:"p"`
+	Limit   int   `json:"l"`
+	Since   int64 `json:"s"`
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func encodeTicket(r sync.TicketRecord) string {
+	return mustJSON(ticketWire{
+		Status: string(r.Status), Requester: r.RequesterID, Org: r.OrganizationID, Subject: r.Subject, URL: r.URL,
+		Keys: r.Keys, Tags: r.Tags, Field: r.StatusField, Updated: nanos(r.UpdatedAt), StampStale: r.StampStale,
+	})
+}
+
+func decodeTicket(id int64, blob string, version int64) (sync.TicketRecord, error) {
+	var w ticketWire
+	if err := json.Unmarshal([]byte(blob), &w); err != nil {
+		return sync.TicketRecord{}, fmt.Errorf("state: decode ticket %d: %w", id, err)
+	}
+	return sync.TicketRecord{
+		ID: id, Status: sync.TicketStatus(w.Status), RequesterID: w.Requester, OrganizationID: w.Org, Subject: w.Subject,
+		URL: w.URL, Keys: w.Keys, Tags: w.Tags, StatusField: w.Field, UpdatedAt: fromNanos(w.Updated),
+		StampStale: w.StampStale, Version: version,
+	}, nil
+}
+
+func encodeBug(r sync.BugRecord) string {
+	return mustJSON(bugWire{
+		Key: r.Key, Project: r.Project, Summary: r.Summary, Status: r.Status, Category: string(r.StatusCategory),
+		Resolution: r.Resolution, FixVersions: r.FixVersions, Priority: r.Priority, Labels: r.Labels,
+		Count: r.CustomerCount, Updated: nanos(r.Updated), URL: r.URL, Seq: r.Seq, State: int(r.State),
+		LastActivity: nanos(r.LastActivity), Stale: r.Stale.Flagged, Episode: r.Stale.Episode, StaleSince: nanos(r.Stale.Since),
+	})
+}
+
+func decodeBug(id, blob string, version int64) (sync.BugRecord, error) {
+	var w bugWire
+	if err := json.Unmarshal([]byte(blob), &w); err != nil {
+		return sync.BugRecord{}, fmt.Errorf("state: decode bug %s: %w", id, err)
+	}
+	return sync.BugRecord{
+		Bug: sync.Bug{
+			ID: id, Key: w.Key, Project: w.Project, Summary: w.Summary, Status: w.Status,
+			StatusCategory: sync.StatusCategory(w.Category), Resolution: w.Resolution, FixVersions: w.FixVersions,
+			Priority: w.Priority, Labels: w.Labels, CustomerCount: w.Count, Updated: fromNanos(w.Updated), URL: w.URL,
+		},
+		Seq: w.Seq, State: sync.BugState(w.State), LastActivity: fromNanos(w.LastActivity),
+		Stale:   sync.StaleFlag{Flagged: w.Stale, Episode: w.Episode, Since: fromNanos(w.StaleSince)},
+		Version: version,
+	}, nil
+}
+
+func pendingToWire(p sync.Pending) pendingWire {
+	return pendingWire{Seq: p.Seq, Target: p.Target, Text: p.Text, Phase: uint8(p.Phase)}
+}
+
+func pendingFromWire(w pendingWire) sync.Pending {
+	return sync.Pending{Seq: w.Seq, Target: w.Target, Text: w.Text, Phase: sync.Phase(w.Phase)}
+}
+
+func encodeMemory(m sync.BugMemory) string {
+	return mustJSON(memoryWire{
+		Bump: pendingToWire(m.Bump), StaleNote: pendingToWire(m.StaleNote), WroteAt: nanos(m.WroteAt), Open: m.OpenTickets,
+		Distinct: m.Customers.Distinct, Weighted: m.Customers.Weighted, ByTier: m.Customers.ByTier,
+	})
+}
+
+func decodeMemory(id, blob string) (sync.BugMemory, error) {
+	var w memoryWire
+	if err := json.Unmarshal([]byte(blob), &w); err != nil {
+		return sync.BugMemory{}, fmt.Errorf("state: decode memory of bug %s: %w", id, err)
+	}
+	return sync.BugMemory{
+		Bump: pendingFromWire(w.Bump), StaleNote: pendingFromWire(w.StaleNote), WroteAt: fromNanos(w.WroteAt), OpenTickets: w.Open,
+		Customers: sync.Customers{Distinct: w.Distinct, Weighted: w.Weighted, ByTier: w.ByTier},
+	}, nil
+}
+
+func encodeMissing(m sync.MissingKey) string {
+	return mustJSON(missingWire{First: nanos(m.FirstSeen), Recheck: nanos(m.RecheckAt), Checks: m.Checks})
+}
+
+func decodeMissing(key, blob string) (sync.MissingKey, error) {
+	var w missingWire
+	if err := json.Unmarshal([]byte(blob), &w); err != nil {
+		return sync.MissingKey{}, fmt.Errorf("state: decode missing key %s: %w", key, err)
+	}
+	return sync.MissingKey{Key: key, FirstSeen: fromNanos(w.First), RecheckAt: fromNanos(w.Recheck), Checks: w.Checks}, nil
+}
+
+// Note marks are "seq" or "seq:sending".
+func encodeMark(m sync.NoteMark) string {
+	if m.Sending != 0 {
+		return fmt.Sprintf("%d:%d", m.Seq, m.Sending)
+	}
+	return fmt.Sprintf("%d", m.Seq)
+}
+
+func decodeMark(s string) (sync.NoteMark, error) {
+	var m sync.NoteMark
+	if _, err := fmt.Sscanf(s, "%d:%d", &m.Seq, &m.Sending); err == nil {
+		return m, nil
+	}
+	if _, err := fmt.Sscanf(s, "%d", &m.Seq); err != nil {
+		return m, fmt.Errorf("state: decode note mark %q: %w", s, err)
+	}
+	return m, nil
+}
+
+// Written links are "digest globalID"; digests hold no space.
+func encodeWritten(w sync.WrittenLink) string { return w.Digest + " " + w.GlobalID }
+
+func decodeWritten(s string) sync.WrittenLink {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' {
+			return sync.WrittenLink{Digest: s[:i], GlobalID: s[i+1:]}
+		}
+	}
+	return sync.WrittenLink{Digest: s}
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only plain structs of strings, numbers and slices are encoded.
+		panic(fmt.Sprintf("state: encode %T: %v", v, err))
+	}
+	return string(b)
+}

@@ -1,0 +1,50 @@
+package state
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync"
+)
+
+func TestRecordCodecsRoundTrip(t *testing.T) {
+	n := 12.5
+	at := time.Date(2025, 1, 2, 3, 4, 5, 6789, time.UTC)
+	tk := sync.TicketRecord{ID: 42, Status: sync.StatusPending, RequesterID: 7, OrganizationID: 8, Subject: "Crash “quoted”",
+		URL: "https://h/agent/tickets/42", Keys: []string{"PROJ-1"}, Tags: []string{"bug_open"}, StatusField: "PROJ-1: To Do",
+		UpdatedAt: at, StampStale: true, Version: 3}
+	gotT, err := decodeTicket(42, encodeTicket(tk), 3)
+	if err != nil || fmt.Sprint(gotT) != fmt.Sprint(tk) {
+		t.Fatalf("ticket round trip:\n got %+v\nwant %+v (%v)", gotT, tk, err)
+	}
+	bug := sync.BugRecord{
+		Bug: sync.Bug{ID: "10042", Key: "PROJ-12", Project: "PROJ", Summary: "s", Status: "Done", StatusCategory: sync.CategoryDone,
+			Resolution: "Fixed", FixVersions: []string{"2.3"}, Priority: "High", Labels: []string{"a"}, CustomerCount: &n, Updated: at, URL: "u"},
+		Seq: 3, State: sync.StateDone, LastActivity: at, Stale: sync.StaleFlag{Flagged: true, Episode: 2, Since: at}, Version: 9,
+	}
+	gotB, err := decodeBug("10042", encodeBug(bug), 9)
+	if err != nil || fmt.Sprint(gotB.Bug.CustomerCount == nil) != "false" || *gotB.CustomerCount != n {
+		t.Fatalf("bug count round trip: %+v %v", gotB, err)
+	}
+	gotB.CustomerCount, bug.CustomerCount = nil, nil
+	if fmt.Sprint(gotB) != fmt.Sprint(bug) {
+		t.Fatalf("bug round trip:\n got %+v\nwant %+v", gotB, bug)
+	}
+	var zero sync.TicketRecord
+	if got, _ := decodeTicket(0, encodeTicket(zero), 0); !got.UpdatedAt.IsZero() {
+		t.Fatalf("zero time came back as %v", got.UpdatedAt)
+	}
+	for _, m := range []sync.NoteMark{{}, {Seq: 4}, {Seq: 4, Sending: 5}} {
+		if got, err := decodeMark(encodeMark(m)); err != nil || got != m {
+			t.Fatalf("mark %+v came back as %+v (%v)", m, got, err)
+		}
+	}
+	if _, err := decodeMark("x"); err == nil {
+		t.Fatal("garbage mark decoded")
+	}
+	w := sync.WrittenLink{GlobalID: "helpdesk-sync:https://h/a b", Digest: "d1"}
+	if got := decodeWritten(encodeWritten(w)); got != w {
+		t.Fatalf("written link %+v", got)
+	}
+}

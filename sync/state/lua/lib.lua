@@ -1,0 +1,83 @@
+-- Shared by every script: ARGV[1] is the key prefix, ARGV[2] the engine's
+-- clock in unix milliseconds (the due time of anything enqueued).
+local P = ARGV[1]
+local NOW = ARGV[2]
+
+local function has(mask, bit)
+  return math.floor(mask / bit) % 2 == 1
+end
+
+-- enqueue marks an item dirty: one queue entry however often it is marked,
+-- and a new version so that a claim taken before this is not acked away.
+local function enqueue(queue, id)
+  redis.call('ZADD', P .. 'q:' .. queue, 'NX', NOW, id)
+  redis.call('HINCRBY', P .. 'q:' .. queue .. ':v', id, 1)
+end
+
+-- changes collects {ticket, bug, source bit, 1|0} for every link added or
+-- removed; scripts return it.
+local changes = {}
+
+-- setlink writes the source mask of one (ticket, bug) link to both sides of
+-- the index at once, so that they never disagree, and marks both ends dirty.
+local function setlink(tid, bid, old, new)
+  if old == new then return end
+  local tl, bl = P .. 'tl:' .. tid, P .. 'bl:' .. bid
+  if new == 0 then
+    redis.call('HDEL', tl, bid)
+    redis.call('HDEL', bl, tid)
+    if redis.call('EXISTS', bl) == 0 then redis.call('SREM', P .. 'linked', bid) end
+  else
+    redis.call('HSET', tl, bid, new)
+    redis.call('HSET', bl, tid, new)
+    redis.call('SADD', P .. 'linked', bid)
+  end
+  for _, bit in ipairs({1, 2}) do
+    if has(old, bit) ~= has(new, bit) then
+      changes[#changes + 1] = tid
+      changes[#changes + 1] = bid
+      changes[#changes + 1] = bit
+      changes[#changes + 1] = has(new, bit) and 1 or 0
+    end
+  end
+  enqueue('bug', bid)
+  enqueue('ticket', tid)
+end
+
+-- relink makes the links of one source, seen from one item, exactly want
+-- (a set). side is 'tl' for a ticket's bugs, 'bl' for a bug's tickets. It
+-- reads the current links inside the script, so concurrent relinks of
+-- overlapping items serialize instead of losing each other's changes.
+local function relink(side, id, bit, want)
+  local cur = redis.call('HGETALL', P .. side .. ':' .. id)
+  local seen = {}
+  for i = 1, #cur, 2 do
+    local other, mask = cur[i], tonumber(cur[i + 1])
+    seen[other] = mask
+    if has(mask, bit) and not want[other] then
+      if side == 'tl' then setlink(id, other, mask, mask - bit) else setlink(other, id, mask, mask - bit) end
+    end
+  end
+  for other in pairs(want) do
+    local mask = seen[other] or 0
+    if not has(mask, bit) then
+      if side == 'tl' then setlink(id, other, mask, mask + bit) else setlink(other, id, mask, mask + bit) end
+    end
+  end
+end
+
+local function unlinkTicket(tid)
+  local cur = redis.call('HGETALL', P .. 'tl:' .. tid)
+  for i = 1, #cur, 2 do setlink(tid, cur[i], tonumber(cur[i + 1]), 0) end
+end
+
+local function set(list)
+  local s = {}
+  for _, v in ipairs(list or {}) do s[v] = true end
+  return s
+end
+
+local function putRecord(key, blob)
+  redis.call('HSET', key, 's', blob)
+  redis.call('HINCRBY', key, 'v', 1)
+end

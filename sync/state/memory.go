@@ -1,0 +1,156 @@
+package state
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync"
+)
+
+// BugMemories reads what the engine remembers per bug; bugs without memory
+// get the zero value.
+func (s *Store) BugMemories(ctx context.Context, ids []string) (map[string]sync.BugMemory, error) {
+	out := make(map[string]sync.BugMemory, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = s.key("bm:", id)
+	}
+	vals, err := s.c.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("state: read memory of %d bugs: %w", len(ids), err)
+	}
+	for i, v := range vals {
+		blob, ok := v.(string)
+		if !ok {
+			out[ids[i]] = sync.BugMemory{}
+			continue
+		}
+		m, err := decodeMemory(ids[i], blob)
+		if err != nil {
+			return nil, err
+		}
+		out[ids[i]] = m
+	}
+	return out, nil
+}
+
+// SetBugMemory replaces a bug's memory. Only the claimant of the bug writes
+// it, so no compare-and-set is needed.
+func (s *Store) SetBugMemory(ctx context.Context, id string, m sync.BugMemory) error {
+	if err := s.c.Set(ctx, s.key("bm:", id), encodeMemory(m), 0).Err(); err != nil {
+		return fmt.Errorf("state: write memory of bug %s: %w", id, err)
+	}
+	return nil
+}
+
+// NoteMarks reads the note marks of tickets, by bug id.
+func (s *Store) NoteMarks(ctx context.Context, ticketIDs []int64) (map[int64]map[string]sync.NoteMark, error) {
+	cmds := make([]*redis.MapStringStringCmd, len(ticketIDs))
+	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ticketIDs {
+			cmds[i] = p.HGetAll(ctx, s.key("n:", formatID(id)))
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("state: read note marks of %d tickets: %w", len(ticketIDs), err)
+	}
+	out := make(map[int64]map[string]sync.NoteMark, len(ticketIDs))
+	for i, id := range ticketIDs {
+		marks := map[string]sync.NoteMark{}
+		for bid, v := range cmds[i].Val() {
+			m, err := decodeMark(v)
+			if err != nil {
+				return nil, fmt.Errorf("ticket %d bug %s: %w", id, bid, err)
+			}
+			marks[bid] = m
+		}
+		out[id] = marks
+	}
+	return out, nil
+}
+
+// SetNoteMarks writes marks in one transaction; a mark with Seq < 0 is
+// deleted.
+func (s *Store) SetNoteMarks(ctx context.Context, marks map[int64]map[string]sync.NoteMark) error {
+	if len(marks) == 0 {
+		return nil
+	}
+	_, err := s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for tid, byBug := range marks {
+			key := s.key("n:", formatID(tid))
+			for bid, m := range byBug {
+				if m.Seq < 0 {
+					p.HDel(ctx, key, bid)
+				} else {
+					p.HSet(ctx, key, bid, encodeMark(m))
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("state: write note marks of %d tickets: %w", len(marks), err)
+	}
+	return nil
+}
+
+// WrittenLinks reads the remote links last written per bug.
+func (s *Store) WrittenLinks(ctx context.Context, bugIDs []string) (map[string]map[int64]sync.WrittenLink, error) {
+	cmds := make([]*redis.MapStringStringCmd, len(bugIDs))
+	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range bugIDs {
+			cmds[i] = p.HGetAll(ctx, s.key("rl:", id))
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("state: read remote links of %d bugs: %w", len(bugIDs), err)
+	}
+	out := make(map[string]map[int64]sync.WrittenLink, len(bugIDs))
+	for i, id := range bugIDs {
+		links := map[int64]sync.WrittenLink{}
+		for tid, v := range cmds[i].Val() {
+			t, err := strconv.ParseInt(tid, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("state: remote link of bug %s: ticket %q: %w", id, tid, err)
+			}
+			links[t] = decodeWritten(v)
+		}
+		out[id] = links
+	}
+	return out, nil
+}
+
+// SetWrittenLinks records links written and deleted for a bug.
+func (s *Store) SetWrittenLinks(ctx context.Context, bugID string, set map[int64]sync.WrittenLink, del []int64) error {
+	if len(set) == 0 && len(del) == 0 {
+		return nil
+	}
+	key := s.key("rl:", bugID)
+	_, err := s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		if len(set) > 0 {
+			vals := make([]any, 0, 2*len(set))
+			for tid, w := range set {
+				vals = append(vals, formatID(tid), encodeWritten(w))
+			}
+			p.HSet(ctx, key, vals...)
+		}
+		if len(del) > 0 {
+			fields := make([]string, len(del))
+			for i, tid := range del {
+				fields[i] = formatID(tid)
+			}
+			p.HDel(ctx, key, fields...)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("state: write remote links of bug %s: %w", bugID, err)
+	}
+	return nil
+}
