@@ -1,0 +1,58 @@
+package zendesktest
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Request is one entry of the request log.
+type Request struct {
+	Method   string
+	Path     string // as sent, e.g. /api/v2/tickets/42.json
+	Query    string // raw query string
+	Route    string // the endpoint, e.g. /api/v2/tickets/{id}; "" for unknown paths
+	Status   int    // status answered (499 when the client gave up first)
+	At       time.Time
+	Duration time.Duration
+}
+
+func (s *Server) logRequest(r Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = append(s.requests, r)
+}
+
+// Requests returns the request log, oldest first.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.requests)
+}
+
+// Count reports how many requests with method went to path, which is either
+// a concrete path ("/api/v2/tickets/42") or a route ("/api/v2/tickets/{id}");
+// the ".json" suffix is optional on both sides.
+func (s *Server) Count(method, path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests {
+		if r.Method == method && matchPath(path, r.Path, r.Route) {
+			n++
+		}
+	}
+	return n
+}
+
+// ResetRequests empties the request log.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = nil
+}
+
+func matchPath(want, path, route string) bool {
+	want = strings.TrimSuffix(want, ".json")
+	return want == strings.TrimSuffix(path, ".json") || (route != "" && want == route)
+}
