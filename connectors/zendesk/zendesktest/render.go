@@ -93,7 +93,7 @@ func renderTicket(base string, rec *ticketRec) ticketJSON {
 	t := rec.Ticket
 	fields := make([]customFieldJSON, 0, len(t.CustomFields))
 	for _, f := range t.CustomFields {
-		fields = append(fields, customFieldJSON{ID: f.ID, Value: f.Value})
+		fields = append(fields, customFieldJSON(f))
 	}
 	tags := t.Tags
 	if tags == nil {
