@@ -1,0 +1,226 @@
+package zendesk
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
+	"github.com/helpdesk-sync/helpdesk-sync/sync"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func TestUpdateTicketsBatch(t *testing.T) {
+	srv, c := newPair(t, nil)
+	srv.CreateTicket(zendesktest.Ticket{ID: 1, Status: "open", Tags: []string{"keep", "bug_open"}})
+	srv.CreateTicket(zendesktest.Ticket{ID: 2, Status: "solved",
+		CustomFields: []zendesktest.CustomField{{ID: statusField, Value: "Open"}}})
+	srv.CreateTicket(zendesktest.Ticket{ID: 3, Status: "open"})
+
+	res, err := c.UpdateTickets(context.Background(), []sync.TicketUpdate{
+		{ID: 1, StatusField: ptr("In Progress"), AddTags: []string{"bug_in_progress"}, RemoveTags: []string{"bug_open"},
+			Note: "PROJ-1 is in progress [hs:1]"},
+		{ID: 2, StatusField: ptr("Fixed"), Reopen: true},
+		{ID: 3, StatusField: ptr("")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatalf("ticket %d: %v", r.ID, r.Err)
+		}
+	}
+	if n := srv.Count("PUT", "/api/v2/tickets/update_many"); n != 1 {
+		t.Fatalf("%d update_many requests, want 1", n)
+	}
+	if n := srv.Count("PUT", "/api/v2/tickets/{id}"); n != 0 {
+		t.Fatalf("%d single updates, want 0", n)
+	}
+
+	t1, _ := srv.Ticket(1)
+	if !t1.HasTag("keep") || !t1.HasTag("bug_in_progress") || t1.HasTag("bug_open") || t1.Field(statusField) != "In Progress" {
+		t.Errorf("ticket 1 = %+v", t1)
+	}
+	notes := srv.Comments(1)
+	if len(notes) != 1 || notes[0].Public || notes[0].AuthorID != noteAuthor || notes[0].Body != "PROJ-1 is in progress [hs:1]" {
+		t.Errorf("ticket 1 comments = %+v", notes)
+	}
+	t2, _ := srv.Ticket(2)
+	if t2.Status != "open" || t2.Field(statusField) != "Fixed" || len(srv.Comments(2)) != 0 {
+		t.Errorf("ticket 2 = %+v", t2)
+	}
+	if t3, _ := srv.Ticket(3); t3.Field(statusField) != nil {
+		t.Errorf("ticket 3 status field = %v, want cleared", t3.Field(statusField))
+	}
+}
+
+func TestUpdateTicketsJobResults(t *testing.T) {
+	srv, c := newPair(t, nil)
+	srv.CreateTicket(zendesktest.Ticket{ID: 1, Status: "open"})
+	srv.CreateTicket(zendesktest.Ticket{ID: 2, Status: "closed"})
+	srv.CreateTicket(zendesktest.Ticket{ID: 3, Status: "open"})
+
+	res, err := c.UpdateTickets(context.Background(), []sync.TicketUpdate{
+		{ID: 1, AddTags: []string{"a"}},
+		{ID: 2, AddTags: []string{"a"}},
+		{ID: 404, AddTags: []string{"a"}},
+		{ID: 3, AddTags: []string{"a"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64]error{1: nil, 2: sync.ErrPermanent, 404: sync.ErrNotFound, 3: nil}
+	for _, r := range res {
+		if (r.Err == nil) != (want[r.ID] == nil) || (want[r.ID] != nil && !errors.Is(r.Err, want[r.ID])) {
+			t.Errorf("ticket %d: %v, want %v", r.ID, r.Err, want[r.ID])
+		}
+	}
+	if msg := res[1].Err.Error(); !strings.Contains(msg, "ticket 2") || !strings.Contains(msg, "closed prevents ticket update") {
+		t.Errorf("closed ticket message %q", msg)
+	}
+	if msg := res[2].Err.Error(); !strings.Contains(msg, "ticket 404") {
+		t.Errorf("missing ticket message %q", msg)
+	}
+	if tk, _ := srv.Ticket(3); !tk.HasTag("a") {
+		t.Errorf("ticket 3 after a failure earlier in the batch: %+v", tk)
+	}
+}
+
+func TestUpdateTicketsFailedJobsAreRetryable(t *testing.T) {
+	for _, status := range []string{"failed", "killed"} {
+		t.Run(status, func(t *testing.T) {
+			srv, c := newPair(t, nil)
+			srv.CreateTicket(zendesktest.Ticket{ID: 1})
+			srv.CreateTicket(zendesktest.Ticket{ID: 2})
+			srv.FailNextJobs(1, status)
+			res, err := c.UpdateTickets(context.Background(), []sync.TicketUpdate{
+				{ID: 1, AddTags: []string{"x"}}, {ID: 2, AddTags: []string{"x"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range res {
+				if r.Err == nil || errors.Is(r.Err, sync.ErrPermanent) || errors.Is(r.Err, sync.ErrNotFound) {
+					t.Fatalf("ticket %d: %v, want a retryable error", r.ID, r.Err)
+				}
+				if !strings.Contains(r.Err.Error(), "job "+status) || !strings.Contains(r.Err.Error(), "1,2") {
+					t.Fatalf("message %q", r.Err)
+				}
+			}
+		})
+	}
+}
+
+func TestUpdateTicketsJobNeverFinishes(t *testing.T) {
+	srv, c := newPair(t, func(o *Options) { o.JobTimeout = 50 * time.Millisecond },
+		zendesktest.WithJobDelay(time.Hour))
+	srv.CreateTicket(zendesktest.Ticket{ID: 1})
+	res, err := c.UpdateTickets(context.Background(), []sync.TicketUpdate{{ID: 1, AddTags: []string{"x"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "not finished") {
+		t.Fatalf("result %v, want a timeout failure", res[0].Err)
+	}
+	if n := srv.Count("GET", "/api/v2/job_statuses/{id}"); n < 2 {
+		t.Fatalf("job polled %d times", n)
+	}
+}
+
+func TestUpdateTicketsJobStatusUnreadable(t *testing.T) {
+	srv, c := newPair(t, func(o *Options) { o.JobTimeout = 200 * time.Millisecond })
+	srv.CreateTicket(zendesktest.Ticket{ID: 1})
+	// Every read of the job status fails: the ticket must not be reported
+	// written.
+	srv.Inject(zendesktest.Fault{Path: "/api/v2/job_statuses/{id}", Status: 502, Times: 1000})
+	res, _ := c.UpdateTickets(context.Background(), []sync.TicketUpdate{{ID: 1, AddTags: []string{"x"}}})
+	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "HTTP 502") {
+		t.Fatalf("result %v, want a failure naming the last error", res[0].Err)
+	}
+}
+
+func TestUpdateTicketsChunksOf100(t *testing.T) {
+	srv, c := newPair(t, nil)
+	var updates []sync.TicketUpdate
+	for i := int64(1); i <= 250; i++ {
+		srv.CreateTicket(zendesktest.Ticket{ID: i})
+		updates = append(updates, sync.TicketUpdate{ID: i, AddTags: []string{"bug_fixed"}})
+	}
+	res, err := c.UpdateTickets(context.Background(), updates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatalf("ticket %d: %v", r.ID, r.Err)
+		}
+	}
+	if n := srv.Count("PUT", "/api/v2/tickets/update_many"); n != 3 {
+		t.Fatalf("%d update_many requests, want 3", n)
+	}
+	// Three jobs are followed together through show_many.
+	if n := srv.Count("GET", "/api/v2/job_statuses/show_many"); n == 0 {
+		t.Fatal("jobs not followed with show_many")
+	}
+	for i := int64(1); i <= 250; i++ {
+		if tk, _ := srv.Ticket(i); !tk.HasTag("bug_fixed") {
+			t.Fatalf("ticket %d not updated", i)
+		}
+	}
+}
+
+func TestUpdateTicketsSafeUpdate(t *testing.T) {
+	srv, c := newPair(t, nil)
+	tk := srv.CreateTicket(zendesktest.Ticket{ID: 1, Status: "open"})
+	read := tk.UpdatedAt
+	srv.AddTags(1, "agent_was_here") // the ticket changes after it was read
+
+	res, _ := c.UpdateTickets(context.Background(), []sync.TicketUpdate{{ID: 1, AddTags: []string{"x"}, UpdatedStamp: read}})
+	if !errors.Is(res[0].Err, sync.ErrConflict) || !strings.Contains(res[0].Err.Error(), "ticket 1") ||
+		!strings.Contains(res[0].Err.Error(), "HTTP 409") {
+		t.Fatalf("stale stamp: %v", res[0].Err)
+	}
+	if now, _ := srv.Ticket(1); now.HasTag("x") {
+		t.Fatal("stale safe update was applied")
+	}
+
+	fresh, _ := srv.Ticket(1)
+	res, _ = c.UpdateTickets(context.Background(), []sync.TicketUpdate{
+		{ID: 1, AddTags: []string{"x"}, Note: "hello", UpdatedStamp: fresh.UpdatedAt}})
+	if res[0].Err != nil {
+		t.Fatalf("fresh stamp: %v", res[0].Err)
+	}
+	if now, _ := srv.Ticket(1); !now.HasTag("x") || !now.HasTag("agent_was_here") {
+		t.Fatalf("after safe update: %+v", now)
+	}
+	if n := srv.Count("PUT", "/api/v2/tickets/{id}"); n != 2 {
+		t.Fatalf("%d single updates, want 2", n)
+	}
+	if n := srv.Count("PUT", "/api/v2/tickets/update_many"); n != 0 {
+		t.Fatalf("%d update_many for stamped updates", n)
+	}
+}
+
+func TestUpdateTicketsStatusFieldNeedsConfig(t *testing.T) {
+	srv, c := newPair(t, func(o *Options) { o.StatusFieldID = 0 })
+	res, _ := c.UpdateTickets(context.Background(), []sync.TicketUpdate{{ID: 1, StatusField: ptr("Fixed")}})
+	if !errors.Is(res[0].Err, sync.ErrPermanent) || !strings.Contains(res[0].Err.Error(), "StatusFieldID") {
+		t.Fatalf("result %v", res[0].Err)
+	}
+	if len(srv.Requests()) != 0 {
+		t.Fatal("request sent for an update that cannot be expressed")
+	}
+}
+
+func TestUpdateTicketsSubmitFailure(t *testing.T) {
+	srv, c := newPair(t, nil)
+	srv.CreateTicket(zendesktest.Ticket{ID: 1})
+	srv.Inject(zendesktest.Fault{Method: "PUT", Path: "/api/v2/tickets/update_many", Status: 500})
+	res, _ := c.UpdateTickets(context.Background(), []sync.TicketUpdate{{ID: 1, AddTags: []string{"x"}}})
+	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "update tickets 1: HTTP 500") {
+		t.Fatalf("result %v", res[0].Err)
+	}
+}
