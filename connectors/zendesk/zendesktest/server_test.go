@@ -217,3 +217,21 @@ func TestClockControls(t *testing.T) {
 		t.Fatalf("updated_at %v, want %v", got.UpdatedAt, at.Add(time.Hour))
 	}
 }
+
+func newRequest(srv *Server, method, path string) (*http.Request, error) {
+	return http.NewRequest(method, srv.URL+path, nil)
+}
+
+func do(t *testing.T, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
