@@ -10,6 +10,11 @@ import (
 	"time"
 )
 
+// FaultHeader marks a response the simulator broke on purpose (rate limit,
+// injected status, malformed or truncated body), so that contract checks
+// can tell it from a simulator bug.
+const FaultHeader = "X-Jiratest-Fault"
+
 // RateLimit is Jira Cloud's per-second burst budget: Requests per Window;
 // the request over budget gets 429 with Retry-After, X-RateLimit-Limit,
 // X-RateLimit-Remaining, X-RateLimit-Reset and RateLimit-Reason.
@@ -185,6 +190,7 @@ func (s *Site) faultLayer(next http.Handler) http.Handler {
 			w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
 		}
 		if !admitted {
+			w.Header().Set(FaultHeader, "rate-limit")
 			w.Header().Set("Retry-After", formatSeconds(wait))
 			w.Header().Set("X-RateLimit-Reset", s.now().Add(wait).UTC().Format("2006-01-02T15:04Z"))
 			w.Header().Set("RateLimit-Reason", rate.Reason)
@@ -195,6 +201,7 @@ func (s *Site) faultLayer(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		w.Header().Set(FaultHeader, "injected")
 		switch {
 		case fault.Hang:
 			select {
@@ -212,6 +219,7 @@ func (s *Site) faultLayer(next http.Handler) http.Handler {
 			for k, vs := range rec.Header() {
 				w.Header()[k] = vs
 			}
+			w.Header().Set(FaultHeader, "injected")
 			body := rec.Body.Bytes()
 			if fault.Malformed {
 				body = append([]byte(`{"issues":[{"id":`), bytes.Repeat([]byte("<"), 3)...)

@@ -137,8 +137,16 @@ func (v view) comment(st *store, is *issue, c *comment) map[string]any {
 func (v view) history(st *store, h *history) map[string]any {
 	items := make([]any, len(h.items))
 	for i, it := range h.items {
-		items[i] = map[string]any{"field": it.Field, "fieldtype": it.FieldType, "fieldId": it.FieldID,
-			"from": it.From, "fromString": it.FromString, "to": it.To, "toString": it.ToString}
+		// Jira sends null for an absent side; Atlassian's document types
+		// them as plain strings, so absent sides are left out (decoders see
+		// the same zero value either way).
+		m := map[string]any{"field": it.Field, "fieldtype": it.FieldType, "fieldId": it.FieldID}
+		for k, v := range map[string]*string{"from": it.From, "fromString": it.FromString, "to": it.To, "toString": it.ToString} {
+			if v != nil {
+				m[k] = *v
+			}
+		}
+		items[i] = m
 	}
 	return map[string]any{"id": strconv.FormatInt(h.id, 10), "author": v.user(st.users[h.author]),
 		"created": jsonTime(h.created), "items": items}

@@ -1,0 +1,272 @@
+package jira
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	gojira "github.com/andygrunwald/go-jira"
+	"go.uber.org/zap"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync"
+)
+
+// batchSize bounds the keys or ids in one "key in (…)" query.
+const batchSize = 100
+
+// fields are the only issue fields the engine needs; asking for fewer keeps
+// pages small and Jira's per-page cap high.
+func (c *Client) fields() []string {
+	f := []string{"summary", "status", "priority", "labels", "updated", "resolution", "fixVersions", "project"}
+	if c.countField != "" {
+		f = append(f, c.countField)
+	}
+	return f
+}
+
+// ChangedBugs streams the configured projects' issues updated at or after
+// since minus the overlap, oldest first. The bound is an epoch-millisecond
+// number, which JQL reads as an instant: quoted dates would be read in the
+// service account's profile time zone, to the minute.
+func (c *Client) ChangedBugs(ctx context.Context, since time.Time, handle func(context.Context, []sync.Bug) error) error {
+	from := since.Add(-c.overlap)
+	jql := fmt.Sprintf("project in (%s) AND updated >= %d ORDER BY updated ASC, key ASC",
+		strings.Join(c.projects, ", "), from.UnixMilli())
+	start := c.now()
+	pages, total := 0, 0
+	err := c.search(ctx, "search changed issues", jql, func(ctx context.Context, issues []gojira.Issue) error {
+		bugs, err := c.bugs(issues)
+		if err != nil {
+			return err
+		}
+		pages++
+		total += len(bugs)
+		fields := []zap.Field{zap.Int("page", pages), zap.Int("issues", len(bugs)), zap.Int("total", total)}
+		if n := len(bugs); n > 0 {
+			fields = append(fields, zap.Time("last_updated", bugs[n-1].Updated))
+		}
+		c.log.Info("jira: changed issues page", fields...)
+		return handle(ctx, bugs)
+	})
+	if err != nil {
+		return err
+	}
+	c.log.Debug("jira: changed issues read", zap.Time("since", from), zap.Int("pages", pages),
+		zap.Int("issues", total), zap.Duration("took", c.now().Sub(start)))
+	return nil
+}
+
+// search runs one JQL query to the end, a page per call of page: Cloud's
+// enhanced search by nextPageToken, Data Center's search by startAt.
+func (c *Client) search(ctx context.Context, op, jql string, page func(context.Context, []gojira.Issue) error) error {
+	if c.deployment == DataCenter {
+		opts := &gojira.SearchOptions{MaxResults: c.pageSize, Fields: c.fields(), ValidateQuery: "strict"}
+		for {
+			issues, resp, err := c.jc.Issue.SearchWithContext(ctx, jql, opts)
+			if err != nil {
+				return goJiraError(op, "", resp, err)
+			}
+			if err := page(ctx, issues); err != nil {
+				return err
+			}
+			opts.StartAt += len(issues)
+			if len(issues) == 0 || opts.StartAt >= resp.Total {
+				return nil
+			}
+		}
+	}
+	opts := &gojira.SearchOptionsV2{MaxResults: c.pageSize, Fields: c.fields()}
+	for {
+		issues, resp, err := c.jc.Issue.SearchV2JQLWithContext(ctx, jql, opts)
+		if err != nil {
+			return goJiraError(op, "", resp, err)
+		}
+		if err := page(ctx, issues); err != nil {
+			return err
+		}
+		if resp.IsLast || resp.NextPageToken == "" {
+			return nil
+		}
+		opts.NextPageToken = resp.NextPageToken
+	}
+}
+
+// Jira refuses a whole query when one key or id in it does not exist (or is
+// not visible to the service account); these name the culprit.
+var (
+	absentKey  = regexp.MustCompile(`^An issue with key '([^']+)' does not exist for field '(?:key|issuekey|id)'\.$`)
+	invalidKey = regexp.MustCompile(`^The issue key '([^']+)' for field '(?:key|issuekey)' is invalid\.$`)
+)
+
+// BugsByKey resolves keys in batches of key in (…). Keys that do not match
+// the strict key pattern or name a project outside the configuration never
+// reach JQL; they are missing. A key of a moved issue resolves to the issue
+// under its new key.
+func (c *Client) BugsByKey(ctx context.Context, keys []string) (found []sync.Bug, missing []string, err error) {
+	var valid []string
+	for _, k := range keys {
+		if keyPattern.MatchString(k) && slices.Contains(c.projects, k[:strings.LastIndexByte(k, '-')]) {
+			valid = append(valid, k)
+		} else {
+			missing = append(missing, k)
+		}
+	}
+	if n := len(missing); n > 0 {
+		c.log.Debug("jira: keys refused before search", zap.Int("keys", n))
+	}
+	found, absent, err := c.lookup(ctx, "key", valid)
+	return found, append(missing, absent...), err
+}
+
+// BugsByID reads issues by immutable id in batches of id in (…).
+func (c *Client) BugsByID(ctx context.Context, ids []string) (found []sync.Bug, missing []string, err error) {
+	var valid []string
+	for _, id := range ids {
+		if idPattern.MatchString(id) {
+			valid = append(valid, id)
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	found, absent, err := c.lookup(ctx, "id", valid)
+	return found, append(missing, absent...), err
+}
+
+// lookup runs "field in (…)" per batch. When Jira refuses a batch because
+// some values do not exist, those are missing and the rest is asked again.
+func (c *Client) lookup(ctx context.Context, field string, values []string) (found []sync.Bug, missing []string, err error) {
+	values = dedupe(values)
+	for len(values) > 0 {
+		batch := values[:min(batchSize, len(values))]
+		values = values[len(batch):]
+		for len(batch) > 0 {
+			jql := fmt.Sprintf("%s in (%s)", field, strings.Join(batch, ", "))
+			var page []sync.Bug
+			err := c.search(ctx, "look up issues by "+field, jql, func(_ context.Context, issues []gojira.Issue) error {
+				bugs, err := c.bugs(issues)
+				page = append(page, bugs...)
+				return err
+			})
+			if err == nil {
+				found = append(found, page...)
+				break
+			}
+			absent := absentValues(err, batch)
+			if len(absent) == 0 {
+				return nil, nil, err
+			}
+			missing = append(missing, absent...)
+			batch = slices.DeleteFunc(batch, func(v string) bool { return slices.Contains(absent, v) })
+		}
+	}
+	return found, missing, nil
+}
+
+// absentValues returns the batch values a 400 names as not existing; nil
+// when the refusal is about anything else.
+func absentValues(err error, batch []string) []string {
+	var jerr *Error
+	if !errors.As(err, &jerr) || jerr.Status != 400 {
+		return nil
+	}
+	var absent []string
+	for _, m := range jerr.Messages {
+		sub := absentKey.FindStringSubmatch(m)
+		if sub == nil {
+			sub = invalidKey.FindStringSubmatch(m)
+		}
+		if sub == nil {
+			return nil // some other problem: not ours to guess
+		}
+		// Jira may echo a key in another case; match it back to ours.
+		i := slices.IndexFunc(batch, func(v string) bool { return strings.EqualFold(v, sub[1]) })
+		if i < 0 {
+			return nil
+		}
+		absent = append(absent, batch[i])
+	}
+	return absent
+}
+
+func dedupe(ss []string) []string {
+	seen := make(map[string]bool, len(ss))
+	out := ss[:0:0]
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// bugs maps a page of issues to the engine's Bug.
+func (c *Client) bugs(issues []gojira.Issue) ([]sync.Bug, error) {
+	out := make([]sync.Bug, 0, len(issues))
+	for _, is := range issues {
+		b, err := c.bug(is)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+func (c *Client) bug(is gojira.Issue) (sync.Bug, error) {
+	f := is.Fields
+	if f == nil || f.Status == nil || is.ID == "" || is.Key == "" {
+		return sync.Bug{}, fmt.Errorf("jira: issue %q (%s) came without id, key, fields or status", is.Key, is.ID)
+	}
+	b := sync.Bug{
+		ID: is.ID, Key: is.Key, Project: f.Project.Key, Summary: f.Summary,
+		Status: f.Status.Name, StatusCategory: sync.StatusCategory(f.Status.StatusCategory.Key),
+		Labels: f.Labels, Updated: time.Time(f.Updated), URL: c.browseURL(is.Key),
+	}
+	if b.Project == "" {
+		b.Project = is.Key[:max(strings.LastIndexByte(is.Key, '-'), 0)]
+	}
+	if f.Resolution != nil {
+		b.Resolution = f.Resolution.Name
+	}
+	if f.Priority != nil {
+		b.Priority = f.Priority.Name
+	}
+	for _, v := range f.FixVersions {
+		if v != nil {
+			b.FixVersions = append(b.FixVersions, v.Name)
+		}
+	}
+	if c.countField != "" && f.Unknowns != nil {
+		switch v := f.Unknowns[c.countField].(type) {
+		case float64:
+			b.CustomerCount = &v
+		case nil:
+		case string:
+			// Some number fields come back as strings through proxies/add-ons.
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return sync.Bug{}, fmt.Errorf("jira: issue %s: field %s holds %q, not a number", is.Key, c.countField, v)
+			}
+			b.CustomerCount = &n
+		default:
+			return sync.Bug{}, fmt.Errorf("jira: issue %s: field %s holds %T, not a number", is.Key, c.countField, v)
+		}
+	}
+	return b, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
