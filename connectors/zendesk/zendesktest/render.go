@@ -340,23 +340,25 @@ func renderTicketField(base string, f *TicketField, pos int, created time.Time) 
 }
 
 type organizationFieldJSON struct {
-	ID                 int64             `json:"id"`
-	URL                string            `json:"url"`
-	Title              string            `json:"title"`
-	Type               string            `json:"type"`
-	Active             bool              `json:"active"`
-	Description        string            `json:"description"`
-	Key                string            `json:"key"`
-	Position           int               `json:"position"`
-	RawDescription     string            `json:"raw_description"`
-	RawTitle           string            `json:"raw_title"`
-	CreatedAt          string            `json:"created_at"`
-	UpdatedAt          string            `json:"updated_at"`
-	CustomFieldOptions []fieldOptionJSON `json:"custom_field_options,omitempty"`
+	ID                     int64             `json:"id"`
+	URL                    string            `json:"url"`
+	Title                  string            `json:"title"`
+	Type                   string            `json:"type"`
+	RelationshipTargetType string            `json:"relationship_target_type"`
+	RelationshipFilter     map[string]any    `json:"relationship_filter"`
+	Active                 bool              `json:"active"`
+	Description            string            `json:"description"`
+	Key                    string            `json:"key"`
+	Position               int               `json:"position"`
+	RawDescription         string            `json:"raw_description"`
+	RawTitle               string            `json:"raw_title"`
+	CreatedAt              string            `json:"created_at"`
+	UpdatedAt              string            `json:"updated_at"`
+	CustomFieldOptions     []fieldOptionJSON `json:"custom_field_options,omitempty"`
 }
 
 func renderOrganizationField(base string, f *OrganizationField, pos int, created time.Time) organizationFieldJSON {
 	return organizationFieldJSON{ID: f.ID, URL: fmt.Sprintf("%s/api/v2/organization_fields/%d.json", base, f.ID),
-		Title: f.Title, Type: f.Type, Active: true, Key: f.Key, Position: pos, RawTitle: f.Title,
+		Title: f.Title, Type: f.Type, RelationshipFilter: map[string]any{"all": nil, "any": nil}, Active: true, Key: f.Key, Position: pos, RawTitle: f.Title,
 		CreatedAt: stamp(created), UpdatedAt: stamp(created), CustomFieldOptions: renderOptions(f.Options)}
 }
