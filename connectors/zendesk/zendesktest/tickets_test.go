@@ -35,9 +35,9 @@ func TestUpdateTicket(t *testing.T) {
 	var out updateResp
 	resp, body := call(t, srv, "PUT", "/api/v2/tickets/1.json", map[string]any{"ticket": map[string]any{
 		"additional_tags": []string{"C"}, "remove_tags": []string{"a"},
-		"custom_fields":   []map[string]any{{"id": 9, "value": 12.5}, {"id": 10, "value": []string{"x", "y"}}},
-		"comment":         map[string]any{"body": "internal", "public": false, "author_id": 77},
-		"status":          "pending",
+		"custom_fields": []map[string]any{{"id": 9, "value": 12.5}, {"id": 10, "value": []string{"x", "y"}}},
+		"comment":       map[string]any{"body": "internal", "public": false, "author_id": 77},
+		"status":        "pending",
 	}}, &out)
 	if resp.StatusCode != 200 {
 		t.Fatalf("%d %s", resp.StatusCode, body)
