@@ -168,7 +168,7 @@ func (s *Site) faultLayer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, pattern := s.mux.Handler(r)
 		path := routePath(pattern)
-		now := time.Now()
+		now := s.now()
 		s.faults.mu.Lock()
 		latency := s.faults.scaled(s.faults.latency)
 		rate := s.faults.rate
