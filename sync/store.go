@@ -15,6 +15,7 @@ type TicketRecord struct {
 	Subject        string
 	URL            string
 	Keys           []string // validated bug keys found on the ticket, sorted
+	Rejected       []string // candidates that were not valid keys, reported when they change
 	Tags           []string // the managed status tags the ticket carries, sorted
 	StatusField    string
 	UpdatedAt      time.Time
@@ -215,9 +216,9 @@ type Index interface {
 	PutTicket(ctx context.Context, r TicketRecord) (ok bool, err error)
 	PutBug(ctx context.Context, r BugRecord) (ok bool, err error)
 	// DropBug forgets a bug that no longer exists: record, links (its
-	// tickets are marked dirty), memory, and its key, which is recorded as
-	// missing.
-	DropBug(ctx context.Context, r BugRecord, missing MissingKey) ([]int64, error)
+	// tickets are marked dirty, due at now), memory, and its key, which is
+	// recorded as missing.
+	DropBug(ctx context.Context, r BugRecord, missing MissingKey, now time.Time) ([]int64, error)
 	Aliases(ctx context.Context, keys []string) (map[string]string, error)
 	MissingKeys(ctx context.Context, keys []string) (map[string]MissingKey, error)
 	TicketLinks(ctx context.Context, ids []int64) (map[int64]map[string]LinkSource, error)
@@ -231,7 +232,9 @@ type Memory interface {
 	BugMemories(ctx context.Context, ids []string) (map[string]BugMemory, error)
 	SetBugMemory(ctx context.Context, id string, m BugMemory) error
 	NoteMarks(ctx context.Context, ticketIDs []int64) (map[int64]map[string]NoteMark, error)
-	SetNoteMarks(ctx context.Context, marks map[int64]map[string]NoteMark) error
+	// SetNoteMarks writes marks and deletes those of drop (bug ids per
+	// ticket) in one transaction.
+	SetNoteMarks(ctx context.Context, set map[int64]map[string]NoteMark, drop map[int64][]string) error
 	// WrittenLinks are the remote links last written per bug, by ticket id.
 	WrittenLinks(ctx context.Context, bugIDs []string) (map[string]map[int64]WrittenLink, error)
 	SetWrittenLinks(ctx context.Context, bugID string, set map[int64]WrittenLink, del []int64) error

@@ -3,6 +3,8 @@ package state
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/sync"
@@ -19,6 +21,7 @@ type ticketWire struct {
 	Subject    string   `json:"j,omitempty"`
 	URL        string   `json:"u,omitempty"`
 	Keys       []string `json:"k,omitempty"`
+	Rejected   []string `json:"x,omitempty"`
 	Tags       []string `json:"t,omitempty"`
 	Field      string   `json:"f,omitempty"`
 	Updated    int64    `json:"up,omitempty"` // unix nanoseconds; 0 for the zero time
@@ -98,7 +101,7 @@ func fromNanos(n int64) time.Time {
 func encodeTicket(r sync.TicketRecord) string {
 	return mustJSON(ticketWire{
 		Status: string(r.Status), Requester: r.RequesterID, Org: r.OrganizationID, Subject: r.Subject, URL: r.URL,
-		Keys: r.Keys, Tags: r.Tags, Field: r.StatusField, Updated: nanos(r.UpdatedAt), StampStale: r.StampStale,
+		Keys: r.Keys, Rejected: r.Rejected, Tags: r.Tags, Field: r.StatusField, Updated: nanos(r.UpdatedAt), StampStale: r.StampStale,
 	})
 }
 
@@ -109,7 +112,7 @@ func decodeTicket(id int64, blob string, version int64) (sync.TicketRecord, erro
 	}
 	return sync.TicketRecord{
 		ID: id, Status: sync.TicketStatus(w.Status), RequesterID: w.Requester, OrganizationID: w.Org, Subject: w.Subject,
-		URL: w.URL, Keys: w.Keys, Tags: w.Tags, StatusField: w.Field, UpdatedAt: fromNanos(w.Updated),
+		URL: w.URL, Keys: w.Keys, Rejected: w.Rejected, Tags: w.Tags, StatusField: w.Field, UpdatedAt: fromNanos(w.Updated),
 		StampStale: w.StampStale, Version: version,
 	}, nil
 }
@@ -188,11 +191,13 @@ func encodeMark(m sync.NoteMark) string {
 
 func decodeMark(s string) (sync.NoteMark, error) {
 	var m sync.NoteMark
-	if _, err := fmt.Sscanf(s, "%d:%d", &m.Seq, &m.Sending); err == nil {
-		return m, nil
+	seq, sending, found := strings.Cut(s, ":")
+	var err error
+	if m.Seq, err = strconv.Atoi(seq); err == nil && found {
+		m.Sending, err = strconv.Atoi(sending)
 	}
-	if _, err := fmt.Sscanf(s, "%d", &m.Seq); err != nil {
-		return m, fmt.Errorf("state: decode note mark %q: %w", s, err)
+	if err != nil {
+		return sync.NoteMark{}, fmt.Errorf("state: decode note mark %q: %w", s, err)
 	}
 	return m, nil
 }

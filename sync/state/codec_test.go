@@ -12,7 +12,7 @@ func TestRecordCodecsRoundTrip(t *testing.T) {
 	n := 12.5
 	at := time.Date(2025, 1, 2, 3, 4, 5, 6789, time.UTC)
 	tk := sync.TicketRecord{ID: 42, Status: sync.StatusPending, RequesterID: 7, OrganizationID: 8, Subject: "Crash “quoted”",
-		URL: "https://h/agent/tickets/42", Keys: []string{"PROJ-1"}, Tags: []string{"bug_open"}, StatusField: "PROJ-1: To Do",
+		URL: "https://h/agent/tickets/42", Keys: []string{"PROJ-1"}, Rejected: []string{"OTHER-1"}, Tags: []string{"bug_open"}, StatusField: "PROJ-1: To Do",
 		UpdatedAt: at, StampStale: true, Version: 3}
 	gotT, err := decodeTicket(42, encodeTicket(tk), 3)
 	if err != nil || fmt.Sprint(gotT) != fmt.Sprint(tk) {
@@ -35,7 +35,7 @@ func TestRecordCodecsRoundTrip(t *testing.T) {
 	if got, _ := decodeTicket(0, encodeTicket(zero), 0); !got.UpdatedAt.IsZero() {
 		t.Fatalf("zero time came back as %v", got.UpdatedAt)
 	}
-	for _, m := range []sync.NoteMark{{}, {Seq: 4}, {Seq: 4, Sending: 5}} {
+	for _, m := range []sync.NoteMark{{}, {Seq: 4}, {Seq: 4, Sending: 5}, {Seq: -1, Sending: 0}, {Seq: -1, Sending: 3}} {
 		if got, err := decodeMark(encodeMark(m)); err != nil || got != m {
 			t.Fatalf("mark %+v came back as %+v (%v)", m, got, err)
 		}

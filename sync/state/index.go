@@ -207,8 +207,8 @@ func (s *Store) put(ctx context.Context, key string, version int64, blob string)
 }
 
 // DropBug forgets a bug that no longer exists.
-func (s *Store) DropBug(ctx context.Context, r sync.BugRecord, missing sync.MissingKey) ([]int64, error) {
-	res, err := s.run(ctx, dropBugScript, missing.FirstSeen, r.ID, r.Key, encodeMissing(missing)).StringSlice()
+func (s *Store) DropBug(ctx context.Context, r sync.BugRecord, missing sync.MissingKey, now time.Time) ([]int64, error) {
+	res, err := s.run(ctx, dropBugScript, now, r.ID, r.Key, encodeMissing(missing)).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("state: drop bug %s (%s): %w", r.ID, r.Key, err)
 	}

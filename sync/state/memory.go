@@ -75,27 +75,31 @@ func (s *Store) NoteMarks(ctx context.Context, ticketIDs []int64) (map[int64]map
 	return out, nil
 }
 
-// SetNoteMarks writes marks in one transaction; a mark with Seq < 0 is
-// deleted.
-func (s *Store) SetNoteMarks(ctx context.Context, marks map[int64]map[string]sync.NoteMark) error {
-	if len(marks) == 0 {
+// SetNoteMarks writes marks and deletes those of drop in one transaction.
+func (s *Store) SetNoteMarks(ctx context.Context, set map[int64]map[string]sync.NoteMark, drop map[int64][]string) error {
+	if len(set) == 0 && len(drop) == 0 {
 		return nil
 	}
 	_, err := s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for tid, byBug := range marks {
-			key := s.key("n:", formatID(tid))
-			for bid, m := range byBug {
-				if m.Seq < 0 {
-					p.HDel(ctx, key, bid)
-				} else {
-					p.HSet(ctx, key, bid, encodeMark(m))
-				}
+		for tid, bugs := range drop {
+			if len(bugs) > 0 {
+				p.HDel(ctx, s.key("n:", formatID(tid)), bugs...)
 			}
+		}
+		for tid, byBug := range set {
+			if len(byBug) == 0 {
+				continue
+			}
+			vals := make([]any, 0, 2*len(byBug))
+			for bid, m := range byBug {
+				vals = append(vals, bid, encodeMark(m))
+			}
+			p.HSet(ctx, s.key("n:", formatID(tid)), vals...)
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("state: write note marks of %d tickets: %w", len(marks), err)
+		return fmt.Errorf("state: write note marks of %d tickets: %w", len(set)+len(drop), err)
 	}
 	return nil
 }

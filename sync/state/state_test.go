@@ -392,7 +392,7 @@ func TestDropBug(t *testing.T) {
 	}
 	s.SetBugMemory(ctx, "10", sync.BugMemory{OpenTickets: 2})
 	drain(t, s, sync.TicketQueue)
-	tickets, err := s.DropBug(ctx, sync.BugRecord{Bug: sync.Bug{ID: "10", Key: "PROJ-1"}}, sync.MissingKey{Key: "PROJ-1", FirstSeen: t0, RecheckAt: t0.Add(time.Hour)})
+	tickets, err := s.DropBug(ctx, sync.BugRecord{Bug: sync.Bug{ID: "10", Key: "PROJ-1"}}, sync.MissingKey{Key: "PROJ-1", FirstSeen: t0, RecheckAt: t0.Add(time.Hour)}, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -513,14 +513,14 @@ func TestMemoryMarksAndLinksRoundTrip(t *testing.T) {
 		t.Fatalf("memories %+v", got)
 	}
 
-	if err := s.SetNoteMarks(ctx, map[int64]map[string]sync.NoteMark{1: {"10": {Seq: 3, Sending: 4}, "11": {Seq: 1}}}); err != nil {
+	if err := s.SetNoteMarks(ctx, map[int64]map[string]sync.NoteMark{1: {"10": {Seq: 3, Sending: 4}, "11": {Seq: 1}, "12": {Seq: -1, Sending: 0}}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetNoteMarks(ctx, map[int64]map[string]sync.NoteMark{1: {"11": {Seq: -1}}}); err != nil {
+	if err := s.SetNoteMarks(ctx, nil, map[int64][]string{1: {"11"}}); err != nil {
 		t.Fatal(err)
 	}
 	marks, _ := s.NoteMarks(ctx, []int64{1, 2})
-	if !maps.Equal(marks[1], map[string]sync.NoteMark{"10": {Seq: 3, Sending: 4}}) || len(marks[2]) != 0 {
+	if !maps.Equal(marks[1], map[string]sync.NoteMark{"10": {Seq: 3, Sending: 4}, "12": {Seq: -1}}) || len(marks[2]) != 0 {
 		t.Fatalf("marks %+v", marks)
 	}
 

@@ -1,0 +1,261 @@
+package sync
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Clock tells the engine the time; tests pass a fake one.
+type Clock interface {
+	Now() time.Time
+}
+
+// Fence tells whether this replica may act as the leader (poll, sweep, and
+// write what the cycle planned); the leader lease implements it.
+type Fence interface {
+	Check(ctx context.Context) error
+}
+
+// Options are the engine's dependencies and operating knobs.
+type Options struct {
+	Helpdesk Helpdesk
+	Tracker  Tracker
+	Store    Store
+	Policy   Policy
+	Logger   *zap.Logger // nil logs nothing
+	Clock    Clock       // nil is the wall clock
+	Recorder Recorder    // nil records nothing
+	Fence    Fence       // nil: this replica always leads
+
+	// DryRun computes and logs every vendor write and makes none. Redis
+	// state still follows observation, but markers and last-written values
+	// do not advance and dirty items stay queued, so a later real run does
+	// the work.
+	DryRun bool
+	// ConfirmLargeChange lets writes over the policy's limits through.
+	ConfirmLargeChange bool
+
+	Workers        int           // bugs reconciled in parallel; default 4
+	Batch          int           // queue items claimed at once; default 100
+	PollInterval   time.Duration // Run's cycle period; default 1m
+	SweepInterval  time.Duration // stale sweep period; default 1h
+	Lease          time.Duration // how long a claim hides an item; default 5m
+	RetryBase      time.Duration // first retry delay of a failed item; default 30s
+	RetryMax       time.Duration // longest retry delay; default 1h
+	MissingRecheck time.Duration // first re-check of a missing key; default 6h, doubling to a week
+}
+
+// Engine is the reconciler.
+type Engine struct {
+	opts   Options
+	hd     Helpdesk
+	tr     Tracker
+	st     Store
+	policy Policy
+	log    *zap.Logger
+	clock  Clock
+	// dueFloor (unix ns) is the earliest due time of anything marked dirty
+	// while a reconcile pass runs: later than the pass's horizon, so that
+	// the pass never claims again what it just put back.
+	dueFloor atomic.Int64
+}
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+// New checks the options and returns an engine.
+func New(o Options) (*Engine, error) {
+	var errs []error
+	if o.Helpdesk == nil {
+		errs = append(errs, errors.New("sync: Options.Helpdesk is required"))
+	}
+	if o.Tracker == nil {
+		errs = append(errs, errors.New("sync: Options.Tracker is required"))
+	}
+	if o.Store == nil {
+		errs = append(errs, errors.New("sync: Options.Store is required"))
+	}
+	if err := o.Policy.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("sync: policy: %w", err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	if o.Clock == nil {
+		o.Clock = wallClock{}
+	}
+	setDefault(&o.Workers, 4)
+	setDefault(&o.Batch, 100)
+	setDefault(&o.PollInterval, time.Minute)
+	setDefault(&o.SweepInterval, time.Hour)
+	setDefault(&o.Lease, 5*time.Minute)
+	setDefault(&o.RetryBase, 30*time.Second)
+	setDefault(&o.RetryMax, time.Hour)
+	setDefault(&o.MissingRecheck, 6*time.Hour)
+	return &Engine{
+		opts: o, hd: o.Helpdesk, tr: o.Tracker, st: o.Store, policy: o.Policy,
+		log: o.Logger, clock: o.Clock,
+	}, nil
+}
+
+func setDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
+func (e *Engine) now() time.Time { return e.clock.Now().UTC() }
+
+// dueNow is the due time for items marked dirty now: now, but never within
+// the horizon of a running reconcile pass.
+func (e *Engine) dueNow() time.Time {
+	now := e.now()
+	if floor := e.dueFloor.Load(); floor > now.UnixNano() {
+		return time.Unix(0, floor).UTC()
+	}
+	return now
+}
+
+// Cycle is one full pass: observe both systems from their cursors, sweep for
+// stale bugs when due, and reconcile everything dirty. An empty state (first
+// start, or Redis lost) is rebuilt by a resync first. Errors of one phase do
+// not stop the others; they are joined in the result.
+func (e *Engine) Cycle(ctx context.Context) (Report, error) {
+	start := e.now()
+	t := &tally{rep: Report{DryRun: e.opts.DryRun}}
+	epoch, err := e.st.Epoch(ctx)
+	if err != nil {
+		return t.report(), err
+	}
+	if epoch == "" {
+		e.log.Warn("state is empty (first start, or Redis was lost): rebuilding it from both systems")
+		if err := e.resync(ctx, t); err != nil {
+			return e.finish(t, start, "cycle", err)
+		}
+		if epoch, err = e.st.Epoch(ctx); err != nil {
+			return e.finish(t, start, "cycle", err)
+		}
+	}
+	if err := e.leading(ctx); err != nil {
+		return e.finish(t, start, "cycle", err)
+	}
+	var errs []error
+	for _, phase := range []func(context.Context, *tally) error{e.observeTickets, e.observeBugs, e.sweep} {
+		if err := phase(ctx, t); err != nil {
+			errs = append(errs, err)
+			if ctx.Err() != nil || errors.Is(err, errNotLeader) {
+				return e.finish(t, start, "cycle", errors.Join(errs...))
+			}
+		}
+	}
+	errs = append(errs, e.reconcile(ctx, epoch, e.now(), true, t))
+	return e.finish(t, start, "cycle", errors.Join(errs...))
+}
+
+// Drain reconciles the dirty items that are due, without observing: the
+// work of a replica that is not the leader.
+func (e *Engine) Drain(ctx context.Context) (Report, error) {
+	start := e.now()
+	t := &tally{rep: Report{DryRun: e.opts.DryRun}}
+	epoch, err := e.st.Epoch(ctx)
+	if err != nil || epoch == "" {
+		return t.report(), err // nothing to do until the leader has built the state
+	}
+	return e.finish(t, start, "drain", e.reconcile(ctx, epoch, start, false, t))
+}
+
+// Run cycles every PollInterval until ctx ends: as the leader when the fence
+// allows, else draining the shared queue. Every page and item is
+// checkpointed as it completes, so stopping at any point loses nothing.
+func (e *Engine) Run(ctx context.Context) error {
+	tick := time.NewTicker(e.opts.PollInterval)
+	defer tick.Stop()
+	for {
+		var err error
+		if e.leading(ctx) == nil {
+			_, err = e.Cycle(ctx)
+		} else {
+			_, err = e.Drain(ctx)
+		}
+		if ctx.Err() != nil {
+			e.log.Info("stopped")
+			return nil
+		}
+		if err != nil {
+			e.log.Error("cycle failed; retrying next period", zap.Error(err))
+		}
+		select {
+		case <-ctx.Done():
+			e.log.Info("stopped")
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+var errNotLeader = errors.New("not the leader")
+
+// leading checks the fence: a replica that lost the lease stops writing.
+func (e *Engine) leading(ctx context.Context) error {
+	if e.opts.Fence == nil {
+		return nil
+	}
+	if err := e.opts.Fence.Check(ctx); err != nil {
+		return fmt.Errorf("sync: %w: %w", errNotLeader, err)
+	}
+	return nil
+}
+
+func (e *Engine) finish(t *tally, start time.Time, what string, err error) (Report, error) {
+	t.add(func(r *Report) {
+		r.Duration = e.now().Sub(start)
+		if err != nil && r.Errors == 0 {
+			r.Errors = 1
+		}
+	})
+	rep := t.report()
+	fields := []zap.Field{
+		zap.Bool("dry_run", rep.DryRun), zap.Duration("took", rep.Duration),
+		zap.Int("tickets_observed", rep.TicketsObserved), zap.Int("bugs_observed", rep.BugsObserved),
+		zap.Int("links_added", rep.LinksAdded), zap.Int("links_removed", rep.LinksRemoved),
+		zap.Int("bug_edits", rep.BugEdits), zap.Int("priority_changes", rep.PriorityChanges),
+		zap.Int("comments", rep.Comments), zap.Int("remote_links_upserted", rep.RemoteLinksUpserted),
+		zap.Int("remote_links_deleted", rep.RemoteLinksDeleted), zap.Int("ticket_updates", rep.TicketUpdates),
+		zap.Int("notes", rep.Notes), zap.Int("stale_flagged", rep.StaleFlagged), zap.Int("stale_unflagged", rep.StaleUnflagged),
+		zap.Int("errors", rep.Errors), zap.Int("held", len(rep.Held)),
+	}
+	if err != nil {
+		e.log.Error(what+" finished with errors", append(fields, zap.Error(err))...)
+	} else {
+		e.log.Info(what+" finished", fields...)
+	}
+	return rep, err
+}
+
+// newEpoch is a short random id for a new state generation.
+func newEpoch() string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// retryAt is when a failed item is tried again: exponential from RetryBase,
+// at most RetryMax.
+func (e *Engine) retryAt(now time.Time, attempts int) time.Time {
+	d := e.opts.RetryBase
+	for i := 0; i < attempts && d < e.opts.RetryMax; i++ {
+		d *= 2
+	}
+	return now.Add(min(d, e.opts.RetryMax))
+}

@@ -1,0 +1,191 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// holds are the kinds of writes the blast-radius guard withholds this cycle.
+type holds struct {
+	priority bool // priority changes (and their comments)
+	bugs     bool // every bug write
+	tickets  bool // every ticket write
+}
+
+// reconcile works the dirty bugs, then the dirty tickets, that are due at
+// until. Items marked dirty while it runs are due later: the next cycle.
+func (e *Engine) reconcile(ctx context.Context, epoch string, until time.Time, fenced bool, t *tally) error {
+	e.dueFloor.Store(until.Add(time.Millisecond).UnixNano())
+	defer e.dueFloor.Store(0)
+	h, err := e.guard(ctx, epoch, until, t)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	if !h.bugs {
+		errs = append(errs, e.batches(ctx, BugQueue, until, func(claims []Claim) error {
+			return e.bugBatch(ctx, epoch, claims, h.priority, fenced, t)
+		}))
+	}
+	if !h.tickets && ctx.Err() == nil {
+		errs = append(errs, e.batches(ctx, TicketQueue, until, func(claims []Claim) error {
+			return e.ticketBatch(ctx, epoch, claims, fenced, t)
+		}))
+	}
+	return errors.Join(errs...)
+}
+
+// batches hands work successive batches of the items of q due at until:
+// claimed in a real run (work acks or reschedules each), only listed in a
+// dry run, which leaves the queue as it is.
+func (e *Engine) batches(ctx context.Context, q Queue, until time.Time, work func([]Claim) error) error {
+	if e.opts.DryRun {
+		return e.peek(ctx, q, until, func(ids []string) error {
+			claims := make([]Claim, len(ids))
+			for i, id := range ids {
+				claims[i] = Claim{ID: id}
+			}
+			return work(claims)
+		})
+	}
+	var errs []error
+	for ctx.Err() == nil {
+		claims, err := e.st.Claim(ctx, q, until, int64(e.opts.Batch), e.now().Add(e.opts.Lease))
+		if err != nil {
+			return errors.Join(append(errs, err)...)
+		}
+		if len(claims) == 0 {
+			break
+		}
+		if err := work(claims); err != nil {
+			errs = append(errs, err)
+			if errors.Is(err, errNotLeader) {
+				break
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// peek lists the items of q due at until, a batch at a time, claiming none.
+func (e *Engine) peek(ctx context.Context, q Queue, until time.Time, fn func([]string) error) error {
+	for off := int64(0); ctx.Err() == nil; off += int64(e.opts.Batch) {
+		ids, err := e.st.Due(ctx, q, until, off, int64(e.opts.Batch))
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		if err := fn(ids); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// guard counts the writes this cycle would make and holds the kinds over
+// their limit, loudly, until an operator confirms or raises the limit. The
+// count needs a planning pass only when more items are due than a limit.
+func (e *Engine) guard(ctx context.Context, epoch string, until time.Time, t *tally) (holds, error) {
+	lim := e.policy.Limits
+	type kind struct {
+		name    string
+		limit   int
+		planned int
+		held    *bool
+	}
+	var h holds
+	kinds := []*kind{
+		{name: "priority", limit: lim.MaxPriorityChanges, held: &h.priority},
+		{name: "bug", limit: lim.MaxBugEdits, held: &h.bugs},
+		{name: "ticket", limit: lim.MaxTicketUpdates, held: &h.tickets},
+	}
+	bugsDue, err := e.st.DueCount(ctx, BugQueue, until)
+	if err != nil {
+		return h, err
+	}
+	ticketsDue, err := e.st.DueCount(ctx, TicketQueue, until)
+	if err != nil {
+		return h, err
+	}
+	over := func(k *kind, due int64) bool { return k.limit > 0 && due > int64(k.limit) }
+	if over(kinds[0], bugsDue) || over(kinds[1], bugsDue) {
+		if kinds[0].planned, kinds[1].planned, err = e.countBugWrites(ctx, epoch, until); err != nil {
+			return h, err
+		}
+	}
+	if over(kinds[2], ticketsDue) {
+		if kinds[2].planned, err = e.countTicketWrites(ctx, epoch, until); err != nil {
+			return h, err
+		}
+	}
+	for _, k := range kinds {
+		*k.held = k.limit > 0 && k.planned > k.limit && !e.opts.ConfirmLargeChange
+		if k.limit > 0 && k.planned > k.limit && e.opts.ConfirmLargeChange {
+			e.log.Warn("large change confirmed by the operator", zap.String("kind", k.name), zap.Int("planned", k.planned), zap.Int("limit", k.limit))
+		}
+		if err := e.recordGuard(ctx, k.name, *k.held, k.planned, k.limit, t); err != nil {
+			return h, err
+		}
+	}
+	return h, nil
+}
+
+func (e *Engine) recordGuard(ctx context.Context, kind string, held bool, planned, limit int, t *tally) error {
+	if !held {
+		if e.opts.DryRun {
+			return nil
+		}
+		return e.st.ClearGuard(ctx, kind)
+	}
+	g := GuardState{Kind: kind, Planned: planned, Limit: limit, Since: e.now()}
+	t.add(func(r *Report) { r.Held = append(r.Held, g) })
+	e.event(Event{Kind: EventGuardHeld, Detail: fmt.Sprintf(
+		"blast-radius guard: this cycle would make %d %s writes, over the limit of %d; none made. Check the policy, then raise the limit or run with --confirm-large-change",
+		planned, kind, limit)}, zap.String("kind", kind), zap.Int("planned", planned), zap.Int("limit", limit))
+	if e.opts.DryRun {
+		return nil
+	}
+	return e.st.SetGuard(ctx, g)
+}
+
+// countBugWrites plans every due bug without writing: how many would change
+// priority, and how many would be written at all.
+func (e *Engine) countBugWrites(ctx context.Context, epoch string, until time.Time) (priority, writes int, err error) {
+	err = e.peek(ctx, BugQueue, until, func(ids []string) error {
+		views, err := e.bugViews(ctx, epoch, ids)
+		if err != nil {
+			return err
+		}
+		for _, v := range views {
+			p := e.policy.planBug(v)
+			if p.changesPriority() {
+				priority++
+			}
+			if p.writes() {
+				writes++
+			}
+		}
+		return nil
+	})
+	return priority, writes, err
+}
+
+// countTicketWrites plans every due ticket without writing.
+func (e *Engine) countTicketWrites(ctx context.Context, epoch string, until time.Time) (writes int, err error) {
+	err = e.peek(ctx, TicketQueue, until, func(ids []string) error {
+		views, err := e.ticketViews(ctx, epoch, parseTicketIDs(ids), false)
+		if err != nil {
+			return err
+		}
+		for _, v := range views {
+			if e.policy.planTicket(v).writes() {
+				writes++
+			}
+		}
+		return nil
+	})
+	return writes, err
+}

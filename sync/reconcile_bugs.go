@@ -1,0 +1,435 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+)
+
+// bugOutcome is what happens to a claimed bug after reconciling it.
+type bugOutcome int
+
+const (
+	bugDone   bugOutcome = iota // ack
+	bugHeld                     // the guard withheld part of it: keep it dirty
+	bugFailed                   // retry with backoff
+)
+
+// bugBatch reconciles a batch of claimed bugs, Workers at a time, and acks
+// or reschedules each.
+func (e *Engine) bugBatch(ctx context.Context, epoch string, claims []Claim, holdPriority, fenced bool, t *tally) error {
+	ids := make([]string, len(claims))
+	for i, c := range claims {
+		ids[i] = c.ID
+	}
+	views, err := e.bugViews(ctx, epoch, ids)
+	if err != nil {
+		return errors.Join(err, e.retryLater(ctx, BugQueue, claims))
+	}
+	if fenced {
+		if err := e.leading(ctx); err != nil {
+			return errors.Join(err, e.keepDirty(ctx, BugQueue, claims))
+		}
+	}
+	outcomes := make([]bugOutcome, len(claims))
+	errs := make([]error, len(claims))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(e.opts.Workers)
+	for i, id := range ids {
+		v, ok := views[id]
+		if !ok {
+			continue // dropped meanwhile: nothing to do
+		}
+		g.Go(func() error {
+			outcomes[i], errs[i] = e.reconcileBug(gctx, v, holdPriority, t)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	if e.opts.DryRun {
+		return nil
+	}
+	var done, held, failed []Claim
+	for i, c := range claims {
+		switch outcomes[i] {
+		case bugDone:
+			done = append(done, c)
+		case bugHeld:
+			held = append(held, c)
+		case bugFailed:
+			failed = append(failed, c)
+		}
+	}
+	errs = append(errs, e.st.Ack(ctx, BugQueue, done, e.dueNow()), e.keepDirty(ctx, BugQueue, held), e.retryLater(ctx, BugQueue, failed))
+	return errors.Join(errs...)
+}
+
+// retryLater makes failed claims due again after their backoff, counting the
+// attempt.
+func (e *Engine) retryLater(ctx context.Context, q Queue, claims []Claim) error {
+	if e.opts.DryRun {
+		return nil
+	}
+	var errs []error
+	for _, c := range claims {
+		errs = append(errs, e.st.Reschedule(ctx, q, []Claim{c}, e.retryAt(e.now(), c.Attempts), true))
+	}
+	return errors.Join(errs...)
+}
+
+// keepDirty leaves claims due for the next cycle without counting a failure.
+func (e *Engine) keepDirty(ctx context.Context, q Queue, claims []Claim) error {
+	if e.opts.DryRun || len(claims) == 0 {
+		return nil
+	}
+	return e.st.Reschedule(ctx, q, claims, e.dueNow(), false)
+}
+
+// reconcileBug plans one bug and makes (or, dry, describes) its writes.
+func (e *Engine) reconcileBug(ctx context.Context, v bugView, holdPriority bool, t *tally) (bugOutcome, error) {
+	plan := e.policy.planBug(v)
+	outcome := bugDone
+	if holdPriority && plan.changesPriority() {
+		plan, outcome = plan.withoutPriority(), bugHeld
+	}
+	err := e.executeBug(ctx, v, plan, t)
+	switch {
+	case err == nil:
+		return outcome, nil
+	case errors.Is(err, ErrNotFound):
+		return bugDone, e.dropBug(ctx, v.Bug, t)
+	default:
+		e.event(Event{Kind: EventWriteFailed, BugID: v.Bug.ID, BugKey: v.Bug.Key, Detail: "bug write failed; retrying later"}, zap.Error(err))
+		t.add(func(r *Report) { r.Errors++ })
+		return bugFailed, err
+	}
+}
+
+// executeBug makes a plan's writes in an order that survives a crash at any
+// point: the intent of a priority change is saved before the edit, the edit
+// before its comment, each comment marked in flight before it is sent.
+func (e *Engine) executeBug(ctx context.Context, v bugView, plan bugPlan, t *tally) error {
+	b := v.Bug
+	mem := v.Memory
+	mem.OpenTickets, mem.Customers = plan.OpenTickets, plan.Customers
+	save := func() error {
+		if e.opts.DryRun {
+			return nil
+		}
+		return e.st.SetBugMemory(ctx, b.ID, mem)
+	}
+	if plan.Bump != nil {
+		mem.Bump = *plan.Bump
+		if plan.changesPriority() && !samePending(v.Memory.Bump, mem.Bump) {
+			if err := save(); err != nil {
+				return err
+			}
+		}
+	}
+	rec := b
+	if plan.hasEdit() {
+		if err := e.editBug(ctx, b, plan, t); err != nil {
+			return err
+		}
+		rec = applyEdit(rec, plan.Edit)
+		mem.WroteAt = e.now()
+		if !e.opts.DryRun {
+			if _, err := e.st.PutBug(ctx, rec); err != nil {
+				return err
+			}
+		}
+	}
+	if plan.Bump != nil {
+		if err := e.commentOnce(ctx, b, &mem.Bump, bumpMarker(v.Epoch, b.ID, mem.Bump.Seq), save, t); err != nil {
+			return err
+		}
+	}
+	if plan.StaleNote != nil && slices.Contains(rec.Labels, e.policy.Stale.Label) {
+		mem.StaleNote = *plan.StaleNote
+		if err := e.commentOnce(ctx, b, &mem.StaleNote, staleMarker(v.Epoch, b.ID, mem.StaleNote.Seq), save, t); err != nil {
+			return err
+		}
+	}
+	wrote, linkErr := e.writeRemoteLinks(ctx, b, plan, t)
+	if wrote {
+		mem.WroteAt = e.now()
+	}
+	if !sameMemory(mem, v.Memory) {
+		if err := save(); err != nil {
+			return errors.Join(linkErr, err)
+		}
+	}
+	return linkErr
+}
+
+func (e *Engine) editBug(ctx context.Context, b BugRecord, plan bugPlan, t *tally) error {
+	edit := plan.Edit
+	var parts []string
+	kind := EventBugEdited
+	if edit.Priority != "" {
+		kind = EventPriorityChanged
+		parts = append(parts, fmt.Sprintf("priority %s → %s (%s)", orNone(plan.FromPrio), edit.Priority, e.policy.Describe(plan.Customers)))
+	}
+	if edit.CustomerCount != nil {
+		if kind == EventBugEdited {
+			kind = EventCountChanged
+		}
+		parts = append(parts, fmt.Sprintf("customer count %s → %s", countText(b.CustomerCount), formatCount(*edit.CustomerCount)))
+	}
+	if len(edit.AddLabels)+len(edit.RemoveLabels) > 0 {
+		parts = append(parts, fmt.Sprintf("labels +%v -%v", edit.AddLabels, edit.RemoveLabels))
+	}
+	if !e.opts.DryRun {
+		if err := e.tr.EditBug(ctx, edit); err != nil {
+			return fmt.Errorf("sync: edit bug %s (%s): %w", b.Key, strings.Join(parts, "; "), err)
+		}
+	}
+	t.add(func(r *Report) {
+		r.BugEdits++
+		if edit.Priority != "" {
+			r.PriorityChanges++
+		}
+	})
+	e.event(Event{Kind: kind, BugID: b.ID, BugKey: b.Key, Detail: strings.Join(parts, "; ")})
+	return nil
+}
+
+// commentOnce posts a pending comment exactly once: a comment that may have
+// gone out before a crash is looked for by its marker first.
+func (e *Engine) commentOnce(ctx context.Context, b BugRecord, p *Pending, marker string, save func() error, t *tally) error {
+	if p.Phase == PhaseDone {
+		return nil
+	}
+	if e.opts.DryRun {
+		t.add(func(r *Report) { r.Comments++ })
+		e.event(Event{Kind: EventCommented, BugID: b.ID, BugKey: b.Key, Detail: "comment: " + firstLine(p.Text)})
+		return nil
+	}
+	if p.Phase == PhaseSending {
+		found, err := e.tr.HasComment(ctx, b.ID, marker)
+		if err != nil {
+			return fmt.Errorf("sync: look for comment %s on bug %s: %w", marker, b.Key, err)
+		}
+		if found {
+			p.Phase = PhaseDone
+			return save()
+		}
+	}
+	p.Phase = PhaseSending
+	if err := save(); err != nil {
+		return err
+	}
+	if err := e.tr.AddComment(ctx, b.ID, p.Text); err != nil {
+		return fmt.Errorf("sync: comment on bug %s: %w", b.Key, err)
+	}
+	p.Phase = PhaseDone
+	t.add(func(r *Report) { r.Comments++ })
+	e.event(Event{Kind: EventCommented, BugID: b.ID, BugKey: b.Key, Detail: "comment: " + firstLine(p.Text)})
+	return save()
+}
+
+// writeRemoteLinks upserts and deletes the plan's remote links, remembering
+// each one that succeeds; one failure does not stop the others.
+func (e *Engine) writeRemoteLinks(ctx context.Context, b BugRecord, plan bugPlan, t *tally) (wrote bool, err error) {
+	set := map[int64]WrittenLink{}
+	var del []int64
+	var errs []error
+	for _, id := range slices.Sorted(maps.Keys(plan.Upserts)) {
+		l := plan.Upserts[id]
+		if !e.opts.DryRun {
+			if err := e.tr.UpsertRemoteLink(ctx, b.ID, l); err != nil {
+				errs = append(errs, fmt.Errorf("sync: link bug %s to ticket %d: %w", b.Key, id, err))
+				continue
+			}
+		}
+		set[id] = WrittenLink{GlobalID: l.GlobalID, Digest: digest(l)}
+		t.add(func(r *Report) { r.RemoteLinksUpserted++ })
+		e.event(Event{Kind: EventRemoteLinkUpserted, BugID: b.ID, BugKey: b.Key, TicketID: id, Detail: "remote link to ticket written"})
+	}
+	for _, id := range slices.Sorted(maps.Keys(plan.Deletes)) {
+		if !e.opts.DryRun {
+			if err := e.tr.DeleteRemoteLink(ctx, b.ID, plan.Deletes[id].GlobalID); err != nil {
+				errs = append(errs, fmt.Errorf("sync: unlink bug %s from ticket %d: %w", b.Key, id, err))
+				continue
+			}
+		}
+		del = append(del, id)
+		t.add(func(r *Report) { r.RemoteLinksDeleted++ })
+		e.event(Event{Kind: EventRemoteLinkDeleted, BugID: b.ID, BugKey: b.Key, TicketID: id, Detail: "remote link to unlinked ticket removed"})
+	}
+	if e.opts.DryRun {
+		return false, errors.Join(errs...)
+	}
+	if err := e.st.SetWrittenLinks(ctx, b.ID, set, del); err != nil {
+		errs = append(errs, err)
+	}
+	return len(set)+len(del) > 0, errors.Join(errs...)
+}
+
+// dropBug forgets a bug the tracker no longer has; its tickets stop showing
+// it, and its key is reported missing.
+func (e *Engine) dropBug(ctx context.Context, b BugRecord, t *tally) error {
+	if e.opts.DryRun {
+		return nil
+	}
+	now := e.now()
+	tickets, err := e.st.DropBug(ctx, b, MissingKey{Key: b.Key, FirstSeen: now, RecheckAt: now.Add(e.missingBackoff(1)), Checks: 1}, e.dueNow())
+	if err != nil {
+		return err
+	}
+	t.add(func(r *Report) { r.KeysMissing++ })
+	e.event(Event{Kind: EventBugGone, BugID: b.ID, BugKey: b.Key, Detail: fmt.Sprintf("bug no longer exists; unlinked from %d tickets", len(tickets))})
+	return nil
+}
+
+// bugViews loads everything reconciling the bugs needs, a few pipelined
+// reads for the whole batch. Bugs without a record are left out.
+func (e *Engine) bugViews(ctx context.Context, epoch string, ids []string) (map[string]bugView, error) {
+	recs, err := e.st.Bugs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	present := slices.Sorted(maps.Keys(recs))
+	mems, err := e.st.BugMemories(ctx, present)
+	if err != nil {
+		return nil, err
+	}
+	links, err := e.st.BugLinks(ctx, present)
+	if err != nil {
+		return nil, err
+	}
+	written, err := e.st.WrittenLinks(ctx, present)
+	if err != nil {
+		return nil, err
+	}
+	var tids []int64
+	for _, l := range links {
+		for tid := range l {
+			tids = append(tids, tid)
+		}
+	}
+	slices.Sort(tids)
+	tickets, err := e.st.Tickets(ctx, slices.Compact(tids))
+	if err != nil {
+		return nil, err
+	}
+	tiers, err := e.tiers(ctx, tickets)
+	if err != nil {
+		return nil, err
+	}
+	now := e.now()
+	views := make(map[string]bugView, len(present))
+	for _, id := range present {
+		views[id] = bugView{
+			Bug: recs[id], Memory: mems[id], Links: links[id], Tickets: tickets, Tiers: tiers,
+			Written: written[id], Epoch: epoch, Now: now,
+		}
+	}
+	return views, nil
+}
+
+// tiers are the tiers of the tickets' organizations, when weights need
+// them: from the cache, else one helpdesk read for the misses.
+func (e *Engine) tiers(ctx context.Context, tickets map[int64]TicketRecord) (map[int64]string, error) {
+	if !e.policy.Weighted() {
+		return nil, nil
+	}
+	var ids []int64
+	for _, t := range tickets {
+		if t.OrganizationID != 0 {
+			ids = append(ids, t.OrganizationID)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	now := e.now()
+	cached, err := e.st.Organizations(ctx, ids, now)
+	if err != nil {
+		return nil, err
+	}
+	var miss []int64
+	for _, id := range ids {
+		if _, ok := cached[id]; !ok {
+			miss = append(miss, id)
+		}
+	}
+	if len(miss) > 0 {
+		orgs, err := e.hd.Organizations(ctx, miss)
+		if err != nil {
+			return nil, fmt.Errorf("sync: read %d organizations: %w", len(miss), err)
+		}
+		for _, o := range orgs {
+			cached[o.ID] = o
+		}
+		// An organization that no longer exists is cached without a tier,
+		// so it is not asked for again until the cache expires.
+		for _, id := range miss {
+			if _, ok := cached[id]; !ok {
+				orgs = append(orgs, Organization{ID: id})
+			}
+		}
+		if err := e.st.PutOrganizations(ctx, orgs, now); err != nil {
+			return nil, err
+		}
+	}
+	tiers := make(map[int64]string, len(cached))
+	for id, o := range cached {
+		if o.Tier != "" {
+			tiers[id] = o.Tier
+		}
+	}
+	return tiers, nil
+}
+
+func applyEdit(r BugRecord, edit BugEdit) BugRecord {
+	if edit.Priority != "" {
+		r.Priority = edit.Priority
+	}
+	if edit.CustomerCount != nil {
+		c := *edit.CustomerCount
+		r.CustomerCount = &c
+	}
+	labels := slices.DeleteFunc(slices.Clone(r.Labels), func(l string) bool { return slices.Contains(edit.RemoveLabels, l) })
+	for _, l := range edit.AddLabels {
+		if !slices.Contains(labels, l) {
+			labels = append(labels, l)
+		}
+	}
+	r.Labels = labels
+	return r
+}
+
+func samePending(a, b Pending) bool { return a == b }
+
+func sameMemory(a, b BugMemory) bool {
+	return a.Bump == b.Bump && a.StaleNote == b.StaleNote && a.WroteAt.Equal(b.WroteAt) && a.OpenTickets == b.OpenTickets &&
+		a.Customers.Distinct == b.Customers.Distinct && a.Customers.Weighted == b.Customers.Weighted &&
+		maps.Equal(a.Customers.ByTier, b.Customers.ByTier)
+}
+
+func orNone(p string) string {
+	if p == "" {
+		return "(none)"
+	}
+	return p
+}
+
+func countText(c *float64) string {
+	if c == nil {
+		return "(empty)"
+	}
+	return formatCount(*c)
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

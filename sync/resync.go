@@ -1,0 +1,178 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.uber.org/zap"
+)
+
+// Resync rebuilds the state from the vendors: the full ticket export from
+// the beginning, every linked bug read again, and the remote links the
+// engine wrote read back so that equal ones are not written again. Markers
+// in the state are kept. When the state was lost, a new epoch makes old
+// markers unmatchable, and nothing already said is said again: notes follow
+// only the bug changes seen from here on (or the status tag a ticket shows),
+// and a stale label already on a bug is adopted without a new comment.
+func (e *Engine) Resync(ctx context.Context) (Report, error) {
+	start := e.now()
+	t := &tally{rep: Report{DryRun: e.opts.DryRun}}
+	return e.finish(t, start, "resync", e.resync(ctx, t))
+}
+
+func (e *Engine) resync(ctx context.Context, t *tally) error {
+	if err := e.leading(ctx); err != nil {
+		return err
+	}
+	start := e.now()
+	epoch, err := e.st.Epoch(ctx)
+	if err != nil {
+		return err
+	}
+	e.log.Info("resync: reading every ticket from the beginning")
+	if err := e.st.SetTicketCursor(ctx, ""); err != nil {
+		return err
+	}
+	if err := e.observeTickets(ctx, t); err != nil {
+		return err
+	}
+	e.log.Info("resync: reading every linked bug and its remote links", zap.Int("tickets", t.report().TicketsObserved))
+	if err := e.rereadLinkedBugs(ctx, t); err != nil {
+		return err
+	}
+	if err := e.st.SetBugWatermark(ctx, start); err != nil {
+		return err
+	}
+	if epoch == "" {
+		// Last: a resync cut short starts over on the next start.
+		return e.st.SetEpoch(ctx, newEpoch())
+	}
+	return nil
+}
+
+// rereadLinkedBugs reads every linked bug by id, a batch at a time, and the
+// remote links of each.
+func (e *Engine) rereadLinkedBugs(ctx context.Context, t *tally) error {
+	cursor := uint64(0)
+	for {
+		ids, next, err := e.st.LinkedBugs(ctx, cursor, int64(e.opts.Batch))
+		if err != nil {
+			return err
+		}
+		if err := e.rereadBugs(ctx, ids, t); err != nil {
+			return err
+		}
+		if cursor = next; cursor == 0 {
+			return nil
+		}
+	}
+}
+
+func (e *Engine) rereadBugs(ctx context.Context, ids []string, t *tally) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	found, missing, err := e.tr.BugsByID(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("sync: read %d bugs by id: %w", len(ids), err)
+	}
+	if err := e.applyBugs(ctx, found, false, true, t); err != nil {
+		return err
+	}
+	recs, err := e.st.Bugs(ctx, missing)
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if err := e.dropBug(ctx, r, t); err != nil {
+			return err
+		}
+	}
+	var errs []error
+	for _, b := range found {
+		errs = append(errs, e.recoverWrittenLinks(ctx, b))
+	}
+	return errors.Join(errs...)
+}
+
+// recoverWrittenLinks reads back the remote links the engine wrote on a bug,
+// so that the next reconcile rewrites only those that differ.
+func (e *Engine) recoverWrittenLinks(ctx context.Context, b Bug) error {
+	links, err := e.tr.RemoteLinks(ctx, b.ID)
+	if err != nil {
+		return fmt.Errorf("sync: read remote links of bug %s: %w", b.Key, err)
+	}
+	written, err := e.st.WrittenLinks(ctx, []string{b.ID})
+	if err != nil {
+		return err
+	}
+	set := map[int64]WrittenLink{}
+	for _, l := range links {
+		if !strings.HasPrefix(l.GlobalID, remoteLinkPrefix) {
+			continue
+		}
+		if id, ok := e.hd.TicketRef(l.URL); ok {
+			set[id] = WrittenLink{GlobalID: l.GlobalID, Digest: digest(l)}
+		}
+	}
+	var del []int64
+	for id := range written[b.ID] {
+		if _, ok := set[id]; !ok {
+			del = append(del, id)
+		}
+	}
+	slices.Sort(del)
+	if e.opts.DryRun {
+		return nil
+	}
+	return e.st.SetWrittenLinks(ctx, b.ID, set, del)
+}
+
+// Enqueue is the webhook entry: the tickets and bugs named are read again
+// and applied exactly as the pollers apply them (marking what changed dirty
+// for whichever replica works the queue next). Bug refs are keys or ids;
+// anything else is refused before it reaches the tracker.
+func (e *Engine) Enqueue(ctx context.Context, ticketIDs []int64, bugRefs []string) error {
+	t := &tally{}
+	var errs []error
+	if len(ticketIDs) > 0 {
+		errs = append(errs, e.refreshTickets(ctx, ticketIDs, t))
+	}
+	var keys, ids []string
+	for _, ref := range bugRefs {
+		switch {
+		case e.policy.ValidKey(strings.ToUpper(ref)):
+			keys = append(keys, strings.ToUpper(ref))
+		case isIssueID(ref):
+			ids = append(ids, ref)
+		default:
+			errs = append(errs, fmt.Errorf("sync: %q is neither a bug key of a configured project nor an issue id", ref))
+		}
+	}
+	if len(keys) > 0 {
+		bugs, _, err := e.tr.BugsByKey(ctx, keys)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("sync: read bugs %v: %w", keys, err))
+		} else {
+			errs = append(errs, e.applyBugs(ctx, bugs, false, false, t))
+		}
+	}
+	if len(ids) > 0 {
+		bugs, _, err := e.tr.BugsByID(ctx, ids)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("sync: read bugs %v: %w", ids, err))
+		} else {
+			errs = append(errs, e.applyBugs(ctx, bugs, false, false, t))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func isIssueID(s string) bool {
+	n, err := strconv.ParseUint(s, 10, 63)
+	return err == nil && n > 0 && len(s) <= 19
+}

@@ -1,0 +1,271 @@
+package synctest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	stdsync "sync"
+	"time"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync"
+)
+
+// Helpdesk is an in-memory sync.Helpdesk.
+type Helpdesk struct {
+	Calls    Calls
+	PageSize int      // tickets per ChangedTickets page; default 100
+	Fail     FailFunc // nil: nothing fails
+
+	clock   func() time.Time
+	base    string
+	mu      stdsync.Mutex
+	seq     int64
+	tickets map[int64]*ticket
+	orgs    map[int64]sync.Organization
+}
+
+type ticket struct {
+	t       sync.Ticket
+	changed int64 // change sequence; the cursor is the last one read
+	notes   []string
+}
+
+// NewHelpdesk returns an empty helpdesk whose agent URLs start with base
+// (e.g. "https://acme.zendesk.com").
+func NewHelpdesk(clock func() time.Time, base string) *Helpdesk {
+	return &Helpdesk{clock: clock, base: base, tickets: map[int64]*ticket{}, orgs: map[int64]sync.Organization{}}
+}
+
+// PutOrganization creates or replaces an organization.
+func (h *Helpdesk) PutOrganization(o sync.Organization) {
+	h.mu.Lock()
+	h.orgs[o.ID] = o
+	h.mu.Unlock()
+}
+
+// Put creates or replaces a ticket as an agent would; its URL and update
+// time are set by the helpdesk.
+func (h *Helpdesk) Put(t sync.Ticket) {
+	h.Edit(t.ID, func(cur *sync.Ticket) { *cur = t })
+}
+
+// Edit changes a ticket as an agent would (creating it when absent).
+func (h *Helpdesk) Edit(id int64, f func(*sync.Ticket)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	tk, ok := h.tickets[id]
+	if !ok {
+		tk = &ticket{t: sync.Ticket{ID: id, Status: sync.StatusNew}}
+		h.tickets[id] = tk
+	}
+	f(&tk.t)
+	tk.t.ID = id
+	h.touch(tk)
+}
+
+// Delete deletes a ticket; the stream reports it once as deleted.
+func (h *Helpdesk) Delete(id int64) {
+	h.Edit(id, func(t *sync.Ticket) { t.Status = sync.StatusDeleted })
+}
+
+// Ticket returns a copy of a ticket.
+func (h *Helpdesk) Ticket(id int64) (sync.Ticket, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	tk, ok := h.tickets[id]
+	if !ok {
+		return sync.Ticket{}, false
+	}
+	return copyTicket(tk.t), true
+}
+
+// Notes returns the private notes posted on a ticket.
+func (h *Helpdesk) Notes(id int64) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if tk, ok := h.tickets[id]; ok {
+		return slices.Clone(tk.notes)
+	}
+	return nil
+}
+
+func (h *Helpdesk) touch(tk *ticket) {
+	h.seq++
+	tk.changed = h.seq
+	tk.t.URL = h.base + "/agent/tickets/" + strconv.FormatInt(tk.t.ID, 10)
+	now := h.clock().UTC()
+	if !now.After(tk.t.UpdatedAt) {
+		now = tk.t.UpdatedAt.Add(time.Second) // two writes in one instant still differ
+	}
+	tk.t.UpdatedAt = now
+}
+
+func copyTicket(t sync.Ticket) sync.Ticket {
+	t.Tags = slices.Clone(t.Tags)
+	return t
+}
+
+// ChangedTickets streams tickets changed after cursor in change order.
+func (h *Helpdesk) ChangedTickets(ctx context.Context, cursor string, handle func(context.Context, sync.TicketPage) error) error {
+	after := int64(0)
+	if cursor != "" {
+		var err error
+		if after, err = strconv.ParseInt(cursor, 10, 64); err != nil {
+			return fmt.Errorf("synctest: bad cursor %q: %w", cursor, sync.ErrPermanent)
+		}
+	}
+	size := h.PageSize
+	if size <= 0 {
+		size = 100
+	}
+	for {
+		if err := gate(ctx, &h.Calls, h.Fail, "ChangedTickets"); err != nil {
+			return err
+		}
+		page := h.page(after, size)
+		if err := handle(ctx, page); err != nil {
+			return err
+		}
+		if page.Done {
+			return nil
+		}
+		after, _ = strconv.ParseInt(page.Cursor, 10, 64)
+	}
+}
+
+func (h *Helpdesk) page(after int64, size int) sync.TicketPage {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var changed []*ticket
+	for _, tk := range h.tickets {
+		if tk.changed > after {
+			changed = append(changed, tk)
+		}
+	}
+	slices.SortFunc(changed, func(a, b *ticket) int { return int(a.changed - b.changed) })
+	page := sync.TicketPage{Cursor: strconv.FormatInt(after, 10), Done: len(changed) <= size}
+	if len(changed) > size {
+		changed = changed[:size]
+	}
+	var orgs []int64
+	for _, tk := range changed {
+		page.Tickets = append(page.Tickets, copyTicket(tk.t))
+		page.Cursor = strconv.FormatInt(tk.changed, 10)
+		if o := tk.t.OrganizationID; o != 0 && !slices.Contains(orgs, o) {
+			orgs = append(orgs, o)
+			if org, ok := h.orgs[o]; ok {
+				page.Organizations = append(page.Organizations, org)
+			}
+		}
+	}
+	return page
+}
+
+// Tickets reads tickets by id; deleted and unknown ids are absent.
+func (h *Helpdesk) Tickets(ctx context.Context, ids []int64) ([]sync.Ticket, error) {
+	if err := gate(ctx, &h.Calls, h.Fail, "Tickets"); err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []sync.Ticket
+	for _, id := range ids {
+		if tk, ok := h.tickets[id]; ok && tk.t.Status != sync.StatusDeleted {
+			out = append(out, copyTicket(tk.t))
+		}
+	}
+	return out, nil
+}
+
+// Organizations reads organizations by id; unknown ids are absent.
+func (h *Helpdesk) Organizations(ctx context.Context, ids []int64) ([]sync.Organization, error) {
+	if err := gate(ctx, &h.Calls, h.Fail, "Organizations"); err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []sync.Organization
+	for _, id := range ids {
+		if o, ok := h.orgs[id]; ok {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+// UpdateTickets applies each update like update_many with safe_update: a
+// stale UpdatedStamp fails with ErrConflict, a missing ticket with
+// ErrNotFound, a closed one with ErrPermanent. Calls counts one
+// "UpdateTickets" per call and one "UpdateTickets.job" per 100 updates.
+func (h *Helpdesk) UpdateTickets(ctx context.Context, updates []sync.TicketUpdate) ([]sync.TicketResult, error) {
+	if err := gate(ctx, &h.Calls, h.Fail, "UpdateTickets"); err != nil {
+		return nil, err
+	}
+	for range (len(updates) + 99) / 100 {
+		h.Calls.add("UpdateTickets.job")
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]sync.TicketResult, len(updates))
+	for i, u := range updates {
+		out[i] = sync.TicketResult{ID: u.ID, Err: h.apply(u)}
+	}
+	return out, nil
+}
+
+func (h *Helpdesk) apply(u sync.TicketUpdate) error {
+	tk, ok := h.tickets[u.ID]
+	switch {
+	case !ok || tk.t.Status == sync.StatusDeleted:
+		return fmt.Errorf("synctest: ticket %d: %w", u.ID, sync.ErrNotFound)
+	case tk.t.Status == sync.StatusClosed:
+		return fmt.Errorf("synctest: ticket %d is closed: %w", u.ID, sync.ErrPermanent)
+	case !u.UpdatedStamp.IsZero() && !u.UpdatedStamp.Equal(tk.t.UpdatedAt):
+		return fmt.Errorf("synctest: ticket %d changed since %s: %w", u.ID, u.UpdatedStamp, sync.ErrConflict)
+	}
+	if u.StatusField != nil {
+		tk.t.StatusField = *u.StatusField
+	}
+	tk.t.Tags = slices.DeleteFunc(tk.t.Tags, func(t string) bool { return slices.Contains(u.RemoveTags, t) })
+	for _, t := range u.AddTags {
+		if !slices.Contains(tk.t.Tags, t) {
+			tk.t.Tags = append(tk.t.Tags, t)
+		}
+	}
+	if u.Note != "" {
+		tk.notes = append(tk.notes, u.Note)
+	}
+	if u.Reopen && tk.t.Status == sync.StatusSolved {
+		tk.t.Status = sync.StatusOpen
+	}
+	h.touch(tk)
+	return nil
+}
+
+// HasNote reports whether a note on the ticket contains marker.
+func (h *Helpdesk) HasNote(ctx context.Context, ticketID int64, marker string) (bool, error) {
+	if err := gate(ctx, &h.Calls, h.Fail, "HasNote"); err != nil {
+		return false, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	tk, ok := h.tickets[ticketID]
+	if !ok {
+		return false, fmt.Errorf("synctest: ticket %d: %w", ticketID, sync.ErrNotFound)
+	}
+	return slices.ContainsFunc(tk.notes, func(n string) bool { return strings.Contains(n, marker) }), nil
+}
+
+// TicketRef parses an agent URL of this helpdesk.
+func (h *Helpdesk) TicketRef(url string) (int64, bool) {
+	rest, ok := strings.CutPrefix(url, h.base+"/agent/tickets/")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	return id, err == nil && id > 0
+}
+
+var _ sync.Helpdesk = (*Helpdesk)(nil)

@@ -1,0 +1,362 @@
+package synctest
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	stdsync "sync"
+	"time"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync"
+)
+
+// Tracker is an in-memory sync.Tracker. Writes made through the port are
+// the service's; writes made through the helper methods are people's, which
+// is what TouchedByOthers tells apart.
+type Tracker struct {
+	Calls    Calls
+	PageSize int      // bugs per ChangedBugs page; default 50
+	Fail     FailFunc // nil: nothing fails
+
+	clock func() time.Time
+	base  string
+	mu    stdsync.Mutex
+	bugs  map[string]*bug
+	keys  map[string]string // every key an issue ever had → id
+}
+
+type bug struct {
+	b        sync.Bug
+	comments []comment
+	links    map[string]sync.RemoteLink // by global id
+	edits    []time.Time                // people's edits
+}
+
+type comment struct {
+	body    string
+	service bool
+	at      time.Time
+}
+
+// NewTracker returns an empty tracker whose browse URLs start with base.
+func NewTracker(clock func() time.Time, base string) *Tracker {
+	return &Tracker{clock: clock, base: base, bugs: map[string]*bug{}, keys: map[string]string{}}
+}
+
+// Put creates or replaces a bug as a person would.
+func (t *Tracker) Put(b sync.Bug) {
+	t.Edit(b.ID, func(cur *sync.Bug) { *cur = b })
+}
+
+// Edit changes a bug as a person would (creating it when absent).
+func (t *Tracker) Edit(id string, f func(*sync.Bug)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	bg, ok := t.bugs[id]
+	if !ok {
+		bg = &bug{links: map[string]sync.RemoteLink{}}
+		t.bugs[id] = bg
+	}
+	f(&bg.b)
+	bg.b.ID = id
+	bg.b.Project = bg.b.Key[:strings.LastIndexByte(bg.b.Key, '-')]
+	bg.b.URL = t.base + "/browse/" + bg.b.Key
+	t.keys[bg.b.Key] = id
+	bg.edits = append(bg.edits, t.touch(bg))
+}
+
+// Move gives a bug a new key, as moving it to another project does; the
+// old key keeps resolving to it.
+func (t *Tracker) Move(id, newKey string) {
+	t.Edit(id, func(b *sync.Bug) { b.Key = newKey })
+}
+
+// Comment adds a person's comment.
+func (t *Tracker) Comment(id, body string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	bg := t.bugs[id]
+	bg.comments = append(bg.comments, comment{body: body, at: t.touch(bg)})
+}
+
+// LinkTicket adds a person's remote link to a ticket URL.
+func (t *Tracker) LinkTicket(id, globalID, url string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	bg := t.bugs[id]
+	bg.links[globalID] = sync.RemoteLink{GlobalID: globalID, URL: url, Title: url}
+	bg.edits = append(bg.edits, t.touch(bg))
+}
+
+// Delete deletes a bug; its keys stop resolving.
+func (t *Tracker) Delete(id string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.bugs, id)
+}
+
+// Bug returns a copy of a bug.
+func (t *Tracker) Bug(id string) (sync.Bug, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	bg, ok := t.bugs[id]
+	if !ok {
+		return sync.Bug{}, false
+	}
+	return copyBug(bg.b), true
+}
+
+// ServiceComments returns the comments the service posted on a bug.
+func (t *Tracker) ServiceComments(id string) []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []string
+	for _, c := range t.bugs[id].comments {
+		if c.service {
+			out = append(out, c.body)
+		}
+	}
+	return out
+}
+
+// Links returns a bug's remote links by global id.
+func (t *Tracker) Links(id string) map[string]sync.RemoteLink {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := map[string]sync.RemoteLink{}
+	for k, v := range t.bugs[id].links {
+		out[k] = v
+	}
+	return out
+}
+
+func (t *Tracker) touch(bg *bug) time.Time {
+	now := t.clock().UTC()
+	if !now.After(bg.b.Updated) {
+		now = bg.b.Updated.Add(time.Millisecond)
+	}
+	bg.b.Updated = now
+	return now
+}
+
+func copyBug(b sync.Bug) sync.Bug {
+	b.Labels = slices.Clone(b.Labels)
+	b.FixVersions = slices.Clone(b.FixVersions)
+	if b.CustomerCount != nil {
+		c := *b.CustomerCount
+		b.CustomerCount = &c
+	}
+	return b
+}
+
+// ChangedBugs streams bugs updated at or after since, oldest first.
+func (t *Tracker) ChangedBugs(ctx context.Context, since time.Time, handle func(context.Context, []sync.Bug) error) error {
+	size := t.PageSize
+	if size <= 0 {
+		size = 50
+	}
+	t.mu.Lock()
+	var all []sync.Bug
+	for _, bg := range t.bugs {
+		if !bg.b.Updated.Before(since) {
+			all = append(all, copyBug(bg.b))
+		}
+	}
+	t.mu.Unlock()
+	slices.SortFunc(all, func(a, b sync.Bug) int { return cmp.Or(a.Updated.Compare(b.Updated), cmp.Compare(a.ID, b.ID)) })
+	for {
+		if err := gate(ctx, &t.Calls, t.Fail, "ChangedBugs"); err != nil {
+			return err
+		}
+		page := all[:min(size, len(all))]
+		all = all[len(page):]
+		if err := handle(ctx, page); err != nil {
+			return err
+		}
+		if len(all) == 0 {
+			return nil
+		}
+	}
+}
+
+// BugsByKey resolves keys, following moves.
+func (t *Tracker) BugsByKey(ctx context.Context, keys []string) ([]sync.Bug, []string, error) {
+	if err := gate(ctx, &t.Calls, t.Fail, "BugsByKey"); err != nil {
+		return nil, nil, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var found []sync.Bug
+	var missing []string
+	for _, k := range keys {
+		if bg, ok := t.bugs[t.keys[k]]; ok {
+			if !slices.ContainsFunc(found, func(b sync.Bug) bool { return b.ID == bg.b.ID }) {
+				found = append(found, copyBug(bg.b))
+			}
+		} else {
+			missing = append(missing, k)
+		}
+	}
+	return found, missing, nil
+}
+
+// BugsByID reads bugs by id.
+func (t *Tracker) BugsByID(ctx context.Context, ids []string) ([]sync.Bug, []string, error) {
+	if err := gate(ctx, &t.Calls, t.Fail, "BugsByID"); err != nil {
+		return nil, nil, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var found []sync.Bug
+	var missing []string
+	for _, id := range ids {
+		if bg, ok := t.bugs[id]; ok {
+			found = append(found, copyBug(bg.b))
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	return found, missing, nil
+}
+
+func (t *Tracker) get(id string) (*bug, error) {
+	bg, ok := t.bugs[id]
+	if !ok {
+		return nil, fmt.Errorf("synctest: issue %s: %w", id, sync.ErrNotFound)
+	}
+	return bg, nil
+}
+
+// EditBug applies one edit as the service.
+func (t *Tracker) EditBug(ctx context.Context, e sync.BugEdit) error {
+	if err := gate(ctx, &t.Calls, t.Fail, "EditBug"); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	bg, err := t.get(e.ID)
+	if err != nil {
+		return err
+	}
+	if e.Priority != "" {
+		bg.b.Priority = e.Priority
+	}
+	if e.CustomerCount != nil {
+		c := *e.CustomerCount
+		bg.b.CustomerCount = &c
+	}
+	bg.b.Labels = slices.DeleteFunc(bg.b.Labels, func(l string) bool { return slices.Contains(e.RemoveLabels, l) })
+	for _, l := range e.AddLabels {
+		if !slices.Contains(bg.b.Labels, l) {
+			bg.b.Labels = append(bg.b.Labels, l)
+		}
+	}
+	t.touch(bg)
+	return nil
+}
+
+// AddComment posts a comment as the service.
+func (t *Tracker) AddComment(ctx context.Context, bugID, body string) error {
+	if err := gate(ctx, &t.Calls, t.Fail, "AddComment"); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	bg, err := t.get(bugID)
+	if err != nil {
+		return err
+	}
+	bg.comments = append(bg.comments, comment{body: body, service: true, at: t.touch(bg)})
+	return nil
+}
+
+// HasComment reports whether a comment on the bug contains marker.
+func (t *Tracker) HasComment(ctx context.Context, bugID, marker string) (bool, error) {
+	if err := gate(ctx, &t.Calls, t.Fail, "HasComment"); err != nil {
+		return false, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	bg, err := t.get(bugID)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(bg.comments, func(c comment) bool { return strings.Contains(c.body, marker) }), nil
+}
+
+// RemoteLinks lists a bug's remote links, ordered by global id.
+func (t *Tracker) RemoteLinks(ctx context.Context, bugID string) ([]sync.RemoteLink, error) {
+	if err := gate(ctx, &t.Calls, t.Fail, "RemoteLinks"); err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	bg, err := t.get(bugID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sync.RemoteLink, 0, len(bg.links))
+	for _, l := range bg.links {
+		out = append(out, l)
+	}
+	slices.SortFunc(out, func(a, b sync.RemoteLink) int { return cmp.Compare(a.GlobalID, b.GlobalID) })
+	return out, nil
+}
+
+// UpsertRemoteLink creates or replaces the link with link.GlobalID. Like
+// Jira, it does not change the bug's update time.
+func (t *Tracker) UpsertRemoteLink(ctx context.Context, bugID string, link sync.RemoteLink) error {
+	if err := gate(ctx, &t.Calls, t.Fail, "UpsertRemoteLink"); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	bg, err := t.get(bugID)
+	if err != nil {
+		return err
+	}
+	bg.links[link.GlobalID] = link
+	return nil
+}
+
+// DeleteRemoteLink removes a link; an absent one is not an error.
+func (t *Tracker) DeleteRemoteLink(ctx context.Context, bugID, globalID string) error {
+	if err := gate(ctx, &t.Calls, t.Fail, "DeleteRemoteLink"); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	bg, err := t.get(bugID)
+	if err != nil {
+		return err
+	}
+	delete(bg.links, globalID)
+	return nil
+}
+
+// TouchedByOthers reports a person's edit or comment after since.
+func (t *Tracker) TouchedByOthers(ctx context.Context, bugID string, since time.Time) (bool, error) {
+	if err := gate(ctx, &t.Calls, t.Fail, "TouchedByOthers"); err != nil {
+		return false, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	bg, err := t.get(bugID)
+	if err != nil {
+		return false, err
+	}
+	if slices.ContainsFunc(bg.edits, func(at time.Time) bool { return at.After(since) }) {
+		return true, nil
+	}
+	return slices.ContainsFunc(bg.comments, func(c comment) bool { return !c.service && c.at.After(since) }), nil
+}
+
+// TrackerWrites are the Tracker methods that write.
+var TrackerWrites = []string{"EditBug", "AddComment", "UpsertRemoteLink", "DeleteRemoteLink"}
+
+// HelpdeskWrites are the Helpdesk methods that write.
+var HelpdeskWrites = []string{"UpdateTickets"}
+
+var _ sync.Tracker = (*Tracker)(nil)
