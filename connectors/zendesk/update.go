@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/helpdesk-sync/helpdesk-sync/sync"
 )
 
@@ -51,7 +53,7 @@ const maxUpdateMany = 100
 // error is always nil: every failure is reported per ticket.
 func (c *Client) UpdateTickets(ctx context.Context, updates []sync.TicketUpdate) ([]sync.TicketResult, error) {
 	results := make([]sync.TicketResult, len(updates))
-	var batch []int // indexes into updates
+	var batch []batchItem
 	for i, u := range updates {
 		results[i].ID = u.ID
 		out, empty, err := c.ticketOut(u)
@@ -62,15 +64,16 @@ func (c *Client) UpdateTickets(ctx context.Context, updates []sync.TicketUpdate)
 		case !u.UpdatedStamp.IsZero():
 			results[i].Err = c.safeUpdate(ctx, u, out)
 		default:
-			batch = append(batch, i)
+			out.ID = u.ID
+			batch = append(batch, batchItem{index: i, out: out})
 		}
 	}
 	var jobs []pendingJob
 	for chunk := range slices.Chunk(batch, maxUpdateMany) {
-		j, err := c.submit(ctx, updates, chunk)
+		j, err := c.submit(ctx, chunk)
 		if err != nil {
-			for _, i := range chunk {
-				results[i].Err = err
+			for _, it := range chunk {
+				results[it.index].Err = err
 			}
 			continue
 		}
@@ -138,15 +141,20 @@ type pendingJob struct {
 	started time.Time
 }
 
+// batchItem is an update bound for update_many: its index in the caller's
+// updates and its request entry.
+type batchItem struct {
+	index int
+	out   ticketOut
+}
+
 // submit sends one batch update_many and returns its queued job.
-func (c *Client) submit(ctx context.Context, updates []sync.TicketUpdate, indexes []int) (pendingJob, error) {
-	tickets := make([]ticketOut, 0, len(indexes))
-	ids := make([]int64, 0, len(indexes))
-	for _, i := range indexes {
-		out, _, _ := c.ticketOut(updates[i])
-		out.ID = updates[i].ID
-		tickets = append(tickets, out)
-		ids = append(ids, updates[i].ID)
+func (c *Client) submit(ctx context.Context, items []batchItem) (pendingJob, error) {
+	tickets := make([]ticketOut, len(items))
+	ids := make([]int64, len(items))
+	indexes := make([]int, len(items))
+	for k, it := range items {
+		tickets[k], ids[k], indexes[k] = it.out, it.out.ID, it.index
 	}
 	op := "update tickets " + joinIDs(ids)
 	body, err := c.api.Put(ctx, "/tickets/update_many.json", map[string][]ticketOut{"tickets": tickets})
@@ -159,6 +167,6 @@ func (c *Client) submit(ctx context.Context, updates []sync.TicketUpdate, indexe
 	if err := json.Unmarshal(body, &resp); err != nil || resp.JobStatus.ID == "" {
 		return pendingJob{}, decodeError(op, body, err)
 	}
-	c.log.Debug("zendesk update job queued")
+	c.log.Debug("zendesk update job queued", zap.String("job", resp.JobStatus.ID), zap.Int("tickets", len(items)))
 	return pendingJob{id: resp.JobStatus.ID, indexes: indexes, started: time.Now()}, nil
 }

@@ -164,7 +164,7 @@ func (s *Server) listTicketFields(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	out := []ticketFieldJSON{}
 	for i, f := range s.tfields {
-		out = append(out, renderTicketField(baseURL(r), f, i, s.users[DefaultUserID].CreatedAt))
+		out = append(out, renderTicketField(baseURL(r), f, i, s.created))
 	}
 	writeJSON(w, http.StatusOK, listPage("ticket_fields", out))
 }
@@ -176,7 +176,7 @@ func (s *Server) showTicketField(w http.ResponseWriter, r *http.Request) {
 	for i, f := range s.tfields {
 		if f.ID == id {
 			writeJSON(w, http.StatusOK, map[string]any{
-				"ticket_field": renderTicketField(baseURL(r), f, i, s.users[DefaultUserID].CreatedAt)})
+				"ticket_field": renderTicketField(baseURL(r), f, i, s.created)})
 			return
 		}
 	}
@@ -188,7 +188,7 @@ func (s *Server) listOrganizationFields(w http.ResponseWriter, r *http.Request) 
 	defer s.mu.Unlock()
 	out := []organizationFieldJSON{}
 	for i, f := range s.ofields {
-		out = append(out, renderOrganizationField(baseURL(r), f, i, s.users[DefaultUserID].CreatedAt))
+		out = append(out, renderOrganizationField(baseURL(r), f, i, s.created))
 	}
 	writeJSON(w, http.StatusOK, listPage("organization_fields", out))
 }

@@ -46,6 +46,7 @@ type Server struct {
 	mux *http.ServeMux
 
 	mu        stdsync.Mutex
+	created   time.Time // of the account: timestamps of field definitions
 	clock     Clock
 	fixedNow  *time.Time
 	lag       time.Duration
@@ -136,6 +137,7 @@ func NewHandler(opts ...Option) *Server {
 	}
 	s.hooks = newWebhooks(s)
 	now := s.clock.Now().UTC().Truncate(time.Second)
+	s.created = now
 	s.users[DefaultUserID] = &User{ID: DefaultUserID, Name: "Helpdesk Sync", Email: DefaultEmail,
 		Role: "admin", CreatedAt: now, UpdatedAt: now}
 	s.creds[basicKey(DefaultEmail, DefaultToken)] = DefaultUserID
