@@ -130,21 +130,23 @@ func TestRateLimits(t *testing.T) {
 		}
 	}
 
-	// Account budget, with a minute lasting 100ms: exhausted, then refilled.
-	srv.SetRateLimits(RateLimits{Account: 5, TimeScale: 600})
-	n := 0
+	// Account budget, with a minute lasting one second: exhausted, then
+	// refilled once Retry-After has passed.
+	srv.SetRateLimits(RateLimits{Account: 5, TimeScale: 60})
+	n, retryAfter := 0, ""
 	for ; n < 10; n++ {
 		if resp, _ := call(t, srv, "GET", "/api/v2/users/me.json", nil, nil); resp.StatusCode == 429 {
 			if resp.Header.Get("X-Rate-Limit-Remaining") != "0" {
 				t.Fatalf("remaining on 429: %q", resp.Header.Get("X-Rate-Limit-Remaining"))
 			}
+			retryAfter = resp.Header.Get("Retry-After")
 			break
 		}
 	}
-	if n != 5 {
-		t.Fatalf("account budget let %d requests through, want 5", n)
+	if n != 5 || retryAfter != "1" {
+		t.Fatalf("account budget let %d requests through (want 5), Retry-After %q (want 1)", n, retryAfter)
 	}
-	time.Sleep(120 * time.Millisecond)
+	time.Sleep(1050 * time.Millisecond)
 	if resp, _ := call(t, srv, "GET", "/api/v2/users/me.json", nil, nil); resp.StatusCode != 200 {
 		t.Fatalf("after the window: %d", resp.StatusCode)
 	}
