@@ -99,9 +99,10 @@ func renderTicket(base string, rec *ticketRec) ticketJSON {
 	if tags == nil {
 		tags = []string{}
 	}
-	public := true
+	// is_public: "true if any comments are public, false otherwise".
+	public := len(rec.comments) == 0
 	for _, c := range rec.comments {
-		public = public && c.Public
+		public = public || c.Public
 	}
 	return ticketJSON{
 		URL: fmt.Sprintf("%s/api/v2/tickets/%d.json", base, t.ID), ID: t.ID, Via: via(t.ViaChannel),
