@@ -523,3 +523,17 @@ func TestNewValidatesOptions(t *testing.T) {
 		})
 	}
 }
+
+func TestProjectKeysThatAreJQLWords(t *testing.T) {
+	f := newFixture(t, func(o *jira.Options) { o.Projects = []string{"OR", "EMPTY"} })
+	f.srv.AddProject("OR", "Operations Research")
+	f.srv.AddProject("EMPTY", "Empty")
+	f.seed(t, "OR", 2)
+	if got := keys(slices.Concat(collect(t, f.jira, t0)...)); !slices.Equal(got, []string{"OR-1", "OR-2"}) {
+		t.Fatalf("got %v", got)
+	}
+	found, missing, err := f.jira.BugsByKey(context.Background(), []string{"OR-2", "EMPTY-1"})
+	if err != nil || len(found) != 1 || !slices.Equal(missing, []string{"EMPTY-1"}) {
+		t.Fatalf("BugsByKey: %v %v %v", found, missing, err)
+	}
+}

@@ -37,7 +37,7 @@ func (c *Client) fields() []string {
 func (c *Client) ChangedBugs(ctx context.Context, since time.Time, handle func(context.Context, []sync.Bug) error) error {
 	from := since.Add(-c.overlap)
 	jql := fmt.Sprintf("project in (%s) AND updated >= %d ORDER BY updated ASC, key ASC",
-		strings.Join(c.projects, ", "), from.UnixMilli())
+		quoteAll(c.projects), from.UnixMilli())
 	start := c.now()
 	pages, total := 0, 0
 	err := c.search(ctx, "search changed issues", jql, func(ctx context.Context, issues []gojira.Issue) error {
@@ -146,7 +146,7 @@ func (c *Client) lookup(ctx context.Context, field string, values []string) (fou
 		batch := values[:min(batchSize, len(values))]
 		values = values[len(batch):]
 		for len(batch) > 0 {
-			jql := fmt.Sprintf("%s in (%s)", field, strings.Join(batch, ", "))
+			jql := fmt.Sprintf("%s in (%s)", field, quoteAll(batch))
 			var page []sync.Bug
 			err := c.search(ctx, "look up issues by "+field, jql, func(_ context.Context, issues []gojira.Issue) error {
 				bugs, err := c.bugs(issues)
@@ -192,6 +192,16 @@ func absentValues(err error, batch []string) []string {
 		absent = append(absent, batch[i])
 	}
 	return absent
+}
+
+// quoteAll renders validated keys as JQL strings: quoting keeps a project
+// key that happens to be a JQL word (OR, IN, EMPTY …) a value.
+func quoteAll(values []string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = `"` + v + `"`
+	}
+	return strings.Join(quoted, ", ")
 }
 
 func dedupe(ss []string) []string {

@@ -86,7 +86,7 @@ func (s *Site) serverInfo(w http.ResponseWriter, r *http.Request) {
 	out := map[string]any{
 		"baseUrl": v.base, "buildDate": "2025-09-01T00:00:00.000+0000", "buildNumber": 100300,
 		"scmInfo": "0000000000000000000000000000000000000000", "serverTime": s.now().Format(jiraTime),
-		"serverTitle": "Jira (jiratest)", "defaultLocale": map[string]string{"locale": "en_US"},
+		"serverTitle": "Jira (jiratest)", "serverTimeZone": "UTC",
 	}
 	if s.cfg.deployment == DataCenter {
 		out["version"], out["versionNumbers"], out["deploymentType"] = "9.12.0", []int{9, 12, 0}, "Server"

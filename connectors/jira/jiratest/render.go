@@ -330,9 +330,17 @@ func splitList(s string) []string {
 
 // writeJSON writes v with Jira's content type.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	// Like Jira: a Content-Length and no trailing newline, so a decoder that
+	// stops at the end of the value has read the whole body.
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	_, _ = w.Write(b)
 }
 
 // writeError writes Jira's ErrorCollection body.

@@ -500,6 +500,9 @@ func TestRateLimitAndFaults(t *testing.T) {
 		t.Fatalf("after the burst: %d", status)
 	}
 
+	if n := srv.Count("GET", "/rest/api/2/myself"); n != 7 {
+		t.Errorf("Count = %d, want 7", n)
+	}
 	srv.InjectFault(jiratest.Fault{Hang: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -507,9 +510,6 @@ func TestRateLimitAndFaults(t *testing.T) {
 	req.SetBasicAuth(jiratest.ServiceEmail, jiratest.ServiceToken)
 	if _, err := srv.Client().Do(req); err == nil {
 		t.Fatal("a hanging response returned")
-	}
-	if n := srv.Count("GET", "/rest/api/2/myself"); n != 7 {
-		t.Errorf("Count = %d, want 7", n)
 	}
 	srv.ResetLog()
 	if n := len(srv.Requests()); n != 0 {
@@ -573,4 +573,54 @@ func startReceiver(t *testing.T, h http.Handler) string {
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	return ts.URL
+}
+
+func TestMetaEndpoints(t *testing.T) {
+	srv, _ := start(t, jiratest.WithNumberField("customfield_10100", "Weighted customers"))
+	_, b, _ := call(t, srv, "GET", "/rest/api/3/field", "")
+	var custom []string
+	for _, f := range decode[[]map[string]any](t, b) {
+		if f["custom"] == true && f["schema"].(map[string]any)["type"] == "number" {
+			custom = append(custom, f["id"].(string))
+		}
+	}
+	if !slices.Equal(custom, []string{jiratest.CustomerCountField, "customfield_10100"}) {
+		t.Errorf("number fields %v", custom)
+	}
+	_, b, _ = call(t, srv, "GET", "/rest/api/2/priority", "")
+	var names []string
+	for _, p := range decode[[]map[string]any](t, b) {
+		names = append(names, p["id"].(string)+"="+p["name"].(string))
+	}
+	if want := []string{"1=Highest", "2=High", "3=Medium", "4=Low", "5=Lowest"}; !slices.Equal(names, want) {
+		t.Errorf("priorities %v", names)
+	}
+	if status, b, _ := call(t, srv, "GET", "/rest/api/2/project/PROJ", ""); status != 200 || decode[map[string]any](t, b)["key"] != "PROJ" {
+		t.Errorf("project: %d %s", status, b)
+	}
+	if status, b, _ := call(t, srv, "GET", "/rest/api/2/project/NOPE", ""); status != 404 || !strings.Contains(string(b), "No project could be found with key 'NOPE'.") {
+		t.Errorf("missing project: %d %s", status, b)
+	}
+	if _, b, _ := call(t, srv, "GET", "/rest/api/2/serverInfo", ""); decode[map[string]any](t, b)["deploymentType"] != "Cloud" {
+		t.Errorf("serverInfo %s", b)
+	}
+	if _, b, _ := call(t, srv, "GET", "/rest/api/2/myself", ""); decode[map[string]any](t, b)["accountId"] != jiratest.ServiceAccount {
+		t.Errorf("myself %s", b)
+	}
+}
+
+func TestLatencyHoldsResponses(t *testing.T) {
+	srv, _ := start(t)
+	srv.SetLatency(time.Hour)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/rest/api/2/myself", nil)
+	req.SetBasicAuth(jiratest.ServiceEmail, jiratest.ServiceToken)
+	if _, err := srv.Client().Do(req); err == nil {
+		t.Fatal("a response came back before the added latency")
+	}
+	srv.ClearFaults()
+	if status, _, _ := call(t, srv, "GET", "/rest/api/2/myself", ""); status != 200 {
+		t.Fatalf("after ClearFaults: %d", status)
+	}
 }
