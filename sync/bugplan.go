@@ -3,7 +3,6 @@ package sync
 import (
 	"maps"
 	"slices"
-	"time"
 )
 
 // bugView is everything reconciling one bug looks at.
@@ -15,7 +14,6 @@ type bugView struct {
 	Tiers   map[int64]string       // organization id → tier
 	Written map[int64]WrittenLink  // remote links last written, by ticket
 	Epoch   string
-	Now     time.Time
 }
 
 // bugPlan is the minimal set of writes that makes a bug what the policy
@@ -181,10 +179,9 @@ func (p Policy) planStaleNote(v bugView, c Customers) *Pending {
 	if mem.Seq > st.Episode {
 		return nil
 	}
-	idle := v.Now.Sub(v.Bug.LastActivity)
 	return &Pending{
 		Seq:   st.Episode,
-		Text:  p.staleText(v.Bug.Bug, c, idle, staleMarker(v.Epoch, v.Bug.ID, st.Episode)),
+		Text:  p.staleText(v.Bug.Bug, c, st.Idle, staleMarker(v.Epoch, v.Bug.ID, st.Episode)),
 		Phase: PhasePlanned,
 	}
 }

@@ -254,7 +254,7 @@ func TestPlanBug(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			v := bugView{
 				Bug:   BugRecord{Bug: Bug{ID: "10042", Key: "PROJ-12", Priority: "Low"}},
-				Tiers: tiers, Epoch: "ep", Now: planNow,
+				Tiers: tiers, Epoch: "ep",
 			}
 			tt.mutate(&v)
 			got := testPolicy().planBug(v)
@@ -296,8 +296,8 @@ func TestPlanBug(t *testing.T) {
 func TestPlanBugStaleText(t *testing.T) {
 	v := bugView{
 		Bug: BugRecord{Bug: Bug{ID: "7", Key: "PROJ-7", Priority: "Low"},
-			Stale: StaleFlag{Flagged: true, Episode: 1}, LastActivity: planNow.Add(-15 * 24 * time.Hour)},
-		Epoch: "ep", Now: planNow,
+			Stale: StaleFlag{Flagged: true, Episode: 1, Idle: 15*24*time.Hour + time.Hour}, LastActivity: planNow},
+		Epoch: "ep",
 	}
 	v.Tickets, v.Links = openTickets(2, func(i int) int64 { return int64(i) })
 	got := testPolicy().planBug(v).StaleNote
@@ -313,7 +313,7 @@ func TestPlanBugStaleText(t *testing.T) {
 }
 
 func TestBugPlanWithoutPriority(t *testing.T) {
-	v := bugView{Bug: BugRecord{Bug: Bug{ID: "1", Key: "PROJ-1", Priority: "Low"}}, Epoch: "ep", Now: planNow}
+	v := bugView{Bug: BugRecord{Bug: Bug{ID: "1", Key: "PROJ-1", Priority: "Low"}}, Epoch: "ep"}
 	v.Tickets, v.Links = openTickets(10, func(i int) int64 { return int64(i) })
 	full := testPolicy().planBug(v)
 	held := full.withoutPriority()

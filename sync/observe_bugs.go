@@ -90,6 +90,9 @@ func (e *Engine) applyBugs(ctx context.Context, bugs []Bug, watermark, fenced bo
 func (e *Engine) bugChange(ctx context.Context, b Bug, prev BugRecord, known bool, mem BugMemory, t *tally) (BugChange, bool, error) {
 	moved := !known || b.Updated.After(prev.Updated)
 	same := known && sameBug(prev.Bug, b)
+	// An edit the engine sent but did not get to record explains the
+	// difference: the echo is the engine's own, not someone's activity.
+	echo := known && !same && mem.Expect.ID == b.ID && sameBug(applyEdit(prev, mem.Expect).Bug, b)
 	if known && !moved && same {
 		return BugChange{}, false, nil
 	}
@@ -120,11 +123,11 @@ func (e *Engine) bugChange(ctx context.Context, b Bug, prev BugRecord, known boo
 	// The engine's own writes are applied to the record when they succeed,
 	// so a field that differs was changed by someone else. When only the
 	// update time moved, it was someone else unless the engine wrote since.
-	if moved && (!same || !mem.WroteAt.After(prev.Updated)) {
+	if moved && (!same && !echo || !mem.WroteAt.After(prev.Updated)) {
 		rec.LastActivity = b.Updated
 	}
 	if prev.Stale.Flagged && moved {
-		touched := !same
+		touched := !same && !echo
 		if !touched {
 			var err error
 			if touched, err = e.tr.TouchedByOthers(ctx, b.ID, prev.Stale.Since); err != nil {

@@ -133,33 +133,43 @@ func (e *Engine) executeBug(ctx context.Context, v bugView, plan bugPlan, t *tal
 		}
 	}
 	rec := b
+	mem.Expect = BugEdit{}
 	if plan.hasEdit() {
+		// Saved first: if the process dies after the edit lands but before
+		// it is recorded, the echo is still known to be the engine's.
+		mem.Expect, mem.WroteAt = plan.Edit, e.now()
+		if err := save(); err != nil {
+			return err
+		}
 		if err := e.editBug(ctx, b, plan, t); err != nil {
 			return err
 		}
 		rec = applyEdit(rec, plan.Edit)
-		mem.WroteAt = e.now()
 		if !e.opts.DryRun {
 			if _, err := e.st.PutBug(ctx, rec); err != nil {
 				return err
 			}
 		}
+		mem.Expect = BugEdit{}
 	}
 	if plan.Bump != nil {
-		if err := e.commentOnce(ctx, b, &mem.Bump, bumpMarker(v.Epoch, b.ID, mem.Bump.Seq), save, t); err != nil {
+		if err := e.commentOnce(ctx, b, &mem, &mem.Bump, bumpMarker(v.Epoch, b.ID, mem.Bump.Seq), save, t); err != nil {
 			return err
 		}
 	}
 	if plan.StaleNote != nil && slices.Contains(rec.Labels, e.policy.Stale.Label) {
 		mem.StaleNote = *plan.StaleNote
-		if err := e.commentOnce(ctx, b, &mem.StaleNote, staleMarker(v.Epoch, b.ID, mem.StaleNote.Seq), save, t); err != nil {
+		if err := e.commentOnce(ctx, b, &mem, &mem.StaleNote, staleMarker(v.Epoch, b.ID, mem.StaleNote.Seq), save, t); err != nil {
 			return err
 		}
 	}
-	wrote, linkErr := e.writeRemoteLinks(ctx, b, plan, t)
-	if wrote {
+	if len(plan.Upserts)+len(plan.Deletes) > 0 {
 		mem.WroteAt = e.now()
+		if err := save(); err != nil {
+			return err
+		}
 	}
+	linkErr := e.writeRemoteLinks(ctx, b, plan, t)
 	if !sameMemory(mem, v.Memory) {
 		if err := save(); err != nil {
 			return errors.Join(linkErr, err)
@@ -202,7 +212,7 @@ func (e *Engine) editBug(ctx context.Context, b BugRecord, plan bugPlan, t *tall
 
 // commentOnce posts a pending comment exactly once: a comment that may have
 // gone out before a crash is looked for by its marker first.
-func (e *Engine) commentOnce(ctx context.Context, b BugRecord, p *Pending, marker string, save func() error, t *tally) error {
+func (e *Engine) commentOnce(ctx context.Context, b BugRecord, mem *BugMemory, p *Pending, marker string, save func() error, t *tally) error {
 	if p.Phase == PhaseDone {
 		return nil
 	}
@@ -221,7 +231,7 @@ func (e *Engine) commentOnce(ctx context.Context, b BugRecord, p *Pending, marke
 			return save()
 		}
 	}
-	p.Phase = PhaseSending
+	p.Phase, mem.WroteAt = PhaseSending, e.now()
 	if err := save(); err != nil {
 		return err
 	}
@@ -236,7 +246,7 @@ func (e *Engine) commentOnce(ctx context.Context, b BugRecord, p *Pending, marke
 
 // writeRemoteLinks upserts and deletes the plan's remote links, remembering
 // each one that succeeds; one failure does not stop the others.
-func (e *Engine) writeRemoteLinks(ctx context.Context, b BugRecord, plan bugPlan, t *tally) (wrote bool, err error) {
+func (e *Engine) writeRemoteLinks(ctx context.Context, b BugRecord, plan bugPlan, t *tally) error {
 	set := map[int64]WrittenLink{}
 	var del []int64
 	var errs []error
@@ -264,12 +274,12 @@ func (e *Engine) writeRemoteLinks(ctx context.Context, b BugRecord, plan bugPlan
 		e.event(Event{Kind: EventRemoteLinkDeleted, BugID: b.ID, BugKey: b.Key, TicketID: id, Detail: "remote link to unlinked ticket removed"})
 	}
 	if e.opts.DryRun {
-		return false, errors.Join(errs...)
+		return errors.Join(errs...)
 	}
 	if err := e.st.SetWrittenLinks(ctx, b.ID, set, del); err != nil {
 		errs = append(errs, err)
 	}
-	return len(set)+len(del) > 0, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 // dropBug forgets a bug the tracker no longer has; its tickets stop showing
@@ -323,12 +333,11 @@ func (e *Engine) bugViews(ctx context.Context, epoch string, ids []string) (map[
 	if err != nil {
 		return nil, err
 	}
-	now := e.now()
 	views := make(map[string]bugView, len(present))
 	for _, id := range present {
 		views[id] = bugView{
 			Bug: recs[id], Memory: mems[id], Links: links[id], Tickets: tickets, Tiers: tiers,
-			Written: written[id], Epoch: epoch, Now: now,
+			Written: written[id], Epoch: epoch,
 		}
 	}
 	return views, nil
@@ -407,8 +416,13 @@ func applyEdit(r BugRecord, edit BugEdit) BugRecord {
 
 func samePending(a, b Pending) bool { return a == b }
 
+func sameEdit(a, b BugEdit) bool {
+	return a.ID == b.ID && a.Key == b.Key && a.Priority == b.Priority && sameCount(a.CustomerCount, b.CustomerCount) &&
+		slices.Equal(a.AddLabels, b.AddLabels) && slices.Equal(a.RemoveLabels, b.RemoveLabels)
+}
+
 func sameMemory(a, b BugMemory) bool {
-	return a.Bump == b.Bump && a.StaleNote == b.StaleNote && a.WroteAt.Equal(b.WroteAt) && a.OpenTickets == b.OpenTickets &&
+	return a.Bump == b.Bump && a.StaleNote == b.StaleNote && sameEdit(a.Expect, b.Expect) && a.WroteAt.Equal(b.WroteAt) && a.OpenTickets == b.OpenTickets &&
 		a.Customers.Distinct == b.Customers.Distinct && a.Customers.Weighted == b.Customers.Weighted &&
 		maps.Equal(a.Customers.ByTier, b.Customers.ByTier)
 }

@@ -42,11 +42,13 @@ type BugRecord struct {
 }
 
 // StaleFlag is the stale state of a bug. Episode counts the times it was
-// flagged; one comment is due per episode.
+// flagged; one comment is due per episode. Idle is how long nobody had
+// touched the bug when it was flagged (what its comment says).
 type StaleFlag struct {
 	Flagged bool
 	Episode int
 	Since   time.Time
+	Idle    time.Duration
 }
 
 // Phase tracks a comment or note that must be posted exactly once.
@@ -74,9 +76,13 @@ type Pending struct {
 // BugMemory is what only the reconciler of a bug writes: the comments it owes
 // and what it last saw of the bug's tickets.
 type BugMemory struct {
-	Bump        Pending
-	StaleNote   Pending
-	WroteAt     time.Time // when the engine last wrote to the bug
+	Bump      Pending
+	StaleNote Pending
+	// Expect is an edit that may have been sent and not yet recorded: an
+	// observation it explains is the engine's own echo, not someone's
+	// activity. Zero when none.
+	Expect      BugEdit
+	WroteAt     time.Time // when the engine last wrote (or was about to write) to the bug
 	OpenTickets int       // linked open tickets at the last reconcile
 	Customers   Customers // at the last reconcile, for the stale comment
 }

@@ -78,7 +78,7 @@ func (e *Engine) sweepBugs(ctx context.Context, ids []string, now time.Time, t *
 				continue
 			}
 		}
-		r.Stale = StaleFlag{Flagged: true, Episode: r.Stale.Episode + 1, Since: now}
+		r.Stale = StaleFlag{Flagged: true, Episode: r.Stale.Episode + 1, Since: now, Idle: now.Sub(r.LastActivity)}
 		if !e.opts.DryRun {
 			ok, err := e.st.PutBug(ctx, r)
 			if err != nil {
@@ -92,7 +92,7 @@ func (e *Engine) sweepBugs(ctx context.Context, ids []string, now time.Time, t *
 		t.add(func(rep *Report) { rep.StaleFlagged++ })
 		e.event(Event{Kind: EventStaleFlagged, BugID: id, BugKey: r.Key, Detail: fmt.Sprintf(
 			"stale: %d open tickets wait and nobody updated it for %d days (window %s for %s)",
-			mems[id].OpenTickets, int(now.Sub(r.LastActivity).Hours()/24), window, orNone(r.Priority))})
+			mems[id].OpenTickets, int(r.Stale.Idle.Hours()/24), window, orNone(r.Priority))})
 	}
 	return flagged, nil
 }

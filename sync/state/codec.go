@@ -47,6 +47,7 @@ type bugWire struct {
 	Stale        bool     `json:"sf,omitempty"`
 	Episode      int      `json:"se,omitempty"`
 	StaleSince   int64    `json:"ss,omitempty"`
+	StaleIdle    int64    `json:"si,omitempty"`
 }
 
 type pendingWire struct {
@@ -56,9 +57,19 @@ type pendingWire struct {
 	Phase  uint8  `json:"p,omitempty"`
 }
 
+type editWire struct {
+	ID       string   `json:"i,omitempty"`
+	Key      string   `json:"k,omitempty"`
+	Priority string   `json:"p,omitempty"`
+	Count    *float64 `json:"n,omitempty"`
+	Add      []string `json:"a,omitempty"`
+	Remove   []string `json:"r,omitempty"`
+}
+
 type memoryWire struct {
 	Bump      pendingWire    `json:"b"`
 	StaleNote pendingWire    `json:"s"`
+	Expect    *editWire      `json:"e,omitempty"`
 	WroteAt   int64          `json:"w,omitempty"`
 	Open      int            `json:"o,omitempty"`
 	Distinct  int            `json:"cd,omitempty"`
@@ -123,6 +134,7 @@ func encodeBug(r sync.BugRecord) string {
 		Resolution: r.Resolution, FixVersions: r.FixVersions, Priority: r.Priority, Labels: r.Labels,
 		Count: r.CustomerCount, Updated: nanos(r.Updated), URL: r.URL, Seq: r.Seq, State: int(r.State),
 		LastActivity: nanos(r.LastActivity), Stale: r.Stale.Flagged, Episode: r.Stale.Episode, StaleSince: nanos(r.Stale.Since),
+		StaleIdle: int64(r.Stale.Idle),
 	})
 }
 
@@ -138,7 +150,7 @@ func decodeBug(id, blob string, version int64) (sync.BugRecord, error) {
 			Priority: w.Priority, Labels: w.Labels, CustomerCount: w.Count, Updated: fromNanos(w.Updated), URL: w.URL,
 		},
 		Seq: w.Seq, State: sync.BugState(w.State), LastActivity: fromNanos(w.LastActivity),
-		Stale:   sync.StaleFlag{Flagged: w.Stale, Episode: w.Episode, Since: fromNanos(w.StaleSince)},
+		Stale:   sync.StaleFlag{Flagged: w.Stale, Episode: w.Episode, Since: fromNanos(w.StaleSince), Idle: time.Duration(w.StaleIdle)},
 		Version: version,
 	}, nil
 }
@@ -152,10 +164,14 @@ func pendingFromWire(w pendingWire) sync.Pending {
 }
 
 func encodeMemory(m sync.BugMemory) string {
-	return mustJSON(memoryWire{
+	w := memoryWire{
 		Bump: pendingToWire(m.Bump), StaleNote: pendingToWire(m.StaleNote), WroteAt: nanos(m.WroteAt), Open: m.OpenTickets,
 		Distinct: m.Customers.Distinct, Weighted: m.Customers.Weighted, ByTier: m.Customers.ByTier,
-	})
+	}
+	if e := m.Expect; e.ID != "" {
+		w.Expect = &editWire{ID: e.ID, Key: e.Key, Priority: e.Priority, Count: e.CustomerCount, Add: e.AddLabels, Remove: e.RemoveLabels}
+	}
+	return mustJSON(w)
 }
 
 func decodeMemory(id, blob string) (sync.BugMemory, error) {
@@ -163,10 +179,14 @@ func decodeMemory(id, blob string) (sync.BugMemory, error) {
 	if err := json.Unmarshal([]byte(blob), &w); err != nil {
 		return sync.BugMemory{}, fmt.Errorf("state: decode memory of bug %s: %w", id, err)
 	}
-	return sync.BugMemory{
+	m := sync.BugMemory{
 		Bump: pendingFromWire(w.Bump), StaleNote: pendingFromWire(w.StaleNote), WroteAt: fromNanos(w.WroteAt), OpenTickets: w.Open,
 		Customers: sync.Customers{Distinct: w.Distinct, Weighted: w.Weighted, ByTier: w.ByTier},
-	}, nil
+	}
+	if e := w.Expect; e != nil {
+		m.Expect = sync.BugEdit{ID: e.ID, Key: e.Key, Priority: e.Priority, CustomerCount: e.Count, AddLabels: e.Add, RemoveLabels: e.Remove}
+	}
+	return m, nil
 }
 
 func encodeMissing(m sync.MissingKey) string {

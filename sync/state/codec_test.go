@@ -21,7 +21,7 @@ func TestRecordCodecsRoundTrip(t *testing.T) {
 	bug := sync.BugRecord{
 		Bug: sync.Bug{ID: "10042", Key: "PROJ-12", Project: "PROJ", Summary: "s", Status: "Done", StatusCategory: sync.CategoryDone,
 			Resolution: "Fixed", FixVersions: []string{"2.3"}, Priority: "High", Labels: []string{"a"}, CustomerCount: &n, Updated: at, URL: "u"},
-		Seq: 3, State: sync.StateDone, LastActivity: at, Stale: sync.StaleFlag{Flagged: true, Episode: 2, Since: at}, Version: 9,
+		Seq: 3, State: sync.StateDone, LastActivity: at, Stale: sync.StaleFlag{Flagged: true, Episode: 2, Since: at, Idle: 20 * time.Hour}, Version: 9,
 	}
 	gotB, err := decodeBug("10042", encodeBug(bug), 9)
 	if err != nil || fmt.Sprint(gotB.Bug.CustomerCount == nil) != "false" || *gotB.CustomerCount != n {

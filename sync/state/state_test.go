@@ -499,6 +499,7 @@ func TestMemoryMarksAndLinksRoundTrip(t *testing.T) {
 	mem := sync.BugMemory{
 		Bump:      sync.Pending{Seq: 2, Target: "High", Text: "t", Phase: sync.PhaseSending},
 		StaleNote: sync.Pending{Seq: 1, Phase: sync.PhaseDone},
+		Expect:    sync.BugEdit{ID: "10", Key: "PROJ-1", Priority: "High", AddLabels: []string{"x"}},
 		WroteAt:   t0, OpenTickets: 3,
 		Customers: sync.Customers{Distinct: 3, Weighted: 7, ByTier: map[string]int{"pro": 2}},
 	}
