@@ -178,7 +178,15 @@ func (c *compiler) equality(cl clause, one func(value) (func(*issue) bool, bool)
 
 // issueRef resolves a key or id the way Jira's issue-key validator does:
 // malformed keys are invalid, unknown ones "do not exist", old keys of moved
-// issues resolve to them.
+// issues resolve to them. Jira refuses the whole query with 400 and one
+// message per bad value, e.g. {"errorMessages":["An issue with key
+// 'DELETED-1' does not exist for field 'key'."],"errors":{}}
+// (atlassian-api/atlassian-python-api#752; only the legacy search's
+// validateQuery=warn turns these into warnings, and /search/jql has no such
+// parameter) and "The issue key '0.0' for field 'key' is invalid."
+// (hygieia/hygieia#1376). A key of a project that does not exist is a key
+// that resolves to no issue: the same "does not exist" message (inferred,
+// not observed).
 func (c *compiler) issueRef(field string, v value) (func(*issue) bool, bool) {
 	name := field
 	if name == "issuekey" || name == "issue" {
@@ -233,8 +241,10 @@ func (c *compiler) labels(cl clause) match {
 const dateFormats = "Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'."
 
 // date compiles a comparison on updated or created. Unquoted integers are
-// milliseconds since the epoch; date strings are read in the searching
-// user's time zone with the precision they carry (a day or a minute).
+// milliseconds since the epoch ("if you omit the quote-marks, the number you
+// supply will be interpreted as milliseconds after epoch", Atlassian's JQL
+// date-time formats page); date strings are read in the searching user's
+// profile time zone with the precision they carry (a day or a minute).
 func (c *compiler) date(cl clause) match {
 	field := strings.TrimSuffix(cl.field, "date")
 	if cl.list || cl.op == "IS" || cl.op == "IS NOT" {
