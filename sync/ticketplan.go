@@ -56,8 +56,12 @@ func (p Policy) planTicket(v ticketView) ticketPlan {
 	if p.Notes {
 		p.planNotes(&plan, v, bugs)
 	}
-	if plan.Update.Note != "" || plan.Update.StatusField != nil {
-		// The agent may be editing the ticket: write only over what was read.
+	if plan.Update.Note != "" {
+		// A note (and a reopen) must not cross an agent's edit: it is
+		// written only over the version it was planned on, which also keeps
+		// it from going out twice. The field is the engine's own and tags go
+		// as deltas, so without a note the write needs no stamp and can go
+		// in a batch.
 		plan.Update.UpdatedStamp = t.UpdatedAt
 	}
 	return plan

@@ -57,7 +57,7 @@ func TestPlanTicket(t *testing.T) {
 			name: "newly linked ticket: field and tag, no note, the mark starts at the bug's seq",
 			view: ticketView{Ticket: TicketRecord{ID: 1, Status: StatusOpen, UpdatedAt: stamp},
 				Bugs: []BugRecord{bug("10", "PROJ-1", StateInProgress, 4)}},
-			want: want{field: str("PROJ-1: In Progress"), add: []string{"bug_in_progress"}, stamp: true,
+			want: want{field: str("PROJ-1: In Progress"), add: []string{"bug_in_progress"},
 				baseline: map[string]NoteMark{"10": {Seq: 4}}},
 		},
 		{
@@ -85,14 +85,14 @@ func TestPlanTicket(t *testing.T) {
 			name: "back to do: field and tag only, the mark advances without a note",
 			view: ticketView{Ticket: TicketRecord{ID: 1, Status: StatusOpen, StatusField: "PROJ-1: In Progress", Tags: []string{"bug_in_progress"}},
 				Bugs: []BugRecord{bug("10", "PROJ-1", StateToDo, 3)}, Marks: map[string]NoteMark{"10": {Seq: 2}}},
-			want: want{field: str("PROJ-1: To Do"), add: []string{"bug_open"}, remove: []string{"bug_in_progress"}, stamp: true,
+			want: want{field: str("PROJ-1: To Do"), add: []string{"bug_open"}, remove: []string{"bug_in_progress"},
 				baseline: map[string]NoteMark{"10": {Seq: 3}}},
 		},
 		{
 			name: "solved ticket: display updated, no note, no reopen",
 			view: ticketView{Ticket: TicketRecord{ID: 1, Status: StatusSolved, StatusField: "PROJ-1: In Progress", Tags: []string{"bug_in_progress"}},
 				Bugs: []BugRecord{bug("10", "PROJ-1", StateDone, 5)}, Marks: map[string]NoteMark{"10": {Seq: 4}}},
-			want: want{field: str("PROJ-1: Done (Fixed)"), add: []string{"bug_fixed"}, remove: []string{"bug_in_progress"}, stamp: true,
+			want: want{field: str("PROJ-1: Done (Fixed)"), add: []string{"bug_fixed"}, remove: []string{"bug_in_progress"},
 				baseline: map[string]NoteMark{"10": {Seq: 5}}},
 		},
 		{
@@ -113,13 +113,13 @@ func TestPlanTicket(t *testing.T) {
 			policy: func(p *Policy) { p.Notes = false },
 			view: ticketView{Ticket: TicketRecord{ID: 1, Status: StatusOpen, StatusField: "PROJ-1: In Progress", Tags: []string{"bug_in_progress"}},
 				Bugs: []BugRecord{bug("10", "PROJ-1", StateDone, 5)}, Marks: map[string]NoteMark{"10": {Seq: 4}}},
-			want: want{field: str("PROJ-1: Done (Fixed)"), add: []string{"bug_fixed"}, remove: []string{"bug_in_progress"}, stamp: true},
+			want: want{field: str("PROJ-1: Done (Fixed)"), add: []string{"bug_fixed"}, remove: []string{"bug_in_progress"}},
 		},
 		{
 			name: "unlinked: field cleared, managed tags removed, other tags kept, marks dropped",
 			view: ticketView{Ticket: TicketRecord{ID: 1, Status: StatusOpen, StatusField: "PROJ-1: Done (Fixed)", Tags: []string{"bug_fixed"}},
 				Marks: map[string]NoteMark{"10": {Seq: 4}}},
-			want: want{field: str(""), remove: []string{"bug_fixed"}, stamp: true, drop: []string{"10"}},
+			want: want{field: str(""), remove: []string{"bug_fixed"}, drop: []string{"10"}},
 		},
 		{
 			name: "no mark (state lost with Redis): the status tag shows in progress, the bug is done: the agent is told once",
