@@ -2,7 +2,6 @@ package jiratest_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,27 +9,6 @@ import (
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 )
-
-func TestAuthentication(t *testing.T) {
-	srv, _ := start(t)
-	for name, set := range map[string]func(*http.Request){
-		"none":         func(*http.Request) {},
-		"wrong token":  func(r *http.Request) { r.SetBasicAuth(jiratest.ServiceEmail, "nope") },
-		"bearer token": func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+jiratest.ServicePAT) },
-	} {
-		req, _ := http.NewRequest("GET", srv.URL+"/rest/api/2/myself", nil)
-		set(req)
-		resp, err := srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 401 || string(b) != "Client must be authenticated to access this resource." {
-			t.Errorf("%s: %d %q", name, resp.StatusCode, b)
-		}
-	}
-}
 
 func TestRateLimitAndFaults(t *testing.T) {
 	srv, clk := start(t)

@@ -54,6 +54,7 @@ type config struct {
 	users      []User
 	timeZone   string
 	webhook    *Webhook
+	projects   [][2]string
 }
 
 // WithDeployment answers as Jira Cloud (default) or Jira Data Center.
@@ -86,6 +87,12 @@ func WithUser(u User) Option { return func(c *config) { c.users = append(c.users
 // are read in the time zone of the user who runs the search, as in Jira.
 func WithServiceTimeZone(tz string) Option { return func(c *config) { c.timeZone = tz } }
 
+// WithProject creates a project (key, name) from the start, for sites
+// served by NewHandler that are not seeded from Go.
+func WithProject(key, name string) Option {
+	return func(c *config) { c.projects = append(c.projects, [2]string{key, name}) }
+}
+
 // WithWebhook registers an admin webhook from the start (see SetWebhook).
 func WithWebhook(h Webhook) Option { return func(c *config) { c.webhook = &h } }
 
@@ -116,6 +123,9 @@ func NewHandler(opts ...Option) *Site {
 	s.webhooks = newWebhooks()
 	if cfg.webhook != nil {
 		s.webhooks.set(*cfg.webhook)
+	}
+	for _, p := range cfg.projects {
+		s.AddProject(p[0], p[1])
 	}
 	var h http.Handler = s.routes()
 	h = s.faultLayer(h)

@@ -3,6 +3,8 @@ package jiratest_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -123,5 +125,26 @@ func TestMetaEndpoints(t *testing.T) {
 	}
 	if _, b, _ := call(t, srv, "GET", "/rest/api/2/myself", ""); decode[map[string]any](t, b)["accountId"] != jiratest.ServiceAccount {
 		t.Errorf("myself %s", b)
+	}
+}
+
+func TestAuthentication(t *testing.T) {
+	srv, _ := start(t)
+	for name, set := range map[string]func(*http.Request){
+		"none":         func(*http.Request) {},
+		"wrong token":  func(r *http.Request) { r.SetBasicAuth(jiratest.ServiceEmail, "nope") },
+		"bearer token": func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+jiratest.ServicePAT) },
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+"/rest/api/2/myself", nil)
+		set(req)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 401 || string(b) != "Client must be authenticated to access this resource." {
+			t.Errorf("%s: %d %q", name, resp.StatusCode, b)
+		}
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strings"
 	stdsync "sync"
 	"testing"
 
@@ -59,5 +61,31 @@ func TestSignedWebhooks(t *testing.T) {
 		if d.Status != 200 || d.Err != nil {
 			t.Errorf("delivery %s: %d %v", d.Event, d.Status, d.Err)
 		}
+	}
+}
+
+func TestSignMatchesTheReferenceVector(t *testing.T) {
+	// Computed independently for shared/api/notes.md §10.
+	got := jiratest.Sign("my-jira-secret", []byte(`{"ticket_id":"123","status":"open"}`))
+	if want := "sha256=98995192be6a0d7b804694a431d9c0b967ea2328b6ed51590a69021e74ad3ccd"; got != want {
+		t.Fatalf("Sign = %s, want %s", got, want)
+	}
+}
+
+func TestNewHandlerServesSeededProjects(t *testing.T) {
+	h := jiratest.NewHandler(jiratest.WithProject("DEMO", "Demo"))
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+	h.MustCreateIssue(jiratest.NewIssue{Project: "DEMO", Summary: "s"})
+	req, _ := http.NewRequest("GET", ts.URL+"/rest/api/2/issue/DEMO-1?fields=summary", nil)
+	req.SetBasicAuth(jiratest.ServiceEmail, jiratest.ServiceToken)
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"self":"`+ts.URL+`/rest/api/2/issue/`) {
+		t.Fatalf("%d %s (self links follow the request's host)", resp.StatusCode, b)
 	}
 }
