@@ -36,8 +36,13 @@ func (c *Client) fields() []string {
 // service account's profile time zone, to the minute.
 func (c *Client) ChangedBugs(ctx context.Context, since time.Time, handle func(context.Context, []sync.Bug) error) error {
 	from := since.Add(-c.overlap)
-	jql := fmt.Sprintf("project in (%s) AND updated >= %d ORDER BY updated ASC, key ASC",
-		quoteAll(c.projects), from.UnixMilli())
+	bound := fmt.Sprintf(" AND updated >= %d", from.UnixMilli())
+	if from.Before(time.Unix(0, 0)) {
+		// A first pass (zero watermark) reads everything: no negative
+		// epoch numbers for Jira to puzzle over.
+		bound = ""
+	}
+	jql := fmt.Sprintf("project in (%s)%s ORDER BY updated ASC, key ASC", quoteAll(c.projects), bound)
 	start := c.now()
 	pages, total := 0, 0
 	err := c.search(ctx, "search changed issues", jql, func(ctx context.Context, issues []gojira.Issue) error {

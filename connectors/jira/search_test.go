@@ -73,6 +73,17 @@ func TestChangedBugsOverlapWindow(t *testing.T) {
 	}
 }
 
+func TestChangedBugsFromTheBeginning(t *testing.T) {
+	f := newFixture(t, nil)
+	f.seed(t, "PROJ", 2)
+	if got := keys(slices.Concat(collect(t, f.jira, time.Time{})...)); !slices.Equal(got, []string{"PROJ-1", "PROJ-2"}) {
+		t.Fatalf("got %v", got)
+	}
+	if q := f.srv.Requests()[0].Query; strings.Contains(q, "updated+%3E%3D") || !strings.Contains(q, "ORDER+BY+updated+ASC") {
+		t.Errorf("a zero watermark must not bound updated: %s", q)
+	}
+}
+
 func TestChangedBugsStopsOnHandlerError(t *testing.T) {
 	f := newFixture(t, func(o *jira.Options) { o.PageSize = 1 })
 	f.seed(t, "PROJ", 3)
