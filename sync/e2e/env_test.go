@@ -163,7 +163,9 @@ func (h hookTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return h.next.RoundTrip(r)
 }
 
-func (e *env) transport(next http.RoundTripper) http.RoundTripper { return hookTransport{e: e, next: next} }
+func (e *env) transport(next http.RoundTripper) http.RoundTripper {
+	return hookTransport{e: e, next: next}
+}
 
 func (e *env) setHook(h func(*http.Request) error) {
 	e.hookMu.Lock()

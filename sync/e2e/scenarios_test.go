@@ -310,7 +310,10 @@ func TestAgentEditDuringWriteLosesNothing(t *testing.T) {
 		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/api/v2/tickets/") && !raced {
 			raced = true
 			e.clock.advance(time.Second)
-			e.zd.UpdateTicket(id, func(tk *zendesktest.Ticket) { tk.Subject = "edited by the agent"; tk.Tags = append(tk.Tags, "agent_tag") })
+			e.zd.UpdateTicket(id, func(tk *zendesktest.Ticket) {
+				tk.Subject = "edited by the agent"
+				tk.Tags = append(tk.Tags, "agent_tag")
+			})
 		}
 		return nil
 	})
