@@ -5,8 +5,10 @@
 package e2e_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"slices"
@@ -151,16 +153,32 @@ type hookTransport struct {
 	next http.RoundTripper
 }
 
+// RoundTrip runs the hook first: an error fails the request unsent, except
+// errAfter, which lets it reach the vendor, buffers the answer and then
+// cancels the cycle (a process dying right after the vendor acted).
 func (h hookTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	h.e.hookMu.Lock()
 	hook := h.e.hook
 	h.e.hookMu.Unlock()
-	if hook != nil {
-		if err := hook(r); err != nil {
-			return nil, err
-		}
+	if hook == nil {
+		return h.next.RoundTrip(r)
 	}
-	return h.next.RoundTrip(r)
+	err := hook(r)
+	after, isAfter := err.(errAfter)
+	if err != nil && !isAfter {
+		return nil, err
+	}
+	if !isAfter {
+		return h.next.RoundTrip(r)
+	}
+	resp, err := h.next.RoundTrip(r)
+	if err == nil {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	after.cancel()
+	return resp, err
 }
 
 func (e *env) transport(next http.RoundTripper) http.RoundTripper {

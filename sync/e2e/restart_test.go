@@ -1,0 +1,175 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	stdsync "sync"
+	"testing"
+	"time"
+
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
+	"github.com/helpdesk-sync/helpdesk-sync/sync"
+)
+
+// workload seeds a deployment and returns the change that makes the next
+// cycle busy: a bump with its comment, notes, remote links added and
+// removed, and a stale flag with its comment.
+type workload struct {
+	tickets []int64
+	keys    []string
+}
+
+func seedWorkload(e *env) (*workload, func()) {
+	w := &workload{}
+	for i := int64(1); i <= 6; i++ {
+		e.org(100+i, map[bool]string{true: "enterprise"}[i == 1])
+	}
+	a, b, c := e.bug("PROJ", "Low"), e.bug("PROJ", "Low"), e.bug("PROJ", "Lowest")
+	w.keys = []string{a.Key, b.Key, c.Key}
+	for i := int64(1); i <= 4; i++ {
+		w.tickets = append(w.tickets, e.ticket(100+i, a.Key))
+	}
+	w.tickets = append(w.tickets, e.ticket(105, b.Key), e.ticket(106, c.Key))
+	solved := e.ticket(106, a.Key)
+	e.zd.SetStatus(solved, "solved")
+	w.tickets = append(w.tickets, solved)
+	return w, func() {
+		must(e.t, e.jira.Transition(a.Key, "In Progress", jiratest.Engineer))
+		must(e.t, e.jira.Resolve(b.Key, "Done", "3.1", jiratest.Engineer))
+		for i := int64(1); i <= 3; i++ {
+			w.tickets = append(w.tickets, e.ticket(100+i, a.Key))
+		}
+		e.zd.SetCustomField(w.tickets[4], keysField, b.Key+" "+c.Key)
+		e.zd.SetCustomField(w.tickets[3], keysField, nil)
+		e.clock.advance(20 * 24 * time.Hour)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+var (
+	epoch = regexp.MustCompile(`\(ref: hs-[0-9a-f]+-`)
+	host  = regexp.MustCompile(`https?://127\.0\.0\.1:[0-9]+`)
+)
+
+// vendorState renders what people see of the service's work.
+func vendorState(e *env, w *workload) string {
+	var b strings.Builder
+	for _, id := range w.tickets {
+		tk, _ := e.zd.Ticket(id)
+		field, _ := tk.Field(statusField).(string)
+		tags := slices.Clone(tk.Tags)
+		sort.Strings(tags)
+		fmt.Fprintf(&b, "ticket %d %s %q %v notes=%q\n", id, tk.Status, field, tags, epoch.ReplaceAllString(strings.Join(e.notes(id), "|"), "(ref: hs-E-"))
+	}
+	for _, k := range w.keys {
+		is := e.issue(k)
+		labels := slices.Clone(is.Labels)
+		sort.Strings(labels)
+		comments := e.serviceComments(k)
+		for i := range comments {
+			comments[i] = epoch.ReplaceAllString(comments[i], "(ref: hs-E-")
+		}
+		var links []string
+		for _, l := range e.jira.RemoteLinks(k) {
+			links = append(links, host.ReplaceAllString(fmt.Sprintf("%s %v %v", l.GlobalID, l.Object["title"], l.Object["status"]), "ZD"))
+		}
+		sort.Strings(links)
+		fmt.Fprintf(&b, "issue %s %s %v %v comments=%q links=%q\n", k, is.Priority, deref(is.Custom[jiratest.CustomerCountField]), labels, comments, links)
+	}
+	return b.String()
+}
+
+// killAt cancels the cycle's context at the n-th HTTP request of either
+// adapter: before sending it, or once its response is in (the vendor acted;
+// the engine dies before recording it).
+func killAt(e *env, n int, before bool) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	e.t.Cleanup(cancel)
+	var mu stdsync.Mutex
+	count := 0
+	e.setHook(func(r *http.Request) error {
+		mu.Lock()
+		count++
+		hit := count == n
+		mu.Unlock()
+		if !hit {
+			return nil
+		}
+		if before {
+			cancel()
+			return context.Canceled
+		}
+		return errAfter{cancel}
+	})
+	return ctx
+}
+
+// errAfter asks the transport to send the request, buffer the answer, and
+// cancel the cycle.
+type errAfter struct{ cancel context.CancelFunc }
+
+func (errAfter) Error() string { return "kill after the request" }
+
+// Killing the process at any request of a busy cycle — before it is sent or
+// after the vendor acted on it — and starting again ends in the same vendor
+// state as an uninterrupted run, with no note or comment twice.
+func TestKillAtAnyRequestReachesTheSameState(t *testing.T) {
+	ref := newEnv(t)
+	w, change := seedWorkload(ref)
+	ref.settle()
+	change()
+	ref.resetLogs()
+	ref.settle()
+	want := vendorState(ref, w)
+	for _, s := range []string{"is now in progress", "the fix ships in 3.1", "raised to", "stale by helpdesk-sync"} {
+		if !strings.Contains(want, s) {
+			t.Fatalf("workload does not exercise %q:\n%s", s, want)
+		}
+	}
+
+	probe := newEnv(t)
+	_, change = seedWorkload(probe)
+	probe.settle()
+	change()
+	requests := 0
+	probe.setHook(func(*http.Request) error { requests++; return nil })
+	probe.cycle()
+	probe.setHook(nil)
+	if requests < 20 {
+		t.Fatalf("busy cycle sends only %d requests", requests)
+	}
+	t.Logf("killing a busy cycle at each of its %d requests, before and after", requests)
+
+	for n := 1; n <= requests; n++ {
+		for _, before := range []bool{true, false} {
+			t.Run(fmt.Sprintf("request %d before=%v", n, before), func(t *testing.T) {
+				e := newEnv(t, func(o *sync.Options) { o.Lease = time.Minute })
+				w, change := seedWorkload(e)
+				e.settle()
+				change()
+				ctx := killAt(e, n, before)
+				e.clock.advance(2 * time.Minute)
+				if _, err := e.engine().Cycle(ctx); err == nil {
+					t.Fatal("the killed cycle reported success")
+				}
+				e.setHook(nil)
+				e.settle()
+				if got := vendorState(e, w); got != want {
+					t.Fatalf("after a kill at request %d:\n got:\n%s\nwant:\n%s", n, got, want)
+				}
+			})
+		}
+	}
+}
+
