@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	stdsync "sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -142,10 +143,11 @@ func TestKillAtAnyRequestReachesTheSameState(t *testing.T) {
 	_, change = seedWorkload(probe)
 	probe.settle()
 	change()
-	requests := 0
-	probe.setHook(func(*http.Request) error { requests++; return nil })
+	var sent atomic.Int64
+	probe.setHook(func(*http.Request) error { sent.Add(1); return nil })
 	probe.cycle()
 	probe.setHook(nil)
+	requests := int(sent.Load())
 	if requests < 20 {
 		t.Fatalf("busy cycle sends only %d requests", requests)
 	}
