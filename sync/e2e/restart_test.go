@@ -174,4 +174,3 @@ func TestKillAtAnyRequestReachesTheSameState(t *testing.T) {
 		}
 	}
 }
-
