@@ -159,7 +159,12 @@ func (e *Engine) writeTickets(ctx context.Context, views map[int64]ticketView, p
 			reread, conflicted = append(reread, u.ID), append(conflicted, c)
 			e.log.Info("ticket changed while being written; re-reading it", zap.Int64("ticket", u.ID))
 		default:
-			maps.Copy(set, pickMarks(restore, u.ID))
+			// A refusal wrote nothing; any other failure may have been
+			// written (an answer lost on the way back), so its note stays
+			// in flight, to be looked for before it is sent again.
+			if errors.Is(err, ErrPermanent) {
+				maps.Copy(set, pickMarks(restore, u.ID))
+			}
 			again = append(again, c)
 			t.add(func(r *Report) { r.Errors++ })
 			e.event(Event{Kind: EventWriteFailed, TicketID: u.ID, Detail: "ticket update failed; retrying later"}, zap.Error(err))

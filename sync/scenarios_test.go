@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -501,5 +502,64 @@ func TestEnqueueFromWebhooks(t *testing.T) {
 	h.expectTicket(1, "PROJ-1: In Progress", "bug_in_progress")
 	if n := h.hd.Notes(1); len(n) != 1 {
 		t.Fatalf("notes %q", n)
+	}
+}
+
+// A note whose write outcome is unknown (the answer was lost after the
+// helpdesk acted) is looked for before it is sent again: never twice.
+func TestNoteWithUnknownOutcomeIsNotRepeated(t *testing.T) {
+	h := newHarness(t)
+	h.bug("10", "PROJ-1", "Low")
+	h.ticket(1, 101, "PROJ-1")
+	h.settle()
+	h.setStatus("10", "In Progress", sync.CategoryInProgress, "")
+	h.hd.Lost = func(context.Context, string) error { return errors.New("timeout reading the answer") }
+	if _, err := h.engine().Cycle(h.ctx); err == nil {
+		t.Fatal("a lost answer was reported as success")
+	}
+	h.hd.Lost = nil
+	h.clock.Advance(time.Hour) // past the retry backoff
+	h.settle()
+	if n := h.hd.Notes(1); len(n) != 1 {
+		t.Fatalf("notes %q, want exactly one", n)
+	}
+	if h.hd.Calls.Get("HasNote") == 0 {
+		t.Fatal("the note's marker was not looked for")
+	}
+}
+
+// A sweep cut short after flagging a bug but before queueing it: the next
+// sweep queues it again, so its label and comment are not lost.
+func TestSweepCutShortStillLabels(t *testing.T) {
+	h := newHarness(t)
+	h.bug("10", "PROJ-1", "Low")
+	h.ticket(1, 101, "PROJ-1")
+	h.settle()
+	h.clock.Advance(15 * 24 * time.Hour)
+	ctx, cancel := context.WithCancel(h.ctx)
+	h.tr.Fail = func(_ context.Context, op string) error {
+		if op == "EditBug" {
+			cancel() // dies right after the sweep, before reconciling
+			return context.Canceled
+		}
+		return nil
+	}
+	if _, err := h.engine().Cycle(ctx); err == nil {
+		t.Fatal("the cut cycle reported success")
+	}
+	h.tr.Fail = nil
+	// Lose the queue entry, as a crash between flagging and queueing would.
+	claims, err := h.store.Claim(h.ctx, sync.BugQueue, h.clock.Now().Add(time.Hour), 100, h.clock.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.store.Ack(h.ctx, sync.BugQueue, claims, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Advance(2 * time.Hour) // the next sweep is due
+	h.settle()
+	h.expectBug("10", "Low", 1, "stale")
+	if c := h.tr.ServiceComments("10"); len(c) != 1 {
+		t.Fatalf("comments %q", c)
 	}
 }

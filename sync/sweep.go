@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -25,18 +26,23 @@ func (e *Engine) sweep(ctx context.Context, t *tally) error {
 	if now.Sub(last) < e.opts.SweepInterval {
 		return nil
 	}
-	var flagged []string
+	flagged := 0
 	cursor := uint64(0)
 	for {
 		ids, next, err := e.st.LinkedBugs(ctx, cursor, 500)
 		if err != nil {
 			return err
 		}
-		f, err := e.sweepBugs(ctx, ids, now, t)
+		due, n, err := e.sweepBugs(ctx, ids, now, t)
 		if err != nil {
 			return err
 		}
-		flagged = append(flagged, f...)
+		flagged += n
+		if !e.opts.DryRun {
+			if err := e.st.Enqueue(ctx, BugQueue, due, now); err != nil {
+				return err
+			}
+		}
 		if cursor = next; cursor == 0 {
 			break
 		}
@@ -44,25 +50,28 @@ func (e *Engine) sweep(ctx context.Context, t *tally) error {
 	if e.opts.DryRun {
 		return nil
 	}
-	if err := e.st.Enqueue(ctx, BugQueue, flagged, now); err != nil {
-		return err
-	}
-	e.log.Info("stale sweep done", zap.Int("flagged", len(flagged)))
+	e.log.Info("stale sweep done", zap.Int("flagged", flagged))
 	return e.st.SetSweptAt(ctx, now)
 }
 
-func (e *Engine) sweepBugs(ctx context.Context, ids []string, now time.Time, t *tally) ([]string, error) {
+// sweepBugs flags the stale bugs among ids and returns the bugs to queue:
+// those flagged now, and those flagged earlier whose label is still missing
+// (a sweep cut short between flagging and queueing).
+func (e *Engine) sweepBugs(ctx context.Context, ids []string, now time.Time, t *tally) (due []string, flagged int, err error) {
 	recs, err := e.st.Bugs(ctx, ids)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	mems, err := e.st.BugMemories(ctx, ids)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	var flagged []string
 	for _, id := range ids {
 		r, ok := recs[id]
+		if ok && r.Stale.Flagged && !slices.Contains(r.Labels, e.policy.Stale.Label) {
+			due = append(due, id)
+			continue
+		}
 		if !ok || !e.staleCandidate(r, mems[id], now) {
 			continue
 		}
@@ -72,7 +81,7 @@ func (e *Engine) sweepBugs(ctx context.Context, ids []string, now time.Time, t *
 		if mems[id].WroteAt.After(r.LastActivity) {
 			touched, err := e.tr.TouchedByOthers(ctx, id, now.Add(-window))
 			if err != nil {
-				return nil, fmt.Errorf("sync: check activity on bug %s: %w", r.Key, err)
+				return nil, 0, fmt.Errorf("sync: check activity on bug %s: %w", r.Key, err)
 			}
 			if touched {
 				continue
@@ -82,19 +91,19 @@ func (e *Engine) sweepBugs(ctx context.Context, ids []string, now time.Time, t *
 		if !e.opts.DryRun {
 			ok, err := e.st.PutBug(ctx, r)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			if !ok {
 				continue // observed meanwhile; the next sweep decides again
 			}
 		}
-		flagged = append(flagged, id)
+		due, flagged = append(due, id), flagged+1
 		t.add(func(rep *Report) { rep.StaleFlagged++ })
 		e.event(Event{Kind: EventStaleFlagged, BugID: id, BugKey: r.Key, Detail: fmt.Sprintf(
 			"stale: %d open tickets wait and nobody updated it for %d days (window %s for %s)",
 			mems[id].OpenTickets, int(r.Stale.Idle.Hours()/24), window, orNone(r.Priority))})
 	}
-	return flagged, nil
+	return due, flagged, nil
 }
 
 func (e *Engine) staleCandidate(r BugRecord, m BugMemory, now time.Time) bool {

@@ -38,6 +38,10 @@ const (
 
 var t0 = time.Date(2025, 6, 2, 9, 0, 0, 0, time.UTC)
 
+var tierField = zendesktest.OrganizationField{Key: "tier", Title: "Tier", Type: "dropdown", Options: []zendesktest.FieldOption{
+	{Name: "Enterprise", Value: "enterprise"}, {Name: "Pro", Value: "pro"}, {Name: "Free", Value: "free"},
+}}
+
 // clock is the one clock of a test: both simulators, both adapters and the
 // engine read it.
 type clock struct {
@@ -104,9 +108,7 @@ func newEnv(t *testing.T, mutate ...func(*sync.Options)) *env {
 	t.Cleanup(e.zd.Close)
 	e.zd.AddTicketField(zendesktest.TicketField{ID: keysField, Type: "text", Title: "Jira keys", Active: true})
 	e.zd.AddTicketField(zendesktest.TicketField{ID: statusField, Type: "text", Title: "Bug status", Active: true})
-	e.zd.AddOrganizationField(zendesktest.OrganizationField{Key: "tier", Title: "Tier", Type: "dropdown", Options: []zendesktest.FieldOption{
-		{Name: "Enterprise", Value: "enterprise"}, {Name: "Pro", Value: "pro"}, {Name: "Free", Value: "free"},
-	}})
+	e.zd.AddOrganizationField(tierField)
 	e.jira = jiratest.NewServer(jiratest.WithClock(e.clock.Now))
 	t.Cleanup(e.jira.Close)
 	e.jira.AddProject("PROJ", "Product")

@@ -17,6 +17,10 @@ type Helpdesk struct {
 	Calls    Calls
 	PageSize int      // tickets per ChangedTickets page; default 100
 	Fail     FailFunc // nil: nothing fails
+	// Lost, when it returns an error for an UpdateTickets call, makes the
+	// writes happen but reports that error for every ticket: an answer lost
+	// on the way back (a timeout after the vendor acted).
+	Lost FailFunc
 
 	clock   func() time.Time
 	base    string
@@ -208,9 +212,16 @@ func (h *Helpdesk) UpdateTickets(ctx context.Context, updates []sync.TicketUpdat
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	var lost error
+	if h.Lost != nil {
+		lost = h.Lost(ctx, "UpdateTickets")
+	}
 	out := make([]sync.TicketResult, len(updates))
 	for i, u := range updates {
 		out[i] = sync.TicketResult{ID: u.ID, Err: h.apply(u)}
+		if out[i].Err == nil && lost != nil {
+			out[i].Err = lost
+		}
 	}
 	return out, nil
 }
