@@ -1,8 +1,14 @@
 package sync_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
 	"strings"
+	stdsync "sync"
 	"testing"
+	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/sync"
 )
@@ -72,4 +78,83 @@ func tagsOf(i int64) []string {
 		return []string{"jira_proj_1"}
 	}
 	return nil
+}
+
+type fence struct{ err error }
+
+func (f *fence) Check(context.Context) error { return f.err }
+
+// A replica that lost the lease writes nothing as the leader; Run then only
+// drains the shared queue, and stops cleanly when its context ends.
+func TestFenceAndRun(t *testing.T) {
+	lease := &fence{}
+	h := newHarness(t, func(o *sync.Options) { o.Fence = lease; o.PollInterval = 10 * time.Millisecond })
+	h.bug("10", "PROJ-1", "Low")
+	h.ticket(1, 101, "PROJ-1")
+	h.settle()
+
+	h.ticket(2, 102, "PROJ-1")
+	lease.err = errors.New("lease held by replica b")
+	h.resetCalls()
+	if _, err := h.engine().Cycle(h.ctx); err == nil || !strings.Contains(err.Error(), "not the leader") {
+		t.Fatalf("Cycle without the lease: %v", err)
+	}
+	if n := h.hd.Calls.Get("ChangedTickets") + len(h.writes()); n != 0 {
+		t.Fatalf("a replica without the lease polled or wrote: %v %v", h.hd.Calls.Snapshot(), h.writes())
+	}
+
+	// Run without the lease drains what the leader queued, and polls nothing.
+	lease.err = nil
+	h.cycle() // the leader observes ticket 2 (and reconciles it)
+	h.hd.Edit(2, func(tk *sync.Ticket) { tk.Subject = "renamed by the agent" })
+	if err := h.engine().Enqueue(h.ctx, []int64{2}, nil); err != nil { // a webhook, on any replica
+		t.Fatal(err)
+	}
+	lease.err = errors.New("lost")
+	h.resetCalls()
+	ctx, cancel := context.WithTimeout(h.ctx, 200*time.Millisecond)
+	defer cancel()
+	if err := h.engine().Run(ctx); err != nil {
+		t.Fatalf("Run returned %v on a cancelled context; want a clean stop", err)
+	}
+	if n := h.hd.Calls.Get("ChangedTickets") + h.tr.Calls.Get("ChangedBugs"); n != 0 {
+		t.Fatalf("a follower polled %d times", n)
+	}
+	h.expectWrites(map[string]int{"UpsertRemoteLink": 1}) // the new title, drained by the follower
+	if l := h.tr.Links("10")["helpdesk-sync:"+zdBase+"/agent/tickets/2"]; !strings.Contains(l.Title, "renamed by the agent") {
+		t.Fatalf("link %+v", l)
+	}
+}
+
+// Two replicas draining one queue at once never work the same item twice.
+func TestReplicasShareTheQueue(t *testing.T) {
+	h := newHarness(t, func(o *sync.Options) { o.Batch = 5 })
+	for b := range 20 {
+		id := strconv.Itoa(100 + b)
+		h.bug(id, "PROJ-"+id, "Low")
+		h.ticket(int64(b+1), int64(500+b), "PROJ-"+id)
+	}
+	h.opts.DryRun = true // observe only: queue everything, write nothing
+	h.cycle()
+	h.opts.DryRun = false
+	h.resetCalls()
+	var wg stdsync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := h.engine().Drain(h.ctx); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	h.expectWrites(map[string]int{"EditBug": 20, "UpsertRemoteLink": 20, "UpdateTickets": h.hd.Calls.Get("UpdateTickets")})
+	if n := h.hd.Calls.Get("UpdateTickets.job"); n < 4 {
+		t.Fatalf("%d update jobs for 20 tickets in batches of 5", n)
+	}
+	for b := range 20 {
+		h.expectTicket(int64(b+1), fmt.Sprintf("PROJ-%d: To Do", 100+b), "bug_open")
+	}
+	h.expectIdle()
 }

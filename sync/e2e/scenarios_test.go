@@ -363,3 +363,43 @@ func TestDeletions(t *testing.T) {
 	}
 	e.expectWrites(map[string]int{})
 }
+
+// With Zendesk's one-minute export lag the service's own writes come back
+// late. A note planned before its ticket's echo arrived reads the ticket
+// again for a fresh stamp; nothing conflicts, nothing is said twice, and the
+// late echoes cause no writes.
+func TestExportLagDelaysEchoesWithoutExtraWrites(t *testing.T) {
+	e := newEnv(t)
+	e.zd.SetExportLag(time.Minute)
+	b := e.bug("PROJ", "Low")
+	e.org(101, "")
+	id := e.ticket(101, b.Key)
+	e.clock.advance(2 * time.Minute) // past the lag
+	e.cycle()
+	e.expectTicket(id, b.Key+": To Do", "bug_open")
+
+	// The bug moves at once; the next cycle comes 30s later, before the
+	// export shows the ticket as the service left it.
+	must(t, e.jira.Transition(b.Key, "In Progress", jiratest.Engineer))
+	e.resetLogs()
+	e.clock.advance(30 * time.Second)
+	if _, err := e.engine().Cycle(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.expectWrites(map[string]int{zdUpdate: 1})
+	if reads := e.reads(); reads["zendesk /api/v2/tickets/show_many"] != 1 {
+		t.Fatalf("the ticket was not read again for its stamp: %v", reads)
+	}
+	for range 4 {
+		e.clock.advance(30 * time.Second)
+		e.resetLogs()
+		if _, err := e.engine().Cycle(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.expectWrites(map[string]int{})
+	}
+	if n := e.notes(id); len(n) != 1 {
+		t.Fatalf("notes %q", n)
+	}
+	e.expectTicket(id, b.Key+": In Progress", "bug_in_progress")
+}
