@@ -1,0 +1,192 @@
+package connectors
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/time/rate"
+)
+
+// Limit is a client-side budget: every request it matches waits on Limiter
+// before each attempt, retries included.
+type Limit struct {
+	Name    string                   // for logs and errors, e.g. "account" or "export"
+	Match   func(*http.Request) bool // nil matches every request
+	Limiter Limiter
+}
+
+func (l Limit) matches(r *http.Request) bool { return l.Match == nil || l.Match(r) }
+
+// Limiter blocks until one more request fits its budget, or ctx ends.
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
+
+// NewLocalLimiter is a token bucket in this process: events per period on
+// average, up to burst at once. Any window of length per sees at most
+// events+burst requests, so keep burst small where the vendor counts fixed
+// windows.
+func NewLocalLimiter(events int, per time.Duration, burst int) Limiter {
+	return rate.NewLimiter(rate.Every(per/time.Duration(max(events, 1))), max(burst, 1))
+}
+
+// redisLimiter is a GCRA budget kept in Redis and shared by every replica.
+type redisLimiter struct {
+	rl    *redis_rate.Limiter
+	key   string
+	limit redis_rate.Limit
+}
+
+// NewRedisLimiter is a budget of events per period shared by every process
+// that uses the same Redis and key: each replica's requests count against
+// one budget. It paces requests evenly (a burst of one), so any window of
+// length per holds at most events requests, and the vendor's fixed windows
+// are never overrun however the replicas' requests interleave. key is used
+// as is: put the service's key prefix in it.
+func NewRedisLimiter(rdb redis.UniversalClient, key string, events int, per time.Duration) Limiter {
+	return &redisLimiter{
+		rl:    redis_rate.NewLimiter(unprefixed{rdb}),
+		key:   key,
+		limit: redis_rate.Limit{Rate: max(events, 1), Period: per, Burst: 1},
+	}
+}
+
+// Wait asks Redis for a slot and sleeps as long as Redis says the next one
+// is away, until one is granted or ctx ends.
+func (l *redisLimiter) Wait(ctx context.Context) error {
+	var timer *time.Timer
+	for {
+		res, err := l.rl.Allow(ctx, l.key, l.limit)
+		if err != nil {
+			return fmt.Errorf("redis rate limit %q: %w", l.key, err)
+		}
+		if res.Allowed > 0 {
+			return nil
+		}
+		wait := max(res.RetryAfter, time.Millisecond)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			return fmt.Errorf("redis rate limit %q: next slot in %s is past the deadline: %w",
+				l.key, wait.Round(time.Millisecond), context.DeadlineExceeded)
+		}
+		if timer == nil {
+			timer = time.NewTimer(wait)
+			defer timer.Stop()
+		} else {
+			timer.Reset(wait)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+		}
+	}
+}
+
+// unprefixed hands redis_rate our keys unchanged. redis_rate puts "rate:" in
+// front of every key, which would take the budget out of the service's key
+// prefix (and out of the key patterns a Redis ACL grants the service).
+type unprefixed struct{ redis.UniversalClient }
+
+const rateKeyPrefix = "rate:"
+
+func trimKeys(keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = strings.TrimPrefix(k, rateKeyPrefix)
+	}
+	return out
+}
+
+func (u unprefixed) Eval(ctx context.Context, script string, keys []string, args ...any) *redis.Cmd {
+	return u.UniversalClient.Eval(ctx, script, trimKeys(keys), args...)
+}
+
+func (u unprefixed) EvalSha(ctx context.Context, sha1 string, keys []string, args ...any) *redis.Cmd {
+	return u.UniversalClient.EvalSha(ctx, sha1, trimKeys(keys), args...)
+}
+
+func (u unprefixed) EvalRO(ctx context.Context, script string, keys []string, args ...any) *redis.Cmd {
+	return u.UniversalClient.EvalRO(ctx, script, trimKeys(keys), args...)
+}
+
+func (u unprefixed) EvalShaRO(ctx context.Context, sha1 string, keys []string, args ...any) *redis.Cmd {
+	return u.UniversalClient.EvalShaRO(ctx, sha1, trimKeys(keys), args...)
+}
+
+func (u unprefixed) Del(ctx context.Context, keys ...string) *redis.IntCmd {
+	return u.UniversalClient.Del(ctx, trimKeys(keys)...)
+}
+
+// gate holds every request until a moment the vendor named: when a response
+// says no request is left in the window, the next one would only bounce off
+// a 429, so the Transport waits for the window to reset instead.
+type gate struct {
+	until atomic.Int64 // unix nanoseconds; 0 when open
+}
+
+// holdUntil closes the gate until t, unless it is already closed for longer.
+func (g *gate) holdUntil(t time.Time) {
+	n := t.UnixNano()
+	for {
+		cur := g.until.Load()
+		if cur >= n || g.until.CompareAndSwap(cur, n) {
+			return
+		}
+	}
+}
+
+// wait returns once the gate is open, or with ctx's error. It reports how
+// long it waited.
+func (g *gate) wait(ctx context.Context) (time.Duration, error) {
+	var waited time.Duration
+	for {
+		until := g.until.Load()
+		if until == 0 {
+			return waited, nil
+		}
+		d := time.Until(time.Unix(0, until))
+		if d <= 0 {
+			return waited, nil
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
+			return waited, fmt.Errorf("vendor rate limit resets in %s, past the deadline: %w",
+				d.Round(time.Millisecond), context.DeadlineExceeded)
+		}
+		if err := sleep(ctx, d); err != nil {
+			return waited, err
+		}
+		waited += d
+	}
+}
+
+// remaining reads the vendor's count of requests left in the window:
+// Zendesk's X-Rate-Limit-Remaining / ratelimit-remaining, Jira's
+// X-RateLimit-Remaining. -1 when absent.
+func remaining(h http.Header) int {
+	for _, name := range [...]string{"X-Rate-Limit-Remaining", "Ratelimit-Remaining", "X-Ratelimit-Remaining"} {
+		if v := h.Get(name); v != "" {
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
+				return n
+			}
+		}
+	}
+	return -1
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,307 @@
+// Package connectors holds the HTTP plumbing both vendor adapters share: a
+// Transport that goes under go-zendesk's and go-jira's *http.Client and
+// retries, honours Retry-After, keeps to client-side and vendor-announced
+// rate limits, names endpoints for metrics and reports every attempt.
+//
+// The retry rules:
+//
+//   - 429 and 503 are retried whatever the method: the vendor refused the
+//     request without processing it. The wait is Retry-After (seconds or an
+//     HTTP date), else Jira's Beta-Retry-After, else for a 429 the end of
+//     the rate-limit window (ratelimit-reset, X-RateLimit-Reset), else
+//     exponential backoff with full jitter.
+//   - Other 5xx, timeouts and connection errors are retried with backoff
+//     only for idempotent requests: GET, HEAD, OPTIONS, PUT, DELETE, a
+//     request carrying an Idempotency-Key, or one made with a context from
+//     WithIdempotent. A POST that got a 500 may have been applied, so its
+//     response goes back to the caller.
+//   - A request whose body cannot be replayed (no GetBody) is never retried.
+//   - A wait that would outlast the context's deadline is not started: the
+//     caller gets the vendor's response at once, to reschedule the work.
+//   - After the last attempt the caller gets the last response, unread, or
+//     the last error.
+package connectors
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Options configure a Transport. The zero value of each field is a usable
+// default.
+type Options struct {
+	Vendor      string            // "zendesk" or "jira": a metric label and log field
+	Base        http.RoundTripper // nil: a clone of http.DefaultTransport tuned for one API host
+	Limits      []Limit           // every matching limit is waited on before each attempt
+	MaxAttempts int               // first try included; default 5
+	// BaseDelay and MaxDelay shape the backoff; default 250ms and 30s.
+	BaseDelay, MaxDelay time.Duration
+	AttemptTimeout      time.Duration              // bounds each attempt up to the response headers and body; default 30s
+	Observer            Observer                   // nil: none
+	Route               func(*http.Request) string // endpoint label; default RouteTemplate
+	Logger              *zap.Logger                // nil: no logs
+}
+
+// Transport is an http.RoundTripper for one vendor's API. It is safe for
+// concurrent use; share one per vendor so that its limits and its view of
+// the vendor's rate-limit window cover every request.
+type Transport struct {
+	vendor         string
+	base           http.RoundTripper
+	limits         []Limit
+	policy         retryPolicy
+	attemptTimeout time.Duration
+	observer       Observer
+	route          func(*http.Request) string
+	log            *zap.Logger
+	hold           gate
+}
+
+var _ http.RoundTripper = (*Transport)(nil)
+
+// NewTransport returns a Transport configured by opts.
+func NewTransport(opts Options) *Transport {
+	t := &Transport{
+		vendor:         opts.Vendor,
+		base:           opts.Base,
+		limits:         opts.Limits,
+		attemptTimeout: opts.AttemptTimeout,
+		observer:       opts.Observer,
+		route:          opts.Route,
+		log:            opts.Logger,
+		policy: retryPolicy{
+			maxAttempts: opts.MaxAttempts,
+			baseDelay:   opts.BaseDelay,
+			maxDelay:    opts.MaxDelay,
+			jitter:      defaultJitter,
+		},
+	}
+	if t.base == nil {
+		t.base = defaultBase()
+	}
+	if t.policy.maxAttempts <= 0 {
+		t.policy.maxAttempts = 5
+	}
+	if t.policy.baseDelay <= 0 {
+		t.policy.baseDelay = 250 * time.Millisecond
+	}
+	if t.policy.maxDelay <= 0 {
+		t.policy.maxDelay = 30 * time.Second
+	}
+	if t.attemptTimeout <= 0 {
+		t.attemptTimeout = 30 * time.Second
+	}
+	if t.route == nil {
+		t.route = RouteTemplate
+	}
+	if t.log == nil {
+		t.log = zap.NewNop()
+	}
+	t.log = t.log.With(zap.String("vendor", t.vendor))
+	return t
+}
+
+// defaultBase keeps more idle connections per host than net/http's default
+// of 2: the adapters talk to one host from many goroutines, and a closed
+// connection costs a TLS handshake.
+func defaultBase() http.RoundTripper {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = 100
+	tr.MaxIdleConnsPerHost = 32
+	return tr
+}
+
+// RoundTrip sends req, again if the rules in the package documentation allow,
+// and returns the last response or error.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	route := t.route(req)
+	bodySent := false // req.Body is consumed by the first attempt
+	defer func() {
+		// RoundTrip must close the request body even when it never sends it.
+		if !bodySent && req.Body != nil {
+			_ = req.Body.Close()
+		}
+	}()
+
+	for attempt := 1; ; attempt++ {
+		if err := t.admit(ctx, req, route); err != nil {
+			return nil, fmt.Errorf("%s %s %s: attempt %d: %w", t.vendor, req.Method, route, attempt, err)
+		}
+		body := req.Body
+		if attempt > 1 && req.Body != nil && req.Body != http.NoBody {
+			var err error
+			if body, err = req.GetBody(); err != nil {
+				return nil, fmt.Errorf("%s %s %s: replay body for attempt %d: %w", t.vendor, req.Method, route, attempt, err)
+			}
+		}
+		bodySent = true
+
+		actx, cancel := context.WithTimeout(ctx, t.attemptTimeout)
+		areq := req.WithContext(actx)
+		areq.Body = body
+		start := time.Now()
+		resp, err := t.base.RoundTrip(areq)
+		elapsed := time.Since(start)
+		if err != nil && resp != nil {
+			// A RoundTripper must not return both; trust the error.
+			resp.Body.Close()
+			resp = nil
+		}
+
+		v := t.policy.decide(req, resp, err, attempt, time.Now())
+		if v.retry && ctx.Err() != nil {
+			v.retry = false
+		}
+		late := false
+		if deadline, ok := ctx.Deadline(); v.retry && ok && time.Until(deadline) < v.wait {
+			v.retry, late = false, true
+		}
+		info := t.observe(req, route, resp, err, attempt, elapsed, v)
+
+		if !v.retry {
+			if err != nil {
+				cancel()
+				return nil, fmt.Errorf("%s %s %s: attempt %d: %w", t.vendor, req.Method, route, attempt, scrub(err))
+			}
+			if late {
+				t.log.Warn("vendor request not retried: the wait outlasts the deadline",
+					zap.String("method", req.Method), zap.String("route", route), zap.Int("status", info.Status),
+					zap.Int("attempt", attempt), zap.Duration("wait", v.wait), zap.String("vendor_request_id", info.VendorRequestID))
+			}
+			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+			return resp, nil
+		}
+
+		if resp != nil {
+			discard(resp.Body)
+		}
+		cancel()
+		t.log.Warn("vendor request retried",
+			zap.String("method", req.Method), zap.String("route", route), zap.Int("status", info.Status),
+			zap.Int("attempt", attempt), zap.Duration("wait", v.wait), zap.String("reason", v.reason),
+			zap.String("vendor_request_id", info.VendorRequestID), errField(err))
+		if err := sleep(ctx, v.wait); err != nil {
+			return nil, fmt.Errorf("%s %s %s: waiting %s to retry after status %d: %w",
+				t.vendor, req.Method, route, v.wait.Round(time.Millisecond), info.Status, err)
+		}
+	}
+}
+
+// admit waits for the vendor's window to reopen and for every matching
+// client-side limit.
+func (t *Transport) admit(ctx context.Context, req *http.Request, route string) error {
+	if waited, err := t.hold.wait(ctx); err != nil {
+		return err
+	} else if waited > 0 {
+		t.log.Debug("held until the vendor's rate-limit window reset",
+			zap.String("method", req.Method), zap.String("route", route), zap.Duration("waited", waited))
+	}
+	for _, l := range t.limits {
+		if !l.matches(req) {
+			continue
+		}
+		if err := l.Limiter.Wait(ctx); err != nil {
+			return fmt.Errorf("rate limit %q: %w", l.Name, err)
+		}
+	}
+	return nil
+}
+
+// observe reads what the attempt tells about the vendor's limits, closes the
+// gate when the window is spent, reports to the Observer and logs at debug.
+func (t *Transport) observe(req *http.Request, route string, resp *http.Response, err error,
+	attempt int, elapsed time.Duration, v verdict) RequestInfo {
+	info := RequestInfo{
+		Vendor: t.vendor, Method: req.Method, Route: route, Duration: elapsed, Attempt: attempt,
+		WillRetry: v.retry, RetryAfter: v.retryAfter, RateLimitRemaining: -1, Err: err,
+	}
+	if resp != nil {
+		info.Status = resp.StatusCode
+		info.RateLimitRemaining = remaining(resp.Header)
+		info.VendorRequestID = vendorRequestID(resp.Header)
+		if info.RateLimitRemaining == 0 {
+			t.holdForReset(resp, req, route)
+		}
+	}
+	if t.observer != nil {
+		t.observer.ObserveRequest(info)
+	}
+	if ce := t.log.Check(zap.DebugLevel, "vendor request"); ce != nil {
+		ce.Write(zap.String("method", req.Method), zap.String("route", route), zap.Int("status", info.Status),
+			zap.Int("attempt", attempt), zap.Duration("duration", elapsed), zap.Int("ratelimit_remaining", info.RateLimitRemaining),
+			zap.String("vendor_request_id", info.VendorRequestID), zap.String("request_id", req.Header.Get("X-Request-Id")),
+			errField(err))
+	}
+	return info
+}
+
+// holdForReset closes the gate until the window the response reports as
+// spent resets: Retry-After when present, else the reset headers.
+func (t *Transport) holdForReset(resp *http.Response, req *http.Request, route string) {
+	now := time.Now()
+	d, ok := retryAfter(resp.Header, now)
+	if !ok {
+		d, ok = resetIn(resp.Header, now)
+	}
+	if !ok || d <= 0 {
+		return
+	}
+	t.hold.holdUntil(now.Add(d))
+	t.log.Info("vendor rate-limit window spent: holding requests until it resets",
+		zap.String("method", req.Method), zap.String("route", route), zap.Int("status", resp.StatusCode),
+		zap.Duration("hold", d))
+}
+
+// vendorRequestID is the id the vendor gave the request, for support cases:
+// Zendesk's X-Zendesk-Request-Id, Jira's X-Arequestid, or X-Request-Id.
+func vendorRequestID(h http.Header) string {
+	for _, name := range [...]string{"X-Zendesk-Request-Id", "X-Arequestid", "X-Request-Id"} {
+		if v := h.Get(name); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// cancelOnClose ends the attempt's context when the caller is done with the
+// body, not before: the body is still streaming when RoundTrip returns.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}
+
+// discard reads a little of a body we will not use, so that the connection
+// can be reused, and closes it.
+func discard(body io.ReadCloser) {
+	_, _ = io.CopyN(io.Discard, body, 64<<10)
+	_ = body.Close()
+}
+
+// scrub drops the URL from a *url.Error a custom Base may return: its query
+// string can hold credentials.
+func scrub(err error) error {
+	if ue, ok := err.(*url.Error); ok && ue.Err != nil {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
+}
+
+func errField(err error) zap.Field {
+	if err == nil {
+		return zap.Skip()
+	}
+	return zap.Error(scrub(err))
+}
