@@ -33,17 +33,21 @@ func (p Policy) CountCustomers(tickets []TicketRecord, tiers map[int64]string) C
 		weight float64
 		tier   string
 	}
-	seen := make(map[string]customer)
+	type who struct {
+		org bool
+		id  int64
+	}
+	seen := make(map[who]customer)
 	for _, t := range tickets {
 		if t.Status == StatusDeleted || (p.CountTickets == CountOpenTickets && !t.Status.Open()) {
 			continue
 		}
-		var id string
+		var id who
 		switch {
 		case p.CountBy == CountByOrganization && t.OrganizationID != 0:
-			id = fmt.Sprintf("o%d", t.OrganizationID)
+			id = who{org: true, id: t.OrganizationID}
 		case t.RequesterID != 0:
-			id = fmt.Sprintf("u%d", t.RequesterID)
+			id = who{id: t.RequesterID}
 		default:
 			continue // nobody to count
 		}

@@ -65,6 +65,8 @@ type Engine struct {
 	// while a reconcile pass runs: later than the pass's horizon, so that
 	// the pass never claims again what it just put back.
 	dueFloor atomic.Int64
+	// guardsClear is set once the guard board is known to hold nothing.
+	guardsClear atomic.Bool
 }
 
 type wallClock struct{}

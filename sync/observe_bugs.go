@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -17,11 +18,23 @@ func (e *Engine) observeBugs(ctx context.Context, t *tally) error {
 		return err
 	}
 	pages := 0
+	mark := since
 	err = e.tr.ChangedBugs(ctx, since, func(ctx context.Context, bugs []Bug) error {
 		pages++
-		if err := e.applyBugs(ctx, bugs, true, true, t); err != nil {
+		reached := mark
+		for _, b := range bugs {
+			if b.Updated.After(reached) {
+				reached = b.Updated
+			}
+		}
+		var watermark time.Time // zero: the page does not move it
+		if reached.After(mark) {
+			watermark = reached
+		}
+		if err := e.applyBugs(ctx, bugs, watermark, true, t); err != nil {
 			return err
 		}
+		mark = reached
 		if pages%10 == 0 {
 			e.log.Info("observing bugs", zap.Int("pages", pages), zap.Int("bugs", t.report().BugsObserved))
 		}
@@ -34,8 +47,8 @@ func (e *Engine) observeBugs(ctx context.Context, t *tally) error {
 }
 
 // applyBugs turns observed bugs into records and commits them in one atomic
-// store write, with the watermark they reach when watermark is set.
-func (e *Engine) applyBugs(ctx context.Context, bugs []Bug, watermark, fenced bool, t *tally) error {
+// store write, with watermark unless it is zero.
+func (e *Engine) applyBugs(ctx context.Context, bugs []Bug, watermark time.Time, fenced bool, t *tally) error {
 	now := e.dueNow()
 	ids := make([]string, len(bugs))
 	for i, b := range bugs {
@@ -49,11 +62,8 @@ func (e *Engine) applyBugs(ctx context.Context, bugs []Bug, watermark, fenced bo
 	if err != nil {
 		return err
 	}
-	commit := BugPageCommit{Aliases: map[string]string{}, Now: now}
+	commit := BugPageCommit{Aliases: map[string]string{}, Watermark: watermark, Now: now}
 	for _, b := range bugs {
-		if watermark && b.Updated.After(commit.Watermark) {
-			commit.Watermark = b.Updated
-		}
 		prev, known := old[b.ID]
 		ch, ok, err := e.bugChange(ctx, b, prev, known, mems[b.ID], t)
 		if err != nil {

@@ -20,9 +20,13 @@ func (e *Engine) observeTickets(ctx context.Context, t *tally) error {
 	pages := 0
 	err = e.hd.ChangedTickets(ctx, cursor, func(ctx context.Context, page TicketPage) error {
 		pages++
+		if len(page.Tickets) == 0 && len(page.Organizations) == 0 && page.Cursor == cursor {
+			return nil // caught up already: an idle poll writes nothing
+		}
 		if err := e.applyTickets(ctx, page.Tickets, page.Organizations, page.Cursor, true, t); err != nil {
 			return err
 		}
+		cursor = page.Cursor
 		e.log.Debug("ticket page observed", zap.Int("page", pages), zap.Int("tickets", len(page.Tickets)), zap.Bool("caught_up", page.Done))
 		if pages%10 == 0 {
 			e.log.Info("observing tickets", zap.Int("pages", pages), zap.Int("tickets", t.report().TicketsObserved))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -90,65 +91,102 @@ func (e *Engine) peek(ctx context.Context, q Queue, until time.Time, fn func([]s
 // count needs a planning pass only when more items are due than a limit.
 func (e *Engine) guard(ctx context.Context, epoch string, until time.Time, t *tally) (holds, error) {
 	lim := e.policy.Limits
-	type kind struct {
-		name    string
-		limit   int
-		planned int
-		held    *bool
+	kinds := []guardKind{
+		{name: "priority", limit: lim.MaxPriorityChanges},
+		{name: "bug", limit: lim.MaxBugEdits},
+		{name: "ticket", limit: lim.MaxTicketUpdates},
+	}
+	if lim != (Limits{}) {
+		if err := e.countPlanned(ctx, epoch, until, kinds); err != nil {
+			return holds{}, err
+		}
 	}
 	var h holds
-	kinds := []*kind{
-		{name: "priority", limit: lim.MaxPriorityChanges, held: &h.priority},
-		{name: "bug", limit: lim.MaxBugEdits, held: &h.bugs},
-		{name: "ticket", limit: lim.MaxTicketUpdates, held: &h.tickets},
+	for i, held := range []*bool{&h.priority, &h.bugs, &h.tickets} {
+		k := kinds[i]
+		over := k.limit > 0 && k.planned > k.limit
+		*held = over && !e.opts.ConfirmLargeChange
+		if over && e.opts.ConfirmLargeChange {
+			e.log.Warn("large change confirmed by the operator", zap.String("kind", k.name), zap.Int("planned", k.planned), zap.Int("limit", k.limit))
+		}
+		if *held {
+			e.reportHeld(k, t)
+		}
 	}
+	return h, e.recordGuards(ctx, kinds, h)
+}
+
+type guardKind struct {
+	name           string
+	limit, planned int
+}
+
+// countPlanned fills in how many writes of each kind the due items would
+// make; a kind with fewer items due than its limit cannot go over it.
+func (e *Engine) countPlanned(ctx context.Context, epoch string, until time.Time, kinds []guardKind) error {
 	bugsDue, err := e.st.DueCount(ctx, BugQueue, until)
 	if err != nil {
-		return h, err
+		return err
 	}
 	ticketsDue, err := e.st.DueCount(ctx, TicketQueue, until)
 	if err != nil {
-		return h, err
+		return err
 	}
-	over := func(k *kind, due int64) bool { return k.limit > 0 && due > int64(k.limit) }
+	over := func(k guardKind, due int64) bool { return k.limit > 0 && due > int64(k.limit) }
 	if over(kinds[0], bugsDue) || over(kinds[1], bugsDue) {
 		if kinds[0].planned, kinds[1].planned, err = e.countBugWrites(ctx, epoch, until); err != nil {
-			return h, err
+			return err
 		}
 	}
 	if over(kinds[2], ticketsDue) {
 		if kinds[2].planned, err = e.countTicketWrites(ctx, epoch, until); err != nil {
-			return h, err
+			return err
 		}
 	}
-	for _, k := range kinds {
-		*k.held = k.limit > 0 && k.planned > k.limit && !e.opts.ConfirmLargeChange
-		if k.limit > 0 && k.planned > k.limit && e.opts.ConfirmLargeChange {
-			e.log.Warn("large change confirmed by the operator", zap.String("kind", k.name), zap.Int("planned", k.planned), zap.Int("limit", k.limit))
-		}
-		if err := e.recordGuard(ctx, k.name, *k.held, k.planned, k.limit, t); err != nil {
-			return h, err
-		}
-	}
-	return h, nil
+	return nil
 }
 
-func (e *Engine) recordGuard(ctx context.Context, kind string, held bool, planned, limit int, t *tally) error {
-	if !held {
-		if e.opts.DryRun {
-			return nil
-		}
-		return e.st.ClearGuard(ctx, kind)
-	}
-	g := GuardState{Kind: kind, Planned: planned, Limit: limit, Since: e.now()}
+func (e *Engine) reportHeld(k guardKind, t *tally) {
+	g := GuardState{Kind: k.name, Planned: k.planned, Limit: k.limit, Since: e.now()}
 	t.add(func(r *Report) { r.Held = append(r.Held, g) })
 	e.event(Event{Kind: EventGuardHeld, Detail: fmt.Sprintf(
 		"blast-radius guard: this cycle would make %d %s writes, over the limit of %d; none made. Check the policy, then raise the limit or run with --confirm-large-change",
-		planned, kind, limit)}, zap.String("kind", kind), zap.Int("planned", planned), zap.Int("limit", limit))
+		k.planned, k.name, k.limit)}, zap.String("kind", k.name), zap.Int("planned", k.planned), zap.Int("limit", k.limit))
+}
+
+// recordGuards keeps the guard board (readiness, the board) in step: held
+// kinds recorded, the others cleared. Once the board is known to be empty,
+// a cycle that holds nothing costs no round trip.
+func (e *Engine) recordGuards(ctx context.Context, kinds []guardKind, h holds) error {
 	if e.opts.DryRun {
 		return nil
 	}
-	return e.st.SetGuard(ctx, g)
+	held := []bool{h.priority, h.bugs, h.tickets}
+	if !slices.Contains(held, true) && e.guardsClear.Load() {
+		return nil
+	}
+	stored, err := e.st.Guards(ctx)
+	if err != nil {
+		return err
+	}
+	for i, k := range kinds {
+		at := slices.IndexFunc(stored, func(g GuardState) bool { return g.Kind == k.name })
+		switch {
+		case held[i]:
+			g := GuardState{Kind: k.name, Planned: k.planned, Limit: k.limit, Since: e.now()}
+			if at >= 0 {
+				g.Since = stored[at].Since // holding since the first cycle it held
+			}
+			err = e.st.SetGuard(ctx, g)
+		case at >= 0:
+			err = e.st.ClearGuard(ctx, k.name)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	e.guardsClear.Store(!slices.Contains(held, true))
+	return nil
 }
 
 // countBugWrites plans every due bug without writing: how many would change

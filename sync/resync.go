@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -80,7 +81,7 @@ func (e *Engine) rereadBugs(ctx context.Context, ids []string, t *tally) error {
 	if err != nil {
 		return fmt.Errorf("sync: read %d bugs by id: %w", len(ids), err)
 	}
-	if err := e.applyBugs(ctx, found, false, true, t); err != nil {
+	if err := e.applyBugs(ctx, found, time.Time{}, true, t); err != nil {
 		return err
 	}
 	recs, err := e.st.Bugs(ctx, missing)
@@ -158,7 +159,7 @@ func (e *Engine) Enqueue(ctx context.Context, ticketIDs []int64, bugRefs []strin
 		if err != nil {
 			errs = append(errs, fmt.Errorf("sync: read bugs %v: %w", keys, err))
 		} else {
-			errs = append(errs, e.applyBugs(ctx, bugs, false, false, t))
+			errs = append(errs, e.applyBugs(ctx, bugs, time.Time{}, false, t))
 		}
 	}
 	if len(ids) > 0 {
@@ -166,7 +167,7 @@ func (e *Engine) Enqueue(ctx context.Context, ticketIDs []int64, bugRefs []strin
 		if err != nil {
 			errs = append(errs, fmt.Errorf("sync: read bugs %v: %w", ids, err))
 		} else {
-			errs = append(errs, e.applyBugs(ctx, bugs, false, false, t))
+			errs = append(errs, e.applyBugs(ctx, bugs, time.Time{}, false, t))
 		}
 	}
 	return errors.Join(errs...)

@@ -125,6 +125,9 @@ func pairs(m map[string]string) [][2]string {
 
 // Tickets reads ticket records in one pipeline; absent ids are left out.
 func (s *Store) Tickets(ctx context.Context, ids []int64) (map[int64]sync.TicketRecord, error) {
+	if len(ids) == 0 {
+		return map[int64]sync.TicketRecord{}, nil
+	}
 	cmds := make([]*redis.SliceCmd, len(ids))
 	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
@@ -151,6 +154,9 @@ func (s *Store) Tickets(ctx context.Context, ids []int64) (map[int64]sync.Ticket
 
 // Bugs reads bug records in one pipeline; absent ids are left out.
 func (s *Store) Bugs(ctx context.Context, ids []string) (map[string]sync.BugRecord, error) {
+	if len(ids) == 0 {
+		return map[string]sync.BugRecord{}, nil
+	}
 	cmds := make([]*redis.SliceCmd, len(ids))
 	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
@@ -265,6 +271,9 @@ func (s *Store) MissingKeys(ctx context.Context, keys []string) (map[string]sync
 
 // TicketLinks reads the bugs of each ticket, with their sources.
 func (s *Store) TicketLinks(ctx context.Context, ids []int64) (map[int64]map[string]sync.LinkSource, error) {
+	if len(ids) == 0 {
+		return map[int64]map[string]sync.LinkSource{}, nil
+	}
 	cmds := make([]*redis.MapStringStringCmd, len(ids))
 	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
@@ -288,6 +297,9 @@ func (s *Store) TicketLinks(ctx context.Context, ids []int64) (map[int64]map[str
 
 // BugLinks reads the tickets of each bug, with their sources.
 func (s *Store) BugLinks(ctx context.Context, ids []string) (map[string]map[int64]sync.LinkSource, error) {
+	if len(ids) == 0 {
+		return map[string]map[int64]sync.LinkSource{}, nil
+	}
 	cmds := make([]*redis.MapStringStringCmd, len(ids))
 	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {

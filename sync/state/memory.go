@@ -51,6 +51,9 @@ func (s *Store) SetBugMemory(ctx context.Context, id string, m sync.BugMemory) e
 
 // NoteMarks reads the note marks of tickets, by bug id.
 func (s *Store) NoteMarks(ctx context.Context, ticketIDs []int64) (map[int64]map[string]sync.NoteMark, error) {
+	if len(ticketIDs) == 0 {
+		return map[int64]map[string]sync.NoteMark{}, nil
+	}
 	cmds := make([]*redis.MapStringStringCmd, len(ticketIDs))
 	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ticketIDs {
@@ -106,6 +109,9 @@ func (s *Store) SetNoteMarks(ctx context.Context, set map[int64]map[string]sync.
 
 // WrittenLinks reads the remote links last written per bug.
 func (s *Store) WrittenLinks(ctx context.Context, bugIDs []string) (map[string]map[int64]sync.WrittenLink, error) {
+	if len(bugIDs) == 0 {
+		return map[string]map[int64]sync.WrittenLink{}, nil
+	}
 	cmds := make([]*redis.MapStringStringCmd, len(bugIDs))
 	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range bugIDs {
