@@ -52,7 +52,9 @@ type Options struct {
 	MissingRecheck time.Duration // first re-check of a missing key; default 6h, doubling to a week
 }
 
-// Engine is the reconciler.
+// Engine is the reconciler. Cycle, Drain, Resync and Run are one loop's
+// steps: call one at a time per Engine (replicas each have their own).
+// Enqueue may be called concurrently with them, from webhook handlers.
 type Engine struct {
 	opts   Options
 	hd     Helpdesk

@@ -53,7 +53,7 @@ func (e *Engine) bugBatch(ctx context.Context, epoch string, claims []Claim, hol
 	}
 	_ = g.Wait()
 	if e.opts.DryRun {
-		return nil
+		return errors.Join(errs...)
 	}
 	var done, held, failed []Claim
 	for i, c := range claims {
@@ -134,6 +134,7 @@ func (e *Engine) executeBug(ctx context.Context, v bugView, plan bugPlan, t *tal
 	}
 	rec := b
 	mem.Expect = BugEdit{}
+	saved := false // whether memory with a fresh WroteAt was just saved
 	if plan.hasEdit() {
 		// Saved first: if the process dies after the edit lands but before
 		// it is recorded, the echo is still known to be the engine's.
@@ -141,6 +142,7 @@ func (e *Engine) executeBug(ctx context.Context, v bugView, plan bugPlan, t *tal
 		if err := save(); err != nil {
 			return err
 		}
+		saved = true
 		if err := e.editBug(ctx, b, plan, t); err != nil {
 			return err
 		}
@@ -156,14 +158,17 @@ func (e *Engine) executeBug(ctx context.Context, v bugView, plan bugPlan, t *tal
 		if err := e.commentOnce(ctx, b, &mem, &mem.Bump, bumpMarker(v.Epoch, b.ID, mem.Bump.Seq), save, t); err != nil {
 			return err
 		}
+		saved = true
 	}
 	if plan.StaleNote != nil && slices.Contains(rec.Labels, e.policy.Stale.Label) {
 		mem.StaleNote = *plan.StaleNote
 		if err := e.commentOnce(ctx, b, &mem, &mem.StaleNote, staleMarker(v.Epoch, b.ID, mem.StaleNote.Seq), save, t); err != nil {
 			return err
 		}
+		saved = true
 	}
-	if len(plan.Upserts)+len(plan.Deletes) > 0 {
+	if len(plan.Upserts)+len(plan.Deletes) > 0 && !saved {
+		// Link writes may move the bug's update time too.
 		mem.WroteAt = e.now()
 		if err := save(); err != nil {
 			return err

@@ -111,17 +111,7 @@ func (e *Engine) writeTickets(ctx context.Context, views map[int64]ticketView, p
 	if len(updates) == 0 {
 		return nil
 	}
-	inFlight, restore := map[int64]map[string]NoteMark{}, map[int64]map[string]NoteMark{}
-	for _, u := range updates {
-		for bid, seq := range plans[u.ID].Notes {
-			m, ok := views[u.ID].Marks[bid]
-			if !ok {
-				m = NoteMark{Seq: seq - 1} // told nothing yet; shown state differed
-			}
-			putMark(inFlight, u.ID, bid, NoteMark{Seq: m.Seq, Sending: seq})
-			putMark(restore, u.ID, bid, NoteMark{Seq: m.Seq})
-		}
-	}
+	inFlight, before := notesInFlight(views, plans, updates)
 	if err := e.st.SetNoteMarks(ctx, inFlight, nil); err != nil {
 		return errors.Join(err, e.retryLater(ctx, TicketQueue, pick(claimOf, updates)))
 	}
@@ -133,78 +123,106 @@ func (e *Engine) writeTickets(ctx context.Context, views map[int64]ticketView, p
 		e.event(Event{Kind: EventWriteFailed, Detail: fmt.Sprintf("batch update of %d tickets failed; retrying later", len(updates))}, zap.Error(err))
 		return errors.Join(fmt.Errorf("sync: update %d tickets: %w", len(updates), err), e.retryLater(ctx, TicketQueue, pick(claimOf, updates)))
 	}
+	o := e.sortResults(updates, results, before, t)
+	errs := []error{e.settleWritten(ctx, views, plans, o.written, o.marks, t), e.st.SetNoteMarks(ctx, o.marks, nil)}
+	if len(o.gone) > 0 {
+		errs = append(errs, e.forgetTickets(ctx, o.gone, t))
+	}
+	if len(o.conflicted) > 0 {
+		errs = append(errs, e.refreshTickets(ctx, o.conflicted, t))
+	}
+	return errors.Join(append(errs, o.errs,
+		e.st.Ack(ctx, TicketQueue, append(pickIDs(claimOf, o.written), pickIDs(claimOf, o.gone)...), e.dueNow()),
+		e.keepDirty(ctx, TicketQueue, pickIDs(claimOf, o.conflicted)),
+		e.retryLater(ctx, TicketQueue, pickIDs(claimOf, o.failed)))...)
+}
+
+// notesInFlight are the marks recording the batch's notes as possibly sent,
+// and the marks to fall back to where a note surely was not.
+func notesInFlight(views map[int64]ticketView, plans map[int64]ticketPlan, updates []TicketUpdate) (inFlight, before map[int64]map[string]NoteMark) {
+	inFlight, before = map[int64]map[string]NoteMark{}, map[int64]map[string]NoteMark{}
+	for _, u := range updates {
+		for bid, seq := range plans[u.ID].Notes {
+			m, ok := views[u.ID].Marks[bid]
+			if !ok {
+				m = NoteMark{Seq: seq - 1} // told nothing yet; the shown state differed
+			}
+			putMark(inFlight, u.ID, bid, NoteMark{Seq: m.Seq, Sending: seq})
+			putMark(before, u.ID, bid, NoteMark{Seq: m.Seq})
+		}
+	}
+	return inFlight, before
+}
+
+// ticketResults sorts a batch's tickets by outcome.
+type ticketResults struct {
+	written, gone, conflicted, failed []int64
+	marks                             map[int64]map[string]NoteMark // marks that change now
+	errs                              error
+}
+
+func (e *Engine) sortResults(updates []TicketUpdate, results []TicketResult, before map[int64]map[string]NoteMark, t *tally) ticketResults {
 	byID := make(map[int64]error, len(results))
 	for _, r := range results {
 		byID[r.ID] = r.Err
 	}
-	set := map[int64]map[string]NoteMark{}
-	var done, again, conflicted []Claim
-	var gone, reread []int64
+	o := ticketResults{marks: map[int64]map[string]NoteMark{}}
 	var errs []error
 	for _, u := range updates {
-		c := claimOf[u.ID]
 		err, answered := byID[u.ID]
 		switch {
 		case !answered:
-			again = append(again, c) // unknown outcome: the note stays in flight
+			o.failed = append(o.failed, u.ID) // unknown outcome: the note stays in flight
 		case err == nil:
-			errs = append(errs, e.settleWritten(ctx, views[u.ID], plans[u.ID], set, t))
-			done = append(done, c)
+			o.written = append(o.written, u.ID)
 		case errors.Is(err, ErrNotFound):
-			gone, done = append(gone, u.ID), append(done, c)
+			o.gone = append(o.gone, u.ID)
 		case errors.Is(err, ErrConflict):
-			// Someone edited the ticket meanwhile: nothing was written. Read
-			// it again and plan afresh next cycle.
-			maps.Copy(set, pickMarks(restore, u.ID))
-			reread, conflicted = append(reread, u.ID), append(conflicted, c)
+			// Someone edited the ticket meanwhile: nothing was written. It
+			// is read again now and planned afresh next cycle.
+			maps.Copy(o.marks, pickMarks(before, u.ID))
+			o.conflicted = append(o.conflicted, u.ID)
 			e.log.Info("ticket changed while being written; re-reading it", zap.Int64("ticket", u.ID))
 		default:
 			// A refusal wrote nothing; any other failure may have been
 			// written (an answer lost on the way back), so its note stays
 			// in flight, to be looked for before it is sent again.
 			if errors.Is(err, ErrPermanent) {
-				maps.Copy(set, pickMarks(restore, u.ID))
+				maps.Copy(o.marks, pickMarks(before, u.ID))
 			}
-			again = append(again, c)
+			o.failed = append(o.failed, u.ID)
 			t.add(func(r *Report) { r.Errors++ })
 			e.event(Event{Kind: EventWriteFailed, TicketID: u.ID, Detail: "ticket update failed; retrying later"}, zap.Error(err))
 			errs = append(errs, fmt.Errorf("sync: update ticket %d: %w", u.ID, err))
 		}
 	}
-	errs = append(errs, e.st.SetNoteMarks(ctx, set, nil))
-	if len(gone) > 0 {
-		errs = append(errs, e.forgetTickets(ctx, gone, t))
-	}
-	if len(reread) > 0 {
-		errs = append(errs, e.refreshTickets(ctx, reread, t))
-	}
-	errs = append(errs,
-		e.st.Ack(ctx, TicketQueue, done, e.dueNow()),
-		e.keepDirty(ctx, TicketQueue, conflicted),
-		e.retryLater(ctx, TicketQueue, again))
-	return errors.Join(errs...)
+	o.errs = errors.Join(errs...)
+	return o
 }
 
-// settleWritten records a successful update: the ticket's record takes the
-// written values (the stamp is now unknown), the notes' marks advance, and a
-// reopened ticket's bugs are recounted.
-func (e *Engine) settleWritten(ctx context.Context, v ticketView, p ticketPlan, marks map[int64]map[string]NoteMark, t *tally) error {
-	u := p.Update
-	for bid, seq := range p.Notes {
-		putMark(marks, u.ID, bid, NoteMark{Seq: seq})
+// settleWritten records successful updates: the tickets' records take the
+// written values (their stamps now unknown) in one store write, their notes'
+// marks advance, and reopened tickets' bugs are recounted.
+func (e *Engine) settleWritten(ctx context.Context, views map[int64]ticketView, plans map[int64]ticketPlan, written []int64, marks map[int64]map[string]NoteMark, t *tally) error {
+	recs := make([]TicketRecord, 0, len(written))
+	var recount []string
+	for _, id := range written {
+		p := plans[id]
+		for bid, seq := range p.Notes {
+			putMark(marks, id, bid, NoteMark{Seq: seq})
+		}
+		e.reportTicketUpdate(p.Update, p, t)
+		recs = append(recs, applyUpdate(views[id].Ticket, p.Update))
+		if p.Update.Reopen {
+			for _, b := range views[id].Bugs {
+				recount = append(recount, b.ID)
+			}
+		}
 	}
-	e.reportTicketUpdate(u, p, t)
-	if _, err := e.st.PutTicket(ctx, applyUpdate(v.Ticket, u)); err != nil {
+	if _, err := e.st.PutTickets(ctx, recs); err != nil {
 		return err
 	}
-	if !u.Reopen {
-		return nil
-	}
-	ids := make([]string, len(v.Bugs))
-	for i, b := range v.Bugs {
-		ids[i] = b.ID
-	}
-	return e.st.Enqueue(ctx, BugQueue, ids, e.dueNow())
+	return e.st.Enqueue(ctx, BugQueue, recount, e.dueNow())
 }
 
 func (e *Engine) reportTicketUpdate(u TicketUpdate, p ticketPlan, t *tally) {
@@ -368,6 +386,14 @@ func pick(claimOf map[int64]Claim, updates []TicketUpdate) []Claim {
 	out := make([]Claim, len(updates))
 	for i, u := range updates {
 		out[i] = claimOf[u.ID]
+	}
+	return out
+}
+
+func pickIDs(claimOf map[int64]Claim, ids []int64) []Claim {
+	out := make([]Claim, len(ids))
+	for i, id := range ids {
+		out[i] = claimOf[id]
 	}
 	return out
 }

@@ -127,9 +127,8 @@ func (e *Engine) recoverWrittenLinks(ctx context.Context, b Bug) error {
 		}
 	}
 	slices.Sort(del)
-	if e.opts.DryRun {
-		return nil
-	}
+	// Kept in a dry run too: this is what the tracker holds, read, not a
+	// write the run pretends to have made.
 	return e.st.SetWrittenLinks(ctx, b.ID, set, del)
 }
 

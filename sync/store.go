@@ -217,9 +217,10 @@ type Index interface {
 	CommitBugPage(ctx context.Context, c BugPageCommit) ([]LinkChange, error)
 	Tickets(ctx context.Context, ids []int64) (map[int64]TicketRecord, error)
 	Bugs(ctx context.Context, ids []string) (map[string]BugRecord, error)
-	// PutTicket and PutBug replace a record if its Version is still the
-	// store's (compare-and-set); ok is false when someone replaced it first.
-	PutTicket(ctx context.Context, r TicketRecord) (ok bool, err error)
+	// PutTickets and PutBug replace records whose Version is still the
+	// store's (compare-and-set); ok is false where someone replaced the
+	// record first.
+	PutTickets(ctx context.Context, rs []TicketRecord) (ok []bool, err error)
 	PutBug(ctx context.Context, r BugRecord) (ok bool, err error)
 	// DropBug forgets a bug that no longer exists: record, links (its
 	// tickets are marked dirty, due at now), memory, and its key, which is

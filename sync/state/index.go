@@ -194,22 +194,45 @@ func record(vals []any) (blob string, version int64, ok bool) {
 	return blob, version, true
 }
 
-// PutTicket replaces a ticket record if nobody replaced it since it was read.
-func (s *Store) PutTicket(ctx context.Context, r sync.TicketRecord) (bool, error) {
-	return s.put(ctx, s.key("t:", formatID(r.ID)), r.Version, encodeTicket(r))
+// PutTickets replaces ticket records nobody replaced since they were read,
+// in one script call.
+func (s *Store) PutTickets(ctx context.Context, rs []sync.TicketRecord) ([]bool, error) {
+	puts := make([]putWire, len(rs))
+	for i, r := range rs {
+		puts[i] = putWire{Key: s.key("t:", formatID(r.ID)), Version: strconv.FormatInt(r.Version, 10), Rec: encodeTicket(r)}
+	}
+	return s.put(ctx, puts)
 }
 
 // PutBug replaces a bug record if nobody replaced it since it was read.
 func (s *Store) PutBug(ctx context.Context, r sync.BugRecord) (bool, error) {
-	return s.put(ctx, s.key("b:", r.ID), r.Version, encodeBug(r))
+	ok, err := s.put(ctx, []putWire{{Key: s.key("b:", r.ID), Version: strconv.FormatInt(r.Version, 10), Rec: encodeBug(r)}})
+	if err != nil {
+		return false, err
+	}
+	return ok[0], nil
 }
 
-func (s *Store) put(ctx context.Context, key string, version int64, blob string) (bool, error) {
-	n, err := s.run(ctx, putRecordScript, time.Time{}, key, strconv.FormatInt(version, 10), blob).Int64()
-	if err != nil {
-		return false, fmt.Errorf("state: put %s: %w", key, err)
+// putWire is one record of put_records.lua.
+type putWire struct {
+	Key     string `json:"key"`
+	Version string `json:"v"`
+	Rec     string `json:"rec"`
+}
+
+func (s *Store) put(ctx context.Context, puts []putWire) ([]bool, error) {
+	if len(puts) == 0 {
+		return nil, nil
 	}
-	return n != 0, nil
+	res, err := s.run(ctx, putRecordsScript, time.Time{}, mustJSON(puts)).Int64Slice()
+	if err != nil {
+		return nil, fmt.Errorf("state: put %d records (first %s): %w", len(puts), puts[0].Key, err)
+	}
+	ok := make([]bool, len(res))
+	for i, n := range res {
+		ok[i] = n == 1
+	}
+	return ok, nil
 }
 
 // DropBug forgets a bug that no longer exists.

@@ -61,7 +61,7 @@ var luaFiles embed.FS
 var (
 	ticketPageScript = script("ticket_page.lua")
 	bugPageScript    = script("bug_page.lua")
-	putRecordScript  = script("put_record.lua")
+	putRecordsScript = script("put_records.lua")
 	dropBugScript    = script("drop_bug.lua")
 	claimScript      = script("claim.lua")
 	ackScript        = script("ack.lua")

@@ -365,12 +365,16 @@ func TestPutRecordsCompareAndSet(t *testing.T) {
 	recs, _ := s.Tickets(ctx, []int64{1})
 	r := recs[1]
 	r.StatusField = "PROJ-1: Done"
-	if ok, err := s.PutTicket(ctx, r); err != nil || !ok {
-		t.Fatalf("put at the read version: %v %v", ok, err)
+	absent := sync.TicketRecord{ID: 99, Version: 1}
+	if ok, err := s.PutTickets(ctx, []sync.TicketRecord{r, absent}); err != nil || !ok[0] || ok[1] {
+		t.Fatalf("put at the read version, and of an absent record: %v %v", ok, err)
 	}
 	r.StatusField = "stale write"
-	if ok, err := s.PutTicket(ctx, r); err != nil || ok {
+	if ok, err := s.PutTickets(ctx, []sync.TicketRecord{r}); err != nil || ok[0] {
 		t.Fatalf("put at an old version succeeded: %v %v", ok, err)
+	}
+	if recs, _ := s.Tickets(ctx, []int64{99}); len(recs) != 0 {
+		t.Fatal("a put created an absent record")
 	}
 	if recs, _ := s.Tickets(ctx, []int64{1}); recs[1].StatusField != "PROJ-1: Done" || recs[1].Version != 2 {
 		t.Fatalf("record %+v", recs[1])
