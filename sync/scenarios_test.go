@@ -563,3 +563,21 @@ func TestSweepCutShortStillLabels(t *testing.T) {
 		t.Fatalf("comments %q", c)
 	}
 }
+
+// Over the bug-write limit no bug is written at all, while tickets still are.
+func TestBlastRadiusGuardHoldsBugWrites(t *testing.T) {
+	h := newHarness(t, func(o *sync.Options) { o.Policy.Limits.MaxBugEdits = 2 })
+	for _, id := range []string{"10", "20", "30"} {
+		h.bug(id, "PROJ-"+id, "Low")
+		h.ticket(int64(id[0]), 100, "PROJ-"+id)
+	}
+	rep := h.cycle()
+	if len(rep.Held) != 1 || rep.Held[0].Kind != "bug" || rep.Held[0].Planned != 3 {
+		t.Fatalf("held %+v", rep.Held)
+	}
+	h.expectWrites(map[string]int{"UpdateTickets": 1})
+	h.opts.ConfirmLargeChange = true
+	h.resetCalls()
+	h.cycle()
+	h.expectWrites(map[string]int{"EditBug": 3, "UpsertRemoteLink": 3})
+}
