@@ -1,0 +1,283 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Load reads the YAML file at path ("" reads none), applies the
+// environment read through env (nil reads none; os.Getenv in production)
+// over it, resolves secrets and validates the result.
+//
+// Every problem is reported at once in an *Error. With the error Load
+// still returns the configuration as far as it could read it, so that a
+// caller can show it; it must not be used to run.
+func Load(path string, env func(string) string) (*Config, error) {
+	if env == nil {
+		env = func(string) string { return "" }
+	}
+	c := Default()
+	c.origins = map[string]string{}
+	p := newProblems(c)
+	if path != "" {
+		decodeFile(c, path, p)
+	}
+	applyEnv(c, env, p)
+	resolveSecrets(c, p)
+	c.check(p)
+	return c, p.err()
+}
+
+// decodeFile applies the YAML file at path to c.
+func decodeFile(c *Config, path string, p *problems) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		p.list = append(p.list, Problem{Msg: fmt.Sprintf("cannot read the file: %v", err),
+			Fix: "check the path given by --config or " + PathEnv})
+		return
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if !errors.Is(err, io.EOF) { // an empty file sets nothing
+			p.list = append(p.list, Problem{Origin: path, Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: "),
+				Fix: "fix the syntax at that line"})
+		}
+		return
+	}
+	if err := dec.Decode(new(yaml.Node)); !errors.Is(err, io.EOF) {
+		p.list = append(p.list, Problem{Origin: path, Msg: "holds more than one YAML document", Fix: "remove the --- separator and everything after it"})
+		return
+	}
+	d := decoder{file: path, c: c, p: p}
+	d.decode(doc.Content[0], reflect.ValueOf(c).Elem(), "")
+}
+
+// decoder applies YAML nodes to a Config strictly: unknown keys, keys
+// given twice and values of the wrong shape are problems.
+type decoder struct {
+	file string
+	c    *Config
+	p    *problems
+}
+
+func (d *decoder) at(n *yaml.Node) string { return fmt.Sprintf("%s:%d", d.file, n.Line) }
+
+// problem records a problem at node n, with the origin of n rather than
+// of the key (which may not be recorded yet).
+func (d *decoder) problem(n *yaml.Node, key, msg, fix string) {
+	d.p.add(key, msg, fix, "")
+	d.p.list[len(d.p.list)-1].Origin = d.at(n)
+}
+
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string) {
+	for n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	t := v.Type()
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		if key != "" && !isSection(t) { // an empty section keeps its defaults
+			v.SetZero()
+			d.c.origins[key] = d.at(n)
+		}
+		return
+	}
+	switch {
+	case isSection(t) && !(n.Kind == yaml.ScalarNode && reflect.PointerTo(t).Implements(unmarshalType)):
+		d.section(n, v, key)
+		return
+	case t.Kind() == reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			d.problem(n, key, "not a list", "write a list, e.g. "+leafName(key)+": [a, b]")
+			return
+		}
+		out := reflect.MakeSlice(t, 0, len(n.Content))
+		for i, item := range n.Content {
+			ev := reflect.New(t.Elem()).Elem()
+			if d.decodeOK(item, ev, fmt.Sprintf("%s[%d]", key, i)) {
+				out = reflect.Append(out, ev)
+			}
+		}
+		v.Set(out)
+	case t.Kind() == reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			d.problem(n, key, "not a map", "write key: value pairs under it")
+			return
+		}
+		out := reflect.MakeMap(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			if out.MapIndex(reflect.ValueOf(k)).IsValid() {
+				d.problem(n.Content[i], key+"."+k, "given twice", "keep one")
+				continue
+			}
+			ev := reflect.New(t.Elem()).Elem()
+			if d.decodeOK(n.Content[i+1], ev, key+"."+k) {
+				out.SetMapIndex(reflect.ValueOf(k), ev)
+			}
+		}
+		v.Set(out)
+	default:
+		if n.Kind != yaml.ScalarNode {
+			d.problem(n, key, "not a single value", hintFor(t))
+			return
+		}
+		val, err := parseScalar(n.Value, t)
+		if err != nil {
+			d.problem(n, key, fmt.Sprintf("%s: %v", quoteValue(n.Value, t), err), hintFor(t))
+			return
+		}
+		v.Set(val)
+	}
+	d.c.origins[key] = d.at(n)
+}
+
+// decodeOK decodes n and reports whether it added no problem.
+func (d *decoder) decodeOK(n *yaml.Node, v reflect.Value, key string) bool {
+	before := len(d.p.list)
+	d.decode(n, v, key)
+	return len(d.p.list) == before
+}
+
+func (d *decoder) section(n *yaml.Node, v reflect.Value, key string) {
+	if n.Kind != yaml.MappingNode {
+		d.problem(n, key, "not a map of keys", "indent its keys under it")
+		return
+	}
+	t := v.Type()
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		kn, vn := n.Content[i], n.Content[i+1]
+		if kn.Tag == "!!merge" { // <<: *anchor
+			d.decode(vn, v, key)
+			continue
+		}
+		name := kn.Value
+		sub := joinKey(key, name)
+		if seen[name] {
+			d.problem(kn, sub, "given twice", "keep one")
+			continue
+		}
+		seen[name] = true
+		idx, ok := fieldIndex(t, name)
+		if !ok {
+			d.problem(kn, sub, "unknown key", suggest(t, key, name))
+			continue
+		}
+		d.decode(vn, v.Field(idx), sub)
+	}
+}
+
+func joinKey(prefix, name string) string {
+	if prefix == "" {
+		return name
+	}
+	return prefix + "." + name
+}
+
+func leafName(key string) string {
+	return key[strings.LastIndexAny(key, ".]")+1:]
+}
+
+func fieldIndex(t reflect.Type, name string) (int, bool) {
+	for i := range t.NumField() {
+		if yamlName(t.Field(i)) == name {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// quoteValue shows a bad value, unless it is a secret.
+func quoteValue(s string, t reflect.Type) string {
+	if t == secretType {
+		return "the value"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// hintFor says how to write a value of type t.
+func hintFor(t reflect.Type) string {
+	switch {
+	case t == durationType:
+		return "write a number with a unit, e.g. 90s, 5m or 72h"
+	case t == timeType:
+		return "write an RFC 3339 time, e.g. 2024-01-31T00:00:00Z"
+	case t == reflect.TypeFor[Threshold]():
+		return "write customers=priority, e.g. 10=High, or {customers: 10, priority: High}"
+	case t == reflect.TypeFor[CountLabel]():
+		return "write customers=label, e.g. 10=customers-10plus, or {customers: 10, label: customers-10plus}"
+	case t.Kind() == reflect.Slice:
+		return "write a comma-separated list, e.g. a,b"
+	case t.Kind() == reflect.Map:
+		return "write comma-separated key=value pairs, e.g. a=1,b=2"
+	case t.Kind() == reflect.Bool:
+		return "write true or false"
+	case t.Kind() == reflect.Int || t.Kind() == reflect.Int64:
+		return "write a whole number"
+	case t.Kind() == reflect.Float64:
+		return "write a number"
+	}
+	return "write a single value"
+}
+
+// applyEnv applies every HELPDESK_SYNC_* variable that env returns, and
+// REDIS_URL when HELPDESK_SYNC_REDIS_URL is not set.
+func applyEnv(c *Config, env func(string) string, p *problems) {
+	for _, l := range c.leaves() {
+		name := l.env()
+		s := env(name)
+		if s == "" && l.key == "redis.url" {
+			name, s = "REDIS_URL", env("REDIS_URL")
+		}
+		if s == "" {
+			continue
+		}
+		origin := "env " + name
+		v, err := parseEnv(s, l.v.Type())
+		if err != nil {
+			p.add(l.key, fmt.Sprintf("%s: %v", quoteValue(s, l.v.Type()), err), hintFor(l.v.Type()), "")
+			p.list[len(p.list)-1].Origin = origin
+			continue
+		}
+		l.v.Set(v)
+		for k := range c.origins { // the file's values under this key are gone
+			if strings.HasPrefix(k, l.key+".") || strings.HasPrefix(k, l.key+"[") {
+				delete(c.origins, k)
+			}
+		}
+		c.origins[l.key] = origin
+	}
+}
+
+// CheckEnviron returns a warning for each HELPDESK_SYNC_ variable in
+// environ (os.Environ's form) that sets no key: most likely a typo, which
+// would otherwise leave the key at its default without a word.
+func CheckEnviron(environ []string) []string {
+	known := map[string]bool{PathEnv: true}
+	var names []string
+	for _, l := range Default().leaves() {
+		known[l.env()] = true
+		names = append(names, l.env())
+	}
+	var out []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, EnvPrefix) || known[name] {
+			continue
+		}
+		w := name + " sets no configuration key"
+		if n, ok := nearest(name, names); ok {
+			w += "; did you mean " + n + "?"
+		}
+		out = append(out, w)
+	}
+	return out
+}

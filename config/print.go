@@ -1,0 +1,108 @@
+package config
+
+import (
+	"bytes"
+	"reflect"
+	"slices"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Redacted is the effective configuration as YAML that Load accepts, with
+// every secret replaced by a placeholder (and redis.url's password
+// masked). Each value that is not a default carries a comment saying
+// where it came from.
+func (c *Config) Redacted() string {
+	doc := &yaml.Node{Kind: yaml.DocumentNode, HeadComment: "Effective configuration; secrets redacted.\n" +
+		"A comment names where a value came from; values without one are defaults.",
+		Content: []*yaml.Node{c.node(reflect.ValueOf(c).Elem(), "")}}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		// The tree is built from plain scalars; an error is a bug here.
+		return "# cannot print the configuration: " + err.Error() + "\n"
+	}
+	_ = enc.Close()
+	return b.String()
+}
+
+// String is Redacted, so that printing a Config never shows a secret.
+func (c *Config) String() string { return c.Redacted() }
+
+func (c *Config) node(v reflect.Value, key string) *yaml.Node {
+	t := v.Type()
+	switch {
+	case isSection(t):
+		n := &yaml.Node{Kind: yaml.MappingNode}
+		if c.isLeafKey(key) { // a threshold or count label: one line each
+			n.Style = yaml.FlowStyle
+		}
+		for i := range t.NumField() {
+			name := yamlName(t.Field(i))
+			if name == "" {
+				continue
+			}
+			sub := joinKey(key, name)
+			k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: name}
+			val := c.node(v.Field(i), sub)
+			if o := c.origins[sub]; o != "" && !isSection(t.Field(i).Type) {
+				if val.Kind == yaml.MappingNode && val.Style != yaml.FlowStyle {
+					k.LineComment = o // yaml writes a block's own comment after its last line
+				} else {
+					val.LineComment = o
+				}
+			}
+			n.Content = append(n.Content, k, val)
+		}
+		return n
+	case t.Kind() == reflect.Slice:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+		for i := range v.Len() {
+			n.Content = append(n.Content, c.node(v.Index(i), key+"[]"))
+		}
+		return n
+	case t.Kind() == reflect.Map:
+		n := &yaml.Node{Kind: yaml.MappingNode}
+		if v.Len() == 0 {
+			n.Style = yaml.FlowStyle
+		}
+		keys := make([]string, 0, v.Len())
+		for _, k := range v.MapKeys() {
+			keys = append(keys, k.String())
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k},
+				c.node(v.MapIndex(reflect.ValueOf(k)), key+"."+k))
+		}
+		return n
+	}
+	return scalarNode(v, key)
+}
+
+// isLeafKey reports whether key is a configuration key (not a section):
+// sections print as blocks, values inside a leaf in flow style.
+func (c *Config) isLeafKey(key string) bool {
+	_, ok := leafOf(c.leaves(), key)
+	return ok
+}
+
+func scalarNode(v reflect.Value, key string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str"}
+	t := v.Type()
+	switch {
+	case t == secretType:
+		n.Value = v.Interface().(Secret).String()
+	case key == "redis.url":
+		n.Value = redactURL(v.String())
+	case t == durationType:
+		n.Value = formatDuration(time.Duration(v.Int()))
+	case t.Kind() == reflect.Bool, t.Kind() == reflect.Int, t.Kind() == reflect.Int64, t.Kind() == reflect.Float64:
+		n.Tag, n.Value = "", formatScalar(v) // plain: the encoder writes it untagged
+	default:
+		n.Value = formatScalar(v)
+	}
+	return n
+}

@@ -1,0 +1,154 @@
+package config
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// Secret is a credential. Every way of printing it (fmt verbs, JSON, YAML,
+// zap's reflection) shows a placeholder; only Value gives it away.
+type Secret string
+
+const redacted = "[redacted]"
+
+// Value is the secret itself, for the one place that sends it.
+func (s Secret) Value() string { return string(s) }
+
+// String is the placeholder, or "" when the secret is not set.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return redacted
+}
+
+// GoString keeps %#v from showing the secret.
+func (s Secret) GoString() string { return fmt.Sprintf("config.Secret(%q)", s.String()) }
+
+// MarshalText is used by JSON, YAML and zap's reflection alike.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Secrets are every secret value of the configuration, including the forms
+// they take on the wire (the Basic-auth encodings of the API tokens) and a
+// password inside redis.url, for the log redactor.
+func (c *Config) Secrets() []string {
+	var out []string
+	add := func(s ...string) {
+		for _, v := range s {
+			if v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	basic := func(user string, token Secret) string {
+		if token == "" {
+			return ""
+		}
+		return base64.StdEncoding.EncodeToString([]byte(user + ":" + token.Value()))
+	}
+	for _, s := range c.secretFields() {
+		add(s.value.Value())
+	}
+	// Zendesk API tokens authenticate as "email/token:TOKEN"; Jira Cloud as
+	// "email:TOKEN". A dumped request carries these, not the token.
+	add(basic(c.Zendesk.Email+"/token", c.Zendesk.Token), basic(c.Jira.Email, c.Jira.Token),
+		basic(c.Board.BasicUser, c.Board.BasicPassword))
+	if u, err := url.Parse(c.Redis.URL); err == nil && u.User != nil {
+		if p, ok := u.User.Password(); ok {
+			add(p)
+		}
+	}
+	return out
+}
+
+// secretField is one secret key and its _file sibling.
+type secretField struct {
+	key   string  // "zendesk.token"
+	value *Secret // the value
+	file  *string // the _file path
+}
+
+func (c *Config) secretFields() []secretField {
+	return []secretField{
+		{"zendesk.token", &c.Zendesk.Token, &c.Zendesk.TokenFile},
+		{"zendesk.oauth_token", &c.Zendesk.OAuthToken, &c.Zendesk.OAuthTokenFile},
+		{"jira.token", &c.Jira.Token, &c.Jira.TokenFile},
+		{"jira.pat", &c.Jira.PAT, &c.Jira.PATFile},
+		{"redis.password", &c.Redis.Password, &c.Redis.PasswordFile},
+		{"webhooks.zendesk_secret", &c.Webhooks.ZendeskSecret, &c.Webhooks.ZendeskSecretFile},
+		{"webhooks.jira_secret", &c.Webhooks.JiraSecret, &c.Webhooks.JiraSecretFile},
+		{"board.token", &c.Board.Token, &c.Board.TokenFile},
+		{"board.basic_password", &c.Board.BasicPassword, &c.Board.BasicPasswordFile},
+	}
+}
+
+// resolveSecrets settles where each secret comes from and reads the
+// _file ones. The environment wins over the YAML file for the pair as a
+// whole, so a variable can replace a file's token_file; two sources on
+// the same level are a problem, as is a secret written in the YAML file
+// itself unless allow_inline_secrets is set.
+func resolveSecrets(c *Config, p *problems) {
+	for _, s := range c.secretFields() {
+		fileKey := s.key + "_file"
+		fromEnv := func(k string) bool { return strings.HasPrefix(c.origins[k], "env ") }
+		switch {
+		case fromEnv(s.key) && fromEnv(fileKey):
+			p.add(s.key, "set by both "+envName(s.key)+" and "+envName(fileKey), "unset one of them", "")
+			continue
+		case fromEnv(s.key):
+			*s.file = ""
+			delete(c.origins, fileKey)
+		case fromEnv(fileKey):
+			*s.value = ""
+			delete(c.origins, s.key)
+		case *s.value != "" && *s.file != "":
+			p.add(s.key, "set together with "+fileKey, "keep one of them", "")
+			continue
+		}
+		if *s.value != "" && !fromEnv(s.key) {
+			inline(c, p, s.key, "move it to env "+envName(s.key)+" or to a file named by "+fileKey)
+		}
+		if *s.file != "" {
+			readSecretFile(c, p, s, fileKey)
+		}
+		if strings.ContainsAny(s.value.Value(), "\r\n") {
+			p.add(s.key, "contains a line break", "remove it: a secret is one line", "")
+		}
+	}
+	if u, err := url.Parse(c.Redis.URL); err == nil && u.User != nil && !strings.HasPrefix(c.origins["redis.url"], "env ") {
+		if _, ok := u.User.Password(); ok {
+			inline(c, p, "redis.url", "set the password with redis.password_file or env "+envName("redis.password")+
+				", or the whole URL with env "+envName("redis.url")+" or REDIS_URL")
+		}
+	}
+}
+
+// inline handles a secret written in the YAML file at key.
+func inline(c *Config, p *problems, key, fix string) {
+	if c.AllowInlineSecrets {
+		c.warnings = append(c.warnings, key+" is written in the config file ("+c.origins[key]+"); "+fix)
+		return
+	}
+	p.add(key, "a secret written in the config file", fix+", or set allow_inline_secrets: true", "")
+}
+
+// readSecretFile sets s from the file its _file key names. Like Docker
+// and Kubernetes secrets, the file may end in a newline, which is not part
+// of the secret.
+func readSecretFile(c *Config, p *problems, s secretField, fileKey string) {
+	b, err := os.ReadFile(*s.file)
+	if err != nil {
+		p.add(fileKey, fmt.Sprintf("cannot read the secret: %v", err), "mount the secret there or fix the path", "")
+		return
+	}
+	v := strings.TrimRight(string(b), "\r\n")
+	if v == "" {
+		p.add(fileKey, fmt.Sprintf("%q is empty", *s.file), "write the secret into it", "")
+		return
+	}
+	*s.value = Secret(v)
+	c.origins[s.key] = "file " + *s.file
+}
