@@ -171,7 +171,7 @@ func (g *gate) wait(ctx context.Context) (time.Duration, error) {
 // X-RateLimit-Remaining. -1 when absent.
 func remaining(h http.Header) int {
 	for _, name := range [...]string{"X-Rate-Limit-Remaining", "Ratelimit-Remaining", "X-Ratelimit-Remaining"} {
-		if v := h.Get(name); v != "" {
+		if v := header(h, name); v != "" {
 			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
 				return n
 			}

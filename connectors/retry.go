@@ -131,20 +131,20 @@ func defaultJitter(n int64) int64 { return rand.Int64N(n) }
 // Jira would ask once its point quotas are enforced). ok is false when
 // neither is present and valid.
 func retryAfter(h http.Header, now time.Time) (d time.Duration, ok bool) {
-	if d, ok := parseRetryAfter(h.Get("Retry-After"), now); ok {
+	if d, ok := parseRetryAfter(header(h, "Retry-After"), now); ok {
 		return d, true
 	}
-	return parseSeconds(h.Get("Beta-Retry-After"))
+	return parseSeconds(header(h, "Beta-Retry-After"))
 }
 
 // resetIn reads when the current rate-limit window ends: Zendesk's
 // ratelimit-reset (seconds) or Jira's X-RateLimit-Reset (an ISO 8601
 // instant).
 func resetIn(h http.Header, now time.Time) (time.Duration, bool) {
-	if d, ok := parseSeconds(h.Get("Ratelimit-Reset")); ok {
+	if d, ok := parseSeconds(header(h, "Ratelimit-Reset")); ok {
 		return d, true
 	}
-	if t, ok := parseInstant(h.Get("X-Ratelimit-Reset")); ok {
+	if t, ok := parseInstant(header(h, "X-Ratelimit-Reset")); ok {
 		return clampHold(t.Sub(now)), true
 	}
 	return 0, false
@@ -208,4 +208,13 @@ func parseInstant(v string) (time.Time, bool) {
 
 func clampHold(d time.Duration) time.Duration {
 	return min(max(d, 0), maxHold)
+}
+
+// header is h.Get for a name already in canonical form: response headers are
+// read on every attempt, and canonicalising constant names is wasted work.
+func header(h http.Header, canonical string) string {
+	if v := h[canonical]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }

@@ -263,7 +263,7 @@ func (t *Transport) holdForReset(resp *http.Response, req *http.Request, route s
 // Zendesk's X-Zendesk-Request-Id, Jira's X-Arequestid, or X-Request-Id.
 func vendorRequestID(h http.Header) string {
 	for _, name := range [...]string{"X-Zendesk-Request-Id", "X-Arequestid", "X-Request-Id"} {
-		if v := h.Get(name); v != "" {
+		if v := header(h, name); v != "" {
 			return v
 		}
 	}

@@ -25,6 +25,7 @@ type reply struct {
 // received is what the server saw of one request.
 type received struct {
 	method, path, body string
+	user               string // of Basic auth
 	at                 time.Time
 }
 
@@ -50,7 +51,8 @@ func (v *vendor) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	v.mu.Lock()
 	n := len(v.got)
-	v.got = append(v.got, received{method: r.Method, path: r.URL.RequestURI(), body: string(body), at: time.Now()})
+	user, _, _ := r.BasicAuth()
+	v.got = append(v.got, received{method: r.Method, path: r.URL.RequestURI(), body: string(body), user: user, at: time.Now()})
 	rep := reply{status: http.StatusOK}
 	if len(v.script) > 0 {
 		rep = v.script[min(n, len(v.script)-1)]
@@ -86,7 +88,9 @@ func (v *vendor) requests() []received {
 
 // fast are options whose waits are short enough for tests.
 func fast(o Options) Options {
-	o.Vendor = "test"
+	if o.Vendor == "" {
+		o.Vendor = "test"
+	}
 	if o.BaseDelay == 0 {
 		o.BaseDelay = time.Millisecond
 	}
@@ -237,3 +241,51 @@ func TestWaitPastDeadlineReturnsResponse(t *testing.T) {
 type observerFunc func(RequestInfo)
 
 func (f observerFunc) ObserveRequest(i RequestInfo) { f(i) }
+
+func errorsContain(err error, parts ...string) bool {
+	for _, p := range parts {
+		if !strings.Contains(err.Error(), p) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestBodyReplayFailureIsReturned(t *testing.T) {
+	srv := newVendor(t, reply{status: 503}, reply{status: 200})
+	tr := NewTransport(fast(Options{}))
+	req, _ := http.NewRequest("PUT", srv.URL+"/api/v2/tickets/3.json", strings.NewReader(`{"ticket":{}}`))
+	req.GetBody = func() (io.ReadCloser, error) { return nil, errors.New("buffer gone") }
+	_, err := tr.RoundTrip(req)
+	if err == nil || !errorsContain(err, "replay body", "buffer gone", "PUT /api/v2/tickets/{id}.json") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(srv.requests()); n != 1 {
+		t.Errorf("server received %d requests, want 1", n)
+	}
+}
+
+// BenchmarkRoundTrip measures what the Transport adds to a request: the
+// base answers at once, without a network.
+func BenchmarkRoundTrip(b *testing.B) {
+	base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Header: http.Header{"X-Rate-Limit-Remaining": {"699"}}, Body: http.NoBody, Request: r}, nil
+	})
+	req, _ := http.NewRequest("GET", "https://acme.zendesk.com/api/v2/tickets/123.json?include=users", nil)
+	run := func(b *testing.B, rt http.RoundTripper) {
+		b.ReportAllocs()
+		for b.Loop() {
+			resp, err := rt.RoundTrip(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+	}
+	b.Run("base", func(b *testing.B) { run(b, base) })
+	b.Run("transport", func(b *testing.B) { run(b, NewTransport(Options{Base: base})) })
+	b.Run("transport+counter+limit", func(b *testing.B) {
+		run(b, NewTransport(Options{Base: base, Observer: &Counter{},
+			Limits: []Limit{{Name: "account", Limiter: NewLocalLimiter(1<<30, time.Second, 1<<30)}}}))
+	})
+}

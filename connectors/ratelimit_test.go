@@ -1,0 +1,260 @@
+package connectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	stdsync "sync"
+	"testing"
+	"time"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
+)
+
+// maxInWindow is the most arrivals any window [t, t+w) holds, t being an
+// arrival: the busiest window the vendor could have counted.
+func maxInWindow(got []received, w time.Duration) int {
+	at := make([]time.Time, len(got))
+	for i, r := range got {
+		at[i] = r.at
+	}
+	slices.SortFunc(at, func(a, b time.Time) int { return a.Compare(b) })
+	most := 0
+	for i, j := 0, 0; i < len(at); i++ {
+		for j < len(at) && at[j].Sub(at[i]) < w {
+			j++
+		}
+		most = max(most, j-i)
+	}
+	return most
+}
+
+// burst sends n GET requests from n goroutines at once through each
+// transport in turn, and fails the test on any error or non-200.
+func burst(t *testing.T, url string, n int, trs ...*Transport) {
+	t.Helper()
+	var wg stdsync.WaitGroup
+	errs := make(chan error, n*len(trs))
+	for i := range n {
+		for r, tr := range trs {
+			wg.Go(func() {
+				req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v2/tickets/%d.json?replica=%d", url, i, r), nil)
+				resp, err := tr.RoundTrip(req)
+				if err != nil {
+					errs <- err
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					errs <- fmt.Errorf("status %d", resp.StatusCode)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestLocalLimiterKeepsBurstUnderBudget(t *testing.T) {
+	const (
+		events = 10
+		per    = 250 * time.Millisecond
+		burstN = 2
+		n      = 40
+		// Arrivals lag the limiter by scheduling and network delays that a
+		// loaded machine stretches; two requests of slack absorb 2×per/events.
+		slack = 2
+	)
+	srv := newVendor(t)
+	tr := NewTransport(fast(Options{Limits: []Limit{{Name: "account", Limiter: NewLocalLimiter(events, per, burstN)}}}))
+	burst(t, srv.URL, n, tr)
+	got := srv.requests()
+	if len(got) != n {
+		t.Fatalf("server received %d requests, want %d", len(got), n)
+	}
+	if most := maxInWindow(got, per); most > events+burstN+slack {
+		t.Errorf("a window of %s held %d requests; budget %d + burst %d", per, most, events, burstN)
+	}
+}
+
+func TestLimitMatchAndRetriesCount(t *testing.T) {
+	srv := newVendor(t, reply{status: 503, header: map[string]string{"Retry-After": "0"}}, reply{status: 200})
+	var exports, all countingLimiter
+	tr := NewTransport(fast(Options{Limits: []Limit{
+		{Name: "account", Limiter: &all},
+		{Name: "export", Match: func(r *http.Request) bool { return RouteTemplate(r) == "/api/v2/incremental/tickets/cursor.json" }, Limiter: &exports},
+	}}))
+	for _, path := range []string{"/api/v2/tickets/1.json", "/api/v2/incremental/tickets/cursor.json"} {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	// 3 attempts in all (the first request was retried once); 1 export.
+	if all.n != 3 || exports.n != 1 {
+		t.Errorf("account limiter waited %d times, export %d; want 3 and 1", all.n, exports.n)
+	}
+}
+
+type countingLimiter struct {
+	mu stdsync.Mutex
+	n  int
+}
+
+func (c *countingLimiter) Wait(context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	return nil
+}
+
+type refusingLimiter struct{}
+
+func (refusingLimiter) Wait(context.Context) error { return errors.New("budget store down") }
+
+// closeTracker records whether a request body was closed.
+type closeTracker struct{ closed bool }
+
+func (c *closeTracker) Read([]byte) (int, error) { return 0, errors.New("never read") }
+func (c *closeTracker) Close() error             { c.closed = true; return nil }
+
+func TestLimiterErrorClosesBodyAndSendsNothing(t *testing.T) {
+	srv := newVendor(t)
+	tr := NewTransport(fast(Options{Limits: []Limit{{Name: "account", Limiter: refusingLimiter{}}}}))
+	body := &closeTracker{}
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v2/tickets.json", body)
+	_, err := tr.RoundTrip(req)
+	if err == nil || !errorsContain(err, `rate limit "account"`, "budget store down", "POST /api/v2/tickets.json") {
+		t.Fatalf("err = %v", err)
+	}
+	if !body.closed {
+		t.Error("request body not closed")
+	}
+	if n := len(srv.requests()); n != 0 {
+		t.Errorf("server received %d requests, want 0", n)
+	}
+}
+
+func TestRedisLimiterIsSharedByReplicas(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	const (
+		events = 10
+		per    = 400 * time.Millisecond
+		n      = 15 // per replica
+		slack  = 2  // see TestLocalLimiterKeepsBurstUnderBudget
+	)
+	srv := newVendor(t)
+	replica := func() *Transport {
+		return NewTransport(fast(Options{Limits: []Limit{{Name: "account", Limiter: NewRedisLimiter(rdb, prefix+"zendesk", events, per)}}}))
+	}
+	burst(t, srv.URL, n, replica(), replica())
+	got := srv.requests()
+	if len(got) != 2*n {
+		t.Fatalf("server received %d requests, want %d", len(got), 2*n)
+	}
+	perReplica := map[string]int{}
+	for _, r := range got {
+		perReplica[r.path[len(r.path)-1:]]++
+	}
+	if perReplica["0"] != n || perReplica["1"] != n {
+		t.Errorf("requests per replica %v, want %d each", perReplica, n)
+	}
+	// One budget for both: a window holds what one replica alone may send.
+	if most := maxInWindow(got, per); most > events+slack {
+		t.Errorf("a window of %s held %d requests from two replicas; shared budget %d", per, most, events)
+	}
+}
+
+func TestRedisLimiterKeepsKeyAndHonoursContext(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	ctx := context.Background()
+	key := prefix + "jira"
+	lim := NewRedisLimiter(rdb, key, 1, time.Hour)
+	if err := lim.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := rdb.Exists(ctx, key, "rate:"+key).Result(); err != nil || n != 1 {
+		t.Fatalf("exists = %d, %v", n, err)
+	}
+	if ttl := rdb.PTTL(ctx, key).Val(); ttl <= 0 || ttl > time.Hour {
+		t.Errorf("budget key %q has TTL %s; want it to expire within the period", key, ttl)
+	}
+	if rdb.Exists(ctx, "rate:"+key).Val() != 0 {
+		t.Errorf("redis_rate's own prefix leaked: %q exists", "rate:"+key)
+	}
+
+	// The next slot is an hour away: past a deadline, it fails at once.
+	dctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := lim.Wait(dctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Wait past the deadline = %v, want DeadlineExceeded", err)
+	}
+	// Without a deadline it waits until cancelled.
+	cctx, cancel2 := context.WithCancel(ctx)
+	go func() { time.Sleep(20 * time.Millisecond); cancel2() }()
+	if err := lim.Wait(cctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Wait cancelled = %v, want Canceled", err)
+	}
+}
+
+func TestSpentWindowHoldsRequests(t *testing.T) {
+	// Zendesk says: no request left, window resets in 1s.
+	srv := newVendor(t,
+		reply{status: 200, header: map[string]string{"X-Rate-Limit-Remaining": "0", "ratelimit-reset": "1"}},
+		reply{status: 200, header: map[string]string{"X-Rate-Limit-Remaining": "699", "ratelimit-reset": "60"}},
+	)
+	tr := NewTransport(fast(Options{}))
+	get := func() {
+		req, _ := http.NewRequest("GET", srv.URL+"/api/v2/tickets/1.json", nil)
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		resp.Body.Close()
+	}
+	get()
+	var wg stdsync.WaitGroup
+	for range 3 {
+		wg.Go(get)
+	}
+	wg.Wait()
+	got := srv.requests()
+	if len(got) != 4 {
+		t.Fatalf("server received %d requests, want 4", len(got))
+	}
+	// The client saw the reset after the server sent it, so no later request
+	// may arrive less than the reset after the first one did.
+	for _, r := range got[1:] {
+		if gap := r.at.Sub(got[0].at); gap < time.Second {
+			t.Errorf("a request arrived %s after the window was spent, before its 1s reset", gap)
+		}
+	}
+}
+
+func TestSpentWindowPastDeadlineFails(t *testing.T) {
+	srv := newVendor(t, reply{status: 200, header: map[string]string{"X-RateLimit-Remaining": "0", "Retry-After": "30"}})
+	tr := NewTransport(fast(Options{}))
+	req, _ := http.NewRequest("GET", srv.URL+"/rest/api/2/myself", nil)
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	req, _ = http.NewRequestWithContext(ctx, "GET", srv.URL+"/rest/api/2/myself", nil)
+	if _, err := tr.RoundTrip(req); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want DeadlineExceeded at once", err)
+	}
+	if n := len(srv.requests()); n != 1 {
+		t.Errorf("server received %d requests, want 1", n)
+	}
+}
