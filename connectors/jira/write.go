@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/helpdesk-sync/helpdesk-sync/connectors"
 	"github.com/helpdesk-sync/helpdesk-sync/sync"
 )
 
@@ -190,7 +191,10 @@ func (c *Client) UpsertRemoteLink(ctx context.Context, bugID string, link sync.R
 			Icon: icon{URL16x16: faviconOf(link.URL), Title: "Zendesk ticket"}},
 	}
 	body.Object.Status.Resolved = link.Resolved
-	_, err := c.call(ctx, "link ticket to issue", bugID, http.MethodPost, issuePath(bugID)+"/remotelink", body, nil)
+	// An upsert by globalId applied twice is applied once: the shared
+	// transport may resend it after a 5xx or a lost connection.
+	_, err := c.call(connectors.WithIdempotent(ctx), "link ticket to issue", bugID, http.MethodPost,
+		issuePath(bugID)+"/remotelink", body, nil)
 	return err
 }
 
