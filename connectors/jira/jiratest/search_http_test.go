@@ -102,6 +102,14 @@ func TestDataCenterSearchPagesByOffset(t *testing.T) {
 	if status != 200 || p.Total != 3 || p.StartAt != 1 || len(p.Issues) != 1 || p.Issues[0].Key != "PROJ-2" {
 		t.Fatalf("%d %s", status, b)
 	}
+	status, b, _ = call(t, srv, "POST", "/rest/api/2/search",
+		`{"jql":"project = PROJ ORDER BY key DESC","startAt":0,"maxResults":2,"fields":["summary"],"expand":["names"]}`)
+	if p := decode[struct {
+		Total  int
+		Issues []struct{ Key string }
+	}](t, b); status != 200 || p.Total != 3 || len(p.Issues) != 2 || p.Issues[0].Key != "PROJ-3" {
+		t.Fatalf("POST search: %d %s", status, b)
+	}
 	_, b, _ = call(t, srv, "GET", "/rest/api/2/myself", "")
 	if u := decode[map[string]any](t, b); u["key"] != "JIRAUSER10100" || u["name"] != "helpdesk-sync" || u["accountId"] != nil {
 		t.Errorf("DC user %v", u)
