@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -262,18 +263,7 @@ func labelChange(before, after []string) []changeItem {
 	if slices.Equal(before, after) {
 		return nil
 	}
-	return []changeItem{change("labels", "jira", joinSpace(before), joinSpace(after))}
-}
-
-func joinSpace(ss []string) string {
-	out := ""
-	for i, s := range ss {
-		if i > 0 {
-			out += " "
-		}
-		out += s
-	}
-	return out
+	return []changeItem{change("labels", "jira", strings.Join(before, " "), strings.Join(after, " "))}
 }
 
 // SetNumber sets (or, with nil, clears) a number custom field by hand.

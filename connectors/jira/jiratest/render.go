@@ -52,14 +52,13 @@ func (v view) user(u *User) map[string]any {
 	out := map[string]any{
 		"displayName": u.DisplayName, "active": true, "timeZone": u.TimeZone, "avatarUrls": avatars,
 	}
+	out["emailAddress"] = u.Email
 	if v.dc {
 		out["self"] = v.api("/user?username=" + u.Name)
 		out["name"], out["key"] = u.Name, u.Key
-		out["emailAddress"] = u.Email
 	} else {
 		out["self"] = v.api("/user?accountId=" + u.AccountID)
 		out["accountId"], out["accountType"] = u.AccountID, "atlassian"
-		out["emailAddress"] = u.Email
 	}
 	return out
 }

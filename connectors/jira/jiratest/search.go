@@ -37,7 +37,6 @@ func readSearch(r *http.Request, legacy bool) (searchRequest, error) {
 		if err != nil {
 			return req, err
 		}
-		dec := json.NewDecoder(bytes.NewReader(body))
 		if legacy {
 			// Data Center takes expand as a list in the POST body.
 			var aux struct {
@@ -50,6 +49,8 @@ func readSearch(r *http.Request, legacy bool) (searchRequest, error) {
 			aux.searchRequest.Expand = strings.Join(aux.Expand, ",")
 			return aux.searchRequest, nil
 		}
+		// SearchAndReconcileRequestBean has additionalProperties: false.
+		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
 		err = dec.Decode(&req)
 		return req, err
@@ -72,6 +73,7 @@ func readSearch(r *http.Request, legacy bool) (searchRequest, error) {
 		req.StartAt = n
 	}
 	req.Fields = q["fields"]
+	req.Properties = q["properties"]
 	req.Expand = q.Get("expand")
 	req.ValidateQuery = q.Get("validateQuery")
 	return req, nil
@@ -128,6 +130,10 @@ func (s *Site) searchJQL(w http.ResponseWriter, r *http.Request) {
 	req, err := readSearch(r, false)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, []string{"Invalid request payload. Refer to the REST API documentation and try again."}, nil)
+		return
+	}
+	if len(req.Properties) > 0 {
+		writeError(w, http.StatusBadRequest, []string{"jiratest: issue properties are outside the simulated search."}, nil)
 		return
 	}
 	if len(req.Reconcile) > 50 {

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strconv"
 	stdsync "sync"
 )
 
@@ -208,7 +207,6 @@ func deliver(h Webhook, id string, p payload) Delivery {
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("User-Agent", "Atlassian Webhook HTTP Client")
 	req.Header.Set("X-Atlassian-Webhook-Identifier", id)
-	req.Header.Set("X-Atlassian-Webhook-Retry", strconv.Itoa(0))
 	if h.Secret != "" {
 		req.Header.Set("X-Hub-Signature", Sign(h.Secret, p.body))
 	}
