@@ -98,7 +98,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string) {
 			d.problem(n, key, "not a list", "write a list, e.g. "+leafName(key)+": [a, b]")
 			return
 		}
-		out := reflect.MakeSlice(t, 0, len(n.Content))
+		out := reflect.Zero(t) // [] is as good as no list
 		for i, item := range n.Content {
 			ev := reflect.New(t.Elem()).Elem()
 			if d.decodeOK(item, ev, fmt.Sprintf("%s[%d]", key, i)) {
@@ -112,6 +112,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string) {
 			return
 		}
 		out := reflect.MakeMap(t)
+		if len(n.Content) == 0 {
+			out = reflect.Zero(t) // {} is as good as no map
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i].Value
 			if out.MapIndex(reflect.ValueOf(k)).IsValid() {

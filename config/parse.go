@@ -29,6 +29,9 @@ func parseEnv(s string, t reflect.Type) (reflect.Value, error) {
 	switch t.Kind() {
 	case reflect.Slice:
 		items := splitList(s)
+		if len(items) == 0 {
+			return reflect.Zero(t), nil
+		}
 		out := reflect.MakeSlice(t, 0, len(items))
 		for i, item := range items {
 			if item == emptyValue { // it would write back as the empty list
@@ -81,7 +84,7 @@ func parseScalar(s string, t reflect.Type) (reflect.Value, error) {
 	case t == durationType:
 		d, err := time.ParseDuration(strings.TrimSpace(s))
 		if err != nil {
-			return reflect.Value{}, errors.New("not a duration; write a number with a unit, e.g. 90s, 5m or 72h")
+			return reflect.Value{}, errors.New("not a duration")
 		}
 		v.SetInt(int64(d))
 	case t == timeType:
@@ -90,7 +93,7 @@ func parseScalar(s string, t reflect.Type) (reflect.Value, error) {
 		}
 		tm, err := time.Parse(time.RFC3339, strings.TrimSpace(s))
 		if err != nil {
-			return reflect.Value{}, errors.New("not an RFC 3339 time, e.g. 2024-01-31T00:00:00Z")
+			return reflect.Value{}, errors.New("not an RFC 3339 time")
 		}
 		v.Set(reflect.ValueOf(tm))
 	case reflect.PointerTo(t).Implements(unmarshalType):
@@ -136,7 +139,7 @@ func parsePair(text []byte, what string) (float64, string, error) {
 	n, name, ok := strings.Cut(string(text), "=")
 	name = strings.TrimSpace(name)
 	if !ok || name == "" {
-		return 0, "", fmt.Errorf("not customers=%s, e.g. 10=%s", what, map[string]string{"priority": "High", "label": "customers-10plus"}[what])
+		return 0, "", fmt.Errorf("not customers=%s", what)
 	}
 	f, err := parseNumber(n)
 	if err != nil {

@@ -38,8 +38,13 @@ func (c *Config) check(p *problems) {
 	c.checkService(p)
 }
 
+// given reports whether a secret is set, or named by a _file key whose
+// problem, if any, is reported on its own.
+func given(v Secret, file string) bool { return v != "" || file != "" }
+
 func (c *Config) checkZendesk(p *problems) {
 	z := c.Zendesk
+	token, oauth := given(z.Token, z.TokenFile), given(z.OAuthToken, z.OAuthTokenFile)
 	switch {
 	case z.URL == "" && z.Subdomain == "":
 		p.add("zendesk.url", "not set, nor is zendesk.subdomain", "set the account URL, e.g. url: https://acme.zendesk.com", "https://acme.zendesk.com")
@@ -58,14 +63,14 @@ func (c *Config) checkZendesk(p *problems) {
 	}
 
 	switch {
-	case z.OAuthToken != "" && (z.Email != "" || z.Token != ""):
+	case oauth && (z.Email != "" || token):
 		p.add("zendesk.oauth_token", "set together with zendesk.email and zendesk.token", "authenticate one way: email and token, or oauth_token", "")
-	case z.OAuthToken != "":
-	case z.Email == "" && z.Token == "":
+	case oauth:
+	case z.Email == "" && !token:
 		p.add("zendesk.token", "no credentials", "set email and an API token, e.g. token_file: /run/secrets/zendesk-token, or oauth_token", "<API token>")
 	case z.Email == "":
 		p.add("zendesk.email", "not set, but token is", "set the email of the token's user, e.g. email: sync@acme.com", "sync@acme.com")
-	case z.Token == "":
+	case !token:
 		p.add("zendesk.token", "not set, but email is", "set the API token, e.g. token_file: /run/secrets/zendesk-token", "<API token>")
 	}
 	if z.Email != "" && !strings.Contains(z.Email, "@") {
@@ -81,8 +86,11 @@ func (c *Config) checkZendesk(p *problems) {
 			"set keys_field_id to the ticket field holding bug keys, or link_tag_prefix: jira_", "")
 	}
 	inRange(p, "zendesk.page_size", z.PageSize, 1, 1000)
-	inRange(p, "zendesk.requests_per_minute", z.RequestsPerMinute, 1, 1<<20)
-	inRange(p, "zendesk.export_requests_per_minute", z.ExportRequestsPerMinute, 1, max(z.RequestsPerMinute, 1))
+	if z.RequestsPerMinute < 1 {
+		p.add("zendesk.requests_per_minute", fmt.Sprintf("%d must be more than 0", z.RequestsPerMinute), "set your plan's budget, e.g. requests_per_minute: 400", "400")
+	} else {
+		inRange(p, "zendesk.export_requests_per_minute", z.ExportRequestsPerMinute, 1, z.RequestsPerMinute)
+	}
 }
 
 func (c *Config) checkJira(p *problems) {
@@ -99,19 +107,19 @@ func (c *Config) checkJira(p *problems) {
 		if j.Email == "" {
 			p.add("jira.email", "not set; Jira Cloud authenticates with the service account's email and API token", "set it, e.g. email: sync@acme.com", "sync@acme.com")
 		}
-		if j.Token == "" {
+		if !given(j.Token, j.TokenFile) {
 			p.add("jira.token", "not set; Jira Cloud authenticates with the service account's email and API token",
 				"set the API token, e.g. token_file: /run/secrets/jira-token", "<API token>")
 		}
-		if j.PAT != "" {
+		if given(j.PAT, j.PATFile) {
 			p.add("jira.pat", "set, but deployment is cloud, which authenticates with email and token", "remove it, or set deployment: datacenter", "")
 		}
 	case "datacenter":
-		if j.PAT == "" {
+		if !given(j.PAT, j.PATFile) {
 			p.add("jira.pat", "not set; Jira Data Center authenticates with a personal access token",
 				"set it, e.g. pat_file: /run/secrets/jira-pat", "<personal access token>")
 		}
-		if j.Token != "" {
+		if given(j.Token, j.TokenFile) {
 			p.add("jira.token", "set, but deployment is datacenter, which authenticates with pat", "remove it, or set deployment: cloud", "")
 		}
 	default:
@@ -175,7 +183,7 @@ func (c *Config) checkRedis(p *problems) {
 		}
 	}
 	if u, err := url.Parse(r.URL); err == nil && u.User != nil && len(r.Addrs) == 0 {
-		if _, ok := u.User.Password(); ok && r.Password != "" {
+		if _, ok := u.User.Password(); ok && given(r.Password, r.PasswordFile) {
 			p.add("redis.password", "set, and redis.url carries a password too", "keep one of them", "")
 		}
 	}
@@ -309,11 +317,11 @@ func (c *Config) checkService(p *problems) {
 	if !validHostPort(c.HTTP.Listen) {
 		p.add("http.listen", fmt.Sprintf("%q is not host:port", c.HTTP.Listen), "write e.g. listen: \":8080\" or 127.0.0.1:8080", ":8080")
 	}
-	oneOf(p, "log.level", c.Log.Level, "debug", "info", "warn", "error")
+	oneOf(p, "log.level", c.Log.Level, "info", "debug", "warn", "error")
 	oneOf(p, "log.format", c.Log.Format, "auto", "json", "console")
 
 	w := c.Webhooks
-	if w.Enabled && w.ZendeskSecret == "" && w.JiraSecret == "" {
+	if w.Enabled && !given(w.ZendeskSecret, w.ZendeskSecretFile) && !given(w.JiraSecret, w.JiraSecretFile) {
 		p.add("webhooks.enabled", "true, but neither zendesk_secret nor jira_secret is set, so every webhook would be refused",
 			"set the signing secret of each webhook you configured, e.g. zendesk_secret_file: /run/secrets/zendesk-webhook", "")
 	}
@@ -323,13 +331,14 @@ func (c *Config) checkService(p *problems) {
 	}
 
 	b := c.Board
-	if b.BasicUser != "" && b.BasicPassword == "" {
+	password := given(b.BasicPassword, b.BasicPasswordFile)
+	if b.BasicUser != "" && !password {
 		p.add("board.basic_password", "not set, but basic_user is", "set it, e.g. basic_password_file: /run/secrets/board-password", "")
 	}
-	if b.BasicUser == "" && b.BasicPassword != "" {
+	if b.BasicUser == "" && password {
 		p.add("board.basic_user", "not set, but basic_password is", "set the user name that goes with it", "")
 	}
-	if b.Enabled && b.Token == "" && (b.BasicUser == "" || b.BasicPassword == "") {
+	if b.Enabled && !given(b.Token, b.TokenFile) && (b.BasicUser == "" || !password) {
 		p.add("board.enabled", "true, but neither token nor basic_user and basic_password is set, so nobody could open the board",
 			"set token_file, or basic_user and basic_password_file", "")
 	}
@@ -371,6 +380,7 @@ func validHostPort(s string) bool {
 	return err == nil && n >= 0 && n <= 65535
 }
 
+// oneOf checks that v is one of allowed; the first is the example.
 func oneOf(p *problems, key, v string, allowed ...string) {
 	if !slices.Contains(allowed, v) {
 		p.add(key, fmt.Sprintf("%q is not one of %s", v, strings.Join(allowed, ", ")),
