@@ -146,7 +146,9 @@ func TestRedaction(t *testing.T) {
 				}))
 			})))
 		}, []string{"c-value", "Bearer x", `"v"`}, []string{`"count":3`, `"Accept":["*/*"]`}, 3},
-		{"dict", func(l *zap.Logger) { l.Info("x", zap.Dict("d", zap.String("secret", "d-value"), zap.String("ok", secret))) },
+		{"dict", func(l *zap.Logger) {
+			l.Info("x", zap.Dict("d", zap.String("secret", "d-value"), zap.String("ok", secret)))
+		},
 			[]string{"d-value"}, []string{`"d":{"ok":"[REDACTED]","secret":"[REDACTED]"}`}, 2},
 		{"inline", func(l *zap.Logger) { l.Info("x", zap.Inline(inline{})) }, []string{"inline-value"}, []string{`"who":"agent"`}, 1},
 		{"strings", func(l *zap.Logger) { l.Info("x", zap.Strings("list", []string{"a", secret})) }, nil, []string{`"list":["a","[REDACTED]"]`}, 1},
