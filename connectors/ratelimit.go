@@ -131,13 +131,18 @@ type gate struct {
 	until atomic.Int64 // unix nanoseconds; 0 when open
 }
 
-// holdUntil closes the gate until t, unless it is already closed for longer.
-func (g *gate) holdUntil(t time.Time) {
+// holdUntil closes the gate until t, unless it is already closed for
+// longer. It reports whether the gate was open at now: whether this starts
+// a hold rather than extending one.
+func (g *gate) holdUntil(t, now time.Time) (started bool) {
 	n := t.UnixNano()
 	for {
 		cur := g.until.Load()
-		if cur >= n || g.until.CompareAndSwap(cur, n) {
-			return
+		if cur >= n {
+			return false
+		}
+		if g.until.CompareAndSwap(cur, n) {
+			return cur < now.UnixNano()
 		}
 	}
 }

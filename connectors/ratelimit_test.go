@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	stdsync "sync"
 	"testing"
 	"time"
@@ -257,4 +258,35 @@ func TestSpentWindowPastDeadlineFails(t *testing.T) {
 	if n := len(srv.requests()); n != 1 {
 		t.Errorf("server received %d requests, want 1", n)
 	}
+}
+
+func TestGateStartsAndExtendsHolds(t *testing.T) {
+	var g gate
+	now := time.Now()
+	if !g.holdUntil(now.Add(time.Second), now) {
+		t.Error("closing an open gate does not start a hold")
+	}
+	if g.holdUntil(now.Add(500*time.Millisecond), now) {
+		t.Error("a shorter hold replaced a longer one")
+	}
+	if g.holdUntil(now.Add(2*time.Second), now) {
+		t.Error("extending a hold counts as starting one")
+	}
+	later := now.Add(3 * time.Second)
+	if !g.holdUntil(later.Add(time.Second), later) {
+		t.Error("closing a gate whose hold has passed does not start a hold")
+	}
+	var open gate
+	if waited, err := open.wait(context.Background()); err != nil || waited != 0 {
+		t.Errorf("open gate: waited %s, err %v", waited, err)
+	}
+}
+
+func TestNilLimiterIsRefused(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), `"export"`) {
+			t.Errorf("recovered %v, want a panic naming the limit", r)
+		}
+	}()
+	NewTransport(Options{Vendor: "zendesk", Limits: []Limit{{Name: "export"}}})
 }

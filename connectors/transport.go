@@ -82,6 +82,11 @@ func NewTransport(opts Options) *Transport {
 			jitter:      defaultJitter,
 		},
 	}
+	for _, l := range t.limits {
+		if l.Limiter == nil {
+			panic(fmt.Sprintf("connectors: %s limit %q has no Limiter", opts.Vendor, l.Name))
+		}
+	}
 	if t.base == nil {
 		t.base = defaultBase()
 	}
@@ -120,78 +125,108 @@ func defaultBase() http.RoundTripper {
 // RoundTrip sends req, again if the rules in the package documentation allow,
 // and returns the last response or error.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	route := t.route(req)
-	bodySent := false // req.Body is consumed by the first attempt
-	defer func() {
-		// RoundTrip must close the request body even when it never sends it.
-		if !bodySent && req.Body != nil {
-			_ = req.Body.Close()
-		}
-	}()
-
+	c := call{Transport: t, req: req, ctx: req.Context(), route: t.route(req)}
+	defer c.closeUnsentBody()
 	for attempt := 1; ; attempt++ {
-		if err := t.admit(ctx, req, route); err != nil {
-			return nil, fmt.Errorf("%s %s %s: attempt %d: %w", t.vendor, req.Method, route, attempt, err)
+		resp, cancel, elapsed, err := c.send(attempt)
+		if cancel == nil {
+			return nil, err // not sent
 		}
-		body := req.Body
-		if attempt > 1 && req.Body != nil && req.Body != http.NoBody {
-			var err error
-			if body, err = req.GetBody(); err != nil {
-				return nil, fmt.Errorf("%s %s %s: replay body for attempt %d: %w", t.vendor, req.Method, route, attempt, err)
-			}
-		}
-		bodySent = true
-
-		actx, cancel := context.WithTimeout(ctx, t.attemptTimeout)
-		areq := req.WithContext(actx)
-		areq.Body = body
-		start := time.Now()
-		resp, err := t.base.RoundTrip(areq)
-		elapsed := time.Since(start)
-		if err != nil && resp != nil {
-			// A RoundTripper must not return both; trust the error.
-			resp.Body.Close()
-			resp = nil
-		}
-
-		v := t.policy.decide(req, resp, err, attempt, time.Now())
-		if v.retry && ctx.Err() != nil {
-			v.retry = false
-		}
-		late := false
-		if deadline, ok := ctx.Deadline(); v.retry && ok && time.Until(deadline) < v.wait {
-			v.retry, late = false, true
-		}
-		info := t.observe(req, route, resp, err, attempt, elapsed, v)
-
+		v, late := c.judge(resp, err, attempt)
+		info := t.observe(req, c.route, resp, err, attempt, elapsed, v)
 		if !v.retry {
-			if err != nil {
-				cancel()
-				return nil, fmt.Errorf("%s %s %s: attempt %d: %w", t.vendor, req.Method, route, attempt, scrub(err))
-			}
-			if late {
-				t.log.Warn("vendor request not retried: the wait outlasts the deadline",
-					zap.String("method", req.Method), zap.String("route", route), zap.Int("status", info.Status),
-					zap.Int("attempt", attempt), zap.Duration("wait", v.wait), zap.String("vendor_request_id", info.VendorRequestID))
-			}
-			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
-			return resp, nil
+			return c.finish(resp, cancel, err, info, v, late)
 		}
-
 		if resp != nil {
 			discard(resp.Body)
 		}
 		cancel()
 		t.log.Warn("vendor request retried",
-			zap.String("method", req.Method), zap.String("route", route), zap.Int("status", info.Status),
+			zap.String("method", req.Method), zap.String("route", c.route), zap.Int("status", info.Status),
 			zap.Int("attempt", attempt), zap.Duration("wait", v.wait), zap.String("reason", v.reason),
 			zap.String("vendor_request_id", info.VendorRequestID), errField(err))
-		if err := sleep(ctx, v.wait); err != nil {
-			return nil, fmt.Errorf("%s %s %s: waiting %s to retry after status %d: %w",
-				t.vendor, req.Method, route, v.wait.Round(time.Millisecond), info.Status, err)
+		if err := sleep(c.ctx, v.wait); err != nil {
+			return nil, c.errorf("waiting %s to retry after status %d: %w", v.wait.Round(time.Millisecond), info.Status, err)
 		}
 	}
+}
+
+// call is one RoundTrip: a request and its attempts.
+type call struct {
+	*Transport
+	req      *http.Request
+	ctx      context.Context
+	route    string
+	bodySent bool // req.Body was handed to the base, which closes it
+}
+
+// send waits for the limits and makes one attempt, under its own timeout.
+// cancel ends the attempt's context; it is nil when nothing was sent.
+func (c *call) send(attempt int) (resp *http.Response, cancel context.CancelFunc, elapsed time.Duration, err error) {
+	if err := c.admit(c.ctx, c.req, c.route); err != nil {
+		return nil, nil, 0, c.errorf("attempt %d: %w", attempt, err)
+	}
+	body := c.req.Body
+	if attempt > 1 && body != nil && body != http.NoBody {
+		if body, err = c.req.GetBody(); err != nil {
+			return nil, nil, 0, c.errorf("replay body for attempt %d: %w", attempt, err)
+		}
+	}
+	c.bodySent = true
+	actx, cancel := context.WithTimeout(c.ctx, c.attemptTimeout)
+	areq := c.req.WithContext(actx)
+	areq.Body = body
+	start := time.Now()
+	resp, err = c.base.RoundTrip(areq)
+	if err != nil && resp != nil {
+		// A RoundTripper must not return both; trust the error.
+		resp.Body.Close()
+		resp = nil
+	}
+	return resp, cancel, time.Since(start), err
+}
+
+// judge decides whether to retry. late reports a retry given up because
+// its wait would outlast the context's deadline.
+func (c *call) judge(resp *http.Response, err error, attempt int) (v verdict, late bool) {
+	v = c.policy.decide(c.req, resp, err, attempt, time.Now())
+	if v.retry && c.ctx.Err() != nil {
+		v.retry = false
+	}
+	if deadline, ok := c.ctx.Deadline(); v.retry && ok && time.Until(deadline) < v.wait {
+		v.retry, late = false, true
+	}
+	return v, late
+}
+
+// finish hands the caller the last attempt's outcome. The response body
+// keeps the attempt's context alive until it is closed.
+func (c *call) finish(resp *http.Response, cancel context.CancelFunc, err error, info RequestInfo, v verdict, late bool) (*http.Response, error) {
+	if err != nil {
+		cancel()
+		return nil, c.errorf("attempt %d: %w", info.Attempt, scrub(err))
+	}
+	if late {
+		c.log.Warn("vendor request not retried: the wait outlasts the deadline",
+			zap.String("method", c.req.Method), zap.String("route", c.route), zap.Int("status", info.Status),
+			zap.Int("attempt", info.Attempt), zap.Duration("wait", v.wait), zap.String("vendor_request_id", info.VendorRequestID))
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// closeUnsentBody keeps RoundTrip's promise to close the request body even
+// when it never sends it.
+func (c *call) closeUnsentBody() {
+	if !c.bodySent && c.req.Body != nil {
+		_ = c.req.Body.Close()
+	}
+}
+
+// errorf prefixes an error with vendor, method and route: never the URL,
+// whose query may hold secrets.
+func (c *call) errorf(format string, args ...any) error {
+	return fmt.Errorf("%s %s %s: "+format, append([]any{c.vendor, c.req.Method, c.route}, args...)...)
 }
 
 // admit waits for the vendor's window to reopen and for every matching
@@ -253,7 +288,9 @@ func (t *Transport) holdForReset(resp *http.Response, req *http.Request, route s
 	if !ok || d <= 0 {
 		return
 	}
-	t.hold.holdUntil(now.Add(d))
+	if !t.hold.holdUntil(now.Add(d), now) {
+		return
+	}
 	t.log.Info("vendor rate-limit window spent: holding requests until it resets",
 		zap.String("method", req.Method), zap.String("route", route), zap.Int("status", resp.StatusCode),
 		zap.Duration("hold", d))

@@ -289,3 +289,33 @@ func BenchmarkRoundTrip(b *testing.B) {
 			Limits: []Limit{{Name: "account", Limiter: NewLocalLimiter(1<<30, time.Second, 1<<30)}}}))
 	})
 }
+
+// BenchmarkLoopback puts the overhead beside a request over loopback, the
+// cheapest a real request gets.
+func BenchmarkLoopback(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Rate-Limit-Remaining", "699")
+		_, _ = io.WriteString(w, `{"ticket":{"id":1}}`)
+	}))
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/api/v2/tickets/1.json", nil)
+	for _, tc := range []struct {
+		name string
+		rt   http.RoundTripper
+	}{
+		{"base", defaultBase()},
+		{"transport", NewTransport(Options{Observer: &Counter{}})},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				resp, err := tc.rt.RoundTrip(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})
+	}
+}
