@@ -25,15 +25,23 @@ func WithIdempotent(ctx context.Context) context.Context {
 	return context.WithValue(ctx, idempotentKey{}, true)
 }
 
-// idempotent reports whether resending req cannot do a thing twice. Like
-// net/http's own retry rule, an Idempotency-Key header makes any method
-// idempotent.
+// WithNotIdempotent marks the requests made with ctx as unsafe to resend
+// after a 5xx, a timeout or a connection error, whatever their method: for
+// a PUT that appends (a Zendesk ticket update carrying a comment without
+// safe_update). 429 and 503 are still retried: the vendor did nothing.
+func WithNotIdempotent(ctx context.Context) context.Context {
+	return context.WithValue(ctx, idempotentKey{}, false)
+}
+
+// idempotent reports whether resending req cannot do a thing twice. A
+// context marking wins; then the method; then, like net/http's own retry
+// rule, an Idempotency-Key header makes any method idempotent.
 func idempotent(req *http.Request) bool {
+	if v, ok := req.Context().Value(idempotentKey{}).(bool); ok {
+		return v
+	}
 	switch req.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
-		return true
-	}
-	if v, _ := req.Context().Value(idempotentKey{}).(bool); v {
 		return true
 	}
 	return req.Header.Get("Idempotency-Key") != "" || req.Header.Get("X-Idempotency-Key") != ""

@@ -118,6 +118,9 @@ func TestIdempotency(t *testing.T) {
 		{"PATCH", context.Background(), "", false},
 		{"POST", WithIdempotent(context.Background()), "", true},
 		{"PATCH", WithIdempotent(context.Background()), "", true},
+		{"PUT", WithNotIdempotent(context.Background()), "", false},
+		{"POST", WithNotIdempotent(context.Background()), "Idempotency-Key", false},
+		{"POST", WithNotIdempotent(WithIdempotent(context.Background())), "", false},
 		{"POST", context.Background(), "Idempotency-Key", true},
 		{"POST", context.Background(), "X-Idempotency-Key", true},
 	}

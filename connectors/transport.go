@@ -13,8 +13,8 @@
 //   - Other 5xx, timeouts and connection errors are retried with backoff
 //     only for idempotent requests: GET, HEAD, OPTIONS, PUT, DELETE, a
 //     request carrying an Idempotency-Key, or one made with a context from
-//     WithIdempotent. A POST that got a 500 may have been applied, so its
-//     response goes back to the caller.
+//     WithIdempotent (and not from WithNotIdempotent). A POST that got a 500
+//     may have been applied, so its response goes back to the caller.
 //   - A request whose body cannot be replayed (no GetBody) is never retried.
 //   - A wait that would outlast the context's deadline is not started: the
 //     caller gets the vendor's response at once, to reschedule the work.
@@ -28,6 +28,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -70,7 +71,7 @@ func NewTransport(opts Options) *Transport {
 	t := &Transport{
 		vendor:         opts.Vendor,
 		base:           opts.Base,
-		limits:         opts.Limits,
+		limits:         slices.Clone(opts.Limits),
 		attemptTimeout: opts.AttemptTimeout,
 		observer:       opts.Observer,
 		route:          opts.Route,

@@ -107,6 +107,7 @@ func TestRetryRules(t *testing.T) {
 		method     string
 		noGetBody  bool
 		idempotent bool
+		appends    bool // marked WithNotIdempotent
 		script     []reply
 		maxAtt     int
 		wantSent   int
@@ -120,6 +121,8 @@ func TestRetryRules(t *testing.T) {
 		{name: "POST 502 goes back", method: "POST", script: []reply{{status: 502}, {status: 201}}, wantSent: 1, wantStatus: 502},
 		{name: "idempotent POST 500 is resent", method: "POST", idempotent: true, script: []reply{{status: 500}, {status: 200}}, wantSent: 2, wantStatus: 200},
 		{name: "PUT 500 is resent", method: "PUT", script: []reply{{status: 500}, {status: 200}}, wantSent: 2, wantStatus: 200},
+		{name: "appending PUT 500 goes back", method: "PUT", appends: true, script: []reply{{status: 500}, {status: 200}}, wantSent: 1, wantStatus: 500},
+		{name: "appending PUT 429 is resent", method: "PUT", appends: true, script: []reply{{status: 429, header: map[string]string{"Retry-After": "0"}}, {status: 200}}, wantSent: 2, wantStatus: 200},
 		{name: "DELETE 504 is resent", method: "DELETE", script: []reply{{status: 504}, {status: 204}}, wantSent: 2, wantStatus: 204},
 		{name: "GET 501 is final", method: "GET", script: []reply{{status: 501}, {status: 200}}, wantSent: 1, wantStatus: 501},
 		{name: "GET 404 is final", method: "GET", script: []reply{{status: 404}, {status: 200}}, wantSent: 1, wantStatus: 404},
@@ -137,6 +140,9 @@ func TestRetryRules(t *testing.T) {
 			ctx := context.Background()
 			if tc.idempotent {
 				ctx = WithIdempotent(ctx)
+			}
+			if tc.appends {
+				ctx = WithNotIdempotent(ctx)
 			}
 			var body io.Reader
 			if tc.method == "POST" || tc.method == "PUT" {
