@@ -27,6 +27,7 @@ type Config struct {
 	// origins maps a key ("jira.url", "policy.thresholds[1].priority") to
 	// where its value came from; keys left at their default are absent.
 	origins  map[string]string
+	file     string // the YAML file read, if any
 	warnings []string
 }
 

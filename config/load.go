@@ -7,19 +7,28 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
 
+// Override sets the key Key ("log.level") to Value, written as in the
+// environment, over the file and the environment: a command-line flag,
+// named by Origin ("flag --log-level"). An empty Value sets nothing.
+type Override struct {
+	Key, Value, Origin string
+}
+
 // Load reads the YAML file at path ("" reads none), applies the
 // environment read through env (nil reads none; os.Getenv in production)
-// over it, resolves secrets and validates the result.
+// and then the overrides over it, resolves secrets and validates the
+// result.
 //
 // Every problem is reported at once in an *Error. With the error Load
 // still returns the configuration as far as it could read it, so that a
 // caller can show it; it must not be used to run.
-func Load(path string, env func(string) string) (*Config, error) {
+func Load(path string, env func(string) string, overrides ...Override) (*Config, error) {
 	if env == nil {
 		env = func(string) string { return "" }
 	}
@@ -27,9 +36,11 @@ func Load(path string, env func(string) string) (*Config, error) {
 	c.origins = map[string]string{}
 	p := newProblems(c)
 	if path != "" {
+		c.file = path
 		decodeFile(c, path, p)
 	}
 	applyEnv(c, env, p)
+	applyOverrides(c, overrides, p)
 	resolveSecrets(c, p)
 	c.check(p)
 	return c, p.err()
@@ -240,24 +251,42 @@ func applyEnv(c *Config, env func(string) string, p *problems) {
 		if s == "" && l.key == "redis.url" {
 			name, s = "REDIS_URL", env("REDIS_URL")
 		}
-		if s == "" {
-			continue
+		if s != "" {
+			set(c, l, s, "env "+name, p)
 		}
-		origin := "env " + name
-		v, err := parseEnv(s, l.v.Type())
-		if err != nil {
-			p.add(l.key, fmt.Sprintf("%s: %v", quoteValue(s, l.v.Type()), err), hintFor(l.v.Type()), "")
-			p.list[len(p.list)-1].Origin = origin
-			continue
-		}
-		l.v.Set(v)
-		for k := range c.origins { // the file's values under this key are gone
-			if strings.HasPrefix(k, l.key+".") || strings.HasPrefix(k, l.key+"[") {
-				delete(c.origins, k)
-			}
-		}
-		c.origins[l.key] = origin
 	}
+}
+
+func applyOverrides(c *Config, overrides []Override, p *problems) {
+	leaves := c.leaves()
+	for _, o := range overrides {
+		if o.Value == "" {
+			continue
+		}
+		i := slices.IndexFunc(leaves, func(l leaf) bool { return l.key == o.Key })
+		if i < 0 {
+			p.list = append(p.list, Problem{Key: o.Key, Origin: o.Origin, Msg: "unknown key", Fix: "this is a bug in the caller"})
+			continue
+		}
+		set(c, leaves[i], o.Value, o.Origin, p)
+	}
+}
+
+// set sets leaf l from s in its environment form, coming from origin.
+func set(c *Config, l leaf, s, origin string, p *problems) {
+	v, err := parseEnv(s, l.v.Type())
+	if err != nil {
+		p.add(l.key, fmt.Sprintf("%s: %v", quoteValue(s, l.v.Type()), err), hintFor(l.v.Type()), "")
+		p.list[len(p.list)-1].Origin = origin
+		return
+	}
+	l.v.Set(v)
+	for k := range c.origins { // the file's values under this key are gone
+		if strings.HasPrefix(k, l.key+".") || strings.HasPrefix(k, l.key+"[") {
+			delete(c.origins, k)
+		}
+	}
+	c.origins[l.key] = origin
 }
 
 // CheckEnviron returns a warning for each HELPDESK_SYNC_ variable in

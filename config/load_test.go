@@ -433,3 +433,26 @@ func ExampleLoad() {
 	// jira.projects[0] (env HELPDESK_SYNC_JIRA_PROJECTS): "proj" is not a project key; write it as Jira shows it: 2-10 upper-case letters, digits or _, starting with a letter, e.g. PROJ (env HELPDESK_SYNC_JIRA_PROJECTS=PROJ)
 	// sync.workers (env HELPDESK_SYNC_SYNC_WORKERS): 0 is outside 1..256; set a value from 1 to 256 (env HELPDESK_SYNC_SYNC_WORKERS)
 }
+
+func TestOverrides(t *testing.T) {
+	env := envOf(secretEnv, map[string]string{"HELPDESK_SYNC_LOG_LEVEL": "warn", "HELPDESK_SYNC_POLICY_DRY_RUN": "false"})
+	path := writeFile(t, "c.yaml", minimal+"log:\n  format: console\n")
+	c, err := Load(path, env,
+		Override{Key: "log.level", Value: "debug", Origin: "flag --log-level"},
+		Override{Key: "log.format", Value: "", Origin: "flag --log-format"}, // not given
+		Override{Key: "policy.dry_run", Value: "true", Origin: "flag --dry-run"},
+		Override{Key: "jira.token", Value: "flag-secret", Origin: "flag --token"})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if c.Log.Level != "debug" || c.Log.Format != "console" || !c.Policy.DryRun || c.Jira.Token.Value() != "flag-secret" {
+		t.Errorf("overrides not applied over the file and the environment: %+v %v", c.Log, c.Policy.DryRun)
+	}
+	if c.Origin("log.level") != "flag --log-level" || !strings.HasSuffix(c.Origin("log.format"), "c.yaml:10") {
+		t.Errorf("origins: %q, %q", c.Origin("log.level"), c.Origin("log.format"))
+	}
+
+	_, err = Load(path, env, Override{Key: "log.level", Value: "loud", Origin: "flag --log-level"}, Override{Key: "log.colour", Value: "x", Origin: "flag --colour"})
+	problemAt(t, err, "log.level", `log.level (flag --log-level): "loud" is not one of info`)
+	problemAt(t, err, "log.colour", "unknown key")
+}

@@ -93,7 +93,7 @@ func (c *Config) secretFields() []secretField {
 func resolveSecrets(c *Config, p *problems) {
 	for _, s := range c.secretFields() {
 		fileKey := s.key + "_file"
-		fromEnv := func(k string) bool { return strings.HasPrefix(c.origins[k], "env ") }
+		fromEnv := func(k string) bool { return c.origins[k] != "" && !c.fromFile(k) } // or a flag
 		switch {
 		case fromEnv(s.key) && fromEnv(fileKey):
 			p.add(s.key, "set by both "+envName(s.key)+" and "+envName(fileKey), "unset one of them", "")
@@ -108,7 +108,7 @@ func resolveSecrets(c *Config, p *problems) {
 			p.add(s.key, "set together with "+fileKey, "keep one of them", "")
 			continue
 		}
-		if *s.value != "" && !fromEnv(s.key) {
+		if *s.value != "" && c.fromFile(s.key) {
 			inline(c, p, s.key, "move it to env "+envName(s.key)+" or to a file named by "+fileKey)
 		}
 		if *s.file != "" {
@@ -118,12 +118,17 @@ func resolveSecrets(c *Config, p *problems) {
 			p.add(s.key, "contains a line break", "remove it: a secret is one line", "")
 		}
 	}
-	if u, err := url.Parse(c.Redis.URL); err == nil && u.User != nil && !strings.HasPrefix(c.origins["redis.url"], "env ") {
+	if u, err := url.Parse(c.Redis.URL); err == nil && u.User != nil && c.fromFile("redis.url") {
 		if _, ok := u.User.Password(); ok {
 			inline(c, p, "redis.url", "set the password with redis.password_file or env "+envName("redis.password")+
 				", or the whole URL with env "+envName("redis.url")+" or REDIS_URL")
 		}
 	}
+}
+
+// fromFile reports whether the YAML file set key.
+func (c *Config) fromFile(key string) bool {
+	return c.file != "" && strings.HasPrefix(c.origins[key], c.file+":")
 }
 
 // inline handles a secret written in the YAML file at key.
