@@ -54,6 +54,11 @@ func decodeFile(c *Config, path string, p *problems) {
 			Fix: "check the path given by --config or " + PathEnv})
 		return
 	}
+	decodeYAML(c, data, path, p)
+}
+
+// decodeYAML applies the YAML document data, read from path, to c.
+func decodeYAML(c *Config, data []byte, path string, p *problems) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -202,7 +207,7 @@ func leafName(key string) string {
 
 func fieldIndex(t reflect.Type, name string) (int, bool) {
 	for i := range t.NumField() {
-		if yamlName(t.Field(i)) == name {
+		if n := yamlName(t.Field(i)); n != "" && n == name {
 			return i, true
 		}
 	}

@@ -456,3 +456,30 @@ func TestOverrides(t *testing.T) {
 	problemAt(t, err, "log.level", `log.level (flag --log-level): "loud" is not one of info`)
 	problemAt(t, err, "log.colour", "unknown key")
 }
+
+// FuzzDecodeYAML feeds arbitrary documents to the strict decoder: it may
+// report problems, never panic, and a problem always has a message.
+func FuzzDecodeYAML(f *testing.F) {
+	b, err := os.ReadFile("example.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{string(b), minimal, "", "# only a comment\n", "---\n", "~", "[1, 2]", "jira: [", "a: &x {b: *x}",
+		"policy:\n  thresholds: [10=High, {customers: 1, priority: Low}]\n", "policy: {stale: {windows: {High: 1h, High: 2h}}}",
+		"<<: {jira: {url: x}}", "zendesk: {keys_field_id: 99999999999999999999}", "jira: {projects: [[A]]}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		c := Default()
+		c.origins = map[string]string{}
+		p := newProblems(c)
+		decodeYAML(c, []byte(doc), "fuzz.yaml", p)
+		for _, pr := range p.list {
+			if pr.Msg == "" || pr.String() == "" {
+				t.Fatalf("problem without a message: %#v", pr)
+			}
+		}
+		c.check(p)
+		_ = c.Redacted()
+	})
+}
