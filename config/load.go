@@ -72,16 +72,17 @@ func decodeYAML(c *Config, data []byte, path string, p *problems) {
 		p.list = append(p.list, Problem{Origin: path, Msg: "holds more than one YAML document", Fix: "remove the --- separator and everything after it"})
 		return
 	}
-	d := decoder{file: path, c: c, p: p}
+	d := decoder{file: path, c: c, p: p, active: map[*yaml.Node]bool{}}
 	d.decode(doc.Content[0], reflect.ValueOf(c).Elem(), "")
 }
 
 // decoder applies YAML nodes to a Config strictly: unknown keys, keys
 // given twice and values of the wrong shape are problems.
 type decoder struct {
-	file string
-	c    *Config
-	p    *problems
+	file   string
+	c      *Config
+	p      *problems
+	active map[*yaml.Node]bool // mappings being decoded, against alias loops
 }
 
 func (d *decoder) at(n *yaml.Node) string { return fmt.Sprintf("%s:%d", d.file, n.Line) }
@@ -95,6 +96,10 @@ func (d *decoder) problem(n *yaml.Node, key, msg, fix string) {
 
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string) {
 	for n.Kind == yaml.AliasNode {
+		if d.active[n.Alias] {
+			d.problem(n, key, "alias *"+n.Value+" refers to a mapping that contains it", "copy the values instead")
+			return
+		}
 		n = n.Alias
 	}
 	t := v.Type()
@@ -110,39 +115,13 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string) {
 		d.section(n, v, key)
 		return
 	case t.Kind() == reflect.Slice:
-		if n.Kind != yaml.SequenceNode {
-			d.problem(n, key, "not a list", "write a list, e.g. "+leafName(key)+": [a, b]")
+		if !d.list(n, v, key) {
 			return
 		}
-		out := reflect.Zero(t) // [] is as good as no list
-		for i, item := range n.Content {
-			ev := reflect.New(t.Elem()).Elem()
-			if d.decodeOK(item, ev, fmt.Sprintf("%s[%d]", key, i)) {
-				out = reflect.Append(out, ev)
-			}
-		}
-		v.Set(out)
 	case t.Kind() == reflect.Map:
-		if n.Kind != yaml.MappingNode {
-			d.problem(n, key, "not a map", "write key: value pairs under it")
+		if !d.mapping(n, v, key) {
 			return
 		}
-		out := reflect.MakeMap(t)
-		if len(n.Content) == 0 {
-			out = reflect.Zero(t) // {} is as good as no map
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i].Value
-			if out.MapIndex(reflect.ValueOf(k)).IsValid() {
-				d.problem(n.Content[i], key+"."+k, "given twice", "keep one")
-				continue
-			}
-			ev := reflect.New(t.Elem()).Elem()
-			if d.decodeOK(n.Content[i+1], ev, key+"."+k) {
-				out.SetMapIndex(reflect.ValueOf(k), ev)
-			}
-		}
-		v.Set(out)
 	default:
 		if n.Kind != yaml.ScalarNode {
 			d.problem(n, key, "not a single value", hintFor(t))
@@ -165,11 +144,57 @@ func (d *decoder) decodeOK(n *yaml.Node, v reflect.Value, key string) bool {
 	return len(d.p.list) == before
 }
 
+// list decodes a YAML sequence into the slice v, reporting success.
+func (d *decoder) list(n *yaml.Node, v reflect.Value, key string) bool {
+	t := v.Type()
+	if n.Kind != yaml.SequenceNode {
+		d.problem(n, key, "not a list", "write a list, e.g. "+leafName(key)+": [a, b]")
+		return false
+	}
+	out := reflect.Zero(t) // [] is as good as no list
+	for i, item := range n.Content {
+		ev := reflect.New(t.Elem()).Elem()
+		if d.decodeOK(item, ev, fmt.Sprintf("%s[%d]", key, i)) {
+			out = reflect.Append(out, ev)
+		}
+	}
+	v.Set(out)
+	return true
+}
+
+// mapping decodes a YAML mapping into the map v, reporting success.
+func (d *decoder) mapping(n *yaml.Node, v reflect.Value, key string) bool {
+	t := v.Type()
+	if n.Kind != yaml.MappingNode {
+		d.problem(n, key, "not a map", "write key: value pairs under it")
+		return false
+	}
+	out := reflect.MakeMap(t)
+	if len(n.Content) == 0 {
+		out = reflect.Zero(t) // {} is as good as no map
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i].Value
+		if out.MapIndex(reflect.ValueOf(k)).IsValid() {
+			d.problem(n.Content[i], key+"."+k, "given twice", "keep one")
+			continue
+		}
+		ev := reflect.New(t.Elem()).Elem()
+		if d.decodeOK(n.Content[i+1], ev, key+"."+k) {
+			out.SetMapIndex(reflect.ValueOf(k), ev)
+		}
+	}
+	v.Set(out)
+	return true
+}
+
 func (d *decoder) section(n *yaml.Node, v reflect.Value, key string) {
 	if n.Kind != yaml.MappingNode {
 		d.problem(n, key, "not a map of keys", "indent its keys under it")
 		return
 	}
+	d.active[n] = true
+	defer delete(d.active, n)
 	t := v.Type()
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {

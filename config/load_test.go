@@ -347,6 +347,15 @@ policy:
 	}
 }
 
+func TestAliasLoops(t *testing.T) {
+	for _, doc := range []string{"policy: &x {<<: *x}\n", "policy: &x\n  stale:\n    <<: *x\n", "&x {jira: {<<: *x}}\n"} {
+		_, err := Load(writeFile(t, "c.yaml", doc), envOf(secretEnv))
+		if !strings.Contains(errString(err), "refers to a mapping that contains it") {
+			t.Errorf("%q: %v", doc, err)
+		}
+	}
+}
+
 // TestAllProblemsAtOnce is the promise of Load: one run lists everything.
 func TestAllProblemsAtOnce(t *testing.T) {
 	broken := `
@@ -466,7 +475,7 @@ func FuzzDecodeYAML(f *testing.F) {
 	}
 	for _, s := range []string{string(b), minimal, "", "# only a comment\n", "---\n", "~", "[1, 2]", "jira: [", "a: &x {b: *x}",
 		"policy:\n  thresholds: [10=High, {customers: 1, priority: Low}]\n", "policy: {stale: {windows: {High: 1h, High: 2h}}}",
-		"<<: {jira: {url: x}}", "zendesk: {keys_field_id: 99999999999999999999}", "jira: {projects: [[A]]}"} {
+		"<<: {jira: {url: x}}", "policy: &x {<<: *x}", "zendesk: {keys_field_id: 99999999999999999999}", "jira: {projects: [[A]]}"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, doc string) {

@@ -35,7 +35,8 @@ func (c *Config) check(p *problems) {
 	c.checkRedis(p)
 	c.checkPolicy(p)
 	c.checkStale(p)
-	c.checkService(p)
+	c.checkSync(p)
+	c.checkEndpoints(p)
 }
 
 // given reports whether a secret is set, or named by a _file key whose
@@ -44,7 +45,6 @@ func given(v Secret, file string) bool { return v != "" || file != "" }
 
 func (c *Config) checkZendesk(p *problems) {
 	z := c.Zendesk
-	token, oauth := given(z.Token, z.TokenFile), given(z.OAuthToken, z.OAuthTokenFile)
 	switch {
 	case z.URL == "" && z.Subdomain == "":
 		p.add("zendesk.url", "not set, nor is zendesk.subdomain", "set the account URL, e.g. url: https://acme.zendesk.com", "https://acme.zendesk.com")
@@ -62,20 +62,7 @@ func (c *Config) checkZendesk(p *problems) {
 			"write the first label of the account's host, e.g. subdomain: acme for https://acme.zendesk.com", "acme")
 	}
 
-	switch {
-	case oauth && (z.Email != "" || token):
-		p.add("zendesk.oauth_token", "set together with zendesk.email and zendesk.token", "authenticate one way: email and token, or oauth_token", "")
-	case oauth:
-	case z.Email == "" && !token:
-		p.add("zendesk.token", "no credentials", "set email and an API token, e.g. token_file: /run/secrets/zendesk-token, or oauth_token", "<API token>")
-	case z.Email == "":
-		p.add("zendesk.email", "not set, but token is", "set the email of the token's user, e.g. email: sync@acme.com", "sync@acme.com")
-	case !token:
-		p.add("zendesk.token", "not set, but email is", "set the API token, e.g. token_file: /run/secrets/zendesk-token", "<API token>")
-	}
-	if z.Email != "" && !strings.Contains(z.Email, "@") {
-		p.add("zendesk.email", fmt.Sprintf("%q is not an email address", z.Email), "set the email of the token's user, e.g. email: sync@acme.com", "sync@acme.com")
-	}
+	c.checkZendeskAuth(p)
 
 	notNegative(p, "zendesk.keys_field_id", z.KeysFieldID)
 	notNegative(p, "zendesk.status_field_id", z.StatusFieldID)
@@ -93,6 +80,26 @@ func (c *Config) checkZendesk(p *problems) {
 	}
 }
 
+// checkZendeskAuth: email and API token, or an OAuth token.
+func (c *Config) checkZendeskAuth(p *problems) {
+	z := c.Zendesk
+	token, oauth := given(z.Token, z.TokenFile), given(z.OAuthToken, z.OAuthTokenFile)
+	switch {
+	case oauth && (z.Email != "" || token):
+		p.add("zendesk.oauth_token", "set together with zendesk.email and zendesk.token", "authenticate one way: email and token, or oauth_token", "")
+	case oauth:
+	case z.Email == "" && !token:
+		p.add("zendesk.token", "no credentials", "set email and an API token, e.g. token_file: /run/secrets/zendesk-token, or oauth_token", "<API token>")
+	case z.Email == "":
+		p.add("zendesk.email", "not set, but token is", "set the email of the token's user, e.g. email: sync@acme.com", "sync@acme.com")
+	case !token:
+		p.add("zendesk.token", "not set, but email is", "set the API token, e.g. token_file: /run/secrets/zendesk-token", "<API token>")
+	}
+	if z.Email != "" && !strings.Contains(z.Email, "@") {
+		p.add("zendesk.email", fmt.Sprintf("%q is not an email address", z.Email), "set the email of the token's user, e.g. email: sync@acme.com", "sync@acme.com")
+	}
+}
+
 func (c *Config) checkJira(p *problems) {
 	j := c.Jira
 	if j.URL == "" {
@@ -102,29 +109,7 @@ func (c *Config) checkJira(p *problems) {
 			p.add("jira.url", fmt.Sprintf("%q has a query or fragment", j.URL), "write the site URL only, e.g. url: https://acme.atlassian.net", "https://acme.atlassian.net")
 		}
 	}
-	switch j.Deployment {
-	case "cloud":
-		if j.Email == "" {
-			p.add("jira.email", "not set; Jira Cloud authenticates with the service account's email and API token", "set it, e.g. email: sync@acme.com", "sync@acme.com")
-		}
-		if !given(j.Token, j.TokenFile) {
-			p.add("jira.token", "not set; Jira Cloud authenticates with the service account's email and API token",
-				"set the API token, e.g. token_file: /run/secrets/jira-token", "<API token>")
-		}
-		if given(j.PAT, j.PATFile) {
-			p.add("jira.pat", "set, but deployment is cloud, which authenticates with email and token", "remove it, or set deployment: datacenter", "")
-		}
-	case "datacenter":
-		if !given(j.PAT, j.PATFile) {
-			p.add("jira.pat", "not set; Jira Data Center authenticates with a personal access token",
-				"set it, e.g. pat_file: /run/secrets/jira-pat", "<personal access token>")
-		}
-		if given(j.Token, j.TokenFile) {
-			p.add("jira.token", "set, but deployment is datacenter, which authenticates with pat", "remove it, or set deployment: cloud", "")
-		}
-	default:
-		p.add("jira.deployment", fmt.Sprintf("%q is neither cloud nor datacenter", j.Deployment), "set deployment: cloud or deployment: datacenter", "cloud")
-	}
+	c.checkJiraAuth(p)
 
 	if len(j.Projects) == 0 {
 		p.add("jira.projects", "empty", "set at least one project key, e.g. projects: [PROJ]", "PROJ")
@@ -158,6 +143,35 @@ func (c *Config) checkJira(p *problems) {
 			"set at least 1m, e.g. search_overlap: 2m", "2m")
 	}
 	inRange(p, "jira.page_size", j.PageSize, 1, 100)
+}
+
+// checkJiraAuth: Cloud takes email and API token, Data Center a personal
+// access token.
+func (c *Config) checkJiraAuth(p *problems) {
+	j := c.Jira
+	switch j.Deployment {
+	case "cloud":
+		if j.Email == "" {
+			p.add("jira.email", "not set; Jira Cloud authenticates with the service account's email and API token", "set it, e.g. email: sync@acme.com", "sync@acme.com")
+		}
+		if !given(j.Token, j.TokenFile) {
+			p.add("jira.token", "not set; Jira Cloud authenticates with the service account's email and API token",
+				"set the API token, e.g. token_file: /run/secrets/jira-token", "<API token>")
+		}
+		if given(j.PAT, j.PATFile) {
+			p.add("jira.pat", "set, but deployment is cloud, which authenticates with email and token", "remove it, or set deployment: datacenter", "")
+		}
+	case "datacenter":
+		if !given(j.PAT, j.PATFile) {
+			p.add("jira.pat", "not set; Jira Data Center authenticates with a personal access token",
+				"set it, e.g. pat_file: /run/secrets/jira-pat", "<personal access token>")
+		}
+		if given(j.Token, j.TokenFile) {
+			p.add("jira.token", "set, but deployment is datacenter, which authenticates with pat", "remove it, or set deployment: cloud", "")
+		}
+	default:
+		p.add("jira.deployment", fmt.Sprintf("%q is neither cloud nor datacenter", j.Deployment), "set deployment: cloud or deployment: datacenter", "cloud")
+	}
 }
 
 func (c *Config) checkRedis(p *problems) {
@@ -222,6 +236,21 @@ func (c *Config) checkPolicy(p *problems) {
 			p.add(key+".customers", fmt.Sprintf("%s is used by an earlier count label", formatFloat(l.Customers)), "keep one label per count", "")
 		}
 	}
+	c.checkStatusTags(p)
+	for _, k := range []struct {
+		key string
+		n   int
+	}{{"policy.max_priority_changes", po.MaxPriorityChanges}, {"policy.max_ticket_updates", po.MaxTicketUpdates}, {"policy.max_bug_edits", po.MaxBugEdits}} {
+		if k.n < 0 {
+			p.add(k.key, fmt.Sprintf("%d is negative", k.n), "set 0 for no limit, or the most writes one cycle may make", "")
+		}
+	}
+}
+
+// checkStatusTags: each tag is a Zendesk tag, and no two states share one
+// (a tag must say which state it shows).
+func (c *Config) checkStatusTags(p *problems) {
+	po := c.Policy
 	tags := map[string]string{}
 	for _, t := range []struct{ key, tag string }{
 		{"policy.status_tags.todo", po.StatusTags.ToDo},
@@ -237,14 +266,6 @@ func (c *Config) checkPolicy(p *problems) {
 			p.add(t.key, fmt.Sprintf("%q is also %s", t.tag, other), "give each status its own tag", "")
 		}
 		tags[t.tag] = t.key
-	}
-	for _, k := range []struct {
-		key string
-		n   int
-	}{{"policy.max_priority_changes", po.MaxPriorityChanges}, {"policy.max_ticket_updates", po.MaxTicketUpdates}, {"policy.max_bug_edits", po.MaxBugEdits}} {
-		if k.n < 0 {
-			p.add(k.key, fmt.Sprintf("%d is negative", k.n), "set 0 for no limit, or the most writes one cycle may make", "")
-		}
 	}
 }
 
@@ -298,7 +319,8 @@ func (c *Config) checkStale(p *problems) {
 	positive(p, "policy.stale.default_window", s.DefaultWindow, "720h")
 }
 
-func (c *Config) checkService(p *problems) {
+// checkSync: the reconciler's pace.
+func (c *Config) checkSync(p *problems) {
 	s := c.Sync
 	positive(p, "sync.poll_interval", s.PollInterval, "1m")
 	positive(p, "sync.webhook_poll_interval", s.WebhookPollInterval, "10m")
@@ -313,7 +335,11 @@ func (c *Config) checkService(p *problems) {
 		p.add("sync.lease_ttl", fmt.Sprintf("%s is under 1s, too short to renew", formatDuration(s.LeaseTTL)), "set e.g. lease_ttl: 30s", "30s")
 	}
 	positive(p, "sync.shutdown_grace", s.ShutdownGrace, "25s")
+}
 
+// checkEndpoints: the listener, the logs, and what guards the webhooks
+// and the board.
+func (c *Config) checkEndpoints(p *problems) {
 	if !validHostPort(c.HTTP.Listen) {
 		p.add("http.listen", fmt.Sprintf("%q is not host:port", c.HTTP.Listen), "write e.g. listen: \":8080\" or 127.0.0.1:8080", ":8080")
 	}
