@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"strings"
@@ -93,15 +94,16 @@ func (c *Config) secretFields() []secretField {
 func resolveSecrets(c *Config, p *problems) {
 	for _, s := range c.secretFields() {
 		fileKey := s.key + "_file"
-		fromEnv := func(k string) bool { return c.origins[k] != "" && !c.fromFile(k) } // or a flag
+		// Set outside the file: by a variable or an Override.
+		outside := func(k string) bool { return c.origins[k] != "" && !c.fromFile(k) }
 		switch {
-		case fromEnv(s.key) && fromEnv(fileKey):
+		case outside(s.key) && outside(fileKey):
 			p.add(s.key, "set by both "+envName(s.key)+" and "+envName(fileKey), "unset one of them", "")
 			continue
-		case fromEnv(s.key):
+		case outside(s.key):
 			*s.file = ""
 			delete(c.origins, fileKey)
-		case fromEnv(fileKey):
+		case outside(fileKey):
 			*s.value = ""
 			delete(c.origins, s.key)
 		case *s.value != "" && *s.file != "":
@@ -144,7 +146,7 @@ func inline(c *Config, p *problems, key, fix string) {
 // and Kubernetes secrets, the file may end in a newline, which is not part
 // of the secret.
 func readSecretFile(c *Config, p *problems, s secretField, fileKey string) {
-	b, err := os.ReadFile(*s.file)
+	b, err := readLimited(*s.file, maxSecretBytes)
 	if err != nil {
 		p.add(fileKey, fmt.Sprintf("cannot read the secret: %v", err), "mount the secret there or fix the path", "")
 		return
@@ -156,4 +158,24 @@ func readSecretFile(c *Config, p *problems, s secretField, fileKey string) {
 	}
 	*s.value = Secret(v)
 	c.origins[s.key] = "file " + *s.file
+}
+
+// maxSecretBytes bounds a secret file: a path mistakenly naming a large
+// file (or /dev/zero) is refused instead of read without end.
+const maxSecretBytes = 64 << 10
+
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d KiB, too large for a secret", path, limit>>10)
+	}
+	return b, nil
 }

@@ -104,6 +104,7 @@ func TestSecretSources(t *testing.T) {
 			problem: "zendesk.token|c.yaml:3): set together with zendesk.token_file; keep one of them"},
 		{name: "missing file", yaml: "zendesk:\n  token_file: " + missing, problem: "zendesk.token_file|c.yaml:2): cannot read the secret: open " + missing + ": no such file or directory; mount the secret there or fix the path"},
 		{name: "empty file", yaml: "zendesk:\n  token_file: " + emptyFile, problem: "zendesk.token_file|c.yaml:2): \"" + emptyFile + "\" is empty; write the secret into it"},
+		{name: "endless file", yaml: "zendesk:\n  token_file: /dev/zero", problem: "zendesk.token_file|cannot read the secret: /dev/zero is larger than 64 KiB, too large for a secret"},
 		{name: "two lines", yaml: "zendesk:\n  token_file: " + twoLines, problem: "zendesk.token|(file " + twoLines + "): contains a line break"},
 		{name: "inline refused", yaml: "zendesk:\n  token: inline-secret",
 			problem: "zendesk.token|c.yaml:2): a secret written in the config file; move it to env HELPDESK_SYNC_ZENDESK_TOKEN or to a file named by zendesk.token_file, or set allow_inline_secrets: true"},
