@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -48,7 +47,7 @@ func Load(path string, env func(string) string, overrides ...Override) (*Config,
 
 // decodeFile applies the YAML file at path to c.
 func decodeFile(c *Config, path string, p *problems) {
-	data, err := os.ReadFile(path)
+	data, err := readLimited(path, 1<<20)
 	if err != nil {
 		p.list = append(p.list, Problem{Msg: fmt.Sprintf("cannot read the file: %v", err),
 			Fix: "check the path given by --config or " + PathEnv})

@@ -314,6 +314,8 @@ func TestFileProblemsOrigin(t *testing.T) {
 func TestLoadFileErrors(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "missing.yaml"), envOf(secretEnv))
 	problemAt(t, err, "", "cannot read the file")
+	_, err = Load("/dev/zero", envOf(secretEnv))
+	problemAt(t, err, "", "cannot read the file: /dev/zero is larger than 1024 KiB")
 
 	c, err := Load(writeFile(t, "empty.yaml", ""), envOf(secretEnv))
 	for _, p := range problemsOf(t, err) {
