@@ -167,7 +167,7 @@ func (p Policy) labelDelta(b BugRecord, count float64) (add, remove []string) {
 // planStaleNote returns the comment owed for the current stale episode.
 func (p Policy) planStaleNote(v bugView, c Customers) *Pending {
 	st, mem := v.Bug.Stale, v.Memory.StaleNote
-	if !st.Flagged || st.Episode == 0 || p.Stale.Label == "" {
+	if !st.Flagged || st.Episode == 0 || p.Stale.Label == "" || p.Stale.Silent {
 		return nil
 	}
 	if mem.Seq == st.Episode {

@@ -345,3 +345,18 @@ func deref(f *float64) any {
 	}
 	return *f
 }
+
+func TestPlanBugStaleSilent(t *testing.T) {
+	v := bugView{Bug: BugRecord{Bug: Bug{ID: "7", Key: "PROJ-7", Priority: "Low"},
+		Stale: StaleFlag{Flagged: true, Episode: 1, Idle: 15 * 24 * time.Hour}, LastActivity: planNow}}
+	v.Tickets, v.Links = openTickets(1, func(i int) int64 { return int64(100 + i) })
+	p := testPolicy()
+	p.Stale.Silent = true
+	got := p.planBug(v)
+	if got.StaleNote != nil {
+		t.Fatalf("silent stale policy owes a comment: %+v", got.StaleNote)
+	}
+	if !slices.Contains(got.Edit.AddLabels, p.Stale.Label) {
+		t.Fatalf("silent stale policy must still add the label %q: edit %+v", p.Stale.Label, got.Edit)
+	}
+}

@@ -59,6 +59,8 @@ type StalePolicy struct {
 	// Comment is posted once per stale episode. {customers}, {days},
 	// {priority} and {label} are replaced; "" uses a built-in text.
 	Comment string
+	// Silent flags stale bugs with the label alone, without the comment.
+	Silent bool
 }
 
 // Limits is the blast-radius guard: the most writes of each kind one cycle

@@ -1,0 +1,172 @@
+// Package service assembles helpdesk-sync from its configuration: the Redis
+// client, the shared transports with their rate budgets, the two adapters,
+// the state store, the leader lease and the engine. Every subcommand that
+// talks to the vendors (run, once, resync, validate --online, demo, bench)
+// builds the same thing here, so what the tests and the demo exercise is what
+// production runs.
+package service
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/helpdesk-sync/helpdesk-sync/config"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk"
+	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/lease"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
+)
+
+// Options are what the configuration does not say: the process's
+// collaborators and the operator's flags.
+type Options struct {
+	Logger *zap.Logger
+	// Observer sees every HTTP attempt to either vendor (metrics); the
+	// service always adds its own Counter.
+	Observer connectors.Observer
+	// Recorder sees every engine event (metrics, the demo's narration).
+	Recorder           sync.Recorder
+	DryRun             bool
+	ConfirmLargeChange bool
+	// Base is the transport under the shared ones; nil is a tuned clone of
+	// http.DefaultTransport. The demo and benchmarks pass loopback ones.
+	Base http.RoundTripper
+	// Redis, when set, is used instead of dialling cfg.Redis (the demo's
+	// embedded server); the service does not close it.
+	Redis redis.UniversalClient
+	// NoLease runs without leader election (once, resync, demo): the caller
+	// is the only writer by construction.
+	NoLease bool
+	// Clock, when set, is the time source of the adapters and the engine
+	// (benchmarks and tests on a simulated clock).
+	Clock func() time.Time
+}
+
+// Service is helpdesk-sync assembled. Close it when done.
+type Service struct {
+	Config   *config.Config
+	Redis    redis.UniversalClient
+	Store    *state.Store
+	Helpdesk *zendesk.Client
+	Tracker  *jira.Client
+	Engine   *sync.Engine
+	// Lease is nil with Options.NoLease.
+	Lease *lease.Lease
+	// Requests counts every HTTP attempt by vendor route.
+	Requests *connectors.Counter
+
+	ownRedis bool
+}
+
+// New builds the service; it makes no network request beyond dialling
+// Redis lazily (go-redis connects on first use).
+func New(cfg *config.Config, o Options) (*Service, error) {
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	s := &Service{Config: cfg, Redis: o.Redis, Requests: &connectors.Counter{}}
+	if s.Redis == nil {
+		s.Redis = redis.NewUniversalClient(RedisOptions(cfg.Redis))
+		s.ownRedis = true
+	}
+	observer := connectors.Observers{s.Requests}
+	if o.Observer != nil {
+		observer = append(observer, o.Observer)
+	}
+	prefix := cfg.Redis.KeyPrefix
+
+	zdHTTP := &http.Client{Transport: connectors.NewTransport(connectors.Options{
+		Vendor: "zendesk", Base: o.Base, Limits: ZendeskLimits(s.Redis, prefix, cfg.Zendesk),
+		Observer: observer, Logger: o.Logger,
+	})}
+	hd, err := zendesk.New(ZendeskOptions(cfg.Zendesk, zdHTTP, o.Logger, o.Clock))
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("zendesk: %w", err)
+	}
+	jiraHTTP := &http.Client{Transport: connectors.NewTransport(connectors.Options{
+		Vendor: "jira", Base: o.Base, Limits: JiraLimits(s.Redis, prefix, cfg.Jira),
+		Observer: observer, Logger: o.Logger,
+	})}
+	tr, err := jira.New(JiraOptions(cfg.Jira, jiraHTTP, o.Logger, o.Clock))
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("jira: %w", err)
+	}
+	s.Helpdesk, s.Tracker = hd, tr
+	s.Store = state.New(s.Redis, prefix, cfg.Sync.CacheTTL)
+
+	eo := sync.Options{
+		Helpdesk: hd, Tracker: tr, Store: s.Store, Policy: Policy(cfg),
+		Logger: o.Logger, Recorder: o.Recorder,
+		DryRun: o.DryRun || cfg.Policy.DryRun, ConfirmLargeChange: o.ConfirmLargeChange,
+		Workers: cfg.Sync.Workers, PollInterval: cfg.Sync.PollInterval, SweepInterval: cfg.Sync.SweepInterval,
+	}
+	if o.Clock != nil {
+		eo.Clock = clockFunc(o.Clock)
+	}
+	if !o.NoLease {
+		s.Lease = lease.New(s.Redis, prefix+"leader", cfg.Sync.LeaseTTL, o.Logger)
+		eo.Fence = s.Lease
+	}
+	if s.Engine, err = sync.New(eo); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Ping checks that Redis answers.
+func (s *Service) Ping(ctx context.Context) error {
+	if err := s.Redis.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	return nil
+}
+
+// Close releases the Redis client the service dialled.
+func (s *Service) Close() error {
+	if s.ownRedis && s.Redis != nil {
+		return s.Redis.Close()
+	}
+	return nil
+}
+
+type clockFunc func() time.Time
+
+func (f clockFunc) Now() time.Time { return f() }
+
+// RedisOptions translates the redis section into go-redis' universal
+// options: a URL for one server, addrs for Cluster, addrs plus master_name
+// for Sentinel.
+func RedisOptions(c config.Redis) *redis.UniversalOptions {
+	o := &redis.UniversalOptions{
+		Addrs: c.Addrs, MasterName: c.MasterName,
+		Username: c.Username, Password: c.Password.Value(),
+	}
+	if len(c.Addrs) == 0 {
+		// Validation has parsed the URL already; a parse error here can
+		// only be an empty URL, which leaves go-redis' default address.
+		if u, err := redis.ParseURL(c.URL); err == nil {
+			o.Addrs, o.DB, o.TLSConfig = []string{u.Addr}, u.DB, u.TLSConfig
+			if o.Username == "" {
+				o.Username = u.Username
+			}
+			if o.Password == "" {
+				o.Password = u.Password
+			}
+		}
+	}
+	if c.TLS && o.TLSConfig == nil {
+		o.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	return o
+}
