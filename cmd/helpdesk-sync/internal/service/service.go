@@ -8,7 +8,6 @@ package service
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"net/http"
 	"time"
@@ -74,7 +73,11 @@ func New(cfg *config.Config, o Options) (*Service, error) {
 	}
 	s := &Service{Config: cfg, Redis: o.Redis, Requests: &connectors.Counter{}}
 	if s.Redis == nil {
-		s.Redis = redis.NewUniversalClient(RedisOptions(cfg.Redis))
+		ro, err := cfg.Redis.UniversalOptions()
+		if err != nil {
+			return nil, fmt.Errorf("redis: %w", err)
+		}
+		s.Redis = redis.NewUniversalClient(ro)
 		s.ownRedis = true
 	}
 	observer := connectors.Observers{s.Requests}
@@ -143,30 +146,3 @@ func (s *Service) Close() error {
 type clockFunc func() time.Time
 
 func (f clockFunc) Now() time.Time { return f() }
-
-// RedisOptions translates the redis section into go-redis' universal
-// options: a URL for one server, addrs for Cluster, addrs plus master_name
-// for Sentinel.
-func RedisOptions(c config.Redis) *redis.UniversalOptions {
-	o := &redis.UniversalOptions{
-		Addrs: c.Addrs, MasterName: c.MasterName,
-		Username: c.Username, Password: c.Password.Value(),
-	}
-	if len(c.Addrs) == 0 {
-		// Validation has parsed the URL already; a parse error here can
-		// only be an empty URL, which leaves go-redis' default address.
-		if u, err := redis.ParseURL(c.URL); err == nil {
-			o.Addrs, o.DB, o.TLSConfig = []string{u.Addr}, u.DB, u.TLSConfig
-			if o.Username == "" {
-				o.Username = u.Username
-			}
-			if o.Password == "" {
-				o.Password = u.Password
-			}
-		}
-	}
-	if c.TLS && o.TLSConfig == nil {
-		o.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	}
-	return o
-}
