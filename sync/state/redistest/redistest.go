@@ -26,7 +26,6 @@ const DefaultURL = "redis://127.0.0.1:6379/0"
 
 var (
 	once     stdsync.Once
-	shared   *miniredis.Miniredis
 	url      string
 	embedded bool
 	setupErr error
@@ -86,7 +85,6 @@ func resolve() (string, bool, error) {
 	if err != nil {
 		return "", false, fmt.Errorf("redistest: start embedded Redis: %w", err)
 	}
-	shared = m
 	fmt.Fprintf(os.Stderr, "redistest: no Redis at %s; using the embedded miniredis at %s (set CI=true to require a real server)\n", u, m.Addr())
 	return "redis://" + m.Addr() + "/0", true, nil
 }
