@@ -15,15 +15,18 @@ func (a *app) validateCommand() *ffcli.Command {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	a.globalFlags(fs)
 	show := fs.Bool("print", false, "print the effective configuration as YAML, secrets redacted, each value with where it came from")
+	online := fs.Bool("online", false, "also check, with read-only requests, Redis, the credentials, the configured fields, priorities and projects")
 	return &ffcli.Command{
 		Name:       "validate",
-		ShortUsage: "helpdesk-sync validate [--print] [--config FILE]",
+		ShortUsage: "helpdesk-sync validate [--print] [--online] [--config FILE]",
 		ShortHelp:  "check the configuration and list every problem in it",
 		LongHelp: "Loads the configuration as the service would (file, then HELPDESK_SYNC_* variables,\n" +
 			"then secrets) and lists every problem at once, each with its key, its variable and the fix.\n" +
-			"Exits 3 when there is one. It makes no network request.",
+			"Exits 3 when there is one. Without --online it makes no network request; with it,\n" +
+			"it also pings Redis and checks both accounts with read-only requests, and exits 4 when\n" +
+			"a check fails, naming the key to change.",
 		FlagSet: fs,
-		Exec: func(_ context.Context, args []string) error {
+		Exec: func(ctx context.Context, args []string) error {
 			if err := noArgs(args); err != nil {
 				return err
 			}
@@ -45,13 +48,22 @@ func (a *app) validateCommand() *ffcli.Command {
 			if err != nil {
 				return err
 			}
-			// The online checks (credentials, fields, projects; exit 4)
-			// go here, behind an --online flag, once the adapters are wired.
 			status := a.stdout
 			if *show { // keep stdout pure YAML
 				status = a.stderr
 			}
 			fmt.Fprintf(status, "%s: configuration is valid\n", a.configSource())
+			if !*online {
+				return nil
+			}
+			ok, err := runOnline(ctx, cfg, status)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return exitWith(exitOnline, fmt.Errorf("online checks failed"))
+			}
+			fmt.Fprintln(status, "online checks passed")
 			return nil
 		},
 	}

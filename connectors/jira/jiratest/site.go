@@ -79,6 +79,12 @@ func WithNumberField(id, name string) Option {
 	return func(c *config) { c.fields = append(c.fields, Field{ID: id, Name: name, Type: "number", Custom: true}) }
 }
 
+// WithField adds a field of any type, e.g. a text custom field that a
+// misconfigured service might take for its count field.
+func WithField(f Field) Option {
+	return func(c *config) { c.fields = append(c.fields, f) }
+}
+
 // WithUser adds a user (in addition to the service account and the engineer).
 func WithUser(u User) Option { return func(c *config) { c.users = append(c.users, u) } }
 

@@ -1,0 +1,78 @@
+package jira
+
+import (
+	"context"
+	"fmt"
+	"slices"
+)
+
+// Check is one finding of Preflight: what was checked and, when it failed,
+// why.
+type Check struct {
+	Name string // "credentials", "customer_count_field", "priorities", "project <KEY>"
+	Err  error
+}
+
+// Preflight checks, with read-only requests, that Jira accepts the
+// credentials, that the customer-count field exists and is a number field,
+// that every priority the policy names exists, and that every configured
+// project is visible to the service account.
+func (c *Client) Preflight(ctx context.Context, priorities []string) []Check {
+	if _, err := c.myself(ctx); err != nil {
+		return []Check{{Name: "credentials", Err: err}}
+	}
+	checks := []Check{{Name: "credentials"}}
+	if c.countField != "" {
+		checks = append(checks, Check{Name: "customer_count_field", Err: c.checkCountField(ctx)})
+	}
+	if len(priorities) > 0 {
+		checks = append(checks, Check{Name: "priorities", Err: c.checkPriorities(ctx, priorities)})
+	}
+	for _, p := range c.projects {
+		_, resp, err := c.jc.Project.GetWithContext(ctx, p)
+		var cerr error
+		if err != nil {
+			cerr = goJiraError("read project", p, resp, err)
+		}
+		checks = append(checks, Check{Name: "project " + p, Err: cerr})
+	}
+	return checks
+}
+
+func (c *Client) checkCountField(ctx context.Context) error {
+	fields, resp, err := c.jc.Field.GetListWithContext(ctx)
+	if err != nil {
+		return goJiraError("list fields", "", resp, err)
+	}
+	for _, f := range fields {
+		if f.ID != c.countField {
+			continue
+		}
+		if f.Schema.Type != "number" {
+			return fmt.Errorf("jira: field %s (%q) is of type %q; the customer count needs a Number field", f.ID, f.Name, f.Schema.Type)
+		}
+		return nil
+	}
+	return fmt.Errorf("jira: no field has the id %s; create a Number custom field and use its id (GET /rest/api/2/field lists them)", c.countField)
+}
+
+func (c *Client) checkPriorities(ctx context.Context, want []string) error {
+	list, resp, err := c.jc.Priority.GetListWithContext(ctx)
+	if err != nil {
+		return goJiraError("list priorities", "", resp, err)
+	}
+	var have []string
+	for _, p := range list {
+		have = append(have, p.Name)
+	}
+	var missing []string
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			missing = append(missing, w)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("jira: priorities %q do not exist on the site (it has %q); spell them as Jira does", missing, have)
+	}
+	return nil
+}
