@@ -15,6 +15,8 @@ import (
 // with a method returning its *ffcli.Command, and one line here.
 func (a *app) subcommands() []*ffcli.Command {
 	return []*ffcli.Command{
+		a.onceCommand(),
+		a.resyncCommand(),
 		a.validateCommand(),
 		a.versionCommand(),
 	}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/logging"
+	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/service"
+	"github.com/helpdesk-sync/helpdesk-sync/config"
+	"github.com/helpdesk-sync/helpdesk-sync/sync"
+)
+
+// loadValidConfig loads the configuration and turns every problem into
+// exit code 3, printing them as validate does.
+func (a *app) loadValidConfig() (*config.Config, error) {
+	cfg, err := a.loadConfig()
+	var cerr *config.Error
+	if errors.As(err, &cerr) {
+		fmt.Fprintf(a.stderr, "%s: %d problem(s):\n", a.configSource(), len(cerr.Problems))
+		for _, p := range cerr.Problems {
+			fmt.Fprintln(a.stderr, "  "+p.String())
+		}
+		return nil, exitWith(exitConfig, nil)
+	}
+	if err != nil {
+		return nil, exitWith(exitConfig, err)
+	}
+	return cfg, nil
+}
+
+// logger builds the process's logger, masking every configured secret.
+func (a *app) logger(cfg *config.Config) (*zap.Logger, error) {
+	log, err := logging.New(cfg.Log.Level, cfg.Log.Format, a.stderr, cfg.Secrets()...)
+	if err != nil {
+		return nil, exitWith(exitConfig, err)
+	}
+	for _, w := range cfg.Warnings() {
+		log.Warn(w)
+	}
+	return log, nil
+}
+
+// errLeaseBusy: another replica holds the leader lease.
+var errLeaseBusy = errors.New("another replica holds the leader lease")
+
+// asLeader runs fn once while holding the leader lease, so that a one-off
+// command never writes beside a running deployment. It waits up to wait
+// for the lease (a dead leader's lease expires within sync.lease_ttl).
+func asLeader(ctx context.Context, svc *service.Service, wait time.Duration, fn func(ctx context.Context) error) error {
+	errDone := errors.New("done")
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	acquired := make(chan struct{})
+	var fnErr error
+	done := make(chan error, 1)
+	go func() {
+		done <- svc.Lease.Run(ctx, func(lctx context.Context, _ int64) error {
+			close(acquired)
+			fnErr = fn(lctx)
+			return errDone
+		})
+	}()
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-acquired:
+		if err := <-done; !errors.Is(err, errDone) {
+			return errors.Join(fnErr, err)
+		}
+		return fnErr
+	case err := <-done:
+		return err
+	case <-timer.C:
+		cancel()
+		<-done
+		return fmt.Errorf("%w (waited %s; is a 'run' deployment up? stop it, or use its webhooks and polling instead)", errLeaseBusy, wait)
+	}
+}
+
+// printReport writes a cycle's report as a table, or as JSON.
+func printReport(w io.Writer, title string, rep sync.Report, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	mode := ""
+	if rep.DryRun {
+		mode = " (dry run: writes planned, none made)"
+	}
+	fmt.Fprintf(w, "%s%s in %s\n", title, mode, rep.Duration.Round(time.Millisecond))
+	rows := []struct {
+		n    int
+		what string
+	}{
+		{rep.TicketsObserved, "tickets observed"}, {rep.BugsObserved, "bugs observed"},
+		{rep.LinksAdded, "links added"}, {rep.LinksRemoved, "links removed"},
+		{rep.KeysIgnored, "keys ignored (unknown project or malformed)"}, {rep.KeysMissing, "keys matching no issue"},
+		{rep.Transitions, "bug status changes"}, {rep.BugEdits, "bug edits"}, {rep.PriorityChanges, "priority changes"},
+		{rep.Comments, "bug comments"}, {rep.RemoteLinksUpserted, "remote links written"}, {rep.RemoteLinksDeleted, "remote links deleted"},
+		{rep.TicketUpdates, "ticket updates"}, {rep.Notes, "private notes"},
+		{rep.StaleFlagged, "bugs flagged stale"}, {rep.StaleUnflagged, "stale flags lifted"}, {rep.Errors, "errors (retried next cycle)"},
+	}
+	for _, r := range rows {
+		fmt.Fprintf(w, "%7d  %s\n", r.n, r.what)
+	}
+	for _, h := range rep.Held {
+		fmt.Fprintf(w, "HELD: %d %s writes planned, limit %d: none made; raise policy.max_* or rerun with --confirm-large-change\n",
+			h.Planned, h.Kind, h.Limit)
+	}
+	return nil
+}
+
+// reportExit maps a finished cycle to the exit code scripts rely on.
+func reportExit(rep sync.Report) error {
+	switch {
+	case len(rep.Held) > 0:
+		return exitWith(exitHeld, nil)
+	case rep.Errors > 0:
+		return exitWith(exitFailure, fmt.Errorf("%d item(s) failed; they stay queued and are retried", rep.Errors))
+	}
+	return nil
+}
