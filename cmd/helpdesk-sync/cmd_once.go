@@ -12,42 +12,39 @@ import (
 )
 
 func (a *app) onceCommand() *ffcli.Command {
-	fs := flag.NewFlagSet("once", flag.ContinueOnError)
-	a.globalFlags(fs)
-	f := a.cycleFlags(fs)
-	return &ffcli.Command{
-		Name:       "once",
-		ShortUsage: "helpdesk-sync once [--dry-run] [--confirm-large-change] [--json] [--wait D]",
-		ShortHelp:  "run one full cycle (observe, reconcile, sweep) and exit",
-		LongHelp: "Runs one full cycle as the leader and prints what it observed and wrote, for cron\n" +
-			"jobs and debugging. It takes the leader lease first, so it never writes beside a running\n" +
-			"deployment. Exits 5 when the blast-radius guard held writes, 1 when items failed (they\n" +
+	return a.leaderStepCommand("once", "run one full cycle (observe, reconcile, sweep) and exit",
+		"Runs one full cycle as the leader and prints what it observed and wrote, for cron\n"+
+			"jobs and debugging. It takes the leader lease first, so it never writes beside a running\n"+
+			"deployment. Exits 5 when the blast-radius guard held writes, 1 when items failed (they\n"+
 			"stay queued), 0 otherwise.",
-		FlagSet: fs,
-		Exec: func(ctx context.Context, args []string) error {
-			return a.leaderCommand(ctx, args, f, "cycle", func(ctx context.Context, e *sync.Engine) (sync.Report, error) {
-				return e.Cycle(ctx)
-			})
-		},
-	}
+		"cycle", (*sync.Engine).Cycle)
 }
 
 func (a *app) resyncCommand() *ffcli.Command {
-	fs := flag.NewFlagSet("resync", flag.ContinueOnError)
+	return a.leaderStepCommand("resync", "rebuild the Redis state from Zendesk and Jira",
+		"Reads every ticket from the beginning and every linked bug with its remote links,\n"+
+			"and rebuilds the link index and snapshots in Redis. Zendesk and Jira are the source of\n"+
+			"truth: after a lost Redis this repairs the state without repeating notes or comments\n"+
+			"already made. Takes the leader lease first. Exit codes as for once.",
+		"resync", (*sync.Engine).Resync)
+}
+
+// leaderStepCommand is a command that runs one engine step as the leader
+// and prints its report: once and resync.
+func (a *app) leaderStepCommand(name, short, long, title string,
+	step func(*sync.Engine, context.Context) (sync.Report, error)) *ffcli.Command {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	a.globalFlags(fs)
 	f := a.cycleFlags(fs)
 	return &ffcli.Command{
-		Name:       "resync",
-		ShortUsage: "helpdesk-sync resync [--dry-run] [--confirm-large-change] [--json] [--wait D]",
-		ShortHelp:  "rebuild the Redis state from Zendesk and Jira",
-		LongHelp: "Reads every ticket from the beginning and every linked bug with its remote links,\n" +
-			"and rebuilds the link index and snapshots in Redis. Zendesk and Jira are the source of\n" +
-			"truth: after a lost Redis this repairs the state without repeating notes or comments\n" +
-			"already made. Takes the leader lease first. Exit codes as for once.",
-		FlagSet: fs,
+		Name:       name,
+		ShortUsage: "helpdesk-sync " + name + " [--dry-run] [--confirm-large-change] [--json] [--wait D]",
+		ShortHelp:  short,
+		LongHelp:   long,
+		FlagSet:    fs,
 		Exec: func(ctx context.Context, args []string) error {
-			return a.leaderCommand(ctx, args, f, "resync", func(ctx context.Context, e *sync.Engine) (sync.Report, error) {
-				return e.Resync(ctx)
+			return a.leaderCommand(ctx, args, f, title, func(ctx context.Context, e *sync.Engine) (sync.Report, error) {
+				return step(e, ctx)
 			})
 		},
 	}

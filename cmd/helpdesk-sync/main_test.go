@@ -49,7 +49,7 @@ func TestRun(t *testing.T) {
 		stdoutGone []string // must not appear
 	}{
 		{name: "no command", code: exitUsage, noStdout: true,
-			stderr: []string{"no command given; one of: validate, version", "Run 'helpdesk-sync --help' for usage."}},
+			stderr: []string{"no command given; one of: ", "validate", "Run 'helpdesk-sync --help' for usage."}},
 		{name: "help", args: []string{"--help"}, code: exitOK,
 			stdout: []string{"USAGE\n  helpdesk-sync [--config FILE] <command> [flags]", "SUBCOMMANDS", "validate  check the configuration",
 				"version   print the version", "EXIT CODES\n  0  success", "  3  invalid configuration", "  5  writes held by the blast-radius guard",
