@@ -29,10 +29,18 @@ type Options struct {
 	Tracker  Tracker
 	Store    Store
 	Policy   Policy
-	Logger   *zap.Logger // nil logs nothing
-	Clock    Clock       // nil is the wall clock
-	Recorder Recorder    // nil records nothing
-	Fence    Fence       // nil: this replica always leads
+	Logger   *zap.Logger     // nil logs nothing
+	Clock    Clock           // nil is the wall clock
+	Recorder Recorder        // nil records nothing
+	Fence    Fence           // nil: this replica always leads
+	Latency  LatencyObserver // nil observes nothing
+	// Pacer, when set, sets the time between poll cycles (see Run); nil
+	// polls every PollInterval.
+	Pacer Pacer
+	// Wake, when set, makes Run drain the queue at once on each receive,
+	// between its periodic steps: webhook deliveries accepted on any
+	// replica arrive here.
+	Wake <-chan struct{}
 
 	// DryRun computes and logs every vendor write and makes none. Redis
 	// state still follows observation, but markers and last-written values
@@ -54,7 +62,8 @@ type Options struct {
 
 // Engine is the reconciler. Cycle, Drain, Resync and Run are one loop's
 // steps: call one at a time per Engine (replicas each have their own).
-// Enqueue may be called concurrently with them, from webhook handlers.
+// Enqueue and Backlog may be called concurrently with them, from webhook
+// handlers and metrics.
 type Engine struct {
 	opts   Options
 	hd     Helpdesk
@@ -132,9 +141,10 @@ func (e *Engine) dueNow() time.Time {
 }
 
 // Cycle is one full pass: observe both systems from their cursors, sweep for
-// stale bugs when due, and reconcile everything dirty. An empty state (first
-// start, or Redis lost) is rebuilt by a resync first. Errors of one phase do
-// not stop the others; they are joined in the result.
+// stale bugs when due, read what webhooks named, and reconcile everything
+// dirty. An empty state (first start, or Redis lost) is rebuilt by a resync
+// first. Errors of one phase do not stop the others; they are joined in the
+// result.
 func (e *Engine) Cycle(ctx context.Context) (Report, error) {
 	start := e.now()
 	t := &tally{rep: Report{DryRun: e.opts.DryRun}}
@@ -163,12 +173,14 @@ func (e *Engine) Cycle(ctx context.Context) (Report, error) {
 			}
 		}
 	}
-	errs = append(errs, e.reconcile(ctx, epoch, e.now(), true, t))
+	read, err := e.readNamed(ctx, t)
+	errs = append(errs, err, e.reconcile(ctx, epoch, e.now(), true, t))
+	e.settled(read)
 	return e.finish(t, start, "cycle", errors.Join(errs...))
 }
 
-// Drain reconciles the dirty items that are due, without observing: the
-// work of a replica that is not the leader.
+// Drain reads what webhooks named and reconciles the dirty items that are
+// due, without polling: the work of any replica, leader or not.
 func (e *Engine) Drain(ctx context.Context) (Report, error) {
 	start := e.now()
 	t := &tally{rep: Report{DryRun: e.opts.DryRun}}
@@ -176,20 +188,34 @@ func (e *Engine) Drain(ctx context.Context) (Report, error) {
 	if err != nil || epoch == "" {
 		return t.report(), err // nothing to do until the leader has built the state
 	}
-	return e.finish(t, start, "drain", e.reconcile(ctx, epoch, start, false, t))
+	read, err := e.readNamed(ctx, t)
+	err = errors.Join(err, e.reconcile(ctx, epoch, e.now(), false, t))
+	e.settled(read)
+	return e.finish(t, start, "drain", err)
 }
 
-// Run cycles every PollInterval until ctx ends: as the leader when the fence
-// allows, else draining the shared queue. Every page and item is
-// checkpointed as it completes, so stopping at any point loses nothing.
+// Run works until ctx ends. Every PollInterval it cycles as the leader
+// when the fence allows and a poll is due (the Pacer may space polls
+// further apart while webhooks deliver), else drains the shared queue;
+// each receive on Wake drains at once. Every page and item is checkpointed
+// as it completes, so stopping at any point loses nothing.
 func (e *Engine) Run(ctx context.Context) error {
 	tick := time.NewTicker(e.opts.PollInterval)
 	defer tick.Stop()
+	var nextPoll time.Time // wall clock, as the ticker; zero polls at once
+	every := e.opts.PollInterval
+	woken := false
 	for {
 		var err error
-		if e.leading(ctx) == nil {
+		switch {
+		case !woken && !time.Now().Before(nextPoll) && e.leading(ctx) == nil:
 			_, err = e.Cycle(ctx)
-		} else {
+			if d := e.pollInterval(ctx); d != every {
+				e.log.Info("poll interval changed", zap.Duration("from", every), zap.Duration("to", d))
+				every = d
+			}
+			nextPoll = time.Now().Add(every)
+		default:
 			_, err = e.Drain(ctx)
 		}
 		if ctx.Err() != nil {
@@ -204,8 +230,20 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.log.Info("stopped")
 			return nil
 		case <-tick.C:
+			woken = false
+		case <-e.opts.Wake: // nil without webhooks: never ready
+			woken = true
 		}
 	}
+}
+
+// pollInterval is the time until the next poll cycle: the Pacer's when it
+// has one, never shorter than PollInterval.
+func (e *Engine) pollInterval(ctx context.Context) time.Duration {
+	if e.opts.Pacer == nil {
+		return e.opts.PollInterval
+	}
+	return max(e.opts.Pacer.PollInterval(ctx), e.opts.PollInterval)
 }
 
 var errNotLeader = errors.New("not the leader")
@@ -239,9 +277,14 @@ func (e *Engine) finish(t *tally, start time.Time, what string, err error) (Repo
 		zap.Int("notes", rep.Notes), zap.Int("stale_flagged", rep.StaleFlagged), zap.Int("stale_unflagged", rep.StaleUnflagged),
 		zap.Int("errors", rep.Errors), zap.Int("held", len(rep.Held)),
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		e.log.Error(what+" finished with errors", append(fields, zap.Error(err))...)
-	} else {
+	case what == "drain" && rep.TicketsObserved+rep.BugsObserved+rep.Writes() == 0:
+		// Webhooks wake a drain per delivery; one that found nothing is
+		// not worth a line.
+		e.log.Debug(what+" finished", fields...)
+	default:
 		e.log.Info(what+" finished", fields...)
 	}
 	return rep, err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -130,49 +129,4 @@ func (e *Engine) recoverWrittenLinks(ctx context.Context, b Bug) error {
 	// Kept in a dry run too: this is what the tracker holds, read, not a
 	// write the run pretends to have made.
 	return e.st.SetWrittenLinks(ctx, b.ID, set, del)
-}
-
-// Enqueue is the webhook entry: the tickets and bugs named are read again
-// and applied exactly as the pollers apply them (marking what changed dirty
-// for whichever replica works the queue next). Bug refs are keys or ids;
-// anything else is refused before it reaches the tracker.
-func (e *Engine) Enqueue(ctx context.Context, ticketIDs []int64, bugRefs []string) error {
-	t := &tally{}
-	var errs []error
-	if len(ticketIDs) > 0 {
-		errs = append(errs, e.refreshTickets(ctx, ticketIDs, t))
-	}
-	var keys, ids []string
-	for _, ref := range bugRefs {
-		switch {
-		case e.policy.ValidKey(strings.ToUpper(ref)):
-			keys = append(keys, strings.ToUpper(ref))
-		case isIssueID(ref):
-			ids = append(ids, ref)
-		default:
-			errs = append(errs, fmt.Errorf("sync: %q is neither a bug key of a configured project nor an issue id", ref))
-		}
-	}
-	if len(keys) > 0 {
-		bugs, _, err := e.tr.BugsByKey(ctx, keys)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("sync: read bugs %v: %w", keys, err))
-		} else {
-			errs = append(errs, e.applyBugs(ctx, bugs, time.Time{}, false, t))
-		}
-	}
-	if len(ids) > 0 {
-		bugs, _, err := e.tr.BugsByID(ctx, ids)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("sync: read bugs %v: %w", ids, err))
-		} else {
-			errs = append(errs, e.applyBugs(ctx, bugs, time.Time{}, false, t))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func isIssueID(s string) bool {
-	n, err := strconv.ParseUint(s, 10, 63)
-	return err == nil && n > 0 && len(s) <= 19
 }

@@ -185,6 +185,9 @@ type Claim struct {
 	ID       string
 	Version  int64
 	Attempts int
+	// Due is when the item was due; for an item never claimed before, when
+	// it was first marked.
+	Due time.Time
 }
 
 // GuardState is the blast-radius guard holding writes of one kind.

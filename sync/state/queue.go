@@ -61,11 +61,12 @@ func (s *Store) Claim(ctx context.Context, q sync.Queue, until time.Time, count 
 	if err != nil {
 		return nil, fmt.Errorf("state: claim %s items: %w", q, err)
 	}
-	out := make([]sync.Claim, 0, len(res)/3)
-	for i := 0; i+2 < len(res); i += 3 {
+	out := make([]sync.Claim, 0, len(res)/4)
+	for i := 0; i+3 < len(res); i += 4 {
 		v, _ := strconv.ParseInt(res[i+1], 10, 64)
 		a, _ := strconv.Atoi(res[i+2])
-		out = append(out, sync.Claim{ID: res[i], Version: v, Attempts: a})
+		due, _ := strconv.ParseFloat(res[i+3], 64)
+		out = append(out, sync.Claim{ID: res[i], Version: v, Attempts: a, Due: time.UnixMilli(int64(due)).UTC()})
 	}
 	return out, nil
 }

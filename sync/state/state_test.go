@@ -444,6 +444,11 @@ func TestQueueClaimAckRetry(t *testing.T) {
 	if len(claims) != 2 {
 		t.Fatalf("claims %+v", claims)
 	}
+	for _, c := range claims {
+		if !c.Due.Equal(t0) {
+			t.Fatalf("claim %+v: due %s, want the first mark %s", c, c.Due, t0)
+		}
+	}
 	// Claimed items are hidden from other claimants until the lease ends.
 	if again, _ := s.Claim(ctx, q, t0.Add(30*time.Second), 10, lease); len(again) != 0 {
 		t.Fatalf("claimed twice: %+v", again)
