@@ -39,13 +39,14 @@ type Pacer interface {
 // Enqueue is the webhook entry: it queues the tickets and bugs named to be
 // read afresh by the next drain on any replica, and returns. Bug refs are
 // keys of configured projects or issue ids; anything else is refused
-// before it is stored, so nothing unvalidated reaches the tracker.
+// before it is stored, so nothing unvalidated reaches the tracker; such
+// refusals wrap ErrPermanent, other errors are the store's.
 func (e *Engine) Enqueue(ctx context.Context, ticketIDs []int64, bugRefs []string) error {
 	var errs []error
 	tickets := make([]string, 0, len(ticketIDs))
 	for _, id := range ticketIDs {
 		if id <= 0 {
-			errs = append(errs, fmt.Errorf("sync: ticket id %d is not a ticket id", id))
+			errs = append(errs, fmt.Errorf("sync: ticket id %d: %w", id, ErrPermanent))
 			continue
 		}
 		tickets = append(tickets, strconv.FormatInt(id, 10))
@@ -58,7 +59,7 @@ func (e *Engine) Enqueue(ctx context.Context, ticketIDs []int64, bugRefs []strin
 		case isIssueID(ref):
 			bugs = append(bugs, ref)
 		default:
-			errs = append(errs, fmt.Errorf("sync: %q is neither a bug key of a configured project nor an issue id", ref))
+			errs = append(errs, fmt.Errorf("sync: %q is neither a bug key of a configured project nor an issue id: %w", ref, ErrPermanent))
 		}
 	}
 	now := e.now()
@@ -147,8 +148,8 @@ func (e *Engine) readTickets(ctx context.Context, refs []string, t *tally) error
 // readBugs reads bugs by immutable id where the store knows them (a key is
 // resolved through its alias), and drops those the tracker no longer has.
 // A bug the store does not know matters only when its own remote links may
-// link it (tracker links); otherwise reading it would spend a request on an
-// issue no ticket links to.
+// link it (tracker links), and only in a configured project; otherwise
+// reading it would spend a request on an issue no ticket links to.
 func (e *Engine) readBugs(ctx context.Context, refs []string, t *tally) error {
 	var keys, ids []string
 	for _, r := range refs {
@@ -199,6 +200,7 @@ func (e *Engine) readBugs(ctx context.Context, refs []string, t *tally) error {
 			}
 		}
 	}
+	bugs = slices.DeleteFunc(bugs, func(b Bug) bool { _, ok := known[b.ID]; return !ok && !e.policy.HasProject(b.Project) })
 	if len(bugs) > 0 {
 		if err := e.applyBugs(ctx, bugs, time.Time{}, false, t); err != nil {
 			return err

@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	stdsync "sync"
 	"testing"
@@ -96,8 +97,8 @@ func TestEnqueueRefusesBadRefs(t *testing.T) {
 		{tickets: []int64{0, 5}},
 		{tickets: []int64{-3}},
 	} {
-		if err := e.Enqueue(h.ctx, tc.tickets, tc.bugs); err == nil {
-			t.Errorf("Enqueue(%v, %q) accepted a bad ref", tc.tickets, tc.bugs)
+		if err := e.Enqueue(h.ctx, tc.tickets, tc.bugs); !errors.Is(err, sync.ErrPermanent) {
+			t.Errorf("Enqueue(%v, %q) = %v; want a refusal wrapping ErrPermanent", tc.tickets, tc.bugs, err)
 		}
 	}
 	backlog, err := e.Backlog(h.ctx)
@@ -219,4 +220,27 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met within 10s")
 		}
 	}
+}
+
+// With tracker links, a named bug the store does not know is read: its
+// remote links may link it. One of a project not configured is left alone.
+func TestEnqueueUnknownBugWithTrackerLinks(t *testing.T) {
+	h := newHarness(t, func(o *sync.Options) { o.Policy.TrackerLinks = true })
+	h.ticket(1, 101, "")
+	h.settle()
+	for _, b := range []sync.Bug{
+		{ID: "40", Key: "PROJ-4", Project: "PROJ", Status: "To Do", StatusCategory: sync.CategoryToDo, Priority: "Low"},
+		{ID: "50", Key: "OTHER-5", Project: "OTHER", Status: "To Do", StatusCategory: sync.CategoryToDo, Priority: "Low"},
+	} {
+		h.tr.Put(b)
+		h.tr.LinkTicket(b.ID, "zendesk-1", zdBase+"/agent/tickets/1")
+	}
+	e := h.engine()
+	if err := e.Enqueue(h.ctx, nil, []string{"40", "50"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Drain(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.expectTicket(1, "PROJ-4: To Do", "bug_open")
 }
