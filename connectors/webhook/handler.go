@@ -1,0 +1,169 @@
+package webhook
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync"
+)
+
+var (
+	errNoSecret     = errors.New("no secret configured for this source")
+	errUnsigned     = errors.New("signature headers missing")
+	errBadSignature = errors.New("signature does not match")
+	errBadTimestamp = errors.New("signature timestamp outside the tolerance window")
+	errMalformed    = errors.New("malformed body")
+	errIgnored      = errors.New("names nothing the service follows")
+)
+
+// source is one vendor's webhook dialect.
+type source struct {
+	name string
+	// verify authenticates a delivery and returns what identifies it for
+	// deduplication.
+	verify func(h http.Header, body []byte, now time.Time) (id string, err error)
+	// parse names what a delivery is about: errMalformed when it cannot
+	// tell, errIgnored when it is about nothing the service follows.
+	parse func(body []byte) (names, error)
+}
+
+// names are what one delivery is about.
+type names struct {
+	event   string // the vendor's event name, for logs
+	tickets []int64
+	bugs    []string
+}
+
+// outcome is how a delivery ended.
+type outcome struct {
+	result string
+	status int
+	names  names
+	err    error // why, for the log: never a secret nor a signature
+}
+
+// endpoint serves one source.
+func (r *Receiver) endpoint(src source, q Enqueuer) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		start := time.Now()
+		o := r.receive(req, src, q)
+		switch o.status {
+		case http.StatusUnauthorized:
+			w.WriteHeader(o.status) // nothing that would help a forger
+		case http.StatusMethodNotAllowed:
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, http.StatusText(o.status), o.status)
+		default:
+			http.Error(w, http.StatusText(o.status), o.status)
+		}
+		r.record(req, src.name, o, time.Since(start))
+	})
+}
+
+// receive checks, deduplicates and queues one delivery.
+func (r *Receiver) receive(req *http.Request, src source, q Enqueuer) outcome {
+	if req.Method != http.MethodPost {
+		return outcome{result: ResultMethod, status: http.StatusMethodNotAllowed}
+	}
+	if req.ContentLength > r.opts.MaxBodyBytes {
+		return outcome{result: ResultTooLarge, status: http.StatusRequestEntityTooLarge}
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, r.opts.MaxBodyBytes+1))
+	switch {
+	case err != nil:
+		return outcome{result: ResultMalformed, status: http.StatusBadRequest, err: err}
+	case int64(len(body)) > r.opts.MaxBodyBytes:
+		return outcome{result: ResultTooLarge, status: http.StatusRequestEntityTooLarge}
+	}
+	id, err := src.verify(req.Header, body, r.now())
+	switch {
+	case errors.Is(err, errBadTimestamp):
+		return outcome{result: ResultBadTimestamp, status: http.StatusUnauthorized, err: err}
+	case err != nil:
+		return outcome{result: ResultUnauthorized, status: http.StatusUnauthorized, err: err}
+	}
+	n, err := src.parse(body)
+	switch {
+	case errors.Is(err, errIgnored):
+		return outcome{result: ResultIgnored, status: http.StatusOK, names: n}
+	case err != nil:
+		return outcome{result: ResultMalformed, status: http.StatusBadRequest, names: n, err: err}
+	}
+	ctx := req.Context()
+	seen := r.opts.Prefix + "webhooks:seen:" + src.name + ":" + digest(id)
+	fresh, err := r.opts.Redis.SetNX(ctx, seen, "1", 2*r.opts.Tolerance).Result()
+	switch {
+	case err != nil:
+		return outcome{result: ResultFailed, status: http.StatusServiceUnavailable, names: n, err: err}
+	case !fresh:
+		return outcome{result: ResultDuplicate, status: http.StatusOK, names: n}
+	}
+	if err := q.Enqueue(ctx, n.tickets, n.bugs); err != nil {
+		if errors.Is(err, sync.ErrPermanent) {
+			return outcome{result: ResultIgnored, status: http.StatusOK, names: n, err: err}
+		}
+		// Forget the delivery, so that the vendor's retry is not taken
+		// for a duplicate.
+		_ = r.opts.Redis.Del(context.WithoutCancel(ctx), seen).Err()
+		return outcome{result: ResultFailed, status: http.StatusServiceUnavailable, names: n, err: err}
+	}
+	_, err = r.opts.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+		if r.opts.Backstop > 0 {
+			p.Set(ctx, r.healthKey(src.name), strconv.FormatInt(r.now().UnixMilli(), 10), r.opts.Backstop)
+		}
+		r.notify(ctx, p)
+		return nil
+	})
+	if err != nil {
+		// Queued: a worker finds it at its next period even unwoken.
+		r.log.Warn("webhook queued, but the queue workers could not be woken", zap.String("source", src.name), zap.Error(err))
+	}
+	return outcome{result: ResultAccepted, status: http.StatusAccepted, names: n}
+}
+
+// record counts and logs a delivery: refusals loudly, the rest at debug
+// (a busy account delivers many a second).
+func (r *Receiver) record(req *http.Request, source string, o outcome, took time.Duration) {
+	if r.opts.Observer != nil {
+		r.opts.Observer.Delivery(source, o.result)
+	}
+	fields := []zap.Field{
+		zap.String("source", source), zap.String("result", o.result), zap.Int("status", o.status),
+		zap.Duration("took", took), zap.String("remote", req.RemoteAddr),
+	}
+	if o.names.event != "" {
+		fields = append(fields, zap.String("event", o.names.event))
+	}
+	if len(o.names.tickets) > 0 {
+		fields = append(fields, zap.Int64s("tickets", o.names.tickets))
+	}
+	if len(o.names.bugs) > 0 {
+		fields = append(fields, zap.Strings("bugs", o.names.bugs))
+	}
+	if o.err != nil {
+		fields = append(fields, zap.Error(o.err))
+	}
+	switch o.result {
+	case ResultAccepted, ResultDuplicate, ResultIgnored:
+		r.log.Debug("webhook delivery", fields...)
+	case ResultFailed:
+		r.log.Error("webhook delivery not queued; the vendor will retry", fields...)
+	default:
+		r.log.Warn("webhook delivery refused", fields...)
+	}
+}
+
+// digest keeps deduplication keys short whatever a sender puts in headers.
+func digest(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:16])
+}
