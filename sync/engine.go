@@ -34,6 +34,7 @@ type Options struct {
 	Recorder Recorder        // nil records nothing
 	Fence    Fence           // nil: this replica always leads
 	Latency  LatencyObserver // nil observes nothing
+	Steps    StepObserver    // nil observes nothing
 	// Pacer, when set, sets the time between poll cycles (see Run); nil
 	// polls every PollInterval.
 	Pacer Pacer
@@ -267,6 +268,9 @@ func (e *Engine) finish(t *tally, start time.Time, what string, err error) (Repo
 		}
 	})
 	rep := t.report()
+	if e.opts.Steps != nil {
+		e.opts.Steps.ObserveStep(what, rep, err)
+	}
 	fields := []zap.Field{
 		zap.Bool("dry_run", rep.DryRun), zap.Duration("took", rep.Duration),
 		zap.Int("tickets_observed", rep.TicketsObserved), zap.Int("bugs_observed", rep.BugsObserved),

@@ -78,6 +78,14 @@ type Recorder interface {
 	Record(Event)
 }
 
+// StepObserver hears about every finished step of the engine, named
+// "cycle", "drain" or "resync", with its report and error: metrics and
+// health checks need to know when work last succeeded. It is called on the
+// step's goroutine, so it must be quick and safe for concurrent use.
+type StepObserver interface {
+	ObserveStep(step string, rep Report, err error)
+}
+
 // tally is a cycle's report under construction, shared by workers.
 type tally struct {
 	mu  stdsync.Mutex
