@@ -32,7 +32,13 @@ type Options struct {
 	// service always adds its own Counter.
 	Observer connectors.Observer
 	// Recorder sees every engine event (metrics, the demo's narration).
-	Recorder           sync.Recorder
+	Recorder sync.Recorder
+	// Steps hears every finished cycle, drain and resync (metrics,
+	// readiness).
+	Steps sync.StepObserver
+	// Latency sees the time from a webhook delivery to the write it
+	// caused (metrics).
+	Latency            sync.LatencyObserver
 	DryRun             bool
 	ConfirmLargeChange bool
 	// Base is the transport under the shared ones; nil is a tuned clone of
@@ -109,7 +115,7 @@ func New(cfg *config.Config, o Options) (*Service, error) {
 
 	eo := sync.Options{
 		Helpdesk: hd, Tracker: tr, Store: s.Store, Policy: Policy(cfg),
-		Logger: o.Logger, Recorder: o.Recorder,
+		Logger: o.Logger, Recorder: o.Recorder, Steps: o.Steps, Latency: o.Latency,
 		DryRun: o.DryRun || cfg.Policy.DryRun, ConfirmLargeChange: o.ConfirmLargeChange,
 		Workers: cfg.Sync.Workers, PollInterval: cfg.Sync.PollInterval, SweepInterval: cfg.Sync.SweepInterval,
 	}
