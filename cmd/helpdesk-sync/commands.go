@@ -17,6 +17,7 @@ func (a *app) subcommands() []*ffcli.Command {
 	return []*ffcli.Command{
 		a.onceCommand(),
 		a.resyncCommand(),
+		a.simulateCommand(),
 		a.validateCommand(),
 		a.versionCommand(),
 	}

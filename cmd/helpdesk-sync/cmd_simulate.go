@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/peterbourgon/ff/v3/ffcli"
+
+	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/logging"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
+)
+
+func (a *app) simulateCommand() *ffcli.Command {
+	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
+	a.globalFlags(fs)
+	zdAddr := fs.String("zendesk", ":8081", "`address` the Zendesk simulator listens on")
+	jiraAddr := fs.String("jira", ":8082", "`address` the Jira simulator listens on")
+	data := datasetFlags(fs, simulation.DemoSize, true)
+	return &ffcli.Command{
+		Name:       "simulate",
+		ShortUsage: "helpdesk-sync simulate [--zendesk ADDR] [--jira ADDR] [--seed N] [--tickets N] [--bugs N] [--orgs N]",
+		ShortHelp:  "serve a simulated Zendesk and Jira, seeded with a realistic account",
+		LongHelp: "Serves the Zendesk and Jira simulators the tests use on real listeners, seeded with a\n" +
+			"generated account (the same seed gives the same data), and prints their URLs, the\n" +
+			"credentials, the environment that points the service at them and curl commands to try.\n" +
+			"Zendesk's export shows a change after one minute, as the real one does. Runs until\n" +
+			"interrupted (SIGINT or SIGTERM). --config is not read.",
+		FlagSet: fs,
+		Exec: func(ctx context.Context, args []string) error {
+			if err := noArgs(args); err != nil {
+				return err
+			}
+			d, err := data.dataset()
+			if err != nil {
+				return err
+			}
+			return a.simulate(ctx, d, *zdAddr, *jiraAddr)
+		},
+	}
+}
+
+// dataFlags choose the generated account.
+type dataFlags struct {
+	seed                *int64
+	tickets, bugs, orgs *int
+	def                 simulation.Size
+}
+
+// datasetFlags puts --seed and --tickets on fs, and with shape --bugs and
+// --orgs; without those two, bugs and organizations scale with --tickets.
+func datasetFlags(fs *flag.FlagSet, def simulation.Size, shape bool) *dataFlags {
+	f := &dataFlags{
+		seed:    fs.Int64("seed", 42, "seed of the generated data"),
+		tickets: fs.Int("tickets", def.Tickets, "Zendesk tickets to seed"),
+		def:     def,
+	}
+	if shape {
+		f.bugs = fs.Int("bugs", def.Bugs, "Jira bugs to seed")
+		f.orgs = fs.Int("orgs", def.Orgs, "customer organizations to seed")
+	}
+	return f
+}
+
+func (f *dataFlags) dataset() (simulation.Dataset, error) {
+	size := simulation.Size{Tickets: *f.tickets}
+	if f.bugs != nil {
+		size.Bugs, size.Orgs = *f.bugs, *f.orgs
+	} else {
+		size.Bugs = max(10, size.Tickets*f.def.Bugs/max(f.def.Tickets, 1))
+		size.Orgs = max(10, size.Tickets*f.def.Orgs/max(f.def.Tickets, 1))
+	}
+	d, err := simulation.Generate(*f.seed, size)
+	if err != nil {
+		return d, usageErrorf("%v", err)
+	}
+	return d, nil
+}
+
+func (a *app) simulate(ctx context.Context, d simulation.Dataset, zdAddr, jiraAddr string) error {
+	log, err := logging.New(a.logLevel, a.logFormat, a.stderr)
+	if err != nil {
+		return exitWith(exitUsage, err)
+	}
+	defer func() { _ = log.Sync() }()
+	st, err := simulation.Start(ctx, d, simulation.StackOptions{ZendeskAddr: zdAddr, JiraAddr: jiraAddr, Logger: log})
+	if err != nil {
+		return err
+	}
+	printStack(a.stdout, st)
+	<-ctx.Done()
+	fmt.Fprintln(a.stdout, "Stopping the simulators.")
+	return st.Close()
+}
+
+// printStack tells a person where the simulators are, what they hold and
+// how to use them.
+func printStack(w io.Writer, st *simulation.Stack) {
+	s, sum := st.Settings, st.Summary
+	fmt.Fprintf(w, "Zendesk simulator  %s   user %s, API token %s\n", s.ZendeskURL, s.ZendeskEmail, s.ZendeskToken)
+	fmt.Fprintf(w, "Jira simulator     %s   user %s, API token %s\n", s.JiraURL, s.JiraEmail, s.JiraToken)
+	fmt.Fprintf(w, "\nSeeded with seed %d in %s: %d organizations (%s), %d requesters, %d bugs in %s (%s),\n"+
+		"%d tickets (%s) naming bugs %d times.\n",
+		st.Dataset.Seed, sum.Took.Round(time.Millisecond), sum.Orgs, counts(sum.OrgsByTier), sum.Users,
+		sum.Bugs, strings.Join(s.Projects, ", "), counts(sum.BugsByStatus),
+		sum.Tickets, counts(sum.TicketsByStatus), sum.Links)
+
+	fmt.Fprintln(w, "\nPoint the service at them with this environment (no configuration file needed):")
+	fmt.Fprintln(w)
+	for _, kv := range s.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		fmt.Fprintf(w, "  export %s=%s\n", k, shellQuote(v))
+	}
+	fmt.Fprintln(w, "  # The simulators enforce no budget; Zendesk's real 10 exports a minute would pace a backfill.")
+	fmt.Fprintln(w, "  export HELPDESK_SYNC_ZENDESK_EXPORT_REQUESTS_PER_MINUTE=400")
+	fmt.Fprintln(w, "  # Redis: REDIS_URL, or 127.0.0.1:6379 by default.")
+	fmt.Fprintln(w, "  helpdesk-sync once")
+	fmt.Fprintln(w, "\nor in a configuration file (the tokens stay in the environment):")
+	fmt.Fprintln(w)
+	for line := range strings.Lines(s.YAML()) {
+		fmt.Fprint(w, "  "+line)
+	}
+
+	zdUser := shellQuote(s.ZendeskEmail + "/token:" + s.ZendeskToken)
+	jiraUser := shellQuote(s.JiraEmail + ":" + s.JiraToken)
+	key := st.Dataset.Bug(0).Key
+	jql := url.Values{"jql": {"project = " + key[:strings.IndexByte(key, '-')] + " ORDER BY updated DESC"},
+		"fields": {"summary,status,priority"}, "maxResults": {"5"}}
+	fmt.Fprintln(w, "\nTry:")
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  curl -sS -u %s %s\n", zdUser, shellQuote(s.ZendeskURL+"/api/v2/tickets/1.json"))
+	fmt.Fprintf(w, "  curl -sS -u %s %s\n", zdUser, shellQuote(s.ZendeskURL+"/api/v2/incremental/tickets/cursor.json?start_time=0&per_page=5"))
+	fmt.Fprintf(w, "  curl -sS -u %s %s\n", jiraUser, shellQuote(s.JiraURL+"/rest/api/2/issue/"+key))
+	fmt.Fprintf(w, "  curl -sS -u %s %s\n", jiraUser, shellQuote(s.JiraURL+"/rest/api/3/search/jql?"+jql.Encode()))
+	fmt.Fprintln(w, "\nServing until interrupted (Ctrl-C).")
+}
+
+// counts renders a tally as "36 free, 18 pro, 6 enterprise", largest first.
+func counts[K ~string](m map[K]int) string {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%d %s", m[k], k)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@,=+", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
