@@ -41,15 +41,18 @@ const (
 type env struct {
 	t      testing.TB
 	ctx    context.Context
+	opts   envOptions
 	zd     *zendesktest.Server
 	jira   *jiratest.Server
 	rdb    redis.UniversalClient
 	prefix string
 	engine *sync.Engine
-	recv   *webhook.Receiver
-	hooks  *httptest.Server
-	count  *deliveries
-	events *recorder
+	// engineOpts built engine: another replica's engine is built alike.
+	engineOpts sync.Options
+	recv       *webhook.Receiver
+	hooks      *httptest.Server
+	count      *deliveries
+	events     *recorder
 	// sent are the requests the simulators sent, as received, for replays.
 	sentMu stdsync.Mutex
 	sent   []sentRequest
@@ -64,7 +67,7 @@ type envOptions struct {
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
-	e := &env{t: t, ctx: context.Background(), count: &deliveries{}, events: &recorder{}}
+	e := &env{t: t, ctx: context.Background(), opts: o, count: &deliveries{}, events: &recorder{}}
 	e.log = zaptest.NewLogger(t, zaptest.Level(logLevel()))
 	e.zd = zendesktest.NewServer(zendesktest.WithExportLag(0))
 	t.Cleanup(e.zd.Close)
@@ -89,13 +92,6 @@ func newEnv(t testing.TB, o envOptions) *env {
 		t.Fatal(err)
 	}
 	e.rdb, e.prefix = redistest.Client(t)
-	e.engine, err = sync.New(sync.Options{
-		Helpdesk: hd, Tracker: tr, Store: state.New(e.rdb, e.prefix, time.Hour), Policy: policy(),
-		Logger: e.log, Recorder: e.events, Workers: 4, Batch: 100, PollInterval: time.Hour,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ro := webhook.Options{
 		Redis: e.rdb, Prefix: e.prefix, ZendeskSecret: zdSecret, JiraSecret: jiraSecret,
 		MaxBodyBytes: o.maxBody, Backstop: o.backstop, Logger: e.log, Observer: e.count,
@@ -104,6 +100,15 @@ func newEnv(t testing.TB, o envOptions) *env {
 		ro.JiraSecret = ""
 	}
 	if e.recv, err = webhook.New(ro); err != nil {
+		t.Fatal(err)
+	}
+	e.engineOpts = sync.Options{
+		Helpdesk: hd, Tracker: tr, Store: state.New(e.rdb, e.prefix, time.Hour), Policy: policy(),
+		Logger: e.log, Recorder: e.events, Workers: 4, Batch: 100, PollInterval: time.Hour,
+		Wake: e.recv.Wake(), Pacer: e.recv,
+	}
+	e.engine, err = sync.New(e.engineOpts)
+	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
@@ -362,4 +367,28 @@ func (e *env) post(method, path string, header http.Header, body []byte) int {
 	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
 	return resp.StatusCode
+}
+
+// replica starts a second replica's receiver (its own engine, the same
+// Redis) and returns the URL its webhooks are served at.
+func (e *env) replica() string {
+	e.t.Helper()
+	recv, err := webhook.New(webhook.Options{
+		Redis: e.rdb, Prefix: e.prefix, ZendeskSecret: zdSecret, JiraSecret: jiraSecret, Logger: e.log, Observer: e.count,
+		Backstop: e.opts.backstop,
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	opts := e.engineOpts
+	opts.Wake, opts.Pacer = recv.Wake(), recv
+	eng, err := sync.New(opts)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/webhooks/", recv.Handler(eng))
+	srv := httptest.NewServer(mux)
+	e.t.Cleanup(srv.Close)
+	return srv.URL
 }
