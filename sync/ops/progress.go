@@ -3,6 +3,7 @@ package ops
 import (
 	"context"
 	"fmt"
+	"strings"
 	stdsync "sync"
 	"time"
 
@@ -42,7 +43,8 @@ type failure struct {
 	err string
 }
 
-// maxErrorText keeps a readiness body short when an error joins many.
+// maxErrorText keeps a readiness body short when an error joins many (in
+// runes).
 const maxErrorText = 300
 
 // NewProgress returns a Progress allowing bound without progress; clock nil
@@ -60,11 +62,7 @@ func (p *Progress) ObserveStep(step string, _ sync.Report, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err != nil {
-		text := err.Error()
-		if len(text) > maxErrorText {
-			text = text[:maxErrorText] + "…"
-		}
-		p.failed[step] = failure{at: now, err: text}
+		p.failed[step] = failure{at: now, err: shorten(err.Error())}
 		return
 	}
 	p.ok[step] = now
@@ -121,6 +119,15 @@ func (p *Progress) Check(context.Context) (string, error) {
 			idle.Round(time.Second), p.bound, step, ago(now, p.vendorOK))
 	}
 	return detail, nil
+}
+
+// shorten puts a joined error on one line of at most maxErrorText runes.
+func shorten(s string) string {
+	s = strings.ReplaceAll(s, "\n", "; ")
+	if r := []rune(s); len(r) > maxErrorText {
+		return string(r[:maxErrorText]) + "…"
+	}
+	return s
 }
 
 func latest(ts ...time.Time) time.Time {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors"
 	"github.com/helpdesk-sync/helpdesk-sync/sync"
@@ -112,9 +113,12 @@ func TestProgress(t *testing.T) {
 
 func TestProgressKeepsErrorsShort(t *testing.T) {
 	p := ops.NewProgress(time.Minute, nil)
-	p.ObserveStep("drain", sync.Report{}, errors.New(strings.Repeat("x", 5000)))
+	p.ObserveStep("drain", sync.Report{}, errors.Join(errors.New("first"), errors.New(strings.Repeat("→", 5000))))
 	detail, _ := p.Check(context.Background())
-	if len(detail) > 400 {
-		t.Fatalf("detail is %d bytes long", len(detail))
+	if n := utf8.RuneCountInString(detail); n > 400 || !utf8.ValidString(detail) || strings.Contains(detail, "\n") {
+		t.Fatalf("detail of %d runes, valid UTF-8 %v: %q", n, utf8.ValidString(detail), detail)
+	}
+	if !strings.Contains(detail, "first; →→") {
+		t.Fatalf("joined errors are not on one line: %q", detail)
 	}
 }

@@ -63,9 +63,9 @@ type Server struct {
 	srv      *http.Server
 	draining atomic.Bool
 
-	mu      stdsync.Mutex
-	ln      net.Listener
-	served  chan struct{}
+	mu       stdsync.Mutex
+	ln       net.Listener
+	served   chan struct{}
 	serveErr error
 }
 
