@@ -93,3 +93,42 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		}
 	}
 }
+
+// Run wakes once when subscribed (a notice missed while down is made up
+// for), once per accepted delivery, not for a refused one, and stops when
+// its context ends.
+func TestRunWakes(t *testing.T) {
+	e, _, ticket := linked(t, envOptions{})
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan error, 1)
+	go func() { done <- e.recv.Run(ctx) }()
+	woken := func() bool {
+		select {
+		case <-e.recv.Wake():
+			return true
+		case <-time.After(10 * time.Second):
+			return false
+		}
+	}
+	if !woken() {
+		t.Fatal("no wake-up on subscribing")
+	}
+	e.hookZendesk("not-the-secret")
+	e.zd.AddTags(ticket, "a")
+	e.flush()
+	e.hookZendesk(zdSecret)
+	e.zd.AddTags(ticket, "b")
+	e.flush()
+	if !woken() {
+		t.Fatal("no wake-up after an accepted delivery")
+	}
+	select {
+	case <-e.recv.Wake():
+		t.Fatal("woken twice: the refused delivery woke too")
+	case <-time.After(50 * time.Millisecond):
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -63,6 +63,7 @@ type envOptions struct {
 	maxBody   int64
 	backstop  time.Duration
 	noJiraKey bool // Jira webhooks unsigned on the receiver's side
+	latency   sync.LatencyObserver
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -105,7 +106,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	e.engineOpts = sync.Options{
 		Helpdesk: hd, Tracker: tr, Store: state.New(e.rdb, e.prefix, time.Hour), Policy: policy(),
 		Logger: e.log, Recorder: e.events, Workers: 4, Batch: 100, PollInterval: time.Hour,
-		Wake: e.recv.Wake(), Pacer: e.recv,
+		Wake: e.recv.Wake(), Pacer: e.recv, Latency: o.latency,
 	}
 	e.engine, err = sync.New(e.engineOpts)
 	if err != nil {

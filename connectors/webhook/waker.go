@@ -16,7 +16,13 @@ import (
 // nil when ctx ends.
 func (r *Receiver) Run(ctx context.Context) error {
 	ps := r.opts.Redis.Subscribe(ctx, r.channel)
-	defer func() { _ = ps.Close() }()
+	// A blocked receive does not watch ctx; closing the subscription ends it.
+	stop := context.AfterFunc(ctx, func() { _ = ps.Close() })
+	defer func() {
+		if stop() {
+			_ = ps.Close()
+		}
+	}()
 	down := false
 	for {
 		// A receive that times out checks the connection with a ping, so
