@@ -20,6 +20,7 @@ func (a *app) subcommands() []*ffcli.Command {
 		a.simulateCommand(),
 		a.validateCommand(),
 		a.versionCommand(),
+		a.webhooksCommand(),
 	}
 }
 
