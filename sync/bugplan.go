@@ -24,6 +24,7 @@ type bugPlan struct {
 	FromPrio    string // set when Edit changes the priority
 	Customers   Customers
 	OpenTickets int
+	Waiting     []int64 // organizations of the counted tickets
 	// Bump is the comment owed for a priority change: one this plan makes,
 	// or one an earlier run planned and may not have finished.
 	Bump *Pending
@@ -72,6 +73,7 @@ func (p Policy) planBug(v bugView) bugPlan {
 		Edit:        BugEdit{ID: bug.ID, Key: bug.Key},
 		Customers:   p.CountCustomers(tickets, v.Tiers),
 		OpenTickets: open,
+		Waiting:     p.waitingOrganizations(tickets),
 	}
 	count := plan.Customers.Weighted
 

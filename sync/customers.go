@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Open reports whether a ticket in status s still waits for an answer.
@@ -39,7 +40,7 @@ func (p Policy) CountCustomers(tickets []TicketRecord, tiers map[int64]string) C
 	}
 	seen := make(map[who]customer)
 	for _, t := range tickets {
-		if t.Status == StatusDeleted || (p.CountTickets == CountOpenTickets && !t.Status.Open()) {
+		if !p.counts(t) {
 			continue
 		}
 		var id who
@@ -68,6 +69,42 @@ func (p Policy) CountCustomers(tickets []TicketRecord, tiers map[int64]string) C
 		}
 	}
 	out.Weighted = round2(out.Weighted)
+	return out
+}
+
+// counts reports whether a linked ticket counts towards its bug's customers.
+func (p Policy) counts(t TicketRecord) bool {
+	return t.Status != StatusDeleted && (p.CountTickets != CountOpenTickets || t.Status.Open())
+}
+
+// waitingOrganizations are the organizations of the tickets that count, in
+// order: who the impact board lists as waiting on the bug. Requesters
+// without an organization are counted but not listed.
+func (p Policy) waitingOrganizations(tickets []TicketRecord) []int64 {
+	var out []int64
+	for _, t := range tickets {
+		if t.OrganizationID != 0 && p.counts(t) {
+			out = append(out, t.OrganizationID)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// waitingSince keeps the time each organization was first seen waiting:
+// those already waiting keep theirs, new ones start at now.
+func waitingSince(before map[int64]time.Time, orgs []int64, now time.Time) map[int64]time.Time {
+	if len(orgs) == 0 {
+		return nil
+	}
+	out := make(map[int64]time.Time, len(orgs))
+	for _, id := range orgs {
+		if since, ok := before[id]; ok {
+			out[id] = since
+		} else {
+			out[id] = now
+		}
+	}
 	return out
 }
 

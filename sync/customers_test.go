@@ -2,7 +2,9 @@ package sync
 
 import (
 	"maps"
+	"slices"
 	"testing"
+	"time"
 )
 
 func TestCountCustomers(t *testing.T) {
@@ -74,5 +76,53 @@ func TestDescribeCustomers(t *testing.T) {
 		if got := p.Describe(tt.c); got != tt.want {
 			t.Errorf("Describe(%+v) = %q, want %q", tt.c, got, tt.want)
 		}
+	}
+}
+
+func TestWaitingOrganizations(t *testing.T) {
+	tk := func(id int64, st TicketStatus, org int64) TicketRecord {
+		return TicketRecord{ID: id, Status: st, RequesterID: 100 + id, OrganizationID: org}
+	}
+	tickets := []TicketRecord{tk(1, StatusOpen, 7), tk(2, StatusPending, 3), tk(3, StatusOpen, 7), tk(4, StatusSolved, 9),
+		tk(5, StatusDeleted, 11), tk(6, StatusOpen, 0)}
+	tests := []struct {
+		name  string
+		count CountTickets
+		want  []int64
+	}{
+		{"open tickets: each organization once, in order; no organization is not listed", CountOpenTickets, []int64{3, 7}},
+		{"all tickets: solved ones too, deleted never", CountAllTickets, []int64{3, 7, 9}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := testPolicy()
+			p.CountTickets = tt.count
+			if got := p.waitingOrganizations(tickets); !slices.Equal(got, tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestWaitingSince(t *testing.T) {
+	t0 := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	now := t0.Add(72 * time.Hour)
+	before := map[int64]time.Time{3: t0, 7: t0.Add(time.Hour)}
+	tests := []struct {
+		name string
+		orgs []int64
+		want map[int64]time.Time
+	}{
+		{"those still waiting keep their time, new ones start now, gone ones are dropped", []int64{3, 9}, map[int64]time.Time{3: t0, 9: now}},
+		{"unchanged", []int64{3, 7}, before},
+		{"nobody", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := waitingSince(before, tt.orgs, now)
+			if !maps.EqualFunc(got, tt.want, time.Time.Equal) || (tt.want == nil) != (got == nil) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

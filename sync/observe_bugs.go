@@ -43,6 +43,7 @@ func (e *Engine) observeBugs(ctx context.Context, t *tally) error {
 	if err != nil {
 		return fmt.Errorf("sync: observe bugs since %s: %w", since.Format("2006-01-02T15:04:05Z07:00"), err)
 	}
+	t.add(func(r *Report) { r.TrackerRead = true })
 	return nil
 }
 

@@ -36,6 +36,7 @@ func (e *Engine) observeTickets(ctx context.Context, t *tally) error {
 	if err != nil {
 		return fmt.Errorf("sync: observe tickets: %w", err)
 	}
+	t.add(func(r *Report) { r.HelpdeskRead = true })
 	return nil
 }
 

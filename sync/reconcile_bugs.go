@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
@@ -118,6 +119,7 @@ func (e *Engine) executeBug(ctx context.Context, v bugView, plan bugPlan, t *tal
 	b := v.Bug
 	mem := v.Memory
 	mem.OpenTickets, mem.Customers = plan.OpenTickets, plan.Customers
+	mem.Category, mem.Waiting = b.StatusCategory, waitingSince(v.Memory.Waiting, plan.Waiting, e.now())
 	save := func() error {
 		if e.opts.DryRun {
 			return nil
@@ -429,7 +431,8 @@ func sameEdit(a, b BugEdit) bool {
 func sameMemory(a, b BugMemory) bool {
 	return a.Bump == b.Bump && a.StaleNote == b.StaleNote && sameEdit(a.Expect, b.Expect) && a.WroteAt.Equal(b.WroteAt) && a.OpenTickets == b.OpenTickets &&
 		a.Customers.Distinct == b.Customers.Distinct && a.Customers.Weighted == b.Customers.Weighted &&
-		maps.Equal(a.Customers.ByTier, b.Customers.ByTier)
+		maps.Equal(a.Customers.ByTier, b.Customers.ByTier) &&
+		a.Category == b.Category && maps.EqualFunc(a.Waiting, b.Waiting, time.Time.Equal)
 }
 
 func orNone(p string) string {

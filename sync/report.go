@@ -30,6 +30,12 @@ type Report struct {
 	Held                []GuardState // kinds of writes the blast-radius guard held
 	DryRun              bool
 	Duration            time.Duration
+
+	// HelpdeskRead and TrackerRead report that the step read that system's
+	// changes up to the present without an error: when each vendor last
+	// answered a whole poll, for the impact board's health.
+	HelpdeskRead bool
+	TrackerRead  bool
 }
 
 // Writes is the number of vendor writes the report counts.

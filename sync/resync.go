@@ -67,6 +67,7 @@ func (e *Engine) rereadLinkedBugs(ctx context.Context, t *tally) error {
 			return err
 		}
 		if cursor = next; cursor == 0 {
+			t.add(func(r *Report) { r.TrackerRead = true })
 			return nil
 		}
 	}

@@ -85,6 +85,13 @@ type BugMemory struct {
 	WroteAt     time.Time // when the engine last wrote (or was about to write) to the bug
 	OpenTickets int       // linked open tickets at the last reconcile
 	Customers   Customers // at the last reconcile, for the stale comment
+	// Category and Waiting are the bug's standing for the impact board at
+	// the last reconcile: its status category, and the organizations of
+	// its counted tickets, each with when it was first seen waiting. The
+	// store keeps the board's read models (ranking, waits per organization,
+	// customers per category) in step with them when it writes the memory.
+	Category StatusCategory
+	Waiting  map[int64]time.Time
 }
 
 // NoteMark records, per (ticket, bug), the bug's Seq the ticket's agent was

@@ -67,14 +67,16 @@ type editWire struct {
 }
 
 type memoryWire struct {
-	Bump      pendingWire    `json:"b"`
-	StaleNote pendingWire    `json:"s"`
-	Expect    *editWire      `json:"e,omitempty"`
-	WroteAt   int64          `json:"w,omitempty"`
-	Open      int            `json:"o,omitempty"`
-	Distinct  int            `json:"cd,omitempty"`
-	Weighted  float64        `json:"cw,omitempty"`
-	ByTier    map[string]int `json:"ct,omitempty"`
+	Bump      pendingWire      `json:"b"`
+	StaleNote pendingWire      `json:"s"`
+	Expect    *editWire        `json:"e,omitempty"`
+	WroteAt   int64            `json:"w,omitempty"`
+	Open      int              `json:"o,omitempty"`
+	Distinct  int              `json:"cd,omitempty"`
+	Weighted  float64          `json:"cw,omitempty"`
+	ByTier    map[string]int   `json:"ct,omitempty"`
+	Category  string           `json:"c,omitempty"`
+	Waiting   map[string]int64 `json:"wo,omitempty"` // organization id → since, unix nanoseconds
 }
 
 type missingWire struct {
@@ -167,6 +169,13 @@ func encodeMemory(m sync.BugMemory) string {
 	w := memoryWire{
 		Bump: pendingToWire(m.Bump), StaleNote: pendingToWire(m.StaleNote), WroteAt: nanos(m.WroteAt), Open: m.OpenTickets,
 		Distinct: m.Customers.Distinct, Weighted: m.Customers.Weighted, ByTier: m.Customers.ByTier,
+		Category: string(m.Category),
+	}
+	if len(m.Waiting) > 0 {
+		w.Waiting = make(map[string]int64, len(m.Waiting))
+		for org, since := range m.Waiting {
+			w.Waiting[formatID(org)] = nanos(since)
+		}
 	}
 	if e := m.Expect; e.ID != "" {
 		w.Expect = &editWire{ID: e.ID, Key: e.Key, Priority: e.Priority, Count: e.CustomerCount, Add: e.AddLabels, Remove: e.RemoveLabels}
@@ -182,6 +191,17 @@ func decodeMemory(id, blob string) (sync.BugMemory, error) {
 	m := sync.BugMemory{
 		Bump: pendingFromWire(w.Bump), StaleNote: pendingFromWire(w.StaleNote), WroteAt: fromNanos(w.WroteAt), OpenTickets: w.Open,
 		Customers: sync.Customers{Distinct: w.Distinct, Weighted: w.Weighted, ByTier: w.ByTier},
+		Category:  sync.StatusCategory(w.Category),
+	}
+	if len(w.Waiting) > 0 {
+		m.Waiting = make(map[int64]time.Time, len(w.Waiting))
+		for org, since := range w.Waiting {
+			oid, err := strconv.ParseInt(org, 10, 64)
+			if err != nil {
+				return sync.BugMemory{}, fmt.Errorf("state: decode memory of bug %s: organization %q: %w", id, org, err)
+			}
+			m.Waiting[oid] = fromNanos(since)
+		}
 	}
 	if e := w.Expect; e != nil {
 		m.Expect = sync.BugEdit{ID: e.ID, Key: e.Key, Priority: e.Priority, CustomerCount: e.Count, AddLabels: e.Add, RemoveLabels: e.Remove}

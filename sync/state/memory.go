@@ -3,7 +3,10 @@ package state
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -40,13 +43,35 @@ func (s *Store) BugMemories(ctx context.Context, ids []string) (map[string]sync.
 	return out, nil
 }
 
-// SetBugMemory replaces a bug's memory. Only the claimant of the bug writes
-// it, so no compare-and-set is needed.
+// SetBugMemory replaces a bug's memory, and with it the bug's standing on
+// the impact board, in one script. Only the claimant of the bug writes it,
+// so no compare-and-set is needed.
 func (s *Store) SetBugMemory(ctx context.Context, id string, m sync.BugMemory) error {
-	if err := s.c.Set(ctx, s.key("bm:", id), encodeMemory(m), 0).Err(); err != nil {
+	if err := s.run(ctx, setMemoryScript, time.Time{}, id, encodeMemory(m), encodeStanding(m)).Err(); err != nil {
 		return fmt.Errorf("state: write memory of bug %s: %w", id, err)
 	}
 	return nil
+}
+
+// standingWire is the argument of stand in lib.lua. Numbers travel as
+// strings so that Lua's number formatting never rounds a score or a time.
+type standingWire struct {
+	Weighted string      `json:"w"`
+	Distinct int         `json:"n"`
+	Category string      `json:"cat"`
+	Orgs     [][2]string `json:"orgs,omitempty"` // organization id, since (unix ms)
+}
+
+func encodeStanding(m sync.BugMemory) string {
+	w := standingWire{
+		Weighted: strconv.FormatFloat(m.Customers.Weighted, 'f', -1, 64),
+		Distinct: m.Customers.Distinct,
+		Category: string(m.Category),
+	}
+	for _, org := range slices.Sorted(maps.Keys(m.Waiting)) {
+		w.Orgs = append(w.Orgs, [2]string{formatID(org), ms(m.Waiting[org])})
+	}
+	return mustJSON(w)
 }
 
 // NoteMarks reads the note marks of tickets, by bug id.

@@ -128,7 +128,11 @@ func (s *Store) PutOrganizations(ctx context.Context, orgs []sync.Organization, 
 	}
 	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, o := range orgs {
-			p.Set(ctx, s.key("org:", formatID(o.ID)), s.encodeOrg(o, now), s.orgTTL)
+			rec := s.encodeOrg(o, now)
+			p.Set(ctx, s.key("org:", formatID(o.ID)), rec, s.orgTTL)
+			// The board names the organizations customers wait on long
+			// after the cache has let them go.
+			p.HSet(ctx, s.key("orgname"), formatID(o.ID), rec)
 		}
 		return nil
 	})

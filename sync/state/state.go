@@ -62,6 +62,8 @@ var (
 	ticketPageScript = script("ticket_page.lua")
 	bugPageScript    = script("bug_page.lua")
 	putRecordsScript = script("put_records.lua")
+	setMemoryScript  = script("set_memory.lua")
+	healthScript     = script("health.lua")
 	dropBugScript    = script("drop_bug.lua")
 	claimScript      = script("claim.lua")
 	ackScript        = script("ack.lua")

@@ -511,6 +511,7 @@ func TestMemoryMarksAndLinksRoundTrip(t *testing.T) {
 		Expect:    sync.BugEdit{ID: "10", Key: "PROJ-1", Priority: "High", AddLabels: []string{"x"}},
 		WroteAt:   t0, OpenTickets: 3,
 		Customers: sync.Customers{Distinct: 3, Weighted: 7, ByTier: map[string]int{"pro": 2}},
+		Category:  sync.CategoryInProgress, Waiting: map[int64]time.Time{501: t0, 502: t0.Add(time.Hour)},
 	}
 	if err := s.SetBugMemory(ctx, "10", mem); err != nil {
 		t.Fatal(err)

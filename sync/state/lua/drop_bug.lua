@@ -10,6 +10,7 @@ for i = 1, #cur, 2 do
 end
 redis.call('DEL', P .. 'b:' .. bid, P .. 'bm:' .. bid, P .. 'rl:' .. bid, P .. 'bl:' .. bid)
 redis.call('SREM', P .. 'linked', bid)
+unstand(bid)
 if ARGV[4] ~= '' then
   if redis.call('HGET', P .. 'alias', ARGV[4]) == bid then redis.call('HDEL', P .. 'alias', ARGV[4]) end
   redis.call('HSET', P .. 'missing', ARGV[4], ARGV[5])

@@ -81,3 +81,79 @@ local function putRecord(key, blob)
   redis.call('HSET', key, 's', blob)
   redis.call('HINCRBY', key, 'v', 1)
 end
+
+-- The impact board's read models, kept in step with each bug's memory:
+--   rank            ZSET  bug → weighted customers (bugs someone waits on)
+--   standing        HASH  bug → "<category> <customers>", its share of waiting
+--   waiting         HASH  category → customers waiting on its bugs
+--   bw:<bug>        HASH  organization → since (ms): who waits on the bug
+--   ow:<org>        ZSET  bug → since (ms): what the organization waits on
+--   orgs            ZSET  organization → number of bugs it waits on
+
+-- waitOn makes the organizations waiting on bug bid exactly want
+-- ({org = since}), on both sides.
+local function waitOn(bid, want)
+  local bw = P .. 'bw:' .. bid
+  local cur = redis.call('HGETALL', bw)
+  local had = {}
+  for i = 1, #cur, 2 do
+    local org = cur[i]
+    had[org] = cur[i + 1]
+    if not want[org] then
+      redis.call('HDEL', bw, org)
+      local ow = P .. 'ow:' .. org
+      redis.call('ZREM', ow, bid)
+      local n = redis.call('ZCARD', ow)
+      if n == 0 then redis.call('ZREM', P .. 'orgs', org) else redis.call('ZADD', P .. 'orgs', n, org) end
+    end
+  end
+  for org, since in pairs(want) do
+    if had[org] ~= since then
+      redis.call('HSET', bw, org, since)
+      local ow = P .. 'ow:' .. org
+      redis.call('ZADD', ow, since, bid)
+      redis.call('ZADD', P .. 'orgs', redis.call('ZCARD', ow), org)
+    end
+  end
+end
+
+-- share moves bug bid's contribution to the customers waiting per
+-- category from what standing recorded to cat and n ('' and 0: none).
+local function share(bid, cat, n)
+  local prev = redis.call('HGET', P .. 'standing', bid)
+  local mine
+  if n > 0 then mine = cat .. ' ' .. n end
+  if prev == mine then return end
+  if prev then
+    local pcat, pn = string.match(prev, '^(.*) (%d+)$')
+    if pcat and redis.call('HINCRBY', P .. 'waiting', pcat, -tonumber(pn)) <= 0 then
+      redis.call('HDEL', P .. 'waiting', pcat)
+    end
+  end
+  if mine then
+    redis.call('HINCRBY', P .. 'waiting', cat, n)
+    redis.call('HSET', P .. 'standing', bid, mine)
+  else
+    redis.call('HDEL', P .. 'standing', bid)
+  end
+end
+
+-- stand records a bug's standing: st is {w = weighted (string), n =
+-- customers, cat = category, orgs = {{org, since}, ...}}; a bug nobody
+-- waits on leaves the board.
+local function stand(bid, st)
+  local want = {}
+  for _, o in ipairs(st.orgs or {}) do want[o[1]] = o[2] end
+  waitOn(bid, want)
+  local n = tonumber(st.n) or 0
+  share(bid, st.cat or '', n)
+  if n > 0 then
+    redis.call('ZADD', P .. 'rank', st.w, bid)
+  else
+    redis.call('ZREM', P .. 'rank', bid)
+  end
+end
+
+local function unstand(bid)
+  stand(bid, {n = 0})
+end

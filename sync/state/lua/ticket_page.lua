@@ -24,6 +24,7 @@ for _, a in ipairs(page.aliases or {}) do redis.call('HSET', P .. 'alias', a[1],
 for _, m in ipairs(page.missing or {}) do redis.call('HSET', P .. 'missing', m[1], m[2]) end
 for _, o in ipairs(page.orgs or {}) do
   redis.call('SET', P .. 'org:' .. o.id, o.rec, 'PX', page.orgTTL)
+  redis.call('HSET', P .. 'orgname', o.id, o.rec)
 end
 if page.cursor then redis.call('SET', P .. 'cursor:tickets', page.cursor) end
 return changes
