@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"sort"
 	"strings"
 	"time"
 
@@ -104,11 +103,7 @@ func printStack(w io.Writer, st *simulation.Stack) {
 	s, sum := st.Settings, st.Summary
 	fmt.Fprintf(w, "Zendesk simulator  %s   user %s, API token %s\n", s.ZendeskURL, s.ZendeskEmail, s.ZendeskToken)
 	fmt.Fprintf(w, "Jira simulator     %s   user %s, API token %s\n", s.JiraURL, s.JiraEmail, s.JiraToken)
-	fmt.Fprintf(w, "\nSeeded with seed %d in %s: %d organizations (%s), %d requesters, %d bugs in %s (%s),\n"+
-		"%d tickets (%s) naming bugs %d times.\n",
-		st.Dataset.Seed, sum.Took.Round(time.Millisecond), sum.Orgs, counts(sum.OrgsByTier), sum.Users,
-		sum.Bugs, strings.Join(s.Projects, ", "), counts(sum.BugsByStatus),
-		sum.Tickets, counts(sum.TicketsByStatus), sum.Links)
+	fmt.Fprintf(w, "\nSeeded with seed %d in %s: %s.\n", st.Dataset.Seed, sum.Took.Round(time.Millisecond), sum)
 
 	fmt.Fprintln(w, "\nPoint the service at them with this environment (no configuration file needed):")
 	fmt.Fprintln(w)
@@ -138,25 +133,6 @@ func printStack(w io.Writer, st *simulation.Stack) {
 	fmt.Fprintf(w, "  curl -sS -u %s %s\n", jiraUser, shellQuote(s.JiraURL+"/rest/api/2/issue/"+key))
 	fmt.Fprintf(w, "  curl -sS -u %s %s\n", jiraUser, shellQuote(s.JiraURL+"/rest/api/3/search/jql?"+jql.Encode()))
 	fmt.Fprintln(w, "\nServing until interrupted (Ctrl-C).")
-}
-
-// counts renders a tally as "36 free, 18 pro, 6 enterprise", largest first.
-func counts[K ~string](m map[K]int) string {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if m[keys[i]] != m[keys[j]] {
-			return m[keys[i]] > m[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%d %s", m[k], k)
-	}
-	return strings.Join(parts, ", ")
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.

@@ -15,6 +15,7 @@ import (
 // with a method returning its *ffcli.Command, and one line here.
 func (a *app) subcommands() []*ffcli.Command {
 	return []*ffcli.Command{
+		a.demoCommand(),
 		a.onceCommand(),
 		a.resyncCommand(),
 		a.simulateCommand(),

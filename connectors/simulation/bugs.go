@@ -93,10 +93,12 @@ func (d Dataset) Bug(i int) Bug {
 	}
 	b.Age = b.Idle + days(r, 1, 200)
 	// Two bugs in every fifty carry the lock label, one the exemption from
-	// stale flags, so that even the demo's forty have them.
+	// stale flags, so that even the demo's forty have them. An engineer
+	// locks a bug to keep it low, whatever customers say.
 	switch i % 50 {
 	case 11, 37:
 		b.Labels = append(b.Labels, LockedLabel)
+		b.Priority = "Low"
 	case 23:
 		b.Labels = append(b.Labels, OnHoldLabel)
 	}

@@ -86,6 +86,7 @@ const (
 	streamUser
 	streamBug
 	streamTicket
+	streamTier
 )
 
 func (d Dataset) rng(stream uint64, i int) *rand.Rand {

@@ -37,12 +37,11 @@ const (
 	maxOrgUsers       = 8
 )
 
-// tierShare is how organizations split between tiers; tierTickets is how
-// many tickets an organization of each tier files, relative to the others
-// (bigger customers use more of the product and write in more).
+// tierTickets is how many tickets an organization of each tier files,
+// relative to the others (bigger customers use more of the product and
+// write in more).
 var (
 	tiers       = []string{TierEnterprise, TierPro, TierFree}
-	tierShare   = []float64{0.10, 0.30, 0.60}
 	tierTickets = map[string]float64{TierEnterprise: 4, TierPro: 2, TierFree: 1}
 	tierUsers   = map[string]int{TierEnterprise: 6, TierPro: 3, TierFree: 2}
 )
@@ -50,7 +49,7 @@ var (
 // Org is organization j (0 ≤ j < Size.Orgs).
 func (d Dataset) Org(j int) Org {
 	r := d.rng(streamOrg, j)
-	tier := tiers[pick(r, tierShare...)]
+	tier := d.orgTier(j)
 	o := Org{ID: orgBase + int64(j) + 1, Name: orgName(j), Tier: tier}
 	domain := strings.ToLower(strings.ReplaceAll(o.Name, " ", "-")) + ".example"
 	for k := range tierUsers[tier] {
@@ -65,9 +64,14 @@ func (d Dataset) Org(j int) Org {
 	return o
 }
 
-// orgTier is Org(j).Tier without building the rest.
+// orgTier is Org(j).Tier without building the rest. Every tenth
+// organization is an enterprise, so that even a small account has some;
+// the others are pro or free, one to two.
 func (d Dataset) orgTier(j int) string {
-	return tiers[pick(d.rng(streamOrg, j), tierShare...)]
+	if j%10 == 0 {
+		return TierEnterprise
+	}
+	return []string{TierPro, TierFree}[pick(d.rng(streamTier, j), 1, 2)]
 }
 
 // orgName is unique per index: a combination of two word lists, numbered

@@ -1,8 +1,12 @@
 package simulation
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -30,6 +34,24 @@ type Summary struct {
 	// keys and tags naming existing issues of configured projects.
 	Links int
 	Took  time.Duration
+}
+
+// String tells what was seeded, in one line.
+func (s Summary) String() string {
+	return fmt.Sprintf("%d organizations (%s) with %d requesters; %d bugs in %s (%s); %d tickets (%s) naming bugs %d times",
+		s.Orgs, tally(s.OrgsByTier), s.Users, s.Bugs, strings.Join(ProjectKeys(), ", "), tally(s.BugsByStatus),
+		s.Tickets, tally(s.TicketsByStatus), s.Links)
+}
+
+// tally renders counts as "116 open, 86 pending", largest first.
+func tally[K ~string](m map[K]int) string {
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b K) int { return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(a, b)) })
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%d %s", m[k], k)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // progressEvery is how many records pass between two progress lines.

@@ -23,15 +23,15 @@ const ZendeskUpdateTicketPerMinute = 100
 // ZendeskLimits are the client-side budgets of the Zendesk transport, kept
 // in Redis so that every replica draws on the same ones: the account's
 // per-minute budget, the incremental export's 10 per minute, and Update
-// Ticket's 100 per minute.
-func ZendeskLimits(rdb redis.UniversalClient, prefix string, c config.Zendesk) []connectors.Limit {
+// Ticket's updatePerMinute (ZendeskUpdateTicketPerMinute on a real account).
+func ZendeskLimits(rdb redis.UniversalClient, prefix string, c config.Zendesk, updatePerMinute int) []connectors.Limit {
 	key := prefix + "ratelimit:zendesk:"
 	return []connectors.Limit{
 		{Name: "account", Limiter: connectors.NewRedisLimiter(rdb, key+"account", c.RequestsPerMinute, time.Minute)},
 		{Name: "export", Match: isZendeskExport,
 			Limiter: connectors.NewRedisLimiter(rdb, key+"export", c.ExportRequestsPerMinute, time.Minute)},
 		{Name: "update_ticket", Match: isZendeskTicketUpdate,
-			Limiter: connectors.NewRedisLimiter(rdb, key+"update_ticket", ZendeskUpdateTicketPerMinute, time.Minute)},
+			Limiter: connectors.NewRedisLimiter(rdb, key+"update_ticket", updatePerMinute, time.Minute)},
 	}
 }
 

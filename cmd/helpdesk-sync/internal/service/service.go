@@ -7,6 +7,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -53,6 +54,14 @@ type Options struct {
 	// Clock, when set, is the time source of the adapters and the engine
 	// (benchmarks and tests on a simulated clock).
 	Clock func() time.Time
+	// ZendeskJobPoll, when set, is the adapter's first wait for an
+	// update_many job (zendesk.Options.JobPoll, default 1s): the simulator
+	// finishes jobs at once, and the demo and benchmarks need not wait.
+	ZendeskJobPoll time.Duration
+	// ZendeskUpdateTicketPerMinute, when set, replaces Zendesk's Update
+	// Ticket budget (ZendeskUpdateTicketPerMinute) for a simulator that
+	// enforces none.
+	ZendeskUpdateTicketPerMinute int
 }
 
 // Service is helpdesk-sync assembled. Close it when done.
@@ -68,6 +77,7 @@ type Service struct {
 	// Requests counts every HTTP attempt by vendor route.
 	Requests *connectors.Counter
 
+	fence    fence
 	ownRedis bool
 }
 
@@ -93,10 +103,13 @@ func New(cfg *config.Config, o Options) (*Service, error) {
 	prefix := cfg.Redis.KeyPrefix
 
 	zdHTTP := &http.Client{Transport: connectors.NewTransport(connectors.Options{
-		Vendor: "zendesk", Base: o.Base, Limits: ZendeskLimits(s.Redis, prefix, cfg.Zendesk),
+		Vendor: "zendesk", Base: o.Base,
+		Limits:   ZendeskLimits(s.Redis, prefix, cfg.Zendesk, cmp.Or(o.ZendeskUpdateTicketPerMinute, ZendeskUpdateTicketPerMinute)),
 		Observer: observer, Logger: o.Logger,
 	})}
-	hd, err := zendesk.New(ZendeskOptions(cfg.Zendesk, zdHTTP, o.Logger, o.Clock))
+	zo := ZendeskOptions(cfg.Zendesk, zdHTTP, o.Logger, o.Clock)
+	zo.JobPoll = o.ZendeskJobPoll
+	hd, err := zendesk.New(zo)
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("zendesk: %w", err)
@@ -124,8 +137,9 @@ func New(cfg *config.Config, o Options) (*Service, error) {
 	}
 	if !o.NoLease {
 		s.Lease = lease.New(s.Redis, prefix+"leader", cfg.Sync.LeaseTTL, o.Logger)
-		eo.Fence = s.Lease
+		s.fence.lease = s.Lease
 	}
+	eo.Fence = &s.fence
 	if s.Engine, err = sync.New(eo); err != nil {
 		s.Close()
 		return nil, err
