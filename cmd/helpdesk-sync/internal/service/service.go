@@ -77,7 +77,6 @@ type Service struct {
 	// Requests counts every HTTP attempt by vendor route.
 	Requests *connectors.Counter
 
-	fence    fence
 	ownRedis bool
 }
 
@@ -137,9 +136,8 @@ func New(cfg *config.Config, o Options) (*Service, error) {
 	}
 	if !o.NoLease {
 		s.Lease = lease.New(s.Redis, prefix+"leader", cfg.Sync.LeaseTTL, o.Logger)
-		s.fence.lease = s.Lease
+		eo.Fence = s.Lease
 	}
-	eo.Fence = &s.fence
 	if s.Engine, err = sync.New(eo); err != nil {
 		s.Close()
 		return nil, err
