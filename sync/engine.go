@@ -147,11 +147,11 @@ func (e *Engine) dueNow() time.Time {
 // first. Errors of one phase do not stop the others; they are joined in the
 // result.
 func (e *Engine) Cycle(ctx context.Context) (Report, error) {
-	start := e.now()
+	start := e.begin("cycle")
 	t := &tally{rep: Report{DryRun: e.opts.DryRun}}
 	epoch, err := e.st.Epoch(ctx)
 	if err != nil {
-		return t.report(), err
+		return e.finish(t, start, "cycle", err)
 	}
 	if epoch == "" {
 		e.log.Warn("state is empty (first start, or Redis was lost): rebuilding it from both systems")
@@ -183,11 +183,12 @@ func (e *Engine) Cycle(ctx context.Context) (Report, error) {
 // Drain reads what webhooks named and reconciles the dirty items that are
 // due, without polling: the work of any replica, leader or not.
 func (e *Engine) Drain(ctx context.Context) (Report, error) {
-	start := e.now()
+	start := e.begin("drain")
 	t := &tally{rep: Report{DryRun: e.opts.DryRun}}
 	epoch, err := e.st.Epoch(ctx)
 	if err != nil || epoch == "" {
-		return t.report(), err // nothing to do until the leader has built the state
+		// Nothing to do until the leader has built the state.
+		return e.finish(t, start, "drain", err)
 	}
 	read, err := e.readNamed(ctx, t)
 	err = errors.Join(err, e.reconcile(ctx, epoch, e.now(), false, t))
@@ -258,6 +259,14 @@ func (e *Engine) leading(ctx context.Context) error {
 		return fmt.Errorf("sync: %w: %w", errNotLeader, err)
 	}
 	return nil
+}
+
+// begin tells the step observer that step starts, and returns the time.
+func (e *Engine) begin(step string) time.Time {
+	if e.opts.Steps != nil {
+		e.opts.Steps.StepStarted(step)
+	}
+	return e.now()
 }
 
 func (e *Engine) finish(t *tally, start time.Time, what string, err error) (Report, error) {

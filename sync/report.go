@@ -84,11 +84,13 @@ type Recorder interface {
 	Record(Event)
 }
 
-// StepObserver hears about every finished step of the engine, named
-// "cycle", "drain" or "resync", with its report and error: metrics and
-// health checks need to know when work last succeeded. It is called on the
-// step's goroutine, so it must be quick and safe for concurrent use.
+// StepObserver hears when each step of the engine, named "cycle", "drain"
+// or "resync", starts and when it finishes, with its report and error:
+// metrics and health checks need to know when work last succeeded, and a
+// graceful shutdown whether a step is under way. It is called on the step's
+// goroutine, so it must be quick and safe for concurrent use.
 type StepObserver interface {
+	StepStarted(step string)
 	ObserveStep(step string, rep Report, err error)
 }
 

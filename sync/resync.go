@@ -19,7 +19,7 @@ import (
 // only the bug changes seen from here on (or the status tag a ticket shows),
 // and a stale label already on a bug is adopted without a new comment.
 func (e *Engine) Resync(ctx context.Context) (Report, error) {
-	start := e.now()
+	start := e.begin("resync")
 	t := &tally{rep: Report{DryRun: e.opts.DryRun}}
 	return e.finish(t, start, "resync", e.resync(ctx, t))
 }

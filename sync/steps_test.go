@@ -3,6 +3,7 @@ package sync_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	stdsync "sync"
 	"testing"
 
@@ -11,14 +12,21 @@ import (
 
 // steps records what the engine tells a StepObserver.
 type steps struct {
-	mu  stdsync.Mutex
-	got []step
+	mu      stdsync.Mutex
+	started []string
+	got     []step
 }
 
 type step struct {
 	name string
 	rep  sync.Report
 	err  error
+}
+
+func (s *steps) StepStarted(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.started = append(s.started, name)
 }
 
 func (s *steps) ObserveStep(name string, rep sync.Report, err error) {
@@ -30,10 +38,18 @@ func (s *steps) ObserveStep(name string, rep sync.Report, err error) {
 func TestStepObserverHearsEveryStep(t *testing.T) {
 	obs := &steps{}
 	h := newHarness(t, func(o *sync.Options) { o.Steps = obs })
+	// A replica draining before the leader built the state has nothing
+	// to do, successfully.
+	if _, err := h.engine().Drain(h.ctx); err != nil {
+		t.Fatal(err)
+	}
 	h.bug("10001", "PROJ-1", "Low")
 	h.ticket(1, 7, "PROJ-1")
 	h.cycle()
 	if _, err := h.engine().Drain(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.engine().Resync(h.ctx); err != nil {
 		t.Fatal(err)
 	}
 	h.tr.Fail = func(_ context.Context, op string) error {
@@ -45,18 +61,40 @@ func TestStepObserverHearsEveryStep(t *testing.T) {
 	if _, err := h.engine().Cycle(h.ctx); err == nil {
 		t.Fatal("cycle with a failing tracker succeeded")
 	}
-	if len(obs.got) != 3 {
-		t.Fatalf("observed %d steps, want 3: %+v", len(obs.got), obs.got)
+	// A step that cannot even read the state still starts and finishes.
+	ctx, cancel := context.WithCancel(h.ctx)
+	cancel()
+	if _, err := h.engine().Cycle(ctx); err == nil {
+		t.Fatal("cycle with a cancelled context succeeded")
 	}
-	first, drain, failed := obs.got[0], obs.got[1], obs.got[2]
+
+	want := []string{"drain", "cycle", "drain", "resync", "cycle", "cycle"}
+	if fmt.Sprint(obs.started) != fmt.Sprint(want) || len(obs.got) != len(want) {
+		t.Fatalf("started %v and finished %d steps; want %v, each finished", obs.started, len(obs.got), want)
+	}
+	for i, s := range obs.got {
+		if s.name != want[i] {
+			t.Errorf("step %d finished as %q, want %q", i, s.name, want[i])
+		}
+	}
+	empty, first, drain, resync, failed, cancelled := obs.got[0], obs.got[1], obs.got[2], obs.got[3], obs.got[4], obs.got[5]
+	if empty.err != nil || empty.rep.Writes() != 0 {
+		t.Errorf("drain of an empty state: %+v", empty)
+	}
 	// The first cycle on an empty state rebuilds it, then links the ticket.
-	if first.name != "cycle" || first.err != nil || first.rep.LinksAdded != 1 || first.rep.TicketUpdates != 1 {
-		t.Errorf("first step %+v", first)
+	if first.err != nil || first.rep.LinksAdded != 1 || first.rep.TicketUpdates != 1 {
+		t.Errorf("first cycle %+v", first)
 	}
-	if drain.name != "drain" || drain.err != nil || drain.rep.Writes() != 0 {
-		t.Errorf("second step %+v", drain)
+	if drain.err != nil || drain.rep.Writes() != 0 {
+		t.Errorf("drain %+v", drain)
 	}
-	if failed.name != "cycle" || failed.err == nil || failed.rep.Errors == 0 {
-		t.Errorf("failed step %+v: want the cycle's error and an error count", failed)
+	if resync.err != nil || resync.rep.TicketsObserved != 1 {
+		t.Errorf("resync %+v", resync)
+	}
+	if failed.err == nil || failed.rep.Errors == 0 {
+		t.Errorf("failed cycle %+v: want the cycle's error and an error count", failed)
+	}
+	if !errors.Is(cancelled.err, context.Canceled) {
+		t.Errorf("cancelled cycle %+v", cancelled)
 	}
 }

@@ -16,12 +16,14 @@ import (
 func (a *app) subcommands() []*ffcli.Command {
 	return []*ffcli.Command{
 		a.demoCommand(),
+		a.runCommand(),
 		a.onceCommand(),
 		a.resyncCommand(),
 		a.simulateCommand(),
 		a.validateCommand(),
 		a.versionCommand(),
 		a.webhooksCommand(),
+		a.healthcheckCommand(),
 	}
 }
 

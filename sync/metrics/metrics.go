@@ -43,6 +43,7 @@ type Recorder struct {
 	now func() time.Time
 
 	cycles        *prometheus.CounterVec
+	running       *prometheus.GaugeVec
 	cycleDuration *prometheus.HistogramVec
 	lastSuccess   *prometheus.GaugeVec
 	observed      *prometheus.CounterVec
@@ -87,6 +88,10 @@ func New(reg prometheus.Registerer, o Options) (*Recorder, error) {
 			Name: "helpdesk_sync_cycles_total",
 			Help: "Engine steps finished, by step (cycle: the leader's full pass; drain: queue work on any replica; resync) and result (ok or error).",
 		}, []string{"step", "result"}),
+		running: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "helpdesk_sync_cycles_in_progress",
+			Help: "Engine steps under way, by step (a backfill is one long cycle).",
+		}, []string{"step"}),
 		cycleDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "helpdesk_sync_cycle_duration_seconds",
 			Help:    "Duration of engine steps, by step.",
@@ -181,7 +186,7 @@ func New(reg prometheus.Registerer, o Options) (*Recorder, error) {
 	build.Set(1)
 	var errs []error
 	for _, c := range []prometheus.Collector{
-		r.cycles, r.cycleDuration, r.lastSuccess, r.observed, r.links, r.events, r.writes, r.dryRunWrites,
+		r.cycles, r.running, r.cycleDuration, r.lastSuccess, r.observed, r.links, r.events, r.writes, r.dryRunWrites,
 		r.writeFailures, r.eventToWrite, r.requests, r.requestDuration, r.throttled, r.retries, r.retryAfter,
 		r.remaining, r.vendorSuccess, r.queueDepth, r.leader, r.token, r.held, build,
 	} {
@@ -195,8 +200,14 @@ func New(reg prometheus.Registerer, o Options) (*Recorder, error) {
 	return r, nil
 }
 
+// StepStarted implements sync.StepObserver.
+func (r *Recorder) StepStarted(step string) {
+	r.running.WithLabelValues(step).Inc()
+}
+
 // ObserveStep implements sync.StepObserver.
 func (r *Recorder) ObserveStep(step string, rep sync.Report, err error) {
+	r.running.WithLabelValues(step).Dec()
 	result := "ok"
 	if err != nil {
 		result = "error"

@@ -29,8 +29,11 @@ func newRecorder(t *testing.T) (*metrics.Recorder, *prometheus.Registry) {
 
 // exercise touches every metric, so that each has a series to gather.
 func exercise(r *metrics.Recorder) {
+	r.StepStarted("cycle")
 	r.ObserveStep("cycle", sync.Report{TicketsObserved: 3, BugsObserved: 2, Duration: 1500 * time.Millisecond}, nil)
+	r.StepStarted("drain")
 	r.ObserveStep("drain", sync.Report{Duration: time.Millisecond}, errors.New("redis: i/o timeout"))
+	r.StepStarted("cycle")
 	for _, k := range []sync.EventKind{sync.EventLinkAdded, sync.EventLinkAdded, sync.EventLinkRemoved, sync.EventTicketUpdated,
 		sync.EventNotePosted, sync.EventPriorityChanged, sync.EventStaleFlagged} {
 		r.Record(sync.Event{Kind: k})
@@ -59,8 +62,8 @@ func TestNamesFollowConventions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(families) != 22 {
-		t.Errorf("gathered %d families, want 22 (one per metric)", len(families))
+	if len(families) != 23 {
+		t.Errorf("gathered %d families, want 23 (one per metric)", len(families))
 	}
 	problems, err := promlint.NewWithMetricFamilies(families).Lint()
 	if err != nil {
@@ -86,6 +89,11 @@ func TestRecorder(t *testing.T) {
 		{"helpdesk_sync_cycles_total", `
 helpdesk_sync_cycles_total{result="error",step="drain"} 1
 helpdesk_sync_cycles_total{result="ok",step="cycle"} 1
+`},
+		// A second cycle is under way.
+		{"helpdesk_sync_cycles_in_progress", `
+helpdesk_sync_cycles_in_progress{step="cycle"} 1
+helpdesk_sync_cycles_in_progress{step="drain"} 0
 `},
 		// Only the step that succeeded moves its timestamp.
 		{"helpdesk_sync_last_success_timestamp_seconds", `

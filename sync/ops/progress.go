@@ -33,6 +33,7 @@ type Progress struct {
 	started     time.Time
 	token       int64
 	leaderSince time.Time
+	running     map[string]time.Time // start of the step under way, by step
 	ok          map[string]time.Time // last success by step
 	failed      map[string]failure   // last failure by step
 	vendorOK    time.Time
@@ -53,7 +54,15 @@ func NewProgress(bound time.Duration, clock func() time.Time) *Progress {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &Progress{bound: bound, now: clock, started: clock(), ok: map[string]time.Time{}, failed: map[string]failure{}}
+	return &Progress{bound: bound, now: clock, started: clock(), running: map[string]time.Time{}, ok: map[string]time.Time{}, failed: map[string]failure{}}
+}
+
+// StepStarted implements sync.StepObserver.
+func (p *Progress) StepStarted(step string) {
+	now := p.now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.running[step] = now
 }
 
 // ObserveStep implements sync.StepObserver.
@@ -61,6 +70,7 @@ func (p *Progress) ObserveStep(step string, _ sync.Report, err error) {
 	now := p.now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	delete(p.running, step)
 	if err != nil {
 		p.failed[step] = failure{at: now, err: shorten(err.Error())}
 		return
@@ -111,6 +121,9 @@ func (p *Progress) Check(context.Context) (string, error) {
 	}
 	last = latest(last, p.vendorOK)
 	detail := role + "; last " + step + " succeeded " + ago(now, p.ok[step])
+	if at, ok := p.running[step]; ok {
+		detail += "; a " + step + " has been under way for " + now.Sub(at).Round(time.Second).String()
+	}
 	if f, ok := p.failed[step]; ok && f.at.After(p.ok[step]) {
 		detail += "; last " + step + " failed " + ago(now, f.at) + ": " + f.err
 	}

@@ -58,11 +58,12 @@ func TestProgress(t *testing.T) {
 		}, ready: false, detail: "last cycle failed 0s ago: jira: search: 503", err: "no successful cycle"},
 		{name: "a leader backfilling in one long cycle", script: func(p *ops.Progress, c *clock) {
 			p.SetLeader(7)
+			p.StepStarted("cycle")
 			for range 30 {
 				c.advance(time.Minute)
 				p.ObserveRequest(ok200)
 			}
-		}, ready: true, detail: "last cycle succeeded never"},
+		}, ready: true, detail: "last cycle succeeded never; a cycle has been under way for 30m0s"},
 		{name: "vendor errors are no progress", script: func(p *ops.Progress, c *clock) {
 			p.SetLeader(7)
 			for range 5 {

@@ -77,6 +77,7 @@ type Service struct {
 	// Requests counts every HTTP attempt by vendor route.
 	Requests *connectors.Counter
 
+	fence    fence
 	ownRedis bool
 }
 
@@ -136,8 +137,9 @@ func New(cfg *config.Config, o Options) (*Service, error) {
 	}
 	if !o.NoLease {
 		s.Lease = lease.New(s.Redis, prefix+"leader", cfg.Sync.LeaseTTL, o.Logger)
-		eo.Fence = s.Lease
+		s.fence.lease = s.Lease
 	}
+	eo.Fence = &s.fence
 	if s.Engine, err = sync.New(eo); err != nil {
 		s.Close()
 		return nil, err

@@ -1,0 +1,321 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	stdsync "sync"
+	"time"
+
+	"github.com/peterbourgon/ff/v3/ffcli"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.uber.org/zap"
+
+	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/service"
+	"github.com/helpdesk-sync/helpdesk-sync/config"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors"
+	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/metrics"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/ops"
+)
+
+func (a *app) runCommand() *ffcli.Command {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	a.globalFlags(fs)
+	return &ffcli.Command{
+		Name:       "run",
+		ShortUsage: "helpdesk-sync run [--config FILE]",
+		ShortHelp:  "run the service: poll as the leader, work the shared queue, serve health, metrics and webhooks",
+		LongHelp: "Runs until SIGTERM or SIGINT. Every replica works the shared queue; the one holding the\n" +
+			"leader lease in Redis also polls both systems every sync.poll_interval and sweeps for stale\n" +
+			"bugs. http.listen serves /healthz, /readyz, /metrics (and /debug/pprof with http.pprof).\n" +
+			"On SIGTERM /readyz turns 503 at once, the engine stops at its next checkpoint (every page\n" +
+			"and item is one), the lease is released for a standby to take over, and the process exits 0;\n" +
+			"it exits 1 if the engine did not stop within sync.shutdown_grace.",
+		FlagSet: fs,
+		Exec: func(ctx context.Context, args []string) error {
+			if err := noArgs(args); err != nil {
+				return err
+			}
+			return a.run(ctx)
+		},
+	}
+}
+
+// run is the service's life: assemble, serve, work until ctx ends, stop
+// in order.
+func (a *app) run(ctx context.Context) error {
+	cfg, err := a.loadValidConfig()
+	if err != nil {
+		return err
+	}
+	log, err := a.logger(cfg)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	build := currentBuild()
+	m, err := metrics.New(reg, metrics.Options{Version: build.Version, Commit: build.Commit})
+	if err != nil {
+		return err
+	}
+	progress := ops.NewProgress(readinessBound(cfg), nil)
+	gate := &stepGate{}
+	svc, err := service.New(cfg, service.Options{
+		Logger:   log,
+		Observer: connectors.Observers{m, progress},
+		Recorder: m,
+		Steps:    stepObservers{m, progress, gate},
+		Latency:  m,
+	})
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+
+	// Other parts of the service mount their handlers here, one line each.
+	var routes []ops.Route
+
+	srv, err := ops.New(ops.Options{
+		Addr: cfg.HTTP.Listen, Gatherer: reg, Pprof: cfg.HTTP.Pprof, Routes: routes, Logger: log,
+		Checks: a.readinessChecks(svc, progress),
+	})
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	log.Info("running", zap.String("version", build.Version), zap.String("listen", cfg.HTTP.Listen),
+		zap.Duration("poll_interval", cfg.Sync.PollInterval), zap.Duration("lease_ttl", cfg.Sync.LeaseTTL),
+		zap.Duration("shutdown_grace", cfg.Sync.ShutdownGrace), zap.Duration("readiness_bound", readinessBound(cfg)))
+
+	// The engine and the lease outlive ctx: on a signal they are stopped in
+	// order, the engine first, so that the lease is held until the last
+	// write under way has returned.
+	leaseCtx, stopLease := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopLease()
+	leaseDone := make(chan error, 1)
+	go func() {
+		leaseDone <- svc.Lease.Run(leaseCtx, func(lctx context.Context, token int64) error {
+			m.SetLeader(token)
+			progress.SetLeader(token)
+			<-lctx.Done()
+			m.SetLeader(0)
+			progress.SetLeader(0)
+			return nil
+		})
+	}()
+	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopEngine()
+	gate.stop = stopEngine
+	engineDone := make(chan error, 1)
+	go func() { engineDone <- svc.Engine.Run(engineCtx) }()
+	go sample(engineCtx, svc, m, min(cfg.Sync.PollInterval, 15*time.Second), log)
+
+	var failure error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: stopping at the next checkpoint", zap.Duration("grace", cfg.Sync.ShutdownGrace))
+	case err := <-leaseDone:
+		// Run returns only when leaseCtx ends, which it has not: the
+		// replica must not go on without a lease campaign.
+		failure = fmt.Errorf("leader lease campaign stopped: %w", err)
+		leaseDone <- err // for stop, which waits on it
+		log.Error("shutting down", zap.Error(failure))
+	}
+	r := running{srv: srv, svc: svc, gate: gate, stopEngine: stopEngine, engineDone: engineDone,
+		stopLease: stopLease, leaseDone: leaseDone, log: log}
+	return errors.Join(failure, r.stop(cfg.Sync.ShutdownGrace))
+}
+
+// running is what stop winds down.
+type running struct {
+	srv        *ops.Server
+	svc        *service.Service
+	gate       *stepGate
+	stopEngine func()
+	engineDone <-chan error
+	stopLease  func()
+	leaseDone  <-chan error
+	log        *zap.Logger
+}
+
+// stop winds the replica down in order within grace: readiness off (load
+// balancers drain webhooks first); no new leader work, and the engine
+// stopped once the step under way has finished (its writes in flight
+// return, and what it had not begun stays queued); then the lease released
+// (a standby takes over at once) and the listener closed after the
+// requests in flight. Past grace, the step under way is cancelled: every
+// page and item is a checkpoint, so that too loses nothing, and the exit
+// is still 0.
+func (r running) stop(grace time.Duration) error {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	r.srv.Drain()
+	r.svc.Quiesce()
+	r.gate.close()
+	select {
+	case <-r.engineDone:
+		r.log.Info("engine stopped", zap.Duration("took", time.Since(start)))
+	case <-ctx.Done():
+		r.stopEngine()
+		<-r.engineDone
+		r.log.Warn("engine stopped: the step under way outlasted sync.shutdown_grace and was cancelled; what it had not finished is retried",
+			zap.Duration("grace", grace), zap.Duration("took", time.Since(start)))
+	}
+	r.stopLease()
+	<-r.leaseDone // Run releases the lease with its own timeout, and returns ctx's error
+	// The listener gets what is left of the grace, and a second at least,
+	// for the requests in flight.
+	sctx, scancel := context.WithTimeout(context.Background(), max(time.Until(start.Add(grace)), time.Second))
+	defer scancel()
+	if err := r.srv.Shutdown(sctx); err != nil {
+		r.log.Error("stopped, not cleanly", zap.Duration("took", time.Since(start)), zap.Error(err))
+		return exitWith(exitFailure, fmt.Errorf("http listener: %w", err))
+	}
+	r.log.Info("stopped", zap.Duration("took", time.Since(start)))
+	return nil
+}
+
+// stepGate ends the engine's Run between two steps once shutdown begins:
+// at once when no step is under way, else as the one under way finishes
+// (Run checks its context right after each step).
+type stepGate struct {
+	mu      stdsync.Mutex
+	stop    func() // cancels Run's context
+	inStep  bool
+	closing bool
+}
+
+func (g *stepGate) StepStarted(string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.inStep = true
+}
+
+func (g *stepGate) ObserveStep(string, sync.Report, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.inStep = false
+	if g.closing {
+		g.stop()
+	}
+}
+
+// close lets the step under way finish and no other begin.
+func (g *stepGate) close() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.closing = true
+	if !g.inStep {
+		g.stop()
+	}
+}
+
+// readinessBound is how long a replica may go without progress before it
+// is unready: three poll periods (the longest, while webhooks pace the
+// polls) and the shutdown grace, which a step may spend finishing.
+func readinessBound(cfg *config.Config) time.Duration {
+	poll := cfg.Sync.PollInterval
+	if cfg.Webhooks.Enabled {
+		poll = max(poll, cfg.Sync.WebhookPollInterval)
+	}
+	return 3*poll + cfg.Sync.ShutdownGrace
+}
+
+// readinessChecks are what /readyz reports: Redis answers, the
+// configuration (validated before anything started), the engine makes
+// progress, and, without affecting readiness, the writes the blast-radius
+// guard holds.
+func (a *app) readinessChecks(svc *service.Service, progress *ops.Progress) []ops.Check {
+	source := "the environment alone"
+	if a.configPath != "" {
+		source = a.configPath + " and the environment"
+	}
+	return []ops.Check{
+		{Name: "redis", Run: func(ctx context.Context) (string, error) {
+			start := time.Now()
+			if err := svc.Ping(ctx); err != nil {
+				return "", err
+			}
+			return "answered in " + time.Since(start).Round(time.Microsecond).String(), nil
+		}},
+		{Name: "config", Run: func(context.Context) (string, error) {
+			return "valid: " + source + ", checked at start", nil
+		}},
+		{Name: "sync", Run: progress.Check},
+		{Name: "guard", Advisory: true, Run: func(ctx context.Context) (string, error) {
+			held, err := svc.Store.Guards(ctx)
+			if err != nil {
+				return "", err
+			}
+			return guardState(held)
+		}},
+	}
+}
+
+// guardState describes what the guard holds; holding is an error, shown
+// but not making the replica unready (the writes wait for an operator).
+func guardState(held []sync.GuardState) (string, error) {
+	if len(held) == 0 {
+		return "holding no writes", nil
+	}
+	var errs []error
+	for _, g := range held {
+		errs = append(errs, fmt.Errorf("holding %d %s writes (limit %d) since %s", g.Planned, g.Kind, g.Limit, g.Since.UTC().Format(time.RFC3339)))
+	}
+	return "confirm with 'helpdesk-sync once --confirm-large-change' or raise the policy.max_* limit", errors.Join(errs...)
+}
+
+// sample sets the gauges that need a Redis read: queue depth and held
+// writes, every period until ctx ends.
+func sample(ctx context.Context, svc *service.Service, m *metrics.Recorder, every time.Duration, log *zap.Logger) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	failing := false
+	for {
+		backlog, err := svc.Engine.Backlog(ctx)
+		if err == nil {
+			m.SetBacklog(backlog)
+			var held []sync.GuardState
+			if held, err = svc.Store.Guards(ctx); err == nil {
+				m.SetGuards(held)
+			}
+		}
+		switch {
+		case err != nil && ctx.Err() == nil && !failing:
+			log.Warn("cannot sample queue depth and guard for metrics", zap.Error(err))
+			failing = true
+		case err == nil && failing:
+			log.Info("sampling queue depth and guard again")
+			failing = false
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// stepObservers fans the engine's step reports out.
+type stepObservers []sync.StepObserver
+
+func (s stepObservers) StepStarted(step string) {
+	for _, o := range s {
+		o.StepStarted(step)
+	}
+}
+
+func (s stepObservers) ObserveStep(step string, rep sync.Report, err error) {
+	for _, o := range s {
+		o.ObserveStep(step, rep, err)
+	}
+}
