@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/helpdesk-sync/helpdesk-sync/connectors"
 	"github.com/helpdesk-sync/helpdesk-sync/sync"
 )
 
@@ -157,6 +158,13 @@ func (c *Client) submit(ctx context.Context, items []batchItem) (pendingJob, err
 		tickets[k], ids[k], indexes[k] = it.out, it.out.ID, it.index
 	}
 	op := "update tickets " + joinIDs(ids)
+	if slices.ContainsFunc(items, func(it batchItem) bool { return it.out.Comment != nil }) {
+		// A note appends: resent after a 5xx whose job Zendesk may have
+		// queued, it would be posted twice. The transport still resends
+		// after 429 and 503, where Zendesk did nothing; otherwise the
+		// tickets fail retryably and the engine checks HasNote first.
+		ctx = connectors.WithNotIdempotent(ctx)
+	}
 	body, err := c.api.Put(ctx, "/tickets/update_many.json", map[string][]ticketOut{"tickets": tickets})
 	if err != nil {
 		return pendingJob{}, requestError(op, err)
