@@ -44,9 +44,11 @@ func (d *run) engineerFixes(ctx context.Context) error {
 		}},
 	}
 	for _, st := range steps {
-		before := map[int64]int{}
+		before, shown := map[int64]int{}, map[int64]string{}
 		for _, id := range append(f.Noted, f.Quiet...) {
 			before[id] = len(d.privateNotes(id))
+			t, _ := d.st.Zendesk.Ticket(id)
+			shown[id] = statusField(t)
 		}
 		if err := st.act(); err != nil {
 			return fmt.Errorf("demo: %s %s: %w", st.name, bug.Key, err)
@@ -56,7 +58,11 @@ func (d *run) engineerFixes(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		d.out.f("   Next cycle: %s; %s.\n", d.newNotes(f.Noted, before, "open"), d.newNotes(f.Quiet, before, "solved"))
+		d.out.f("   Next cycle: %s; %s", d.newNotes(f.Noted, before, "open"), d.newNotes(f.Quiet, before, "solved"))
+		if len(f.Quiet) > 0 {
+			d.out.f(" (%s)", d.quietStatus(bug.Key, f.Quiet, shown))
+		}
+		d.out.f(".\n")
 		d.out.f("     (%s and %s written for it in all.)\n",
 			plural(s.Report.Notes, "note", "notes"), plural(s.Report.TicketUpdates, "ticket update", "ticket updates"))
 	}
@@ -87,9 +93,9 @@ func (d *run) newNotes(ids []int64, before map[int64]int, kind string) string {
 		for n := range got {
 			switch {
 			case n == 0 && len(ids) == 1:
-				return "the " + kind + " ticket gets no note, only its field and tag"
+				return "the " + kind + " ticket gets no note"
 			case n == 0:
-				return fmt.Sprintf("the %d %s tickets get no note, only their field and tag", len(ids), kind)
+				return fmt.Sprintf("the %d %s tickets get no note", len(ids), kind)
 			case len(ids) == 1:
 				return fmt.Sprintf("the %s ticket gets %s", kind, plural(n, "private note", "private notes"))
 			default:
@@ -102,6 +108,28 @@ func (d *run) newNotes(ids []int64, before map[int64]int, kind string) string {
 		parts = append(parts, fmt.Sprintf("%d got %d", tickets, n))
 	}
 	return fmt.Sprintf("%s tickets' new notes: %s", kind, strings.Join(parts, ", "))
+}
+
+// quietStatus says what the status field of the solved tickets did: a
+// ticket linked to several bugs shows the least advanced one.
+func (d *run) quietStatus(key string, ids []int64, shown map[int64]string) string {
+	changed, other := 0, 0
+	for _, id := range ids {
+		t, _ := d.st.Zendesk.Ticket(id)
+		switch {
+		case statusField(t) != shown[id]:
+			changed++
+		case !strings.HasPrefix(statusField(t), key+":"):
+			other++
+		}
+	}
+	switch {
+	case changed == len(ids):
+		return "their status field and tag change"
+	case other == len(ids):
+		return "their status field names another of their bugs"
+	}
+	return fmt.Sprintf("%d show the new status, %d another of their bugs", changed, other)
 }
 
 // bugToFix is a bug to do (not the one agents just linked) with open
