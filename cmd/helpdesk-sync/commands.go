@@ -20,6 +20,7 @@ func (a *app) subcommands() []*ffcli.Command {
 		a.onceCommand(),
 		a.resyncCommand(),
 		a.simulateCommand(),
+		a.benchCommand(),
 		a.validateCommand(),
 		a.versionCommand(),
 		a.webhooksCommand(),

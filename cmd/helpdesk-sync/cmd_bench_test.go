@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
+)
+
+// benchChildEnv marks a test binary started by the bench as its engine
+// process: it then runs as helpdesk-sync instead of running the tests.
+const benchChildEnv = "HS_BENCH_TEST_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(benchChildEnv) == "1" && len(os.Args) > 1 && os.Args[1] == "bench" {
+		os.Exit(run(context.Background(), os.Args[1:], os.Environ(), os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// The bench cannot rot: a CI-sized run of every scenario drives the real
+// service in an engine process and shows the engine's invariants in its
+// tables.
+func TestBenchQuick(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs engine processes for several seconds")
+	}
+	url, err := redistest.URL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if redistest.Embedded() {
+		t.Skip("the engine process needs a Redis it can reach: the embedded one lives in this process only")
+	}
+	t.Setenv(benchChildEnv, "1")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"bench", "--quick"}, []string{"REDIS_URL=" + url}, &stdout, &stderr)
+	out := stdout.String()
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr.String())
+	}
+	t.Log("\n" + out)
+	for _, title := range []string{"1. Backfill", "2. Backfill of", "3. Steady state", "4. Freshness"} {
+		if !strings.Contains(out, "\n"+title) {
+			t.Errorf("no table %q", title)
+		}
+	}
+	// Every backfill wrote exactly the links and statuses the account needs.
+	for _, row := range []string{"remote links written / in Jira / expected", "ticket updates / showing status / linked, not closed"} {
+		line := lineOf(t, out, row)
+		for _, cell := range regexp.MustCompile(`(\d+) / (\d+) / (\d+)`).FindAllStringSubmatch(line, -1) {
+			if cell[1] != cell[2] || cell[2] != cell[3] {
+				t.Errorf("%s: %s / %s / %s, want all equal", row, cell[1], cell[2], cell[3])
+			}
+		}
+	}
+	// An idle cycle is one read per system and no write; k changed
+	// tickets are written in ⌈k/100⌉ update_many calls and all show their
+	// new bug.
+	for _, idle := range []string{"idle #1", "idle #2", "idle #3"} {
+		if f := strings.Fields(lineOf(t, out, idle)); len(f) < 8 || f[2] != "1" || f[3] != "1" || f[4] != "0" || f[6] != "0" || f[7] != "0" {
+			t.Errorf("%s: %v, want 1 Zendesk read, 1 Jira read, no write", idle, f)
+		}
+	}
+	for _, k := range []string{"1", "10", "100"} {
+		f := strings.Fields(lineOf(t, out, k+" changed"))
+		if len(f) < 5 || f[4] != "1" || f[len(f)-1] != k+"/"+k {
+			t.Errorf("%s changed: %v, want 1 update_many call and %s/%s tickets showing their new bug", k, f, k, k)
+		}
+	}
+	if !regexp.MustCompile(`429 responses received: Zendesk 0, Jira 0`).MatchString(out) {
+		t.Errorf("the limited backfill received 429s")
+	}
+}
+
+func lineOf(t *testing.T, out, prefix string) string {
+	t.Helper()
+	for line := range strings.Lines(out) {
+		if strings.HasPrefix(strings.TrimSpace(line), prefix) {
+			return line
+		}
+	}
+	t.Fatalf("no line %q in:\n%s", prefix, out)
+	return ""
+}

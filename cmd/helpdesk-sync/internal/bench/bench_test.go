@@ -1,0 +1,195 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/helpdesk-sync/helpdesk-sync/connectors"
+	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
+)
+
+func TestQuantile(t *testing.T) {
+	ms := func(ns ...int) []time.Duration {
+		out := make([]time.Duration, len(ns))
+		for i, n := range ns {
+			out[i] = time.Duration(n) * time.Millisecond
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		in   []time.Duration
+		q    float64
+		want time.Duration
+	}{
+		{"one", ms(7), 0.5, 7 * time.Millisecond},
+		{"median of odd", ms(5, 1, 3), 0.5, 3 * time.Millisecond},
+		{"median of even is the lower", ms(4, 1, 3, 2), 0.5, 2 * time.Millisecond},
+		{"p99 of few is the max", ms(1, 2, 3, 4, 5), 0.99, 5 * time.Millisecond},
+		{"p99 of 200 is the 198th", ms(seq(200)...), 0.99, 198 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := quantile(tt.in, tt.q); got != tt.want {
+				t.Fatalf("quantile(%v, %v) = %v, want %v", tt.in, tt.q, got, tt.want)
+			}
+		})
+	}
+}
+
+func seq(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[n-1-i] = i + 1 // descending: quantile sorts
+	}
+	return out
+}
+
+func TestReportsAddAndSubtract(t *testing.T) {
+	a := sync.Report{TicketsObserved: 3, RemoteLinksUpserted: 2, Errors: 1, Duration: time.Second,
+		Held: []sync.GuardState{{Kind: "ticket"}}}
+	b := sync.Report{TicketsObserved: 4, BugEdits: 5, Duration: 2 * time.Second, Held: []sync.GuardState{{Kind: "bug"}}}
+	sum := addReports(a, b)
+	if sum.TicketsObserved != 7 || sum.BugEdits != 5 || sum.RemoteLinksUpserted != 2 || sum.Errors != 1 ||
+		sum.Duration != 3*time.Second || len(sum.Held) != 2 {
+		t.Fatalf("sum %+v", sum)
+	}
+	d := subReports(sum, a)
+	if d.TicketsObserved != 4 || d.BugEdits != 5 || d.RemoteLinksUpserted != 0 || d.Errors != 0 ||
+		d.Duration != 2*time.Second || len(d.Held) != 1 || d.Held[0].Kind != "bug" {
+		t.Fatalf("difference %+v", d)
+	}
+}
+
+func TestRequestClasses(t *testing.T) {
+	reqs := map[string]int{
+		"GET /api/v2/incremental/tickets/cursor.json": 1,
+		"GET /api/v2/job_statuses/{id}.json":          2,
+		"PUT /api/v2/tickets/update_many.json":        3,
+		"PUT /api/v2/tickets/{id}.json":               4,
+		"GET /rest/api/2/search/jql":                  5,
+		"POST /rest/api/3/search/jql":                 6,
+		"PUT /rest/api/2/issue/{id}":                  7,
+		"POST /rest/api/2/issue/{id}/remotelink":      8,
+		"DELETE /rest/api/2/issue/{id}/remotelink":    9,
+	}
+	tests := []struct {
+		name string
+		keep func(method, route string) bool
+		want int
+	}{
+		{"zendesk reads", zendeskRead, 3},
+		{"zendesk writes", zendeskWrite, 7},
+		{"update_many", updateMany, 3},
+		{"jira reads: searches by POST too", jiraRead, 11},
+		{"jira writes", jiraWrite, 24},
+		{"jira edits", jiraEdit, 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := total(reqs, tt.keep); got != tt.want {
+				t.Fatalf("got %d, want %d", got, tt.want)
+			}
+		})
+	}
+	if got := routes(Step{Requests: reqs}); got[0] != "GET /api/v2/incremental/tickets/cursor.json" || vendorOf(strings.SplitN(got[4], " ", 2)[1]) != "jira" {
+		t.Fatalf("routes not Zendesk first, by route: %v", got)
+	}
+}
+
+func TestBudgetBound(t *testing.T) {
+	reqs := map[string]int{
+		"GET /api/v2/incremental/tickets/cursor.json": 20, // 2 min at 10/min
+		"PUT /api/v2/tickets/update_many.json":        380,
+		"POST /rest/api/2/issue/{id}/remotelink":      1200, // 2 min at 10/s
+	}
+	b := budgetsOf(reqs)
+	want := []struct {
+		requests int
+		bound    time.Duration
+	}{{400, time.Minute}, {20, 2 * time.Minute}, {1200, 2 * time.Minute}}
+	for i, w := range want {
+		if b[i].requests != w.requests || b[i].bound(1) != w.bound {
+			t.Errorf("%s: %d requests, bound %s; want %d, %s", b[i].name, b[i].requests, b[i].bound(1), w.requests, w.bound)
+		}
+	}
+	if got := b[2].bound(60); got != 2*time.Second {
+		t.Errorf("bound at 60× = %s, want 2s", got)
+	}
+}
+
+func TestCleanEnvDropsTheServiceConfiguration(t *testing.T) {
+	got := cleanEnv([]string{"PATH=/bin", "HELPDESK_SYNC_CONFIG=/etc/hs.yaml", "REDIS_URL=redis://x", "HELPDESK_SYNC_JIRA_TOKEN=s", "HOME=/root"})
+	if strings.Join(got, " ") != "PATH=/bin HOME=/root" {
+		t.Fatalf("got %v", got)
+	}
+}
+
+func TestTablePrintsAligned(t *testing.T) {
+	tb := &table{title: "T", head: []string{"what", "a", "bb"}}
+	tb.row("long row name", "1", "22")
+	tb.row("x", "333", "4")
+	tb.note("n %d", 1)
+	var out bytes.Buffer
+	tb.print(&out)
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	// title, blank, head, two rows, note
+	if len(lines) != 6 || lines[0] != "T" || lines[5] != "  n 1" {
+		t.Fatalf("printed:\n%s", out.String())
+	}
+	if len(lines[2]) != len(lines[3]) || len(lines[3]) != len(lines[4]) || !strings.HasPrefix(strings.TrimSpace(lines[4]), "x ") {
+		t.Fatalf("columns not aligned:\n%s", out.String())
+	}
+}
+
+func TestRoundTripsCountsPipelinesOnce(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	trips := &RoundTrips{}
+	rdb.AddHook(trips)
+	ctx := context.Background()
+	ops := func() {
+		t.Helper()
+		if err := rdb.Set(ctx, prefix+"a", 1, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			p.Incr(ctx, prefix+"a")
+			p.Incr(ctx, prefix+"a")
+			p.Get(ctx, prefix+"a")
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ops() // dials: a connection's handshake is round trips too
+	before := trips.Count()
+	ops()
+	if got := trips.Count() - before; got != 2 {
+		t.Fatalf("%d round trips, want 2 (one command, one pipeline)", got)
+	}
+}
+
+func TestServeAnswersEveryLine(t *testing.T) {
+	e := Engine{Requests: &connectors.Counter{}, RoundTrips: &RoundTrips{}, Steps: &Steps{}}
+	var out bytes.Buffer
+	if err := e.Serve(context.Background(), strings.NewReader("bogus\n\nstop\n"), &out); err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(&out)
+	for _, want := range []string{`unknown command "bogus"`, `unknown command ""`, `unknown command "stop"`} {
+		var s Step
+		if err := dec.Decode(&s); err != nil {
+			t.Fatal(err)
+		}
+		if s.Err != want || s.PeakRSS == 0 {
+			t.Fatalf("step %+v, want error %q and the process's peak RSS", s, want)
+		}
+	}
+}

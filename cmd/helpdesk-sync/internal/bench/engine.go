@@ -1,0 +1,323 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	stdsync "sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/helpdesk-sync/helpdesk-sync/connectors"
+	"github.com/helpdesk-sync/helpdesk-sync/sync"
+)
+
+// The engine process reads one command a line on stdin and answers each
+// with one JSON Step on stdout:
+//
+//	cycle   one Engine.Cycle
+//	settle  cycles until two in a row write nothing and nothing is due
+//	run     Engine.Run, polling every sync.poll_interval, until the next
+//	        line (stop) arrives; then one Step for the whole run
+const (
+	cmdCycle  = "cycle"
+	cmdSettle = "settle"
+	cmdRun    = "run"
+	cmdStop   = "stop"
+)
+
+// Step is what the engine process did for one command: the engine's own
+// report and what it cost, as the process itself counted it.
+type Step struct {
+	// Cycles counts poll cycles; Drains the queue drains between them.
+	Cycles, Drains int
+	Seconds        float64
+	// Report sums the reports of the cycles and drains.
+	Report sync.Report
+	// Requests are HTTP attempts by "METHOD route" on either vendor, as
+	// the service's transports counted them (retries included).
+	Requests map[string]int
+	// RedisRoundTrips counts commands sent alone and pipelines (one
+	// round trip each), rate-limit budgets included.
+	RedisRoundTrips int64
+	// CPUSeconds is the process's user+system time during the step.
+	CPUSeconds float64
+	// PeakRSS is the process's resident-set high-water mark so far
+	// (VmHWM), PeakHeap the largest heap in use sampled during the step.
+	PeakRSS, PeakHeap uint64
+	Err               string `json:",omitempty"`
+}
+
+// RoundTrips is a go-redis hook counting round trips to Redis: a command
+// sent alone is one, a pipeline or transaction is one.
+type RoundTrips struct{ n atomic.Int64 }
+
+// Count is the number of round trips so far.
+func (r *RoundTrips) Count() int64 { return r.n.Load() }
+
+func (r *RoundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (r *RoundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		r.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (r *RoundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		r.n.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+// Engine is the engine process's side: the service's engine and the
+// meters that Step reads.
+type Engine struct {
+	Engine     *sync.Engine
+	Requests   *connectors.Counter
+	RoundTrips *RoundTrips
+	// Steps must be the engine's sync.Options.Steps: it hears every
+	// cycle and drain, Run's included.
+	Steps *Steps
+}
+
+// Steps is a sync.StepObserver summing the reports of the steps it hears.
+type Steps struct {
+	mu             stdsync.Mutex
+	cycles, drains int
+	rep            sync.Report
+}
+
+// StepStarted implements sync.StepObserver.
+func (s *Steps) StepStarted(string) {}
+
+// ObserveStep implements sync.StepObserver.
+func (s *Steps) ObserveStep(step string, rep sync.Report, _ error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch step {
+	case "cycle":
+		s.cycles++
+	case "drain":
+		s.drains++
+	}
+	s.rep = addReports(s.rep, rep)
+}
+
+func (s *Steps) snapshot() (cycles, drains int, rep sync.Report) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cycles, s.drains, s.rep
+}
+
+// Serve answers commands from in on out until in ends or ctx is done.
+func (e Engine) Serve(ctx context.Context, in io.Reader, out io.Writer) error {
+	lines := bufio.NewScanner(in)
+	enc := json.NewEncoder(out)
+	for lines.Scan() {
+		if ctx.Err() != nil {
+			return nil
+		}
+		step, err := e.do(ctx, strings.TrimSpace(lines.Text()), lines)
+		if err != nil {
+			step.Err = err.Error()
+		}
+		if err := enc.Encode(step); err != nil {
+			return fmt.Errorf("bench: engine process: write step: %w", err)
+		}
+	}
+	return lines.Err()
+}
+
+func (e Engine) do(ctx context.Context, cmd string, lines *bufio.Scanner) (Step, error) {
+	m := e.startMeter()
+	var err error
+	switch cmd {
+	case cmdCycle:
+		_, err = e.Engine.Cycle(ctx)
+	case cmdSettle:
+		err = e.settle(ctx)
+	case cmdRun:
+		err = e.run(ctx, lines)
+	default:
+		err = fmt.Errorf("unknown command %q", cmd)
+	}
+	return m.stop(), err
+}
+
+// run works as a deployment does until the next line of input.
+func (e Engine) run(ctx context.Context, lines *bufio.Scanner) error {
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- e.Engine.Run(rctx) }()
+	var err error
+	if !lines.Scan() {
+		err = errors.Join(errors.New("input ended while running"), lines.Err())
+	} else if cmd := strings.TrimSpace(lines.Text()); cmd != cmdStop {
+		err = fmt.Errorf("got %q while running; only %q stops a run", cmd, cmdStop)
+	}
+	cancel()
+	return errors.Join(err, <-done)
+}
+
+// settle cycles until two cycles in a row write nothing and leave nothing
+// due: a backfill is done when the engine has nothing left to say.
+func (e Engine) settle(ctx context.Context) error {
+	const maxCycles = 50
+	for cycles, quiet := 0, 0; quiet < 2; cycles++ {
+		if cycles == maxCycles {
+			return fmt.Errorf("not settled after %d cycles", maxCycles)
+		}
+		rep, err := e.Engine.Cycle(ctx)
+		if err != nil {
+			return err
+		}
+		backlog, err := e.Engine.Backlog(ctx)
+		if err != nil {
+			return err
+		}
+		due := int64(0)
+		for _, n := range backlog {
+			due += n
+		}
+		if rep.Writes() == 0 && due == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+	}
+	return nil
+}
+
+// meter measures one command: counters before and after, heap sampled.
+type meter struct {
+	e              Engine
+	start          time.Time
+	cpu            float64
+	requests       map[string]int
+	trips          int64
+	cycles, drains int
+	rep            sync.Report
+	done           chan struct{}
+	heap           chan uint64
+}
+
+func (e Engine) startMeter() *meter {
+	m := &meter{e: e, start: time.Now(), cpu: cpuSeconds(), requests: e.Requests.Snapshot(),
+		trips: e.RoundTrips.Count(), done: make(chan struct{}), heap: make(chan uint64)}
+	m.cycles, m.drains, m.rep = e.Steps.snapshot()
+	go m.sampleHeap()
+	return m
+}
+
+func (m *meter) sampleHeap() {
+	var peak uint64
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		peak = max(peak, ms.HeapInuse)
+		select {
+		case <-m.done:
+			m.heap <- peak
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (m *meter) stop() Step {
+	close(m.done)
+	var s Step
+	cycles, drains, rep := m.e.Steps.snapshot()
+	s.Cycles, s.Drains, s.Report = cycles-m.cycles, drains-m.drains, subReports(rep, m.rep)
+	s.PeakHeap = <-m.heap
+	s.Seconds = time.Since(m.start).Seconds()
+	s.CPUSeconds = cpuSeconds() - m.cpu
+	s.RedisRoundTrips = m.e.RoundTrips.Count() - m.trips
+	s.Requests = map[string]int{}
+	for k, n := range m.e.Requests.Snapshot() {
+		if d := n - m.requests[k]; d > 0 {
+			s.Requests[k] = d
+		}
+	}
+	s.PeakRSS = peakRSS()
+	return s
+}
+
+func addReports(a, b sync.Report) sync.Report {
+	a = combine(a, b, 1)
+	a.Held = append(a.Held, b.Held...)
+	a.Duration += b.Duration
+	return a
+}
+
+// subReports is what happened between the sums before and after.
+func subReports(after, before sync.Report) sync.Report {
+	d := combine(after, before, -1)
+	d.Held = after.Held[len(before.Held):]
+	d.Duration = after.Duration - before.Duration
+	return d
+}
+
+// combine adds sign×b's counts to a's.
+func combine(a, b sync.Report, sign int) sync.Report {
+	for _, f := range []struct{ to, from *int }{
+		{&a.TicketsObserved, &b.TicketsObserved}, {&a.BugsObserved, &b.BugsObserved},
+		{&a.LinksAdded, &b.LinksAdded}, {&a.LinksRemoved, &b.LinksRemoved},
+		{&a.KeysIgnored, &b.KeysIgnored}, {&a.KeysMissing, &b.KeysMissing},
+		{&a.Transitions, &b.Transitions}, {&a.BugEdits, &b.BugEdits},
+		{&a.PriorityChanges, &b.PriorityChanges}, {&a.Comments, &b.Comments},
+		{&a.RemoteLinksUpserted, &b.RemoteLinksUpserted}, {&a.RemoteLinksDeleted, &b.RemoteLinksDeleted},
+		{&a.TicketUpdates, &b.TicketUpdates}, {&a.Notes, &b.Notes},
+		{&a.StaleFlagged, &b.StaleFlagged}, {&a.StaleUnflagged, &b.StaleUnflagged},
+		{&a.Errors, &b.Errors},
+	} {
+		*f.to += sign * *f.from
+	}
+	return a
+}
+
+// cpuSeconds is the user and system time this process has used.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return tvSeconds(ru.Utime) + tvSeconds(ru.Stime)
+}
+
+func tvSeconds(tv syscall.Timeval) float64 {
+	return float64(tv.Sec) + float64(tv.Usec)/1e6
+}
+
+// peakRSS is the process's resident-set high-water mark from the kernel
+// (VmHWM), not the Go heap: what the machine had to give it.
+func peakRSS() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				kb, _ := strconv.ParseUint(f[0], 10, 64)
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}

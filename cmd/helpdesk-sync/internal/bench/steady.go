@@ -1,0 +1,184 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
+)
+
+// Request classes, by vendor and kind, from a "METHOD route" count.
+func zendeskRead(method, route string) bool {
+	return vendorOf(route) == "zendesk" && method == http.MethodGet
+}
+func zendeskWrite(method, route string) bool {
+	return vendorOf(route) == "zendesk" && method != http.MethodGet
+}
+func jiraRead(method, route string) bool {
+	return vendorOf(route) == "jira" && !jiraWrite(method, route)
+}
+
+// jiraWrite: searches go by POST but read.
+func jiraWrite(method, route string) bool {
+	return vendorOf(route) == "jira" && method != http.MethodGet && !strings.Contains(route, "/search")
+}
+
+func updateMany(method, route string) bool {
+	return method == http.MethodPut && strings.HasPrefix(route, "/api/v2/tickets/update_many")
+}
+
+func jiraEdit(method, route string) bool {
+	return vendorOf(route) == "jira" && method == http.MethodPut && strings.HasSuffix(route, "/issue/{id}")
+}
+
+// steadyRow is one measured steady-state cycle.
+type steadyRow struct {
+	what    string
+	k       int // changed tickets
+	bugs    int // bugs the changes touch (linked before or after)
+	m       measured
+	correct int // changed tickets showing their new bug afterwards
+}
+
+// steady is scenario 3: idle cycles, then cycles with k changed tickets.
+// A change is what agents do all day: a ticket is linked to another bug
+// (its keys field names a different key), which moves it between two bugs'
+// counts and remote links and changes the bug status it shows. The new bug
+// is in the same status as the old one; a bug in another status would owe
+// the agent a private note, which goes as a single conditional update
+// (Update Ticket's own budget of 100 a minute), not in a batch.
+func (b *bench) steady(ctx context.Context) error {
+	d, err := simulation.Generate(b.o.Seed, b.o.Steady)
+	if err != nil {
+		return err
+	}
+	dep, err := b.deploy(ctx, d, deployOptions{budgets: unlimited})
+	if err != nil {
+		return err
+	}
+	rows, err := b.steadyRows(ctx, dep, d)
+	if err = errors.Join(err, b.teardown(ctx, dep)); err != nil {
+		return err
+	}
+	t := &table{
+		title: fmt.Sprintf("3. Steady state on %d tickets / %d bugs / %d organizations (backfilled first)",
+			d.Size.Tickets, d.Size.Bugs, d.Size.Orgs),
+		head: []string{"cycle", "Zendesk reads", "Jira reads", "update_many (target)", "other Zendesk writes", "Jira writes",
+			"touched bugs", "issue edits per bug", "remote link writes", "Redis round trips", "engine ms", "correct"},
+	}
+	for _, r := range rows {
+		target := "0"
+		if r.k > 0 {
+			target = fmt.Sprintf("%d", (r.k+99)/100)
+		}
+		edits := "-"
+		if r.bugs > 0 {
+			edits = fmt.Sprintf("%.2f", float64(total(r.m.Requests, jiraEdit))/float64(r.bugs))
+		}
+		links := total(r.m.Requests, func(m, route string) bool {
+			return jiraWrite(m, route) && strings.Contains(route, "/remotelink")
+		})
+		t.row(r.what, count(total(r.m.Requests, zendeskRead)), count(total(r.m.Requests, jiraRead)),
+			fmt.Sprintf("%d (%s)", total(r.m.Requests, updateMany), target),
+			count(total(r.m.Requests, zendeskWrite)-total(r.m.Requests, updateMany)), count(total(r.m.Requests, jiraWrite)),
+			count(r.bugs), edits, count(links), count(int(r.m.RedisRoundTrips)),
+			fmt.Sprintf("%.0f", r.m.Seconds*1000), fmt.Sprintf("%d/%d", r.correct, r.k))
+	}
+	t.note("A change links a ticket to another bug: one Zendesk update (bug status field and tags) batched 100 to an")
+	t.note("update_many call, whose job status is then read; on Jira, the remote link moves (one POST on the new bug,")
+	t.note("one DELETE on the old) and each touched bug gets at most one edit carrying its new customer count.")
+	t.print(b.o.Out)
+	return nil
+}
+
+func (b *bench) steadyRows(ctx context.Context, dep *deployment, d simulation.Dataset) ([]steadyRow, error) {
+	b.o.Logger.Info("steady state: backfilling first", zap.Int("tickets", d.Size.Tickets))
+	if _, err := dep.engine.do(cmdSettle); err != nil {
+		return nil, err
+	}
+	var rows []steadyRow
+	for i := range 3 {
+		m, err := b.measure(ctx, dep, cmdCycle)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, steadyRow{what: fmt.Sprintf("idle #%d", i+1), m: m})
+	}
+	next := 0 // tickets are changed in turn, never twice
+	for _, k := range b.o.Changes {
+		changed, bugs, err := relink(dep, d, k, &next)
+		if err != nil {
+			return nil, err
+		}
+		m, err := b.measure(ctx, dep, cmdCycle)
+		if err != nil {
+			return nil, err
+		}
+		r := steadyRow{what: fmt.Sprintf("%d changed", k), k: k, bugs: bugs, m: m}
+		for id, key := range changed {
+			tk, _ := dep.stack.Zendesk.Ticket(id)
+			if v, _ := tk.Field(simulation.StatusFieldID).(string); strings.Contains(v, key) {
+				r.correct++
+			}
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+// relinkable: the ticket is open and names one bug in its keys field
+// alone (no link tag), so a new key there replaces its one link.
+func relinkable(t simulation.Ticket) bool {
+	switch t.Link {
+	case simulation.LinkKey, simulation.LinkLowerCase, simulation.LinkBrowseURL:
+		return len(t.Bugs) == 1 && t.Status != "solved" && t.Status != "closed"
+	}
+	return false
+}
+
+// relink links k tickets, from *next on, each to another bug in the
+// same status (and resolution) as the one it names: moving a ticket between two such bugs
+// owes its agent no note, so its write is a plain batched one. It returns
+// the tickets with their new keys and the number of distinct bugs touched.
+func relink(dep *deployment, d simulation.Dataset, k int, next *int) (map[int64]string, int, error) {
+	byStatus := map[string][]int{}
+	state := func(b simulation.Bug) string { return b.Status + "/" + b.Resolution }
+	for b := range d.Bugs() {
+		byStatus[state(b)] = append(byStatus[state(b)], b.Index)
+	}
+	changed := map[int64]string{}
+	var touched []int
+	for len(changed) < k {
+		if *next >= d.Size.Tickets {
+			return nil, 0, fmt.Errorf("ran out of tickets to change after %d", len(changed))
+		}
+		t := d.Ticket(*next)
+		*next++
+		if !relinkable(t) {
+			continue
+		}
+		from := t.Bugs[0]
+		peers := byStatus[state(d.Bug(from))]
+		to := peers[(len(changed)*7+1)%len(peers)]
+		if to == from {
+			continue
+		}
+		key := d.Bug(to).Key
+		if !dep.stack.Zendesk.SetCustomField(t.ID, simulation.KeysFieldID, key) {
+			return nil, 0, fmt.Errorf("ticket %d is not in the simulator", t.ID)
+		}
+		changed[t.ID] = key
+		for _, bug := range []int{from, to} {
+			if !slices.Contains(touched, bug) {
+				touched = append(touched, bug)
+			}
+		}
+	}
+	return changed, len(touched), nil
+}
