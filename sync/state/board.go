@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -169,22 +170,19 @@ func (s *Store) Points(ctx context.Context, since time.Time) ([]Point, error) {
 	return out, nil
 }
 
-// HealthReport is what one replica adds to the shared health record at
-// the end of an engine step.
+// HealthReport is what one replica adds to the shared health record: the
+// steps that ended and the requests made since its last report.
 type HealthReport struct {
 	At time.Time
-	// Step is the step that ended: "cycle", "drain" or "resync"; "" when
-	// the report carries request counts only.
-	Step   string
-	Took   time.Duration
-	Errors int
-	Error  string // the step's error, "" when none; never a secret
-	// Read are the vendors whose changes the step read up to the present.
-	Read     []string
-	Requests []Requests
-	// Point records today's chart point (the UTC day of At) from the
+	// Cycle is the last cycle or resync that ended, nil when none did. It
+	// also records today's chart point (the UTC day of At) from the
 	// customers waiting now.
-	Point bool
+	Cycle *StepHealth
+	// Failure is the last step of any kind that had errors, nil when none.
+	Failure *StepHealth
+	// Read is when a step last read each vendor's changes up to the present.
+	Read     map[string]time.Time
+	Requests []Requests
 }
 
 // Requests are the attempts one replica made to a vendor within a minute.
@@ -242,35 +240,33 @@ type healthWire struct {
 func (s *Store) RecordHealth(ctx context.Context, r HealthReport) error {
 	at := r.At.UTC()
 	w := healthWire{KeepAfter: strconv.FormatInt(at.Add(-keepMinutes).Unix()/60, 10)}
-	step := func(prefix string) {
+	step := func(prefix string, h StepHealth) {
 		w.Fields = append(w.Fields,
-			[2]string{prefix + "step", r.Step}, [2]string{prefix + "at", ms(at)},
-			[2]string{prefix + "took", strconv.FormatInt(int64(r.Took), 10)},
-			[2]string{prefix + "errors", strconv.Itoa(r.Errors)}, [2]string{prefix + "error", r.Error})
+			[2]string{prefix + "step", h.Step}, [2]string{prefix + "at", ms(h.At)},
+			[2]string{prefix + "took", strconv.FormatInt(int64(h.Took), 10)},
+			[2]string{prefix + "errors", strconv.Itoa(h.Errors)}, [2]string{prefix + "error", h.Error})
 	}
-	if r.Step == "cycle" || r.Step == "resync" {
-		step("cycle:")
+	if r.Cycle != nil {
+		step("cycle:", *r.Cycle)
+		w.Day = at.Format(dayLayout)
+		w.KeepDay = at.AddDate(0, 0, -keepDays).Format(dayLayout)
 	}
-	if r.Step != "" && (r.Errors > 0 || r.Error != "") {
-		step("fail:")
+	if r.Failure != nil {
+		step("fail:", *r.Failure)
 	}
-	for _, v := range r.Read {
-		w.Latest = append(w.Latest, [2]string{"read:" + v, ms(at)})
+	for _, v := range slices.Sorted(maps.Keys(r.Read)) {
+		w.Latest = append(w.Latest, [2]string{"read:" + v, ms(r.Read[v])})
 	}
 	for _, q := range r.Requests {
 		w.Calls = append(w.Calls, [4]string{q.Vendor, strconv.FormatInt(q.Minute.Unix()/60, 10),
 			strconv.Itoa(q.Attempts), strconv.Itoa(q.Failed)})
 		if q.Remaining >= 0 {
 			w.Fields = append(w.Fields, [2]string{"remaining:" + q.Vendor, strconv.Itoa(q.Remaining)},
-				[2]string{"remaining_at:" + q.Vendor, ms(at)})
+				[2]string{"remaining_at:" + q.Vendor, ms(q.Minute)})
 		}
 	}
-	if r.Point {
-		w.Day = at.Format(dayLayout)
-		w.KeepDay = at.AddDate(0, 0, -keepDays).Format(dayLayout)
-	}
 	if err := s.run(ctx, healthScript, at, mustJSON(w)).Err(); err != nil {
-		return fmt.Errorf("state: record health of step %q: %w", r.Step, err)
+		return fmt.Errorf("state: record health: %w", err)
 	}
 	return nil
 }

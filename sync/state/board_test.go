@@ -255,15 +255,19 @@ func TestRecordHealth(t *testing.T) {
 	reports := []HealthReport{
 		// An old bucket, dropped once reports two hours later arrive.
 		{At: t0.Add(-3 * time.Hour), Requests: []Requests{{Vendor: "jira", Minute: minute.Add(-3 * time.Hour), Attempts: 9, Remaining: -1}}},
-		{At: t0, Step: "cycle", Took: 2 * time.Second, Read: []string{"zendesk", "jira"}, Point: true,
+		{At: t0, Cycle: &StepHealth{Step: "cycle", At: t0, Took: 2 * time.Second},
+			Read: map[string]time.Time{"zendesk": t0, "jira": t0},
 			Requests: []Requests{
 				{Vendor: "zendesk", Minute: minute, Attempts: 2, Remaining: 398},
 				{Vendor: "jira", Minute: minute, Attempts: 1, Failed: 1, Remaining: -1},
 			}},
-		// Another replica's drain, reported later but with older reads.
-		{At: t0.Add(30 * time.Second), Step: "drain", Errors: 1, Error: "sync: edit bug PROJ-1: 503",
-			Read: []string{"jira"}, Requests: []Requests{{Vendor: "jira", Minute: minute, Attempts: 3, Failed: 1, Remaining: -1}}},
-		{At: t0.Add(-time.Minute), Step: "cycle", Took: time.Second, Read: []string{"jira"}},
+		// Another replica's failed drain.
+		{At: t0.Add(30 * time.Second), Failure: &StepHealth{Step: "drain", At: t0.Add(30 * time.Second), Errors: 1, Error: "sync: edit bug PROJ-1: 503"},
+			Requests: []Requests{{Vendor: "jira", Minute: minute, Attempts: 3, Failed: 1, Remaining: -1}}},
+		// A replica reporting late: its read of zendesk is older than the
+		// one recorded and does not move it back.
+		{At: t0.Add(time.Minute), Cycle: &StepHealth{Step: "resync", At: t0.Add(-time.Minute), Took: time.Second},
+			Read: map[string]time.Time{"zendesk": t0.Add(-time.Minute), "jira": t0.Add(time.Minute)}},
 	}
 	for _, r := range reports {
 		if err := s.RecordHealth(ctx, r); err != nil {
@@ -274,17 +278,17 @@ func TestRecordHealth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.Cycle.Step != "cycle" || !h.Cycle.At.Equal(t0.Add(-time.Minute)) || h.Cycle.Took != time.Second || h.Cycle.Errors != 0 {
+	if h.Cycle.Step != "resync" || !h.Cycle.At.Equal(t0.Add(-time.Minute)) || h.Cycle.Took != time.Second || h.Cycle.Errors != 0 {
 		t.Errorf("last cycle %+v", h.Cycle)
 	}
 	if h.Failure.Step != "drain" || h.Failure.Errors != 1 || h.Failure.Error != "sync: edit bug PROJ-1: 503" {
 		t.Errorf("last failure %+v", h.Failure)
 	}
 	zd, jr := h.Vendors["zendesk"], h.Vendors["jira"]
-	if !zd.LastRead.Equal(t0) || !jr.LastRead.Equal(t0.Add(30*time.Second)) {
+	if !zd.LastRead.Equal(t0) || !jr.LastRead.Equal(t0.Add(time.Minute)) {
 		t.Errorf("last reads: zendesk %v, jira %v", zd.LastRead, jr.LastRead)
 	}
-	if zd.Remaining != 398 || !zd.RemainingAt.Equal(t0) || jr.Remaining != -1 {
+	if zd.Remaining != 398 || !zd.RemainingAt.Equal(minute) || jr.Remaining != -1 {
 		t.Errorf("remaining: zendesk %d at %v, jira %d", zd.Remaining, zd.RemainingAt, jr.Remaining)
 	}
 	wantJira := []Requests{{Vendor: "jira", Minute: minute, Attempts: 4, Failed: 2, Remaining: -1}}
@@ -313,7 +317,7 @@ func TestPointsKeepAMonth(t *testing.T) {
 		if err := s.SetBugMemory(ctx, "10", standing(sync.CategoryToDo, 1, d+1, nil)); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RecordHealth(ctx, HealthReport{At: at, Step: "cycle", Point: true}); err != nil {
+		if err := s.RecordHealth(ctx, HealthReport{At: at, Cycle: &StepHealth{Step: "cycle", At: at}}); err != nil {
 			t.Fatal(err)
 		}
 	}

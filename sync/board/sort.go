@@ -1,0 +1,75 @@
+package board
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync"
+)
+
+// byRank is the board's ranking: most weighted customers first, then most
+// customers, most open tickets, and by key.
+func byRank(a, b Bug) int {
+	return cmp.Or(
+		cmp.Compare(b.Weighted, a.Weighted),
+		cmpInt(b.Customers, a.Customers),
+		cmpInt(b.OpenTickets, a.OpenTickets),
+		compareKeys(a.Key, b.Key),
+	)
+}
+
+// sortBugs orders rows by column s, reversed when desc differs from what
+// the column's comparison gives; ties keep the ranking.
+func (m *Model) sortBugs(rows []Bug, s Sort, desc bool) {
+	var by func(a, b Bug) int
+	switch s {
+	case SortKey:
+		by = func(a, b Bug) int { return compareKeys(a.Key, b.Key) }
+	case SortPriority:
+		by = func(a, b Bug) int { return cmpInt(m.priorityRank(a.Priority), m.priorityRank(b.Priority)) }
+	case SortStatus:
+		by = func(a, b Bug) int {
+			return cmp.Or(cmpInt(categoryRank(a.Category), categoryRank(b.Category)), strings.Compare(a.Status, b.Status))
+		}
+	case SortCustomers:
+		by = func(a, b Bug) int { return cmpInt(a.Customers, b.Customers) }
+	case SortOpen:
+		by = func(a, b Bug) int { return cmpInt(a.OpenTickets, b.OpenTickets) }
+	case SortAge: // older activity is a greater age
+		by = func(a, b Bug) int { return b.LastActivity.Compare(a.LastActivity) }
+	default:
+		by = func(a, b Bug) int { return cmpInt(a.Rank, b.Rank) }
+	}
+	slices.SortStableFunc(rows, func(a, b Bug) int {
+		c := by(a, b)
+		if desc {
+			c = -c
+		}
+		return cmp.Or(c, cmpInt(a.Rank, b.Rank))
+	})
+}
+
+// priorityRank places known priorities in the configured order, highest
+// first, and unknown ones (and none) after them.
+func (m *Model) priorityRank(p string) int {
+	if i := slices.Index(m.opts.Priorities, p); i >= 0 {
+		return i
+	}
+	if p == "" {
+		return len(m.opts.Priorities) + 1
+	}
+	return len(m.opts.Priorities)
+}
+
+func categoryRank(c sync.StatusCategory) int {
+	switch c {
+	case sync.CategoryToDo:
+		return 0
+	case sync.CategoryInProgress:
+		return 1
+	case sync.CategoryDone:
+		return 2
+	}
+	return 3
+}

@@ -1,0 +1,206 @@
+package board
+
+import (
+	"fmt"
+	"html/template"
+	"maps"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync"
+)
+
+// funcs format values for the templates; html/template escapes whatever
+// they return.
+var funcs = template.FuncMap{
+	"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"clock":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"day":    func(t time.Time) string { return t.UTC().Format("Jan 2") },
+	"ago":    ago,
+	"dur":    func(d time.Duration) string { return d.Round(time.Millisecond).String() },
+	"pct":    func(f float64) string { return strconv.Itoa(int(f*100+0.5)) + "%" },
+	"num":    func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
+	"f1":     func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
+	"add":    func(a, b int) int { return a + b },
+	"sub":    func(a, b int) int { return a - b },
+	"tiers":  tierText,
+	"vendor": vendorName,
+}
+
+// ago is how long before now t was, in the largest unit that fits:
+// "45s", "12m", "5h", "3d".
+func ago(now, t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	d := max(now.Sub(t), 0)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// tierText lists customers per tier, the largest first: "3 enterprise, 1 pro".
+func tierText(by map[string]int) string {
+	tiers := slices.Sorted(maps.Keys(by))
+	slices.SortStableFunc(tiers, func(a, b string) int { return cmpInt(by[b], by[a]) })
+	parts := make([]string, len(tiers))
+	for i, t := range tiers {
+		parts[i] = fmt.Sprintf("%d %s", by[t], t)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func vendorName(v string) string {
+	switch v {
+	case "zendesk":
+		return "Zendesk"
+	case "jira":
+		return "Jira"
+	}
+	return v
+}
+
+// filterGroup is a row of plain links, one per value of a filter.
+type filterGroup struct {
+	Name    string
+	Options []filterOption
+}
+
+type filterOption struct {
+	Label   string
+	URL     string // a query-only URL relative to the page
+	Current bool
+}
+
+// column is a sortable table heading: its link sorts by it, or reverses
+// the order when it already does.
+type column struct {
+	Label  string
+	URL    string
+	Sorted bool
+	Desc   bool
+}
+
+type pager struct {
+	Page, Pages int
+	Prev, Next  string
+}
+
+func href(v url.Values) string {
+	if len(v) == 0 {
+		return "?"
+	}
+	return "?" + v.Encode()
+}
+
+func newPager(n, total int, at func(int) url.Values) pager {
+	p := pager{Page: n, Pages: total}
+	if n > 1 {
+		p.Prev = href(at(min(n-1, total)))
+	}
+	if n < total {
+		p.Next = href(at(n + 1))
+	}
+	return p
+}
+
+var categoryLabels = []struct {
+	cat   sync.StatusCategory
+	label string
+}{{sync.CategoryToDo, "To do"}, {sync.CategoryInProgress, "In progress"}, {sync.CategoryDone, "Done"}}
+
+// bugFilters are the board's filter links; choosing one keeps the other
+// filters and the sort, and starts at the first page.
+func bugFilters(l BugList) []filterGroup {
+	q := l.Query
+	q.Page = 1
+	option := func(label string, current bool, set func(*Query)) filterOption {
+		o := q
+		set(&o)
+		return filterOption{Label: label, URL: href(o.Values()), Current: current}
+	}
+	project := filterGroup{Name: "Project", Options: []filterOption{option("All", q.Project == "", func(o *Query) { o.Project = "" })}}
+	for _, p := range l.Projects {
+		project.Options = append(project.Options, option(p, q.Project == p, func(o *Query) { o.Project = p }))
+	}
+	status := filterGroup{Name: "Status", Options: []filterOption{option("All", q.Category == "", func(o *Query) { o.Category = "" })}}
+	for _, c := range categoryLabels {
+		status.Options = append(status.Options, option(c.label, q.Category == c.cat, func(o *Query) { o.Category = c.cat }))
+	}
+	tier := filterGroup{Name: "Tier", Options: []filterOption{option("All", q.Tier == "", func(o *Query) { o.Tier = "" })}}
+	for _, t := range l.Tiers {
+		tier.Options = append(tier.Options, option(t, q.Tier == t, func(o *Query) { o.Tier = t }))
+	}
+	stale := filterGroup{Name: "Stale", Options: []filterOption{
+		option("All", q.Stale == StaleAny, func(o *Query) { o.Stale = StaleAny }),
+		option("Stale", q.Stale == StaleYes, func(o *Query) { o.Stale = StaleYes }),
+		option("Not stale", q.Stale == StaleNo, func(o *Query) { o.Stale = StaleNo }),
+	}}
+	return []filterGroup{project, status, tier, stale}
+}
+
+func bugColumns(q Query) []column {
+	q.Page = 1
+	heads := []struct {
+		label string
+		sort  Sort
+	}{
+		{"#", SortRank}, {"Key", SortKey}, {"Priority", SortPriority}, {"Status", SortStatus},
+		{"Customers", SortCustomers}, {"Open tickets", SortOpen}, {"Last update", SortAge},
+	}
+	out := make([]column, len(heads))
+	for i, hd := range heads {
+		o := q
+		o.Sort, o.Desc = hd.sort, hd.sort.natural()
+		sorted := q.Sort == hd.sort
+		if sorted {
+			o.Desc = !q.Desc
+		}
+		out[i] = column{Label: hd.label, URL: href(o.Values()), Sorted: sorted, Desc: q.Desc}
+	}
+	return out
+}
+
+func customerFilters(l CustomerList) []filterGroup {
+	q := l.Query
+	q.Page = 1
+	tier := filterGroup{Name: "Tier"}
+	for _, t := range append([]string{""}, l.Tiers...) {
+		o := q
+		o.Tier = t
+		label := t
+		if t == "" {
+			label = "All"
+		}
+		tier.Options = append(tier.Options, filterOption{Label: label, URL: href(o.Values()), Current: q.Tier == t})
+	}
+	return []filterGroup{tier}
+}
+
+func customerColumns(q CustomerQuery) []column {
+	q.Page = 1
+	heads := []struct {
+		label string
+		sort  CustomerSort
+	}{{"Organization", SortName}, {"Bugs", SortBugs}, {"Longest wait", SortWait}}
+	out := make([]column, len(heads))
+	for i, hd := range heads {
+		o := q
+		o.Sort, o.Desc = hd.sort, hd.sort.natural()
+		sorted := q.Sort == hd.sort
+		if sorted {
+			o.Desc = !q.Desc
+		}
+		out[i] = column{Label: hd.label, URL: href(o.Values()), Sorted: sorted, Desc: q.Desc}
+	}
+	return out
+}
