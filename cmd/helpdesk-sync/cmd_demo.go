@@ -22,11 +22,12 @@ func (a *app) demoCommand() *ffcli.Command {
 		ShortHelp:  "run the real worker against simulated Zendesk and Jira accounts and tell what it does",
 		LongHelp: "Seeds the built-in Zendesk and Jira simulators with a generated account and runs the\n" +
 			"real worker against them: the backfill, an agent linking tickets, an engineer fixing a\n" +
-			"bug, a bug going stale on a simulated clock, an idle cycle; then a table of what each\n" +
-			"step wrote and what it cost in requests. State goes to the Redis at REDIS_URL (or\n" +
-			"127.0.0.1:6379) when one answers, under a key prefix of its own that is deleted at the\n" +
-			"end, and to an embedded in-process Redis otherwise. --config is not read: the demo\n" +
-			"never talks to a real account. Takes a few seconds.",
+			"bug, a bug going stale on a simulated clock, an idle cycle, a mass change met by the\n" +
+			"dry run and the blast-radius guard; then a table of what each step wrote and what it\n" +
+			"cost in requests. State goes to the Redis at REDIS_URL (or 127.0.0.1:6379) when one\n" +
+			"answers, under a key prefix of its own that is deleted at the end, and to an embedded\n" +
+			"in-process Redis otherwise. --config is not read: the demo never talks to a real\n" +
+			"account. Takes a second or two.",
 		FlagSet: fs,
 		Exec: func(ctx context.Context, args []string) error {
 			if err := noArgs(args); err != nil {

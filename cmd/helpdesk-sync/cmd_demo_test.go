@@ -7,7 +7,7 @@ import (
 
 // TestDemoRunsOnEmbeddedRedis runs the demo from the command line with no
 // Redis answering at REDIS_URL: it says so, uses the embedded one, and
-// tells its five stories, every engine event listed with --verbose.
+// tells its six stories, every engine event listed with --verbose.
 func TestDemoRunsOnEmbeddedRedis(t *testing.T) {
 	env := []string{"PATH=/usr/bin", "REDIS_URL=redis://127.0.0.1:1/0"}
 	code, stdout, stderr := runCLI(t, env, "demo", "--seed", "3", "--tickets", "150", "--verbose")
@@ -16,7 +16,7 @@ func TestDemoRunsOnEmbeddedRedis(t *testing.T) {
 	}
 	for _, want := range []string{
 		"(seed 3)", "none answered at 127.0.0.1:1, so an embedded in-process miniredis",
-		"1. Backfill", "2. An agent links", "3. An engineer", "4. Time passes", "5. An idle cycle",
+		"1. Backfill", "2. An agent links", "3. An engineer", "4. Time passes", "5. An idle cycle", "6. A macro links",
 		"· link_added", "· note_posted", "· stale_flagged", "Summary", "total", "Redis: deleted the demo's",
 	} {
 		if !strings.Contains(stdout, want) {

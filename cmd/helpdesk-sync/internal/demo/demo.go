@@ -1,7 +1,8 @@
 // Package demo runs helpdesk-sync's real worker against the built-in
 // Zendesk and Jira simulators, seeded with a generated account, and tells
-// what it does in five short stories: the backfill, an agent linking
-// tickets, an engineer fixing a bug, a bug going stale, and an idle cycle.
+// what it does in six short stories: the backfill, an agent linking
+// tickets, an engineer fixing a bug, a bug going stale, an idle cycle, and
+// a mass change met by the dry run and the blast-radius guard.
 //
 // Nothing it prints is canned: counts come from the engine's reports and
 // events, and what the vendors hold (priorities, counts, notes, comments,
@@ -94,16 +95,12 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	rec := &recorder{}
-	// The simulator finishes update_many jobs at once and enforces no
-	// Update Ticket budget: waiting for either would only slow the story.
-	svc, err := service.New(cfg, service.Options{Logger: o.Logger, Recorder: rec, Redis: rdb, NoLease: true,
-		Clock: clock.Now, ZendeskJobPoll: 10 * time.Millisecond, ZendeskUpdateTicketPerMinute: 60000})
-	if err != nil {
+	d := &run{o: o, out: out, clock: clock, st: st, rec: &recorder{}, cfg: cfg, rdb: rdb,
+		policy: service.Policy(cfg), tiers: tiersOf(o.Dataset)}
+	if d.svc, err = d.service(cfg, service.Options{}); err != nil {
 		return nil, err
 	}
-	defer svc.Close()
-	d := &run{o: o, out: out, clock: clock, st: st, svc: svc, rec: rec, policy: service.Policy(cfg), tiers: tiersOf(o.Dataset)}
+	defer d.svc.Close()
 	out.f("Policy:  %s\n", d.describePolicy())
 
 	res := &Result{Stack: st}
@@ -114,6 +111,20 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	}
 	d.summary()
 	return res, nil
+}
+
+// service assembles the real service on the demo's Redis, clock and
+// recorder, with o's flags (dry run, confirmation). The simulator finishes
+// update_many jobs at once and enforces no Update Ticket budget: waiting
+// for either would only slow the story.
+func (d *run) service(cfg *config.Config, o service.Options) (*service.Service, error) {
+	o.Logger, o.Recorder, o.Redis, o.NoLease, o.Clock = d.o.Logger, d.rec, d.rdb, true, d.clock.Now
+	o.ZendeskJobPoll, o.ZendeskUpdateTicketPerMinute = 10*time.Millisecond, 60000
+	svc, err := service.New(cfg, o)
+	if err != nil {
+		return nil, fmt.Errorf("demo: assemble the service: %w", err)
+	}
+	return svc, nil
 }
 
 // demoConfig is the service's configuration for the stack: the stack's

@@ -42,7 +42,7 @@ func TestDemoTellsWhatTheSimulatorsHold(t *testing.T) {
 				}
 			}
 			for _, s := range []string{"1. Backfill", "2. An agent links", "3. An engineer", "4. Time passes",
-				"5. An idle cycle", "Summary", "total", "Redis: deleted the demo's"} {
+				"5. An idle cycle", "6. A macro links", "Summary", "total", "Redis: deleted the demo's"} {
 				expect(s)
 			}
 			zd, jr := res.Stack.Zendesk, res.Stack.Jira
@@ -141,13 +141,29 @@ func TestDemoTellsWhatTheSimulatorsHold(t *testing.T) {
 				t.Errorf("idle cycle requests %v, want %v", res.Facts.Idle, want)
 			}
 
+			// Step 6: the dry run sent no write, the guard held the
+			// tickets, the confirmation wrote them.
+			sf := res.Facts.Safety
+			if len(sf.Tickets) == 0 || sf.DryRunWrites != 0 || sf.DryRunPlanned != len(sf.Tickets) || sf.Shown != len(sf.Tickets) ||
+				len(sf.Held) != 1 || sf.Held[0].Kind != "ticket" || sf.Held[0].Planned != len(sf.Tickets) {
+				t.Errorf("safety story %+v", sf)
+			}
+			for _, id := range sf.Tickets {
+				if tk, _ := zd.Ticket(id); !strings.HasPrefix(fmt.Sprint(tk.Field(simulation.StatusFieldID)), sf.Bug+":") {
+					t.Errorf("ticket %d shows %v, want %s", id, tk.Field(simulation.StatusFieldID), sf.Bug)
+				}
+			}
+			expect(fmt.Sprintf("the guard holds all %d planned ticket writes", len(sf.Tickets)))
+
 			// The summary's totals are what the vendors received.
 			notes, reported := 0, 0
 			for tk := range ds.Tickets() {
 				notes += len(private(tk.ID))
 			}
 			for _, step := range res.Steps {
-				reported += step.Report.Notes
+				if step.Name != "dry run" {
+					reported += step.Report.Notes
+				}
 			}
 			if notes != reported {
 				t.Errorf("the steps report %d notes; Zendesk holds %d", reported, notes)

@@ -7,7 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/service"
+	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
@@ -21,6 +24,8 @@ type run struct {
 	clock  *simulation.Clock
 	st     *simulation.Stack
 	svc    *service.Service
+	cfg    *config.Config
+	rdb    redis.UniversalClient
 	rec    *recorder
 	policy sync.Policy
 	tiers  map[int64]string // organization → tier, as seeded

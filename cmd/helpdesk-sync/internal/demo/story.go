@@ -30,6 +30,7 @@ type Facts struct {
 	Linked  LinkFact
 	Fixed   FixFact
 	Stale   StaleFact
+	Safety  SafetyFact
 	// Idle counts the requests of the idle cycle by "Vendor METHOD route".
 	Idle map[string]int
 }
@@ -71,12 +72,17 @@ const maxCycles = 6
 // lag), until one writes nothing: the service has done its work and its
 // own writes have come back as no-ops.
 func (d *run) settle(ctx context.Context, name string) (Step, error) {
+	return d.cycles(ctx, name, d.svc.Engine, maxCycles)
+}
+
+// cycles is settle with another engine, for at most n cycles.
+func (d *run) cycles(ctx context.Context, name string, eng *sync.Engine, n int) (Step, error) {
 	s := Step{Name: name}
 	start := time.Now()
 	zd0, jr0 := len(d.st.Zendesk.Requests()), len(d.st.Jira.Requests())
-	for s.Cycles < maxCycles {
+	for s.Cycles < n {
 		d.clock.Advance(2 * time.Minute)
-		rep, err := d.svc.Engine.Cycle(ctx)
+		rep, err := eng.Cycle(ctx)
 		s.Cycles++
 		s.Reports = append(s.Reports, rep)
 		s.Report = addReports(s.Report, rep)
@@ -99,7 +105,7 @@ func (d *run) settle(ctx context.Context, name string) (Step, error) {
 }
 
 func (d *run) stories(ctx context.Context) error {
-	for _, story := range []func(context.Context) error{d.backfill, d.agentLinks, d.engineerFixes, d.goesStale, d.idle} {
+	for _, story := range []func(context.Context) error{d.backfill, d.agentLinks, d.engineerFixes, d.goesStale, d.idle, d.safety} {
 		if err := story(ctx); err != nil {
 			return err
 		}
