@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	stdsync "sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -28,22 +30,29 @@ func (e *Engine) reconcile(ctx context.Context, epoch string, until time.Time, f
 	}
 	var errs []error
 	if !h.bugs {
-		errs = append(errs, e.batches(ctx, BugQueue, until, func(claims []Claim) error {
+		errs = append(errs, e.batches(ctx, BugQueue, until, 1, func(claims []Claim) error {
 			return e.bugBatch(ctx, epoch, claims, h.priority, fenced, t)
 		}))
 	}
 	if !h.tickets && ctx.Err() == nil {
-		errs = append(errs, e.batches(ctx, TicketQueue, until, func(claims []Claim) error {
+		errs = append(errs, e.batches(ctx, TicketQueue, until, ticketBatchesInFlight, func(claims []Claim) error {
 			return e.ticketBatch(ctx, epoch, claims, fenced, t)
 		}))
 	}
 	return errors.Join(errs...)
 }
 
-// batches hands work successive batches of the items of q due at until:
-// claimed in a real run (work acks or reschedules each), only listed in a
-// dry run, which leaves the queue as it is.
-func (e *Engine) batches(ctx context.Context, q Queue, until time.Time, work func([]Claim) error) error {
+// ticketBatchesInFlight is how many ticket batches are worked at once. A
+// batch waits for its update_many job, which takes a second or more on a
+// real account: keeping a few in flight makes that wait overlap with the
+// next batches' work, well under Zendesk's limit of 30 queued jobs.
+const ticketBatchesInFlight = 4
+
+// batches hands work successive batches of the items of q due at until,
+// up to inFlight at once: claimed in a real run (work acks or reschedules
+// each), only listed in a dry run, which leaves the queue as it is and
+// works one batch at a time.
+func (e *Engine) batches(ctx context.Context, q Queue, until time.Time, inFlight int, work func([]Claim) error) error {
 	if e.opts.DryRun {
 		return e.peek(ctx, q, until, func(ids []string) error {
 			claims := make([]Claim, len(ids))
@@ -53,22 +62,42 @@ func (e *Engine) batches(ctx context.Context, q Queue, until time.Time, work fun
 			return work(claims)
 		})
 	}
-	var errs []error
+	var (
+		mu      stdsync.Mutex
+		errs    []error
+		stopped atomic.Bool // the fence was lost: claim nothing more
+		wg      stdsync.WaitGroup
+	)
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		errs = append(errs, err)
+	}
+	slots := make(chan struct{}, max(inFlight, 1))
 	for ctx.Err() == nil {
-		claims, err := e.st.Claim(ctx, q, until, int64(e.opts.Batch), e.now().Add(e.opts.Lease))
-		if err != nil {
-			return errors.Join(append(errs, err)...)
-		}
-		if len(claims) == 0 {
+		slots <- struct{}{}
+		if stopped.Load() {
 			break
 		}
-		if err := work(claims); err != nil {
-			errs = append(errs, err)
-			if errors.Is(err, errNotLeader) {
-				break
+		claims, err := e.st.Claim(ctx, q, until, int64(e.opts.Batch), e.now().Add(e.opts.Lease))
+		if err != nil || len(claims) == 0 {
+			if err != nil {
+				fail(err)
 			}
+			break
 		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			if err := work(claims); err != nil {
+				fail(err)
+				if errors.Is(err, errNotLeader) {
+					stopped.Store(true)
+				}
+			}
+		}()
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 
