@@ -67,6 +67,9 @@ func Seed(ctx context.Context, zd *zendesktest.Server, jr *jiratest.Site, d Data
 	if log == nil {
 		log = zap.NewNop()
 	}
+	if err := ctx.Err(); err != nil {
+		return Summary{}, err
+	}
 	start := time.Now()
 	now := zd.Now()
 	sum := Summary{OrgsByTier: map[string]int{}, BugsByStatus: map[string]int{},

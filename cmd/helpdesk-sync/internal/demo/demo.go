@@ -110,7 +110,7 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 		return res, err
 	}
 	d.summary()
-	return res, nil
+	return res, d.out.err
 }
 
 // service assembles the real service on the demo's Redis, clock and

@@ -23,7 +23,7 @@ func (d *run) engineerFixes(ctx context.Context) error {
 	}
 	f := FixFact{Bug: bug.Key, FixVersion: fixVersion}
 	for _, t := range d.linkedTickets(bug.Key) {
-		if open(t) {
+		if isOpen(t) {
 			f.Noted = append(f.Noted, t.ID)
 		} else {
 			f.Quiet = append(f.Quiet, t.ID)
@@ -144,7 +144,7 @@ func (d *run) bugToFix() (jiratest.Issue, bool) {
 		}
 		n := 0
 		for _, t := range d.linkedTickets(is.Key) {
-			if open(t) {
+			if isOpen(t) {
 				n++
 			}
 		}

@@ -96,7 +96,7 @@ func (d *run) enterpriseTickets(bug jiratest.Issue, n int) []zendesktest.Ticket 
 			return out
 		}
 		t, ok := d.st.Zendesk.Ticket(tk.ID)
-		if !ok || !open(t) || d.tiers[t.OrganizationID] != simulation.TierEnterprise || waiting[t.OrganizationID] ||
+		if !ok || !isOpen(t) || d.tiers[t.OrganizationID] != simulation.TierEnterprise || waiting[t.OrganizationID] ||
 			t.Field(simulation.KeysFieldID) != nil || slices.ContainsFunc(t.Tags, isLinkTag) {
 			continue
 		}

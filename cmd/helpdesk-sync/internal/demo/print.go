@@ -47,7 +47,11 @@ func (p *printer) events(evs []sync.Event) {
 			}
 			who += fmt.Sprintf("#%d", e.TicketID)
 		}
-		p.f("     · %-22s %-14s %s\n", e.Kind, who, e.Detail)
+		detail := e.Detail
+		if e.DryRun {
+			detail = "would: " + detail
+		}
+		p.f("     · %-22s %-14s %s\n", e.Kind, who, detail)
 	}
 }
 

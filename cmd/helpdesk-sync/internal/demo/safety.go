@@ -45,7 +45,7 @@ func (d *run) safety(ctx context.Context) error {
 			break
 		}
 		t, ok := d.st.Zendesk.Ticket(tk.ID)
-		if ok && open(t) && t.Field(simulation.KeysFieldID) == nil && !slices.ContainsFunc(t.Tags, isLinkTag) {
+		if ok && isOpen(t) && t.Field(simulation.KeysFieldID) == nil && !slices.ContainsFunc(t.Tags, isLinkTag) {
 			d.st.Zendesk.SetCustomField(t.ID, simulation.KeysFieldID, bug.Key)
 			f.Tickets = append(f.Tickets, t.ID)
 		}

@@ -40,7 +40,7 @@ func (d *run) goesStale(ctx context.Context) error {
 		is, _ := d.st.Jira.Issue(e.BugKey)
 		stale = append(stale, staleBug{is, strings.TrimPrefix(e.Detail, "stale: ")})
 	}
-	slices.SortStableFunc(stale, func(a, b staleBug) int { return cmp.Compare(count(b.is), count(a.is)) })
+	slices.SortStableFunc(stale, func(a, b staleBug) int { return cmp.Compare(count(b.is), count(a.is)) }) // ties keep key order
 	for i, b := range stale {
 		if i == 4 {
 			d.out.f("     … and %d more\n", len(stale)-i)

@@ -58,7 +58,7 @@ func (d *run) linkedTickets(key string) []zendesktest.Ticket {
 	return out
 }
 
-func open(t zendesktest.Ticket) bool { return sync.TicketStatus(t.Status).Open() }
+func isOpen(t zendesktest.Ticket) bool { return sync.TicketStatus(t.Status).Open() }
 
 // customers counts who waits on the bug from the simulators' state, with
 // the service's own policy: what its count field should say.

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -116,6 +117,9 @@ func (d *run) stories(ctx context.Context) error {
 	return nil
 }
 
+// ofKind picks the events of kinds, ordered by bug key and ticket id:
+// workers record them in whatever order they finish, and a seed should
+// tell the same story every time.
 func ofKind(evs []sync.Event, kinds ...sync.EventKind) []sync.Event {
 	var out []sync.Event
 	for _, e := range evs {
@@ -123,7 +127,17 @@ func ofKind(evs []sync.Event, kinds ...sync.EventKind) []sync.Event {
 			out = append(out, e)
 		}
 	}
+	slices.SortStableFunc(out, func(a, b sync.Event) int {
+		return cmp.Or(compareKeys(a.BugKey, b.BugKey), cmp.Compare(a.TicketID, b.TicketID))
+	})
 	return out
+}
+
+// compareKeys orders bug keys by project, then number (PROJ-9 before PROJ-10).
+func compareKeys(a, b string) int {
+	pa, na, _ := strings.Cut(a, "-")
+	pb, nb, _ := strings.Cut(b, "-")
+	return cmp.Or(cmp.Compare(pa, pb), cmp.Compare(len(na), len(nb)), cmp.Compare(na, nb))
 }
 
 // backfill is the first start: everything is new.
