@@ -5,7 +5,7 @@
 //
 // One Recorder implements every observer interface the service offers
 // (connectors.Observer, sync.Recorder, sync.StepObserver,
-// sync.LatencyObserver) and registers its collectors on the registry it is
+// sync.LatencyObserver, the webhook receiver's Observer) and registers its collectors on the registry it is
 // given; there is no global state. Every label takes values from a bounded
 // set: vendor names, route templates, status codes, step, event and queue
 // names.
@@ -53,6 +53,7 @@ type Recorder struct {
 	dryRunWrites  *prometheus.CounterVec
 	writeFailures *prometheus.CounterVec
 	eventToWrite  *prometheus.HistogramVec
+	deliveries    *prometheus.CounterVec
 
 	requests        *prometheus.CounterVec
 	requestDuration *prometheus.HistogramVec
@@ -130,6 +131,10 @@ func New(reg prometheus.Registerer, o Options) (*Recorder, error) {
 			Help:    "Time from the first webhook delivery naming an item to the end of the pass that wrote what it changed, by kind (ticket or bug).",
 			Buckets: latencyBuckets,
 		}, []string{"kind"}),
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "helpdesk_sync_webhook_deliveries_total",
+			Help: "Webhook deliveries received, by source (zendesk or jira) and result (accepted, duplicate, ignored, unauthorized, bad_timestamp, too_large, malformed, method, failed).",
+		}, []string{"source", "result"}),
 
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "helpdesk_sync_api_requests_total",
@@ -187,7 +192,7 @@ func New(reg prometheus.Registerer, o Options) (*Recorder, error) {
 	var errs []error
 	for _, c := range []prometheus.Collector{
 		r.cycles, r.running, r.cycleDuration, r.lastSuccess, r.observed, r.links, r.events, r.writes, r.dryRunWrites,
-		r.writeFailures, r.eventToWrite, r.requests, r.requestDuration, r.throttled, r.retries, r.retryAfter,
+		r.writeFailures, r.eventToWrite, r.deliveries, r.requests, r.requestDuration, r.throttled, r.retries, r.retryAfter,
 		r.remaining, r.vendorSuccess, r.queueDepth, r.leader, r.token, r.held, build,
 	} {
 		if err := reg.Register(c); err != nil {
@@ -279,6 +284,11 @@ func failedVendor(ev sync.Event) string {
 // ObserveEventToWrite implements sync.LatencyObserver.
 func (r *Recorder) ObserveEventToWrite(kind string, d time.Duration) {
 	r.eventToWrite.WithLabelValues(kind).Observe(d.Seconds())
+}
+
+// Delivery counts one webhook delivery (the webhook receiver's Observer).
+func (r *Recorder) Delivery(source, result string) {
+	r.deliveries.WithLabelValues(source, result).Inc()
 }
 
 // ObserveRequest implements connectors.Observer.

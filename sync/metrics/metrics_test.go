@@ -42,6 +42,9 @@ func exercise(r *metrics.Recorder) {
 	r.Record(sync.Event{Kind: sync.EventWriteFailed, BugID: "10001", BugKey: "PROJ-1"})
 	r.Record(sync.Event{Kind: sync.EventWriteFailed, TicketID: 42})
 	r.ObserveEventToWrite("ticket", 2*time.Second)
+	r.Delivery("zendesk", "accepted")
+	r.Delivery("zendesk", "accepted")
+	r.Delivery("jira", "unauthorized")
 	r.ObserveRequest(connectors.RequestInfo{Vendor: "zendesk", Method: "GET", Route: "/api/v2/incremental/tickets/cursor.json",
 		Status: 200, Duration: 80 * time.Millisecond, Attempt: 1, RateLimitRemaining: 398})
 	r.ObserveRequest(connectors.RequestInfo{Vendor: "jira", Method: "PUT", Route: "/rest/api/3/issue/{id}",
@@ -62,8 +65,8 @@ func TestNamesFollowConventions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(families) != 23 {
-		t.Errorf("gathered %d families, want 23 (one per metric)", len(families))
+	if len(families) != 24 {
+		t.Errorf("gathered %d families, want 24 (one per metric)", len(families))
 	}
 	problems, err := promlint.NewWithMetricFamilies(families).Lint()
 	if err != nil {
@@ -129,6 +132,10 @@ helpdesk_sync_events_total{kind="priority_changed"} 1
 helpdesk_sync_events_total{kind="stale_flagged"} 1
 helpdesk_sync_events_total{kind="ticket_updated"} 1
 helpdesk_sync_events_total{kind="write_failed"} 2
+`},
+		{"helpdesk_sync_webhook_deliveries_total", `
+helpdesk_sync_webhook_deliveries_total{result="accepted",source="zendesk"} 2
+helpdesk_sync_webhook_deliveries_total{result="unauthorized",source="jira"} 1
 `},
 		{"helpdesk_sync_api_requests_total", `
 helpdesk_sync_api_requests_total{code="200",method="GET",route="/api/v2/incremental/tickets/cursor.json",vendor="zendesk"} 1
