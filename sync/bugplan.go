@@ -94,10 +94,14 @@ func (p Policy) planBug(v bugView) bugPlan {
 
 // targetPriority decides the priority a bug should have for count: raised to
 // the floor, lowered to it only when allowed, and never touched when the bug
-// is locked, the count reaches no threshold, or its priority is one the
-// policy does not know.
+// is locked, already done (re-ranking finished work would only reorder a
+// board nobody works from), the count reaches no threshold, or its priority
+// is one the policy does not know.
 func (p Policy) targetPriority(b Bug, count float64) (target string, change bool) {
 	if p.PriorityLockedLabel != "" && slices.Contains(b.Labels, p.PriorityLockedLabel) {
+		return "", false
+	}
+	if b.StatusCategory == CategoryDone {
 		return "", false
 	}
 	floor := p.Floor(count)

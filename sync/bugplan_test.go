@@ -45,6 +45,8 @@ func TestTargetPriority(t *testing.T) {
 		{name: "allow_lower never lowers below every threshold", allowLower: true, bug: Bug{Priority: "Highest"}, count: 1},
 		{name: "locked bug is left alone", bug: Bug{Priority: "Low", Labels: []string{"priority-locked"}}, count: 30},
 		{name: "unknown priority is left alone", bug: Bug{Priority: "Blocker"}, count: 30},
+		{name: "a done bug is not re-ranked", bug: Bug{Priority: "Low", StatusCategory: CategoryDone}, count: 30},
+		{name: "an in-progress bug is raised", bug: Bug{Priority: "Low", StatusCategory: CategoryInProgress}, count: 30, want: "Highest", change: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
