@@ -46,10 +46,12 @@ type GridLine struct {
 	Value int
 }
 
-// DayLabel is a date under the horizontal axis.
+// DayLabel is a date under the horizontal axis; Anchor keeps the first
+// and last inside the drawing.
 type DayLabel struct {
-	X    float64
-	Text string
+	X      float64
+	Text   string
+	Anchor string // SVG text-anchor: start, middle or end
 }
 
 var categories = []struct {
@@ -124,8 +126,8 @@ func layout(from time.Time, byDay map[time.Time]map[sync.StatusCategory]int) Cha
 	for _, v := range []int{0, c.Max / 2, c.Max} {
 		c.Grid = append(c.Grid, GridLine{Y: c.y(v), Value: v})
 	}
-	for _, d := range []int{0, ChartDays / 2, ChartDays - 1} {
-		c.Labels = append(c.Labels, DayLabel{X: c.x(d), Text: from.AddDate(0, 0, d).Format("Jan 2")})
+	for i, d := range []int{0, ChartDays / 2, ChartDays - 1} {
+		c.Labels = append(c.Labels, DayLabel{X: c.x(d), Text: from.AddDate(0, 0, d).Format("Jan 2"), Anchor: []string{"start", "middle", "end"}[i]})
 	}
 	return c
 }

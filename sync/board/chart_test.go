@@ -53,7 +53,7 @@ func TestLayout(t *testing.T) {
 	if todo.LastX != right || todo.LastY != c.y(3) {
 		t.Errorf("marker at %v,%v", todo.LastX, todo.LastY)
 	}
-	if len(c.Grid) != 3 || c.Grid[1].Value != 10 || len(c.Labels) != 3 || c.Labels[2].Text != "Jun 30" {
+	if len(c.Grid) != 3 || c.Grid[1].Value != 10 || len(c.Labels) != 3 || c.Labels[2].Text != "Jun 30" || c.Labels[0].Anchor != "start" || c.Labels[2].Anchor != "end" {
 		t.Errorf("grid %+v labels %+v", c.Grid, c.Labels)
 	}
 }

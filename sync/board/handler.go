@@ -32,7 +32,7 @@ const (
 )
 
 // TicketsShown is how many of a bug's newest tickets a page lists.
-const TicketsShown = 10
+const TicketsShown = 6
 
 // maxAPIPerPage bounds a JSON page, which lists every linked ticket.
 const maxAPIPerPage = 1000
@@ -106,6 +106,7 @@ func (h *handler) stylesheet(w http.ResponseWriter, _ *http.Request) {
 type bugsView struct {
 	page
 	List      BugList
+	Rows      []bugRow
 	Health    Health
 	Chart     Chart
 	ChartDays int
@@ -144,11 +145,19 @@ func (h *handler) bugsPage(w http.ResponseWriter, r *http.Request) {
 		h.unavailable(w, r, err)
 		return
 	}
+	now := h.m.now()
 	v := bugsView{
-		page: page{Title: "Bugs", View: "bugs", Now: h.m.now(), AsOf: list.AsOf},
-		List: list, Health: health, Chart: chart, ChartDays: ChartDays,
-		Filters: bugFilters(list), Columns: bugColumns(list.Query),
-		Pager: newPager(list.Query.Page, list.Pages(), func(n int) url.Values { q := list.Query; q.Page = n; return q.Values() }),
+		page:   page{Title: "Bugs", View: "bugs", Now: now, AsOf: list.AsOf},
+		List:   list,
+		Rows:   bugRows(list.Bugs, now),
+		Health: health, Chart: chart, ChartDays: ChartDays,
+		Filters: bugFilters(list),
+		Columns: bugColumns(list.Query),
+		Pager: newPager(list.Query.Page, list.Pages(), func(n int) url.Values {
+			q := list.Query
+			q.Page = n
+			return q.Values()
+		}),
 	}
 	h.render(w, r, h.bugs, v)
 }

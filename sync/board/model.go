@@ -51,7 +51,7 @@ type Options struct {
 	// health section calls the sync behind; default 10m.
 	Behind time.Duration
 	// MaxAge is how long one read of the read models serves requests;
-	// default 10s. Concurrent requests share one read.
+	// default 30s. Concurrent requests share one read.
 	MaxAge time.Duration
 	Clock  func() time.Time // nil is the wall clock
 	Logger *zap.Logger      // nil logs nothing
@@ -80,7 +80,7 @@ func NewModel(src Source, o Options) *Model {
 		o.Behind = 10 * time.Minute
 	}
 	if o.MaxAge <= 0 {
-		o.MaxAge = 10 * time.Second
+		o.MaxAge = 30 * time.Second
 	}
 	if o.Clock == nil {
 		o.Clock = time.Now
@@ -162,6 +162,11 @@ type snapshot struct {
 	customers []Customer
 	projects  []string
 	tiers     []string
+
+	// tickets are the tickets pages have shown, read when first shown and
+	// kept as long as the snapshot: the board is as of its snapshot.
+	mu      stdsync.Mutex
+	tickets map[int64]Ticket
 }
 
 // readBatch bounds each pipelined read, so that 10k bugs are read in a few
@@ -391,25 +396,26 @@ func (q Query) keeps(b Bug) bool {
 	return true
 }
 
-// fillTickets reads the newest perBug tickets of each bug in one round
-// trip (a single read when the ids fit a batch).
+// fillTickets gives each bug its newest perBug tickets, reading those the
+// snapshot has not seen yet in one pipelined read per thousand.
 func (m *Model) fillTickets(ctx context.Context, s *snapshot, bugs []Bug, perBug int) error {
-	var ids []int64
+	s.mu.Lock()
+	var missing []int64
 	for _, b := range bugs {
-		ids = append(ids, shown(s.links[b.ID], perBug)...)
+		for _, id := range shown(s.links[b.ID], perBug) {
+			if _, ok := s.tickets[id]; !ok {
+				missing = append(missing, id)
+			}
+		}
 	}
-	recs := make(map[int64]sync.TicketRecord, len(ids))
-	for chunk := range slices.Chunk(ids, readBatch) {
-		r, err := m.src.Tickets(ctx, chunk)
+	s.mu.Unlock()
+	read := make(map[int64]Ticket, len(missing))
+	for chunk := range slices.Chunk(missing, readBatch) {
+		recs, err := m.src.Tickets(ctx, chunk)
 		if err != nil {
 			return err
 		}
-		maps.Copy(recs, r)
-	}
-	for i := range bugs {
-		ts := shown(s.links[bugs[i].ID], perBug)
-		bugs[i].Tickets = make([]Ticket, len(ts))
-		for j, id := range ts {
+		for _, id := range chunk {
 			t := Ticket{ID: id}
 			if r, ok := recs[id]; ok {
 				t.URL, t.Open = r.URL, r.Status.Open()
@@ -417,7 +423,20 @@ func (m *Model) fillTickets(ctx context.Context, s *snapshot, bugs []Bug, perBug
 					t.Subject = r.Subject
 				}
 			}
-			bugs[i].Tickets[j] = t
+			read[id] = t
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tickets == nil {
+		s.tickets = make(map[int64]Ticket, len(read))
+	}
+	maps.Copy(s.tickets, read)
+	for i := range bugs {
+		ids := shown(s.links[bugs[i].ID], perBug)
+		bugs[i].Tickets = make([]Ticket, len(ids))
+		for j, id := range ids {
+			bugs[i].Tickets[j] = s.tickets[id]
 		}
 	}
 	return nil

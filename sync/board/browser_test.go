@@ -1,0 +1,293 @@
+package board
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	stdsync "sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/helpdesk-sync/helpdesk-sync/connectors"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
+	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
+)
+
+// chromium finds the browser, skipping the test without one, except in CI
+// (CI=true), where a missing browser is a failure.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is not installed, and CI=true requires the browser test: apt-get install -y chromium")
+	}
+	t.Skip("chromium is not installed: skipping the browser test (apt-get install -y chromium to run it)")
+	return ""
+}
+
+// simulated is the service run against the simulators, seeded with the
+// demo's account, until the engine has nothing left to do.
+type simulated struct {
+	stack *simulation.Stack
+	store *state.Store
+}
+
+// runSimulation seeds the simulators, points the real adapters and engine
+// at them, with a Monitor hearing every request and step as in
+// production, and cycles until the engine writes nothing more.
+func runSimulation(t *testing.T) simulated {
+	t.Helper()
+	ctx := context.Background()
+	c, prefix := redistest.Client(t)
+	store := state.New(c, prefix, time.Hour)
+	monitor := NewMonitor(store, MonitorOptions{})
+	d, err := simulation.Generate(7, simulation.DemoSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stack, err := simulation.Start(ctx, d, simulation.StackOptions{Zendesk: []zendesktest.Option{zendesktest.WithExportLag(0)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stack.Close() })
+	s := stack.Settings
+	logger := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
+	client := func(vendor string) *http.Client {
+		return &http.Client{Transport: connectors.NewTransport(connectors.Options{Vendor: vendor, Observer: monitor, Logger: logger})}
+	}
+	hd, err := zendesk.New(zendesk.Options{BaseURL: s.ZendeskURL, Email: s.ZendeskEmail, Token: s.ZendeskToken,
+		HTTPClient: client("zendesk"), KeysFieldID: s.KeysFieldID, StatusFieldID: s.StatusFieldID, TierField: s.TierField,
+		JobPoll: 2 * time.Millisecond, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := jira.New(jira.Options{BaseURL: s.JiraURL, Email: s.JiraEmail, Token: s.JiraToken, HTTPClient: client("jira"),
+		Projects: s.Projects, CustomerCountField: s.CustomerCountField, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := sync.New(sync.Options{Helpdesk: hd, Tracker: tr, Store: store, Logger: logger, Steps: monitor, Policy: sync.Policy{
+		Projects: s.Projects, LinkTagPrefix: "jira_", CountBy: sync.CountByOrganization, CountTickets: sync.CountOpenTickets,
+		TierWeights: map[string]float64{"enterprise": 5, "pro": 2, "free": 1}, DefaultWeight: 1,
+		Thresholds: []sync.Threshold{{Customers: 10, Priority: "High"}, {Customers: 25, Priority: "Highest"}},
+		Priorities: []string{"Highest", "High", "Medium", "Low", "Lowest"}, PriorityLockedLabel: "priority-locked",
+		StatusTags: sync.StatusTags{ToDo: "bug_open", InProgress: "bug_in_progress", Done: "bug_fixed", WontFix: "bug_wont_fix"},
+		Notes:      true,
+		Stale:      sync.StalePolicy{Label: "customer-waiting-stale", DefaultWindow: 30 * 24 * time.Hour},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		rep, err := eng.Cycle(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Writes() == 0 && i > 0 {
+			break
+		}
+		if i == 5 {
+			t.Fatalf("the engine still writes after %d cycles: %+v", i+1, rep)
+		}
+	}
+	monitor.Flush(ctx)
+	return simulated{stack: stack, store: store}
+}
+
+// browser is a headless chromium whose every request carries the token,
+// collecting what the page reports as errors: console errors, uncaught
+// exceptions, and the browser's own error log (a failed load, a CSP
+// violation).
+type browser struct {
+	ctx    context.Context
+	mu     stdsync.Mutex
+	errors []string
+}
+
+func newBrowser(t *testing.T, exe, token string) *browser {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-component-update", true), chromedp.WindowSize(1400, 1000))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	b := &browser{ctx: ctx}
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders,
+		network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Authorization": "Bearer " + token}}); err != nil {
+		t.Fatal(err)
+	}
+	messages := chromedp.Console(ctx)
+	var wg stdsync.WaitGroup
+	wg.Go(func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				b.mu.Lock()
+				b.errors = append(b.errors, fmt.Sprintf("%s (%s)", m, m.URL))
+				b.mu.Unlock()
+			}
+		}
+	})
+	t.Cleanup(func() { cancelCtx(); wg.Wait() })
+	return b
+}
+
+func (b *browser) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func run[T any](t *testing.T, b *browser, a chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func (b *browser) consoleErrors() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.errors)
+}
+
+// attrs reads one attribute of every element sel matches, in document
+// order.
+func (b *browser) attrs(t *testing.T, sel, attr string) []string {
+	t.Helper()
+	nodes := run(t, b, chromedp.Nodes(chromedp.CSSAll(sel), chromedp.AtLeast(0)))
+	out := make([]string, len(nodes))
+	for i, n := range nodes {
+		out[i] = n.AttributeValue(attr)
+	}
+	return out
+}
+
+// TestBoardInABrowser loads the board of a simulated account in headless
+// chromium, as a support lead would: the ranking matches the customer
+// counts the service wrote to Jira, a filter link narrows it, the chart is
+// drawn, the customers view opens, and the page logs no error.
+func TestBoardInABrowser(t *testing.T) {
+	exe := chromium(t)
+	sim := runSimulation(t)
+	m := NewModel(sim.store, Options{Priorities: []string{"Highest", "High", "Medium", "Low", "Lowest"},
+		Budgets: map[string]float64{"zendesk": 400, "jira": 600}})
+	h, err := NewHandler(m, HandlerOptions{Token: testToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+
+	// What Jira holds, written there by the service: the expected ranking.
+	counts := map[string]float64{}
+	categories := map[string]string{}
+	for b := range sim.stack.Dataset.Bugs() {
+		is, ok := sim.stack.Jira.Issue(b.Key)
+		if !ok {
+			continue
+		}
+		if v := is.Custom[jiratest.CustomerCountField]; v != nil && *v > 0 {
+			counts[is.Key], categories[is.Key] = *v, is.Status.Category
+		}
+	}
+	if len(counts) < 10 {
+		t.Fatalf("only %d bugs have customers in Jira: the simulation did not sync", len(counts))
+	}
+
+	br := newBrowser(t, exe, testToken)
+	br.do(t, chromedp.Navigate(srv.URL+"/board?per_page=1000"), chromedp.WaitVisible(chromedp.ID("bugs")))
+	rows := br.attrs(t, `#bugs tbody tr`, "data-key")
+	if len(rows) != len(counts) {
+		t.Fatalf("the board lists %d bugs, Jira has %d with customers", len(rows), len(counts))
+	}
+	for i, k := range rows {
+		if _, ok := counts[k]; !ok {
+			t.Fatalf("row %d: %s has no customers in Jira", i+1, k)
+		}
+		if i > 0 && counts[k] > counts[rows[i-1]] {
+			t.Fatalf("row %d: %s (%v customers in Jira) ranks below %s (%v)", i+1, k, counts[k], rows[i-1], counts[rows[i-1]])
+		}
+	}
+
+	// The chart is drawn, with a line per status category that has customers.
+	if paths := br.attrs(t, `#waiting-chart path.series`, "data-category"); len(paths) != 3 {
+		t.Errorf("chart series %v, want one per status category", paths)
+	}
+	if marks := br.attrs(t, `#waiting-chart circle`, "r"); len(marks) != 3 {
+		t.Errorf("chart markers %v", marks)
+	}
+
+	// Follow the "In progress" filter link, as a person clicks it.
+	br.do(t, chromedp.Click(chromedp.CSS(`nav.filters a[href="?category=indeterminate&per_page=1000"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav.filters a[aria-current][href="?category=indeterminate&per_page=1000"]`)))
+	url := run(t, br, chromedp.Location())
+	if !strings.Contains(url, "category=indeterminate") {
+		t.Fatalf("after the click the page is %s", url)
+	}
+	want := 0
+	for _, c := range categories {
+		if c == "indeterminate" {
+			want++
+		}
+	}
+	filtered := br.attrs(t, `#bugs tbody tr`, "data-key")
+	if len(filtered) != want {
+		t.Errorf("the in-progress filter shows %d bugs, Jira has %d in progress with customers", len(filtered), want)
+	}
+	for _, k := range filtered {
+		if categories[k] != "indeterminate" {
+			t.Errorf("%s is in the in-progress filter but %s in Jira", k, categories[k])
+		}
+	}
+
+	br.do(t, chromedp.Navigate(srv.URL+"/board"), chromedp.WaitVisible(chromedp.ID("waiting-chart")))
+	screenshot := run(t, br, chromedp.FullScreenshot(100))
+	path := filepath.Join(os.TempDir(), "helpdesk-sync-board.png")
+	if err := os.WriteFile(path, screenshot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot of the board: %s", path)
+
+	br.do(t, chromedp.Click(chromedp.CSS(`header nav a[href="/board/customers"]`)), chromedp.WaitVisible(chromedp.ID("customers")))
+	if orgs := br.attrs(t, `#customers tbody tr`, "data-org"); len(orgs) == 0 {
+		t.Error("the customers view lists no organization")
+	}
+
+	if errs := br.consoleErrors(); len(errs) > 0 {
+		t.Fatalf("the browser reported errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
