@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/peterbourgon/ff/v3/ffcli"
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
 
 	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/bench"
 	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/logging"
@@ -31,11 +33,12 @@ func (a *app) benchCommand() *ffcli.Command {
 	bugs := fs.Int("bugs", simulation.BenchmarkSize.Bugs, "bugs of the largest backfill")
 	orgs := fs.Int("orgs", simulation.BenchmarkSize.Orgs, "organizations of the largest backfill")
 	limitTickets := fs.Int("limits-tickets", 10_000, "tickets backfilled under the vendors' budgets (bugs and organizations in proportion)")
-	limitTarget := fs.Duration("limits-target", 30*time.Second, "real time the scaled lower bound of the limited backfill should take")
+	limitTarget := fs.Duration("limits-target", 20*time.Second, "real time the scaled lower bound of the limited backfill should take")
 	steadyTickets := fs.Int("steady-tickets", 10_000, "tickets of the account the steady-state cycles run on")
 	changes := fs.String("changes", "1,10,100,1000", "changed tickets per measured steady-state cycle")
 	fresh := fs.Int("freshness-changes", 20, "changes of each kind timed by the freshness scenario")
 	poll := fs.Duration("poll-interval", 2*time.Second, "sync.poll_interval of the freshness scenario")
+	redisServer := fs.String("redis-server", "redis-server", "redis-server `program` to start a private Redis with (exact Redis CPU, no other clients); \"\" uses REDIS_URL")
 	cpuProfile := fs.String("cpuprofile", "", "write each engine process's CPU profile to `FILE`.N (N counts engine processes)")
 	engine := fs.Bool("engine", false, "internal: be the engine process the bench starts (commands on stdin)")
 	jobPoll := fs.Duration("job-poll", 0, "internal, with --engine: first wait for an update_many job (0: the adapter's 1s)")
@@ -53,8 +56,9 @@ func (a *app) benchCommand() *ffcli.Command {
 			"             time scale: actual time over the lower bound the budgets imply, and 429s\n" +
 			"  steady     an idle cycle and cycles with k changed tickets: requests and writes per cycle\n" +
 			"  freshness  time from a change in a simulator to the write it causes, polling only\n" +
-			"Needs Redis (REDIS_URL, or 127.0.0.1:6379); its keys live under a prefix of their own and are\n" +
-			"deleted after. --config is not read: the bench configures the service itself.",
+			"Starts a private redis-server when one is installed (--redis-server), so that Redis's CPU is\n" +
+			"the engine's alone; else uses REDIS_URL (or 127.0.0.1:6379), under a key prefix deleted after.\n" +
+			"--config is not read: the bench configures the service itself.",
 		FlagSet: fs,
 		Exec: func(ctx context.Context, args []string) error {
 			if err := noArgs(args); err != nil {
@@ -66,7 +70,7 @@ func (a *app) benchCommand() *ffcli.Command {
 			o := bench.Options{
 				Seed: *seed, Scenarios: splitList(*scenarios),
 				LimitsTarget: *limitTarget, Freshness: *fresh, PollInterval: *poll,
-				CPUProfile: *cpuProfile, Out: a.stdout,
+				CPUProfile: *cpuProfile, Out: a.stdout, RedisServer: *redisServer,
 			}
 			largest := simulation.Size{Tickets: *tickets, Bugs: *bugs, Orgs: *orgs}
 			o.Backfill = []simulation.Size{scaled(largest, 4), scaled(largest, 2), largest}
@@ -79,7 +83,7 @@ func (a *app) benchCommand() *ffcli.Command {
 			if *quick {
 				o.Backfill = []simulation.Size{{Tickets: 500, Bugs: 50, Orgs: 20}, {Tickets: 1000, Bugs: 100, Orgs: 40}}
 				o.Limits, o.LimitsTarget = proportional(1000), 3*time.Second
-				o.Steady, o.Changes = proportional(1000), []int{1, 10, 100}
+				o.Steady, o.Changes, o.IdleAtOnce = proportional(1000), []int{1, 10, 100}, true
 				o.Freshness, o.PollInterval = 3, 200*time.Millisecond
 			}
 			return a.bench(ctx, o)
@@ -104,6 +108,12 @@ func (a *app) bench(ctx context.Context, o bench.Options) error {
 	o.Engine = []string{exe, "bench", "--engine"}
 	if a.logLevel != "" {
 		o.Engine = append(o.Engine, "--log-level", a.logLevel)
+	}
+	if o.RedisServer != "" {
+		if _, err := exec.LookPath(o.RedisServer); err != nil {
+			log.Info("no redis-server to start: using REDIS_URL", zap.String("program", o.RedisServer))
+			o.RedisServer = ""
+		}
 	}
 	o.RedisURL = a.getenv("REDIS_URL")
 	if o.RedisURL == "" {

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -44,10 +45,14 @@ type Options struct {
 	// "bench --engine", which serves Engine over stdin and stdout and
 	// takes --job-poll and --update-ticket-per-minute.
 	Engine []string
-	// RedisURL is the Redis the engine keeps its state in. Every key the
-	// bench makes lives under a prefix of its own and is deleted after.
-	RedisURL string
-	Seed     int64
+	// RedisServer, when set, is a redis-server program the bench starts
+	// for itself on a free loopback port: Redis's CPU is then the engine's
+	// alone. Otherwise RedisURL is the Redis the engine keeps its state in;
+	// every key the bench makes there lives under a prefix of its own and
+	// is deleted after.
+	RedisServer string
+	RedisURL    string
+	Seed        int64
 	// Scenarios to run, from Scenarios; empty runs them all.
 	Scenarios []string
 
@@ -62,6 +67,10 @@ type Options struct {
 	// and Changes the numbers of changed tickets per measured cycle.
 	Steady  simulation.Size
 	Changes []int
+	// IdleAtOnce measures the idle cycles right after the backfill instead
+	// of once its writes have aged past the search overlap (up to two
+	// minutes): for accounts whose linked bugs fit one search page.
+	IdleAtOnce bool
 	// Freshness runs that many changes of each kind against a running
 	// engine polling every PollInterval.
 	Freshness    int
@@ -87,6 +96,15 @@ func Run(ctx context.Context, o Options) error {
 	if len(o.Scenarios) == 0 {
 		o.Scenarios = Scenarios
 	}
+	redisWhat := "shared Redis at " + redactURL(o.RedisURL)
+	if o.RedisServer != "" {
+		r, err := startRedis(ctx, o.RedisServer)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = r.stop() }()
+		o.RedisURL, redisWhat = r.URL, "private "+o.RedisServer
+	}
 	opts, err := redis.ParseURL(o.RedisURL)
 	if err != nil {
 		return fmt.Errorf("bench: redis url: %w", err)
@@ -96,7 +114,25 @@ func Run(ctx context.Context, o Options) error {
 	if err := b.rdb.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("bench: redis at %s does not answer: %w", opts.Addr, err)
 	}
-	fmt.Fprintf(o.Out, "helpdesk-sync bench: %s\n", machine())
+	fmt.Fprintf(o.Out, "helpdesk-sync bench: %s; load average %s; %s\n", machine(), loadAverage(), redisWhat)
+	for _, s := range o.Scenarios {
+		if !slices.Contains(Scenarios, s) {
+			return fmt.Errorf("bench: unknown scenario %q (want one of %v)", s, Scenarios)
+		}
+	}
+	// The steady-state account is backfilled first, so that its writes age
+	// while the other scenarios run (see steadyAccount).
+	var steady *steadyAccount
+	if slices.Contains(o.Scenarios, ScenarioSteady) {
+		if steady, err = b.steadyStart(ctx); err != nil {
+			return fmt.Errorf("scenario %s: %w", ScenarioSteady, err)
+		}
+		defer func() {
+			if steady != nil {
+				_ = b.teardown(context.WithoutCancel(ctx), steady.dep)
+			}
+		}()
+	}
 	for _, s := range o.Scenarios {
 		var err error
 		switch s {
@@ -105,15 +141,16 @@ func Run(ctx context.Context, o Options) error {
 		case ScenarioLimits:
 			err = b.limits(ctx)
 		case ScenarioSteady:
-			err = b.steady(ctx)
+			err, steady = b.steady(ctx, steady), nil
 		case ScenarioFreshness:
 			err = b.freshness(ctx)
-		default:
-			err = fmt.Errorf("bench: unknown scenario %q (want one of %v)", s, Scenarios)
 		}
 		if err != nil {
 			return fmt.Errorf("scenario %s: %w", s, err)
 		}
+		// The machine may be shared: its load says how much of it the
+		// figures had.
+		fmt.Fprintf(o.Out, "  Load average when the scenario ended: %s.\n", loadAverage())
 	}
 	return nil
 }
@@ -245,6 +282,15 @@ func deletePrefix(ctx context.Context, rdb *redis.Client, prefix string) error {
 		return fmt.Errorf("bench: delete keys under %s: %w", prefix, err)
 	}
 	return nil
+}
+
+// redactURL drops a password from a Redis URL.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
 }
 
 func randomID() string {

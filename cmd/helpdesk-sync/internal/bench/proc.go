@@ -2,16 +2,22 @@ package bench
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	stdsync "sync"
 	"syscall"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 )
@@ -130,4 +136,55 @@ func (p *engineProc) reap() error {
 		return fmt.Errorf("bench: engine process: %w", err)
 	}
 	return err
+}
+
+// privateRedis is a redis-server the bench started for itself: its CPU is
+// the engine's doing alone, and no other client competes for it.
+type privateRedis struct {
+	cmd *exec.Cmd
+	dir string
+	URL string
+}
+
+// startRedis starts the redis-server at path on a free loopback port,
+// keeping nothing on disk, and waits until it answers.
+func startRedis(ctx context.Context, path string) (*privateRedis, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("bench: find a port for redis-server: %w", err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	_ = l.Close()
+	dir, err := os.MkdirTemp("", "helpdesk-sync-bench-redis-")
+	if err != nil {
+		return nil, fmt.Errorf("bench: redis-server directory: %w", err)
+	}
+	cmd := exec.Command(path, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no",
+		"--dir", dir, "--logfile", filepath.Join(dir, "redis.log"))
+	if err := cmd.Start(); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("bench: start %s: %w", path, err)
+	}
+	r := &privateRedis{cmd: cmd, dir: dir, URL: "redis://127.0.0.1:" + port + "/0"}
+	opts, _ := redis.ParseURL(r.URL)
+	c := redis.NewClient(opts)
+	defer c.Close()
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if err := c.Ping(ctx).Err(); err == nil {
+			return r, nil
+		} else if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, errors.Join(fmt.Errorf("bench: %s on port %s does not answer: %w", path, port, err), r.stop())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (r *privateRedis) stop() error {
+	_ = r.cmd.Process.Signal(syscall.SIGTERM)
+	err := r.cmd.Wait()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() == -1 {
+		err = nil // ended by the signal, as asked
+	}
+	return errors.Join(err, os.RemoveAll(r.dir))
 }
