@@ -56,94 +56,105 @@ func (a *app) run(ctx context.Context) error {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
-
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	build := currentBuild()
-	m, err := metrics.New(reg, metrics.Options{Version: build.Version, Commit: build.Commit})
+	r, err := a.assemble(cfg, log)
 	if err != nil {
 		return err
 	}
-	progress := ops.NewProgress(readinessBound(cfg), nil)
-	gate := &stepGate{}
-	svc, err := service.New(cfg, service.Options{
-		Logger:   log,
-		Observer: connectors.Observers{m, progress},
-		Recorder: m,
-		Steps:    stepObservers{m, progress, gate},
-		Latency:  m,
-	})
-	if err != nil {
+	defer r.svc.Close()
+	if err := r.srv.Start(); err != nil {
 		return err
 	}
-	defer svc.Close()
-
-	// Other parts of the service mount their handlers here, one line each.
-	var routes []ops.Route
-
-	srv, err := ops.New(ops.Options{
-		Addr: cfg.HTTP.Listen, Gatherer: reg, Pprof: cfg.HTTP.Pprof, Routes: routes, Logger: log,
-		Checks: a.readinessChecks(svc, progress),
-	})
-	if err != nil {
-		return err
-	}
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	log.Info("running", zap.String("version", build.Version), zap.String("listen", cfg.HTTP.Listen),
+	log.Info("running", zap.String("version", currentBuild().Version), zap.String("listen", cfg.HTTP.Listen),
 		zap.Duration("poll_interval", cfg.Sync.PollInterval), zap.Duration("lease_ttl", cfg.Sync.LeaseTTL),
 		zap.Duration("shutdown_grace", cfg.Sync.ShutdownGrace), zap.Duration("readiness_bound", readinessBound(cfg)))
-
-	// The engine and the lease outlive ctx: on a signal they are stopped in
-	// order, the engine first, so that the lease is held until the last
-	// write under way has returned.
-	leaseCtx, stopLease := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopLease()
-	leaseDone := make(chan error, 1)
-	go func() {
-		leaseDone <- svc.Lease.Run(leaseCtx, func(lctx context.Context, token int64) error {
-			m.SetLeader(token)
-			progress.SetLeader(token)
-			<-lctx.Done()
-			m.SetLeader(0)
-			progress.SetLeader(0)
-			return nil
-		})
-	}()
-	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopEngine()
-	gate.stop = stopEngine
-	engineDone := make(chan error, 1)
-	go func() { engineDone <- svc.Engine.Run(engineCtx) }()
-	go sample(engineCtx, svc, m, min(cfg.Sync.PollInterval, 15*time.Second), log)
+	r.start(min(cfg.Sync.PollInterval, 15*time.Second))
 
 	var failure error
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down: stopping at the next checkpoint", zap.Duration("grace", cfg.Sync.ShutdownGrace))
-	case err := <-leaseDone:
-		// Run returns only when leaseCtx ends, which it has not: the
-		// replica must not go on without a lease campaign.
+	case err := <-r.leaseDone:
+		// Lease.Run returns only when its context ends, which it has not:
+		// the replica must not go on without a lease campaign.
 		failure = fmt.Errorf("leader lease campaign stopped: %w", err)
-		leaseDone <- err // for stop, which waits on it
+		r.leaseDone <- err // for stop, which waits on it
 		log.Error("shutting down", zap.Error(failure))
 	}
-	r := running{srv: srv, svc: svc, gate: gate, stopEngine: stopEngine, engineDone: engineDone,
-		stopLease: stopLease, leaseDone: leaseDone, log: log}
 	return errors.Join(failure, r.stop(cfg.Sync.ShutdownGrace))
 }
 
-// running is what stop winds down.
-type running struct {
-	srv        *ops.Server
-	svc        *service.Service
-	gate       *stepGate
-	stopEngine func()
-	engineDone <-chan error
-	stopLease  func()
-	leaseDone  <-chan error
-	log        *zap.Logger
+// replica is one running service: what run assembles, starts and stops.
+type replica struct {
+	log      *zap.Logger
+	svc      *service.Service
+	srv      *ops.Server
+	metrics  *metrics.Recorder
+	progress *ops.Progress
+	gate     *stepGate
+
+	// The engine and the lease have contexts of their own, not the
+	// signal's: stop ends them in order, the engine first, so that the
+	// lease is held until the last write under way has returned.
+	stopEngine, stopLease func()
+	engineDone, leaseDone chan error
+}
+
+// assemble builds the replica: metrics on a registry of its own, the
+// service with every observer, and the listener with its checks.
+func (a *app) assemble(cfg *config.Config, log *zap.Logger) (*replica, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	build := currentBuild()
+	m, err := metrics.New(reg, metrics.Options{Version: build.Version, Commit: build.Commit})
+	if err != nil {
+		return nil, err
+	}
+	r := &replica{log: log, metrics: m, progress: ops.NewProgress(readinessBound(cfg), nil), gate: &stepGate{}}
+	r.svc, err = service.New(cfg, service.Options{
+		Logger:   log,
+		Observer: connectors.Observers{m, r.progress},
+		Recorder: m,
+		Steps:    stepObservers{m, r.progress, r.gate},
+		Latency:  m,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// Other parts of the service mount their handlers here, one line each.
+	var routes []ops.Route
+
+	r.srv, err = ops.New(ops.Options{
+		Addr: cfg.HTTP.Listen, Gatherer: reg, Pprof: cfg.HTTP.Pprof, Routes: routes, Logger: log,
+		Checks: a.readinessChecks(r.svc, r.progress),
+	})
+	if err != nil {
+		r.svc.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// start campaigns for the lease, runs the engine, and samples the gauges
+// that need a Redis read every sampleEvery.
+func (r *replica) start(sampleEvery time.Duration) {
+	leaseCtx, stopLease := context.WithCancel(context.Background())
+	r.stopLease, r.leaseDone = stopLease, make(chan error, 1)
+	go func() {
+		r.leaseDone <- r.svc.Lease.Run(leaseCtx, func(lctx context.Context, token int64) error {
+			r.metrics.SetLeader(token)
+			r.progress.SetLeader(token)
+			<-lctx.Done()
+			r.metrics.SetLeader(0)
+			r.progress.SetLeader(0)
+			return nil
+		})
+	}()
+	engineCtx, stopEngine := context.WithCancel(context.Background())
+	r.stopEngine, r.engineDone = stopEngine, make(chan error, 1)
+	r.gate.stop = stopEngine
+	go func() { r.engineDone <- r.svc.Engine.Run(engineCtx) }()
+	go sample(engineCtx, r.svc, r.metrics, sampleEvery, r.log)
 }
 
 // stop winds the replica down in order within grace: readiness off (load
@@ -154,7 +165,7 @@ type running struct {
 // requests in flight. Past grace, the step under way is cancelled: every
 // page and item is a checkpoint, so that too loses nothing, and the exit
 // is still 0.
-func (r running) stop(grace time.Duration) error {
+func (r *replica) stop(grace time.Duration) error {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()

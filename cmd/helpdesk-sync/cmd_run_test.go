@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,8 +20,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
+	"github.com/helpdesk-sync/helpdesk-sync/sync"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
 )
@@ -158,8 +161,8 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-// replica is one running 'helpdesk-sync run'.
-type replica struct {
+// proc is one running 'helpdesk-sync run'.
+type proc struct {
 	t    *testing.T
 	name string
 	cmd  *exec.Cmd
@@ -171,9 +174,9 @@ type replica struct {
 	logs []map[string]any
 }
 
-func (w *world) start(name string, extraEnv ...string) *replica {
+func (w *world) start(name string, extraEnv ...string) *proc {
 	w.t.Helper()
-	r := &replica{t: w.t, name: name, done: make(chan struct{})}
+	r := &proc{t: w.t, name: name, done: make(chan struct{})}
 	r.cmd = exec.Command(w.bin, "run")
 	r.cmd.Env = append(append([]string(nil), w.env...), extraEnv...)
 	stderr, err := r.cmd.StderrPipe()
@@ -220,7 +223,7 @@ func (w *world) start(name string, extraEnv ...string) *replica {
 	return r
 }
 
-func (r *replica) logText() string {
+func (r *proc) logText() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var b strings.Builder
@@ -232,7 +235,7 @@ func (r *replica) logText() string {
 	return b.String()
 }
 
-func (r *replica) logged(msg string) bool {
+func (r *proc) logged(msg string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, l := range r.logs {
@@ -244,7 +247,7 @@ func (r *replica) logged(msg string) bool {
 }
 
 // stop signals the replica and waits for its exit, at most limit.
-func (r *replica) stop(sig syscall.Signal, limit time.Duration) (code int, took time.Duration) {
+func (r *proc) stop(sig syscall.Signal, limit time.Duration) (code int, took time.Duration) {
 	r.t.Helper()
 	start := time.Now()
 	if err := r.cmd.Process.Signal(sig); err != nil {
@@ -261,7 +264,7 @@ func (r *replica) stop(sig syscall.Signal, limit time.Duration) (code int, took 
 
 // leading scrapes the replica's leader gauges; a replica that does not
 // answer does not lead.
-func (r *replica) leading() (bool, int64) {
+func (r *proc) leading() (bool, int64) {
 	resp, err := http.Get("http://" + r.addr + "/metrics")
 	if err != nil {
 		return false, 0
@@ -282,7 +285,7 @@ func (r *replica) leading() (bool, int64) {
 	return leader, token
 }
 
-func (r *replica) readyz() (int, string) {
+func (r *proc) readyz() (int, string) {
 	resp, err := http.Get("http://" + r.addr + "/readyz")
 	if err != nil {
 		return 0, err.Error()
@@ -458,5 +461,64 @@ func TestStandbyTakesOver(t *testing.T) {
 	}
 	if code, _ := b.stop(syscall.SIGTERM, 10*time.Second); code != 0 {
 		t.Fatalf("b exit %d", code)
+	}
+}
+
+func TestStepGate(t *testing.T) {
+	stopped := 0
+	idle := &stepGate{stop: func() { stopped++ }}
+	idle.StepStarted("drain")
+	idle.ObserveStep("drain", sync.Report{}, nil)
+	if stopped != 0 {
+		t.Fatal("stopped before close")
+	}
+	idle.close()
+	if stopped != 1 {
+		t.Fatalf("closing an idle engine stopped it %d times", stopped)
+	}
+
+	stopped = 0
+	busy := &stepGate{stop: func() { stopped++ }}
+	busy.StepStarted("cycle")
+	busy.close()
+	if stopped != 0 {
+		t.Fatal("closing stopped the step under way")
+	}
+	busy.ObserveStep("cycle", sync.Report{}, errors.New("not the leader"))
+	if stopped != 1 {
+		t.Fatalf("the step under way finished; stopped %d times", stopped)
+	}
+}
+
+func TestReadinessBound(t *testing.T) {
+	tests := []struct {
+		poll, webhookPoll, grace time.Duration
+		webhooks                 bool
+		want                     time.Duration
+	}{
+		{time.Minute, 10 * time.Minute, 25 * time.Second, false, 3*time.Minute + 25*time.Second},
+		{time.Minute, 10 * time.Minute, 25 * time.Second, true, 30*time.Minute + 25*time.Second},
+		{5 * time.Minute, time.Minute, 0, true, 15 * time.Minute},
+	}
+	for _, tt := range tests {
+		cfg := config.Default()
+		cfg.Sync.PollInterval, cfg.Sync.WebhookPollInterval, cfg.Sync.ShutdownGrace = tt.poll, tt.webhookPoll, tt.grace
+		cfg.Webhooks.Enabled = tt.webhooks
+		if got := readinessBound(cfg); got != tt.want {
+			t.Errorf("readinessBound(%+v) = %s, want %s", tt, got, tt.want)
+		}
+	}
+}
+
+func TestGuardState(t *testing.T) {
+	if detail, err := guardState(nil); err != nil || detail != "holding no writes" {
+		t.Errorf("nothing held: %q, %v", detail, err)
+	}
+	since := time.Date(2025, 6, 2, 9, 0, 0, 0, time.UTC)
+	_, err := guardState([]sync.GuardState{{Kind: "ticket", Planned: 3000, Limit: 2000, Since: since}, {Kind: "priority", Planned: 60, Limit: 50, Since: since}})
+	for _, want := range []string{"holding 3000 ticket writes (limit 2000) since 2025-06-02T09:00:00Z", "holding 60 priority writes (limit 50)"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
 	}
 }
