@@ -19,6 +19,7 @@ func (a *app) subcommands() []*ffcli.Command {
 		a.runCommand(),
 		a.onceCommand(),
 		a.resyncCommand(),
+		a.statusCommand(),
 		a.simulateCommand(),
 		a.benchCommand(),
 		a.validateCommand(),

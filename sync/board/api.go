@@ -39,7 +39,7 @@ func (h *handler) bugsJSON(w http.ResponseWriter, r *http.Request) {
 		h.jsonError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	list, err := h.m.Bugs(r.Context(), q, 0)
+	list, err := h.m.Bugs(r.Context(), q, AllTickets)
 	if err != nil {
 		h.unavailable(w, r, err)
 		return

@@ -351,8 +351,11 @@ type BugList struct {
 // Pages is the number of pages the filtered bugs fill.
 func (l BugList) Pages() int { return pages(l.Total, l.Query.PerPage) }
 
+// AllTickets asks Bugs for every linked ticket of each bug.
+const AllTickets = -1
+
 // Bugs returns the bugs q selects, with up to perBug of each one's newest
-// linked tickets (0: all of them).
+// linked tickets (AllTickets: every one).
 func (m *Model) Bugs(ctx context.Context, q Query, perBug int) (BugList, error) {
 	q = q.normal()
 	s, err := m.snapshot(ctx)
@@ -443,7 +446,7 @@ func (m *Model) fillTickets(ctx context.Context, s *snapshot, bugs []Bug, perBug
 }
 
 func shown(ids []int64, n int) []int64 {
-	if n > 0 && len(ids) > n {
+	if n >= 0 && len(ids) > n {
 		return ids[:n]
 	}
 	return ids

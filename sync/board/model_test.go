@@ -139,10 +139,16 @@ func TestBugRow(t *testing.T) {
 	if len(p1.Tickets) != 2 || p1.TicketCount != 3 {
 		t.Errorf("PROJ-1 shows %d of %d tickets", len(p1.Tickets), p1.TicketCount)
 	}
-	all, _ := m.Bugs(context.Background(), Query{}, 0)
+	all, _ := m.Bugs(context.Background(), Query{}, AllTickets)
 	for _, b := range all.Bugs {
 		if len(b.Tickets) != b.TicketCount {
 			t.Errorf("%s: %d of %d tickets with no limit", b.Key, len(b.Tickets), b.TicketCount)
+		}
+	}
+	none, _ := m.Bugs(context.Background(), Query{}, 0)
+	for _, b := range none.Bugs {
+		if len(b.Tickets) != 0 || b.TicketCount == 0 {
+			t.Errorf("%s: %d tickets listed (of %d) when none were asked for", b.Key, len(b.Tickets), b.TicketCount)
 		}
 	}
 }
