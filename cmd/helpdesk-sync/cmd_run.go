@@ -31,9 +31,9 @@ func (a *app) runCommand() *ffcli.Command {
 		LongHelp: "Runs until SIGTERM or SIGINT. Every replica works the shared queue; the one holding the\n" +
 			"leader lease in Redis also polls both systems every sync.poll_interval and sweeps for stale\n" +
 			"bugs. http.listen serves /healthz, /readyz, /metrics (and /debug/pprof with http.pprof).\n" +
-			"On SIGTERM /readyz turns 503 at once, the engine stops at its next checkpoint (every page\n" +
-			"and item is one), the lease is released for a standby to take over, and the process exits 0;\n" +
-			"it exits 1 if the engine did not stop within sync.shutdown_grace.",
+			"On SIGTERM /readyz turns 503 at once, no new leader work starts, the step under way\n" +
+			"finishes (cancelled past sync.shutdown_grace: every page and item is a checkpoint), the\n" +
+			"lease is released for a standby to take over, and the process exits 0.",
 		FlagSet: fs,
 		Exec: func(ctx context.Context, args []string) error {
 			if err := noArgs(args); err != nil {
