@@ -36,7 +36,7 @@ type Step struct {
 type VendorHealth struct {
 	Name string `json:"name"`
 	// LastRead is the last time a step read its changes up to the present.
-	LastRead time.Time `json:"lastRead"`
+	LastRead time.Time `json:"lastRead,omitzero"`
 	Behind   bool      `json:"behind"`
 	// Requests and Failed are the attempts of every replica in the last
 	// hour; Busiest is the most in one minute.
@@ -50,7 +50,7 @@ type VendorHealth struct {
 	// Remaining is the vendor's own count of requests left in its window
 	// at RemainingAt; -1 when it never said.
 	Remaining   int       `json:"remaining"`
-	RemainingAt time.Time `json:"remainingAt"`
+	RemainingAt time.Time `json:"remainingAt,omitzero"`
 }
 
 // Hold is a kind of write the blast-radius guard holds.
@@ -78,7 +78,7 @@ func (m *Model) Health(ctx context.Context) (Health, error) {
 	if err != nil {
 		return Health{}, err
 	}
-	h := Health{At: now, Cycle: step(rec.Cycle), Failure: step(rec.Failure), Issues: []string{}}
+	h := Health{At: now, Cycle: step(rec.Cycle), Failure: step(rec.Failure), Issues: []string{}, Guards: []Hold{}}
 	if h.Backlog.Bugs, err = m.src.DueCount(ctx, sync.BugQueue, now); err != nil {
 		return Health{}, err
 	}

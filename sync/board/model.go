@@ -109,7 +109,7 @@ type Bug struct {
 	Weighted       float64             `json:"weightedCustomers"`
 	ByTier         map[string]int      `json:"customersByTier,omitempty"`
 	OpenTickets    int                 `json:"openTickets"`
-	LastActivity   time.Time           `json:"lastActivity"` // the last change by a person
+	LastActivity   time.Time           `json:"lastActivity,omitzero"` // the last change by a person
 	Stale          bool                `json:"stale"`
 	StaleSince     *time.Time          `json:"staleSince,omitempty"`
 	TicketCount    int                 `json:"ticketCount"` // linked tickets
