@@ -82,11 +82,11 @@ func (m *Model) Chart(ctx context.Context) (Chart, error) {
 		byDay[p.Day] = p.Waiting
 	}
 	byDay[today] = live
-	return layout(from, byDay), nil
+	return plot(from, byDay), nil
 }
 
-// layout places the points of the ChartDays days from from.
-func layout(from time.Time, byDay map[time.Time]map[sync.StatusCategory]int) Chart {
+// plot places the points of the ChartDays days from from.
+func plot(from time.Time, byDay map[time.Time]map[sync.StatusCategory]int) Chart {
 	c := Chart{From: from, To: from.AddDate(0, 0, ChartDays-1), Width: 720, Height: 220, Left: 48, Top: 12}
 	c.PlotWidth, c.PlotHeight = c.Width-c.Left-16, c.Height-c.Top-32
 	top := 0

@@ -18,7 +18,7 @@ func TestNiceCeil(t *testing.T) {
 	}
 }
 
-func TestLayout(t *testing.T) {
+func TestPlot(t *testing.T) {
 	from := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 	day := func(d int) time.Time { return from.AddDate(0, 0, d) }
 	byDay := map[time.Time]map[sync.StatusCategory]int{
@@ -27,7 +27,7 @@ func TestLayout(t *testing.T) {
 		day(5):  {sync.CategoryToDo: 4, sync.CategoryDone: 12}, // after a gap
 		day(29): {sync.CategoryToDo: 3},
 	}
-	c := layout(from, byDay)
+	c := plot(from, byDay)
 	if c.Points != 4 || c.Max != 20 || !c.To.Equal(day(29)) {
 		t.Fatalf("points %d, max %d, to %v", c.Points, c.Max, c.To)
 	}

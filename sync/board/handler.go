@@ -5,6 +5,7 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -25,11 +26,8 @@ type HandlerOptions struct {
 	Logger                   *zap.Logger // nil logs nothing
 }
 
-// Paths the handler serves; mount it on both prefixes.
-const (
-	BoardPath = "/board"
-	APIPath   = "/api/v1/"
-)
+// Patterns are the http.ServeMux patterns to mount the handler on.
+var Patterns = []string{"/board", "/board/", "/api/v1/bugs", "/api/v1/customers", "/api/v1/health"}
 
 // TicketsShown is how many of a bug's newest tickets a page lists.
 const TicketsShown = 6
@@ -61,9 +59,12 @@ func NewHandler(m *Model, o HandlerOptions) (http.Handler, error) {
 		o.Logger = zap.NewNop()
 	}
 	h := &handler{m: m, auth: a, log: o.Logger}
-	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFiles, "templates/base.html"))
-	h.bugs = template.Must(template.Must(base.Clone()).ParseFS(templateFiles, "templates/bugs.html"))
-	h.customers = template.Must(template.Must(base.Clone()).ParseFS(templateFiles, "templates/customers.html"))
+	if h.bugs, err = page("bugs.html"); err != nil {
+		return nil, err
+	}
+	if h.customers, err = page("customers.html"); err != nil {
+		return nil, err
+	}
 	if h.css, err = templateFiles.ReadFile("templates/board.css"); err != nil {
 		return nil, err
 	}
@@ -76,6 +77,15 @@ func NewHandler(m *Model, o HandlerOptions) (http.Handler, error) {
 	mux.HandleFunc("GET /api/v1/customers", h.customersJSON)
 	mux.HandleFunc("GET /api/v1/health", h.healthJSON)
 	return h.guard(mux), nil
+}
+
+// page is the layout with one page's content.
+func page(name string) (*template.Template, error) {
+	t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/base.html", "templates/"+name)
+	if err != nil {
+		return nil, fmt.Errorf("board: template %s: %w", name, err)
+	}
+	return t, nil
 }
 
 // guard checks the credentials before anything else, and sets the headers
@@ -104,7 +114,7 @@ func (h *handler) stylesheet(w http.ResponseWriter, _ *http.Request) {
 
 // bugsView is what bugs.html renders.
 type bugsView struct {
-	page
+	layout
 	List      BugList
 	Rows      []bugRow
 	Health    Health
@@ -115,8 +125,8 @@ type bugsView struct {
 	Pager     pager
 }
 
-// page is what every view shares.
-type page struct {
+// layout is what every view shares.
+type layout struct {
 	Title string
 	View  string
 	Now   time.Time
@@ -147,7 +157,7 @@ func (h *handler) bugsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	now := h.m.now()
 	v := bugsView{
-		page:   page{Title: "Bugs", View: "bugs", Now: now, AsOf: list.AsOf},
+		layout: layout{Title: "Bugs", View: "bugs", Now: now, AsOf: list.AsOf},
 		List:   list,
 		Rows:   bugRows(list.Bugs, now),
 		Health: health, Chart: chart, ChartDays: ChartDays,
@@ -164,7 +174,7 @@ func (h *handler) bugsPage(w http.ResponseWriter, r *http.Request) {
 
 // customersView is what customers.html renders.
 type customersView struct {
-	page
+	layout
 	List    CustomerList
 	Filters []filterGroup
 	Columns []column
@@ -183,7 +193,7 @@ func (h *handler) customersPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := customersView{
-		page:    page{Title: "Customers", View: "customers", Now: h.m.now(), AsOf: list.AsOf},
+		layout:  layout{Title: "Customers", View: "customers", Now: h.m.now(), AsOf: list.AsOf},
 		List:    list,
 		Filters: customerFilters(list),
 		Columns: customerColumns(list.Query),

@@ -296,3 +296,28 @@ func TestJSONAPI(t *testing.T) {
 		t.Fatalf("health without any report %+v", h)
 	}
 }
+
+// Mounted on another mux by Patterns, as the service's listener does, every
+// path of the board reaches it and nothing else does.
+func TestPatterns(t *testing.T) {
+	f := seed(t)
+	h, err := NewHandler(f.model(), HandlerOptions{Token: testToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	for _, p := range Patterns {
+		mux.Handle(p, h)
+	}
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	for path, status := range map[string]int{
+		"/board": 200, "/board/": 200, "/board/customers": 200, "/board/board.css": 200,
+		"/api/v1/bugs": 200, "/api/v1/customers": 200, "/api/v1/health": 200, "/api/v1/other": 404, "/healthz": 200,
+	} {
+		if resp, body := get(t, srv, path); resp.StatusCode != status {
+			t.Errorf("%s: %d, want %d: %s", path, resp.StatusCode, status, body)
+		}
+	}
+}

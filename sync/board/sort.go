@@ -3,6 +3,7 @@ package board
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/helpdesk-sync/helpdesk-sync/sync"
@@ -72,4 +73,30 @@ func categoryRank(c sync.StatusCategory) int {
 		return 2
 	}
 	return 3
+}
+
+func cmpInt[T int | int64](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// compareKeys orders issue keys by project, then by number: PROJ-9
+// before PROJ-10.
+func compareKeys(a, b string) int {
+	pa, na, _ := strings.Cut(a, "-")
+	pb, nb, _ := strings.Cut(b, "-")
+	if c := strings.Compare(pa, pb); c != 0 {
+		return c
+	}
+	ia, ea := strconv.Atoi(na)
+	ib, eb := strconv.Atoi(nb)
+	if ea == nil && eb == nil {
+		return cmpInt(ia, ib)
+	}
+	return strings.Compare(na, nb)
 }
