@@ -61,7 +61,7 @@ func runSimulation(t *testing.T) simulated {
 	ctx := context.Background()
 	c, prefix := redistest.Client(t)
 	store := state.New(c, prefix, time.Hour)
-	monitor := NewMonitor(store, MonitorOptions{})
+	monitor := NewMonitor(MonitorOptions{})
 	d, err := simulation.Generate(7, simulation.DemoSize)
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +111,7 @@ func runSimulation(t *testing.T) simulated {
 			t.Fatalf("the engine still writes after %d cycles: %+v", i+1, rep)
 		}
 	}
-	monitor.Flush(ctx)
+	monitor.Flush(ctx, store)
 	return simulated{stack: stack, store: store}
 }
 

@@ -35,9 +35,9 @@ type MonitorOptions struct {
 // sync.StepObserver), keeps counts in memory, and Run writes them to the
 // shared record in one script call at the end of each cycle, of each
 // failed step, and at least every MonitorOptions.Every while requests are
-// counted. The engine never waits on Redis for it.
+// counted. The engine never waits on Redis for it. It needs no store to
+// be built, so that it can be handed to what builds the store.
 type Monitor struct {
-	rec   HealthRecorder
 	every time.Duration
 	now   func() time.Time
 	log   *zap.Logger
@@ -64,8 +64,8 @@ func (r report) empty() bool {
 	return r.cycle == nil && r.failure == nil && len(r.read) == 0 && len(r.requests) == 0
 }
 
-// NewMonitor returns a monitor writing to rec; start its Run.
-func NewMonitor(rec HealthRecorder, o MonitorOptions) *Monitor {
+// NewMonitor returns a monitor; start its Run.
+func NewMonitor(o MonitorOptions) *Monitor {
 	if o.Every <= 0 {
 		o.Every = 30 * time.Second
 	}
@@ -75,7 +75,7 @@ func NewMonitor(rec HealthRecorder, o MonitorOptions) *Monitor {
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
 	}
-	return &Monitor{rec: rec, every: o.Every, now: func() time.Time { return o.Clock().UTC() }, log: o.Logger,
+	return &Monitor{every: o.Every, now: func() time.Time { return o.Clock().UTC() }, log: o.Logger,
 		wake: make(chan struct{}, 1)}
 }
 
@@ -144,8 +144,8 @@ func (m *Monitor) ObserveStep(step string, rep sync.Report, err error) {
 	}
 }
 
-// Run records what was observed until ctx ends, then once more.
-func (m *Monitor) Run(ctx context.Context) error {
+// Run records what was observed in rec until ctx ends, then once more.
+func (m *Monitor) Run(ctx context.Context, rec HealthRecorder) error {
 	tick := time.NewTicker(m.every)
 	defer tick.Stop()
 	for {
@@ -153,18 +153,18 @@ func (m *Monitor) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			last, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 			defer cancel()
-			m.Flush(last)
+			m.Flush(last, rec)
 			return nil
 		case <-m.wake:
 		case <-tick.C:
 		}
-		m.Flush(ctx)
+		m.Flush(ctx, rec)
 	}
 }
 
-// Flush writes what was observed since the last write. What fails to be
-// written is kept for the next one.
-func (m *Monitor) Flush(ctx context.Context) {
+// Flush writes to rec what was observed since the last write. What fails
+// to be written is kept for the next one.
+func (m *Monitor) Flush(ctx context.Context, rec HealthRecorder) {
 	m.mu.Lock()
 	r := m.pending
 	m.pending = report{}
@@ -182,7 +182,7 @@ func (m *Monitor) Flush(ctx context.Context) {
 	})
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	err := m.rec.RecordHealth(ctx, hr)
+	err := rec.RecordHealth(ctx, hr)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch {

@@ -21,7 +21,7 @@ func (f recorderFunc) RecordHealth(ctx context.Context, r state.HealthReport) er
 func TestMonitorRecordsStepsAndRequests(t *testing.T) {
 	f := newFixture(t)
 	clock := now
-	m := NewMonitor(f.store, MonitorOptions{Clock: func() time.Time { return clock }, Logger: zaptest.NewLogger(t)})
+	m := NewMonitor(MonitorOptions{Clock: func() time.Time { return clock }, Logger: zaptest.NewLogger(t)})
 	for i, status := range []int{200, 200, 429, 0, 503} {
 		m.ObserveRequest(connectors.RequestInfo{Vendor: "zendesk", Status: status, RateLimitRemaining: 300 - i})
 	}
@@ -30,7 +30,7 @@ func TestMonitorRecordsStepsAndRequests(t *testing.T) {
 	m.ObserveRequest(connectors.RequestInfo{Vendor: "zendesk", Status: 200, RateLimitRemaining: -1})
 	m.ObserveStep("cycle", sync.Report{Duration: 2 * time.Second, HelpdeskRead: true, TrackerRead: true}, nil)
 	m.ObserveStep("drain", sync.Report{Errors: 2}, errors.New("sync: edit bug PROJ-1 (priority Low → High): jira: 400"))
-	m.Flush(f.ctx)
+	m.Flush(f.ctx, f.store)
 
 	h, err := f.store.Health(f.ctx, Vendors, now.Add(-time.Hour))
 	if err != nil {
@@ -59,8 +59,7 @@ func TestMonitorRecordsStepsAndRequests(t *testing.T) {
 
 	// Nothing new: nothing written.
 	writes := 0
-	m.rec = recorderFunc(func(context.Context, state.HealthReport) error { writes++; return nil })
-	m.Flush(f.ctx)
+	m.Flush(f.ctx, recorderFunc(func(context.Context, state.HealthReport) error { writes++; return nil }))
 	if writes != 0 {
 		t.Errorf("%d writes with nothing to report", writes)
 	}
@@ -77,13 +76,13 @@ func TestMonitorKeepsWhatFailed(t *testing.T) {
 		got = append(got, r)
 		return nil
 	})
-	m := NewMonitor(rec, MonitorOptions{Clock: func() time.Time { return now }, Logger: zaptest.NewLogger(t)})
+	m := NewMonitor(MonitorOptions{Clock: func() time.Time { return now }, Logger: zaptest.NewLogger(t)})
 	m.ObserveRequest(connectors.RequestInfo{Vendor: "jira", Status: 200, RateLimitRemaining: -1})
 	m.ObserveStep("cycle", sync.Report{TrackerRead: true}, nil)
-	m.Flush(context.Background())
+	m.Flush(context.Background(), rec)
 	m.ObserveRequest(connectors.RequestInfo{Vendor: "jira", Status: 500, RateLimitRemaining: -1})
 	fail = false
-	m.Flush(context.Background())
+	m.Flush(context.Background(), rec)
 	if len(got) != 1 {
 		t.Fatalf("%d reports written", len(got))
 	}
@@ -98,10 +97,10 @@ func TestMonitorKeepsWhatFailed(t *testing.T) {
 func TestMonitorRun(t *testing.T) {
 	reports := make(chan state.HealthReport, 10)
 	rec := recorderFunc(func(_ context.Context, r state.HealthReport) error { reports <- r; return nil })
-	m := NewMonitor(rec, MonitorOptions{Every: time.Hour, Logger: zaptest.NewLogger(t)})
+	m := NewMonitor(MonitorOptions{Every: time.Hour, Logger: zaptest.NewLogger(t)})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg stdsync.WaitGroup
-	wg.Go(func() { _ = m.Run(ctx) })
+	wg.Go(func() { _ = m.Run(ctx, rec) })
 	m.ObserveStep("cycle", sync.Report{}, nil)
 	select {
 	case r := <-reports:
