@@ -337,3 +337,24 @@ func TestPointsKeepAMonth(t *testing.T) {
 		t.Fatalf("points since day 30: %d from %v", len(recent), recent[0].Day)
 	}
 }
+
+// BenchmarkSetBugMemory is the reconciler's memory write with the board's
+// standing kept alongside: one script call, the bug's waits diffed against
+// the last ones (five organizations, one of them changing each time).
+func BenchmarkSetBugMemory(b *testing.B) {
+	ctx := context.Background()
+	s, _ := newStore(b)
+	i := 0
+	for b.Loop() {
+		waiting := map[int64]time.Time{}
+		for o := range 5 {
+			waiting[int64(500+o+i%2)] = t0
+		}
+		mem := standing(sync.CategoryToDo, 7.5, len(waiting), waiting)
+		mem.Bump = sync.Pending{Seq: 1, Target: "High", Text: "3 customers now report this; raised to High.", Phase: sync.PhaseDone}
+		if err := s.SetBugMemory(ctx, strconv.Itoa(10+i%100), mem); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
