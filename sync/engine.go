@@ -51,9 +51,14 @@ type Options struct {
 	// ConfirmLargeChange lets writes over the policy's limits through.
 	ConfirmLargeChange bool
 
-	Workers        int           // bugs reconciled in parallel; default 4
-	Batch          int           // queue items claimed at once; default 100
-	PollInterval   time.Duration // Run's cycle period; default 1m
+	Workers      int           // bugs reconciled in parallel; default 4
+	Batch        int           // queue items claimed at once; default 100
+	PollInterval time.Duration // Run's cycle period; default 1m
+	// DrainInterval is how often Run works the shared queue and checks
+	// the lease between polls (default 5s, never above PollInterval): a
+	// replica that becomes leader polls within it, and retried items are
+	// picked up without waiting a whole poll interval.
+	DrainInterval  time.Duration
 	SweepInterval  time.Duration // stale sweep period; default 1h
 	Lease          time.Duration // how long a claim hides an item; default 5m
 	RetryBase      time.Duration // first retry delay of a failed item; default 30s
@@ -112,6 +117,8 @@ func New(o Options) (*Engine, error) {
 	setDefault(&o.Workers, 4)
 	setDefault(&o.Batch, 100)
 	setDefault(&o.PollInterval, time.Minute)
+	setDefault(&o.DrainInterval, 5*time.Second)
+	o.DrainInterval = min(o.DrainInterval, o.PollInterval)
 	setDefault(&o.SweepInterval, time.Hour)
 	setDefault(&o.Lease, 5*time.Minute)
 	setDefault(&o.RetryBase, 30*time.Second)
@@ -196,13 +203,13 @@ func (e *Engine) Drain(ctx context.Context) (Report, error) {
 	return e.finish(t, start, "drain", err)
 }
 
-// Run works until ctx ends. Every PollInterval it cycles as the leader
-// when the fence allows and a poll is due (the Pacer may space polls
-// further apart while webhooks deliver), else drains the shared queue;
-// each receive on Wake drains at once. Every page and item is checkpointed
-// as it completes, so stopping at any point loses nothing.
+// Run works until ctx ends. Every DrainInterval it cycles as the leader
+// when the fence allows and a poll is due (every PollInterval; the Pacer
+// may space polls further apart while webhooks deliver), else drains the
+// shared queue; each receive on Wake drains at once. Every page and item
+// is checkpointed as it completes, so stopping at any point loses nothing.
 func (e *Engine) Run(ctx context.Context) error {
-	tick := time.NewTicker(e.opts.PollInterval)
+	tick := time.NewTicker(e.opts.DrainInterval)
 	defer tick.Stop()
 	var nextPoll time.Time // wall clock, as the ticker; zero polls at once
 	every := e.opts.PollInterval

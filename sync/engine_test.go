@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	stdsync "sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -157,4 +158,38 @@ func TestReplicasShareTheQueue(t *testing.T) {
 		h.expectTicket(int64(b+1), fmt.Sprintf("PROJ-%d: To Do", 100+b), "bug_open")
 	}
 	h.expectIdle()
+}
+
+// switchFence is a lease another goroutine grants while Run runs.
+type switchFence struct{ leading atomic.Bool }
+
+func (f *switchFence) Check(context.Context) error {
+	if f.leading.Load() {
+		return nil
+	}
+	return errors.New("lease held by another replica")
+}
+
+// A replica that becomes leader while Run runs polls within a drain
+// interval, not a whole poll interval later: a standby takes over at once.
+func TestRunPollsSoonAfterBecomingLeader(t *testing.T) {
+	lease := &switchFence{}
+	h := newHarness(t, func(o *sync.Options) {
+		o.Fence, o.PollInterval, o.DrainInterval = lease, time.Hour, 10*time.Millisecond
+	})
+	h.bug("10", "PROJ-1", "Low")
+	h.ticket(1, 101, "PROJ-1")
+	ctx, cancel := context.WithCancel(h.ctx)
+	done := make(chan error, 1)
+	go func() { done <- h.engine().Run(ctx) }()
+	time.Sleep(50 * time.Millisecond) // a few drains as a standby
+	if n := h.hd.Calls.Get("ChangedTickets"); n != 0 {
+		t.Fatalf("a standby polled %d times", n)
+	}
+	lease.leading.Store(true)
+	waitFor(t, func() bool { return h.hd.Calls.Get("ChangedTickets") > 0 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }

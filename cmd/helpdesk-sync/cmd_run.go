@@ -16,6 +16,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/service"
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/webhook"
 	"github.com/helpdesk-sync/helpdesk-sync/sync"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/metrics"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/ops"
@@ -91,6 +92,7 @@ type replica struct {
 	metrics  *metrics.Recorder
 	progress *ops.Progress
 	gate     *stepGate
+	webhooks *webhook.Receiver // nil unless webhooks.enabled
 
 	// The engine and the lease have contexts of their own, not the
 	// signal's: stop ends them in order, the engine first, so that the
@@ -110,19 +112,34 @@ func (a *app) assemble(cfg *config.Config, log *zap.Logger) (*replica, error) {
 		return nil, err
 	}
 	r := &replica{log: log, metrics: m, progress: ops.NewProgress(readinessBound(cfg), nil), gate: &stepGate{}}
-	r.svc, err = service.New(cfg, service.Options{
+	so := service.Options{
 		Logger:   log,
 		Observer: connectors.Observers{m, r.progress},
 		Recorder: m,
 		Steps:    stepObservers{m, r.progress, r.gate},
 		Latency:  m,
-	})
-	if err != nil {
+	}
+	if cfg.Webhooks.Enabled {
+		// The receiver and the service share one Redis client, which the
+		// service then closes.
+		if so.Redis, err = dialRedis(cfg); err != nil {
+			return nil, err
+		}
+		if r.webhooks, err = newReceiver(cfg, so.Redis, log, m); err != nil {
+			so.Redis.Close()
+			return nil, err
+		}
+		so.Wake, so.Pacer, so.OwnRedis = r.webhooks.Wake(), r.webhooks, true
+	}
+	if r.svc, err = service.New(cfg, so); err != nil {
 		return nil, err
 	}
 
 	// Other parts of the service mount their handlers here, one line each.
 	var routes []ops.Route
+	if r.webhooks != nil {
+		routes = append(routes, ops.Route{Pattern: "/webhooks/", Handler: r.webhooks.Handler(r.svc.Engine)})
+	}
 
 	r.srv, err = ops.New(ops.Options{
 		Addr: cfg.HTTP.Listen, Gatherer: reg, Pprof: cfg.HTTP.Pprof, Routes: routes, Logger: log,
@@ -154,6 +171,15 @@ func (r *replica) start(sampleEvery time.Duration) {
 	r.stopEngine, r.engineDone = stopEngine, make(chan error, 1)
 	r.gate.stop = stopEngine
 	go func() { r.engineDone <- r.svc.Engine.Run(engineCtx) }()
+	if r.webhooks != nil {
+		go func() {
+			// Run returns only when its context ends; until then it keeps the
+			// wake-up subscription, resubscribing after Redis outages.
+			if err := r.webhooks.Run(engineCtx); err != nil && engineCtx.Err() == nil {
+				r.log.Error("webhook wake-ups stopped; the queue is still worked every poll", zap.Error(err))
+			}
+		}()
+	}
 	go sample(engineCtx, r.svc, r.metrics, sampleEvery, r.log)
 }
 

@@ -39,15 +39,21 @@ type Options struct {
 	Steps sync.StepObserver
 	// Latency sees the time from a webhook delivery to the write it
 	// caused (metrics).
-	Latency            sync.LatencyObserver
+	Latency sync.LatencyObserver
+	// Wake and Pacer come from the webhook receiver: a delivery wakes the
+	// queue worker at once, and polling slows to the backstop interval
+	// while both vendors deliver. Nil without webhooks.
+	Wake               <-chan struct{}
+	Pacer              sync.Pacer
 	DryRun             bool
 	ConfirmLargeChange bool
 	// Base is the transport under the shared ones; nil is a tuned clone of
 	// http.DefaultTransport. The demo and benchmarks pass loopback ones.
 	Base http.RoundTripper
 	// Redis, when set, is used instead of dialling cfg.Redis (the demo's
-	// embedded server); the service does not close it.
-	Redis redis.UniversalClient
+	// embedded server); the service closes it only with OwnRedis.
+	Redis    redis.UniversalClient
+	OwnRedis bool
 	// NoLease runs without leader election (once, resync, demo): the caller
 	// is the only writer by construction.
 	NoLease bool
@@ -87,7 +93,7 @@ func New(cfg *config.Config, o Options) (*Service, error) {
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
 	}
-	s := &Service{Config: cfg, Redis: o.Redis, Requests: &connectors.Counter{}}
+	s := &Service{Config: cfg, Redis: o.Redis, Requests: &connectors.Counter{}, ownRedis: o.OwnRedis}
 	if s.Redis == nil {
 		ro, err := cfg.Redis.UniversalOptions()
 		if err != nil {
@@ -128,7 +134,7 @@ func New(cfg *config.Config, o Options) (*Service, error) {
 
 	eo := sync.Options{
 		Helpdesk: hd, Tracker: tr, Store: s.Store, Policy: Policy(cfg),
-		Logger: o.Logger, Recorder: o.Recorder, Steps: o.Steps, Latency: o.Latency,
+		Logger: o.Logger, Recorder: o.Recorder, Steps: o.Steps, Latency: o.Latency, Wake: o.Wake, Pacer: o.Pacer,
 		DryRun: o.DryRun || cfg.Policy.DryRun, ConfirmLargeChange: o.ConfirmLargeChange,
 		Workers: cfg.Sync.Workers, PollInterval: cfg.Sync.PollInterval, SweepInterval: cfg.Sync.SweepInterval,
 	}
