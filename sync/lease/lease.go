@@ -147,7 +147,7 @@ func (l *Lease) Check(ctx context.Context) error {
 	}
 	if held != 1 {
 		t.end(errLost)
-		l.log.Warn("lease lost: the fence refused our token", zap.Int64("token", t.token))
+		l.log.Warn("lease lost: the fence refused our token", zap.Int64("epoch", t.token))
 		return fmt.Errorf("lease %q: token %d: %w", l.key, t.token, ErrNotLeader)
 	}
 	return nil

@@ -78,7 +78,7 @@ func (l *Lease) renewDeadline() time.Duration { return l.ttl - l.ttl/5 }
 // that the term ended because the lease was lost rather than because lead
 // returned.
 func (l *Lease) serve(ctx context.Context, t *term, lead func(context.Context, int64) error) (lost bool, err error) {
-	l.log.Info("lease acquired: leading", zap.Int64("token", t.token))
+	l.log.Info("lease acquired: leading", zap.Int64("epoch", t.token))
 	l.setCurrent(t)
 	renewed := make(chan struct{})
 	go func() {
@@ -94,9 +94,9 @@ func (l *Lease) serve(ctx context.Context, t *term, lead func(context.Context, i
 	l.release(ctx, t.lock)
 	switch {
 	case lost:
-		l.log.Warn("lease lost: stopped leading", zap.Int64("token", t.token))
+		l.log.Warn("lease lost: stopped leading", zap.Int64("epoch", t.token))
 	default:
-		l.log.Info("lease released", zap.Int64("token", t.token), zap.Bool("error", err != nil))
+		l.log.Info("lease released", zap.Int64("epoch", t.token), zap.Bool("error", err != nil))
 	}
 	return lost, err
 }
@@ -138,7 +138,7 @@ func (l *Lease) renew(t *term) {
 				return
 			}
 			l.log.Warn("lease renewal failed; retrying until the renew deadline",
-				zap.Int64("token", t.token), zap.Duration("left", time.Until(t.deadline)), zap.Error(err))
+				zap.Int64("epoch", t.token), zap.Duration("left", time.Until(t.deadline)), zap.Error(err))
 			next.Reset(retry)
 		}
 	}
