@@ -184,7 +184,9 @@ func (e *Engine) Cycle(ctx context.Context) (Report, error) {
 	read, err := e.readNamed(ctx, t)
 	errs = append(errs, err, e.reconcile(ctx, epoch, e.now(), true, t))
 	e.settled(read)
-	return e.finish(t, start, "cycle", errors.Join(errs...))
+	// A stopped cycle says so even when the bookkeeping after its last
+	// write completed: what it had not begun is still queued.
+	return e.finish(t, start, "cycle", errors.Join(append(errs, ctx.Err())...))
 }
 
 // Drain reads what webhooks named and reconciles the dirty items that are
@@ -298,6 +300,8 @@ func (e *Engine) finish(t *tally, start time.Time, what string, err error) (Repo
 		zap.Int("errors", rep.Errors), zap.Int("held", len(rep.Held)),
 	}
 	switch {
+	case err != nil && errors.Is(err, context.Canceled):
+		e.log.Warn(what+" stopped before it finished; what it had not done stays queued", append(fields, zap.Error(err))...)
 	case err != nil:
 		e.log.Error(what+" finished with errors", append(fields, zap.Error(err))...)
 	case what == "drain" && rep.TicketsObserved+rep.BugsObserved+rep.Writes() == 0:

@@ -115,13 +115,18 @@ func (e *Engine) readNamed(ctx context.Context, t *tally) ([]named, error) {
 			for i, c := range claims {
 				refs[i] = c.ID
 			}
-			if err := read(ctx, refs, t); err != nil {
-				errs = append(errs, err, e.retryLater(ctx, q, claims))
+			sctx, cancel := settling(ctx)
+			err = read(ctx, refs, t)
+			if err != nil {
+				errs = append(errs, err, e.retryLater(sctx, q, claims))
+				cancel()
 				continue
 			}
 			// Acked in a dry run too: what was read is applied to the state
 			// either way, and the writes it calls for stay queued.
-			if err := e.st.Ack(ctx, q, claims, e.now()); err != nil {
+			err = e.st.Ack(sctx, q, claims, e.now())
+			cancel()
+			if err != nil {
 				errs = append(errs, err)
 				continue
 			}

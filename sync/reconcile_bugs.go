@@ -67,8 +67,21 @@ func (e *Engine) bugBatch(ctx context.Context, epoch string, claims []Claim, hol
 			failed = append(failed, c)
 		}
 	}
-	errs = append(errs, e.st.Ack(ctx, BugQueue, done, e.dueNow()), e.keepDirty(ctx, BugQueue, held), e.retryLater(ctx, BugQueue, failed))
+	sctx, cancel := settling(ctx)
+	defer cancel()
+	errs = append(errs, e.st.Ack(sctx, BugQueue, done, e.dueNow()), e.keepDirty(sctx, BugQueue, held), e.retryLater(sctx, BugQueue, failed))
 	return errors.Join(errs...)
+}
+
+// settleTimeout bounds the bookkeeping that follows work already done.
+const settleTimeout = 5 * time.Second
+
+// settling is the context of bookkeeping that must follow work already done
+// (acking, rescheduling, recording a write): a stop does not cancel it, so a
+// claim is settled at once instead of staying hidden until its lease
+// expires, and it is bounded, so a dead Redis cannot hold up a shutdown.
+func settling(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 }
 
 // retryLater makes failed claims due again after their backoff, counting the

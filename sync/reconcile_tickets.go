@@ -56,15 +56,17 @@ func (e *Engine) ticketBatch(ctx context.Context, epoch string, claims []Claim, 
 		}
 		return nil
 	}
+	sctx, cancel := settling(ctx)
+	defer cancel()
 	if err := e.st.SetNoteMarks(ctx, set, drop); err != nil {
-		return errors.Join(err, e.retryLater(ctx, TicketQueue, claims))
+		return errors.Join(err, e.retryLater(sctx, TicketQueue, claims))
 	}
 	if fenced && len(updates) > 0 {
 		if err := e.leading(ctx); err != nil {
-			return errors.Join(err, e.st.Ack(ctx, TicketQueue, done, e.dueNow()), e.keepDirty(ctx, TicketQueue, pick(claimOf, updates)))
+			return errors.Join(err, e.st.Ack(sctx, TicketQueue, done, e.dueNow()), e.keepDirty(sctx, TicketQueue, pick(claimOf, updates)))
 		}
 	}
-	return errors.Join(e.st.Ack(ctx, TicketQueue, done, e.dueNow()), e.writeTickets(ctx, views, plans, updates, claimOf, t))
+	return errors.Join(e.st.Ack(sctx, TicketQueue, done, e.dueNow()), e.writeTickets(ctx, views, plans, updates, claimOf, t))
 }
 
 // planTickets loads and plans the tickets. A conditional write needs the
@@ -121,20 +123,25 @@ func (e *Engine) writeTickets(ctx context.Context, views map[int64]ticketView, p
 		// looked for before they are sent again.
 		t.add(func(r *Report) { r.Errors++ })
 		e.event(Event{Kind: EventWriteFailed, Detail: fmt.Sprintf("batch update of %d tickets failed; retrying later", len(updates))}, zap.Error(err))
-		return errors.Join(fmt.Errorf("sync: update %d tickets: %w", len(updates), err), e.retryLater(ctx, TicketQueue, pick(claimOf, updates)))
+		sctx, cancel := settling(ctx)
+		defer cancel()
+		return errors.Join(fmt.Errorf("sync: update %d tickets: %w", len(updates), err), e.retryLater(sctx, TicketQueue, pick(claimOf, updates)))
 	}
+	// The writes are made: record them even when the step is being stopped.
+	sctx, cancel := settling(ctx)
+	defer cancel()
 	o := e.sortResults(updates, results, before, t)
-	errs := []error{e.settleWritten(ctx, views, plans, o.written, o.marks, t), e.st.SetNoteMarks(ctx, o.marks, nil)}
+	errs := []error{e.settleWritten(sctx, views, plans, o.written, o.marks, t), e.st.SetNoteMarks(sctx, o.marks, nil)}
 	if len(o.gone) > 0 {
-		errs = append(errs, e.forgetTickets(ctx, o.gone, t))
+		errs = append(errs, e.forgetTickets(sctx, o.gone, t))
 	}
 	if len(o.conflicted) > 0 {
 		errs = append(errs, e.refreshTickets(ctx, o.conflicted, t))
 	}
 	return errors.Join(append(errs, o.errs,
-		e.st.Ack(ctx, TicketQueue, append(pickIDs(claimOf, o.written), pickIDs(claimOf, o.gone)...), e.dueNow()),
-		e.keepDirty(ctx, TicketQueue, pickIDs(claimOf, o.conflicted)),
-		e.retryLater(ctx, TicketQueue, pickIDs(claimOf, o.failed)))...)
+		e.st.Ack(sctx, TicketQueue, append(pickIDs(claimOf, o.written), pickIDs(claimOf, o.gone)...), e.dueNow()),
+		e.keepDirty(sctx, TicketQueue, pickIDs(claimOf, o.conflicted)),
+		e.retryLater(sctx, TicketQueue, pickIDs(claimOf, o.failed)))...)
 }
 
 // notesInFlight are the marks recording the batch's notes as possibly sent,

@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -182,5 +183,37 @@ func TestRedisLossRebuildsWithoutRepeating(t *testing.T) {
 		if c := strings.Count(strings.Join(notes, "\n"), "the fix ships in 2.0"); c != 1 {
 			t.Fatalf("ticket %d told %d times", id, c)
 		}
+	}
+}
+
+// A step stopped in the middle of a bug write (a SIGTERM past the grace)
+// still settles its claims: the item is retried after its backoff, not
+// hidden until the dead step's claim lease (5 minutes) expires.
+func TestStoppedStepSettlesItsClaims(t *testing.T) {
+	h := newHarness(t)
+	h.bug("10", "PROJ-1", "Low")
+	h.ticket(1, 101, "PROJ-1")
+	ctx, cancel := context.WithCancel(h.ctx)
+	h.tr.Fail = func(_ context.Context, op string) error {
+		if op == "EditBug" {
+			cancel()
+			return context.Canceled
+		}
+		return nil
+	}
+	h.clock.Advance(time.Minute)
+	if _, err := h.engine().Cycle(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("stopped cycle returned %v", err)
+	}
+	h.tr.Fail = nil
+	if b := h.getBug("10"); b.CustomerCount != nil {
+		t.Fatalf("the refused edit landed: %+v", b)
+	}
+	h.clock.Advance(time.Minute) // past the first retry's 30s backoff, well before the 5m claim lease
+	if _, err := h.engine().Cycle(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if b := h.getBug("10"); b.CustomerCount == nil || *b.CustomerCount != 1 {
+		t.Fatalf("the stopped bug was not retried a minute later: count %v", countOf(b))
 	}
 }
