@@ -185,7 +185,7 @@ type Board struct {
 	BasicUser         string `yaml:"basic_user" doc:"Basic-auth user name that opens the board."`
 	BasicPassword     Secret `yaml:"basic_password" doc:"Basic-auth password."`
 	BasicPasswordFile string `yaml:"basic_password_file" doc:"File holding basic_password."`
-	ShowCustomerNames bool   `yaml:"show_customer_names" doc:"Show organization and requester names; off, customers are counted only."`
+	ShowCustomerNames bool   `yaml:"show_customer_names" doc:"Show organization names and ticket subjects on the board; off, organizations appear by id and tier and tickets by number. Requester names and emails are never stored."`
 }
 
 // Default returns the configuration used for every key that is not set.
