@@ -18,6 +18,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/connectors"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/webhook"
 	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/board"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/metrics"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/ops"
 )
@@ -93,6 +94,7 @@ type replica struct {
 	progress *ops.Progress
 	gate     *stepGate
 	webhooks *webhook.Receiver // nil unless webhooks.enabled
+	monitor  *board.Monitor
 
 	// The engine and the lease have contexts of their own, not the
 	// signal's: stop ends them in order, the engine first, so that the
@@ -111,12 +113,15 @@ func (a *app) assemble(cfg *config.Config, log *zap.Logger) (*replica, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &replica{log: log, metrics: m, progress: ops.NewProgress(readinessBound(cfg), nil), gate: &stepGate{}}
+	r := &replica{log: log, metrics: m, progress: ops.NewProgress(readinessBound(cfg), nil), gate: &stepGate{},
+		// The monitor records sync health in Redis for the board and the
+		// status command of any replica, whether or not this one serves the board.
+		monitor: board.NewMonitor(board.MonitorOptions{Logger: log.Named("board")})}
 	so := service.Options{
 		Logger:   log,
-		Observer: connectors.Observers{m, r.progress},
+		Observer: connectors.Observers{m, r.progress, r.monitor},
 		Recorder: m,
-		Steps:    stepObservers{m, r.progress, r.gate},
+		Steps:    stepObservers{m, r.progress, r.gate, r.monitor},
 		Latency:  m,
 	}
 	if cfg.Webhooks.Enabled {
@@ -139,6 +144,16 @@ func (a *app) assemble(cfg *config.Config, log *zap.Logger) (*replica, error) {
 	var routes []ops.Route
 	if r.webhooks != nil {
 		routes = append(routes, ops.Route{Pattern: "/webhooks/", Handler: r.webhooks.Handler(r.svc.Engine)})
+	}
+	if cfg.Board.Enabled {
+		h, err := newBoardHandler(cfg, r.svc, log)
+		if err != nil {
+			r.svc.Close()
+			return nil, err
+		}
+		for _, p := range board.Patterns {
+			routes = append(routes, ops.Route{Pattern: p, Handler: h})
+		}
 	}
 
 	r.srv, err = ops.New(ops.Options{
@@ -181,6 +196,11 @@ func (r *replica) start(sampleEvery time.Duration) {
 		}()
 	}
 	go sample(engineCtx, r.svc, r.metrics, sampleEvery, r.log)
+	go func() {
+		if err := r.monitor.Run(engineCtx, r.svc.Store); err != nil && engineCtx.Err() == nil {
+			r.log.Warn("sync health recording stopped; the board shows it as stale", zap.Error(err))
+		}
+	}()
 }
 
 // stop winds the replica down in order within grace: readiness off (load

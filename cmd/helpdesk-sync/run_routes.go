@@ -2,12 +2,15 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
+	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/service"
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/webhook"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/board"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/metrics"
 )
 
@@ -31,5 +34,15 @@ func newReceiver(cfg *config.Config, rdb redis.UniversalClient, log *zap.Logger,
 		Tolerance: w.Tolerance, MaxBodyBytes: w.MaxBodyBytes,
 		Backstop: cfg.Sync.WebhookPollInterval,
 		Logger:   log.Named("webhook"), Observer: m,
+	})
+}
+
+// newBoardHandler serves the impact board and its JSON API from the
+// service's state, behind the configured bearer token or basic auth.
+func newBoardHandler(cfg *config.Config, svc *service.Service, log *zap.Logger) (http.Handler, error) {
+	b := cfg.Board
+	return board.NewHandler(board.NewModel(svc.Store, boardOptions(cfg, log)), board.HandlerOptions{
+		Token: b.Token.Value(), BasicUser: b.BasicUser, BasicPassword: b.BasicPassword.Value(),
+		Logger: log.Named("board"),
 	})
 }
