@@ -22,7 +22,7 @@ ok() { passed=$((passed + 1)); printf 'ok: %s\n' "$*"; }
 fail() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
 fatal() { fail "$*"; finish; }
 finish() {
-  printf '\ncontainer contract: %d passed, %d failed\n' "$passed" "$failed"
+  printf '\ncontainer-contract: %d passed, %d failed\n' "$passed" "$failed"
   [ "$failed" -eq 0 ] && exit 0 || exit 1
 }
 
