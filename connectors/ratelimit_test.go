@@ -8,10 +8,12 @@ import (
 	"slices"
 	"strings"
 	stdsync "sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
+	"github.com/redis/go-redis/v9"
 )
 
 // maxInWindow is the most arrivals any window [t, t+w) holds, t being an
@@ -289,4 +291,112 @@ func TestNilLimiterIsRefused(t *testing.T) {
 		}
 	}()
 	NewTransport(Options{Vendor: "zendesk", Limits: []Limit{{Name: "export"}}})
+}
+
+// roundTrips counts the commands a Redis client sends.
+type roundTrips struct{ n atomic.Int64 }
+
+func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		r.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+func TestRedisLimiterChunksOnlyLargeBudgets(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		events      int
+		per         time.Duration
+		waits       int
+		least, most int64 // round trips
+	}{
+		// Every vendor budget: at least a round trip per request (more
+		// where Redis says to wait for the next slot).
+		{"jira 10/s", 10, time.Second, 3, 3, 100},
+		{"zendesk 700/min", 700, time.Minute, 3, 3, 100},
+		{"199/s", 199, time.Second, 5, 5, 100},
+		// 100k/s: 10 ms of budget is 1000 slots, usable for 10 ms.
+		{"100k/s", 100_000, time.Second, 640, 1, 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rdb, prefix := redistest.Client(t)
+			rt := &roundTrips{}
+			rdb.AddHook(rt)
+			lim := NewRedisLimiter(rdb, prefix+"budget", tc.events, tc.per)
+			for range tc.waits {
+				if err := lim.Wait(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := rt.n.Load(); n < tc.least || n > tc.most {
+				t.Errorf("%d waits made %d round trips, want %d..%d", tc.waits, n, tc.least, tc.most)
+			}
+		})
+	}
+}
+
+func TestRedisLimiterChunkLapses(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	rt := &roundTrips{}
+	rdb.AddHook(rt)
+	// 6400/s: chunks of 64 slots spanning 10 ms.
+	lim := NewRedisLimiter(rdb, prefix+"budget", 6400, time.Second)
+	if err := lim.Wait(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	before := rt.n.Load()
+	time.Sleep(30 * time.Millisecond)
+	if err := lim.Wait(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if rt.n.Load() == before {
+		t.Error("a slot was handed out from a chunk past its span; it must be asked of Redis again")
+	}
+}
+
+func TestRedisLimiterChunksKeepWindowsNearBudget(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	const (
+		events = 2000
+		per    = 100 * time.Millisecond // 20k/s: chunks of 200 slots spanning 10 ms
+		chunk  = 200
+	)
+	var (
+		mu  stdsync.Mutex
+		got []received
+	)
+	deadline := time.Now().Add(4 * per)
+	var wg stdsync.WaitGroup
+	for range 2 { // replicas
+		lim := NewRedisLimiter(rdb, prefix+"budget", events, per)
+		for range 4 { // workers each
+			wg.Go(func() {
+				for time.Now().Before(deadline) {
+					if err := lim.Wait(t.Context()); err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					got = append(got, received{at: time.Now()})
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	// A window of per holds the budget, the slots granted in the span
+	// before it and still being spent, and one burst: events + 2 chunks.
+	if most := maxInWindow(got, per); most > events+2*chunk+events/20 {
+		t.Errorf("a window of %s held %d requests; budget %d, chunks of %d", per, most, events, chunk)
+	}
+	if len(got) < events { // four windows' worth, with room for a slow machine
+		t.Errorf("%d requests in %s; a budget of %d per %s was barely used", len(got), 4*per, events, per)
+	}
 }
