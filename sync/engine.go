@@ -84,6 +84,9 @@ type Engine struct {
 	dueFloor atomic.Int64
 	// guardsClear is set once the guard board is known to hold nothing.
 	guardsClear atomic.Bool
+	// bugSlots holds Workers tokens: the bugs being reconciled, across
+	// batches, so that one batch's slowest bug does not idle the others.
+	bugSlots chan struct{}
 }
 
 type wallClock struct{}
@@ -126,7 +129,7 @@ func New(o Options) (*Engine, error) {
 	setDefault(&o.MissingRecheck, 6*time.Hour)
 	return &Engine{
 		opts: o, hd: o.Helpdesk, tr: o.Tracker, st: o.Store, policy: o.Policy,
-		log: o.Logger, clock: o.Clock,
+		log: o.Logger, clock: o.Clock, bugSlots: make(chan struct{}, o.Workers),
 	}, nil
 }
 

@@ -30,7 +30,7 @@ func (e *Engine) reconcile(ctx context.Context, epoch string, until time.Time, f
 	}
 	var errs []error
 	if !h.bugs {
-		errs = append(errs, e.batches(ctx, BugQueue, until, 1, func(claims []Claim) error {
+		errs = append(errs, e.batches(ctx, BugQueue, until, bugBatchesInFlight, func(claims []Claim) error {
 			return e.bugBatch(ctx, epoch, claims, h.priority, fenced, t)
 		}))
 	}
@@ -41,6 +41,11 @@ func (e *Engine) reconcile(ctx context.Context, epoch string, until time.Time, f
 	}
 	return errors.Join(errs...)
 }
+
+// bugBatchesInFlight lets the next batch of bugs start while the last bugs
+// of the previous one finish; the engine's Workers slots bound the bugs
+// worked at once.
+const bugBatchesInFlight = 2
 
 // ticketBatchesInFlight is how many ticket batches are worked at once. A
 // batch waits for its update_many job, which takes a second or more on a

@@ -7,10 +7,10 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	stdsync "sync"
 	"time"
 
 	"go.uber.org/zap"
-	"golang.org/x/sync/errgroup"
 )
 
 // bugOutcome is what happens to a claimed bug after reconciling it.
@@ -22,8 +22,8 @@ const (
 	bugFailed                   // retry with backoff
 )
 
-// bugBatch reconciles a batch of claimed bugs, Workers at a time, and acks
-// or reschedules each.
+// bugBatch reconciles a batch of claimed bugs, each in one of the engine's
+// Workers slots, and acks or reschedules each.
 func (e *Engine) bugBatch(ctx context.Context, epoch string, claims []Claim, holdPriority, fenced bool, t *tally) error {
 	ids := make([]string, len(claims))
 	for i, c := range claims {
@@ -40,19 +40,24 @@ func (e *Engine) bugBatch(ctx context.Context, epoch string, claims []Claim, hol
 	}
 	outcomes := make([]bugOutcome, len(claims))
 	errs := make([]error, len(claims))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(e.opts.Workers)
+	var wg stdsync.WaitGroup
 	for i, id := range ids {
 		v, ok := views[id]
 		if !ok {
 			continue // dropped meanwhile: nothing to do
 		}
-		g.Go(func() error {
-			outcomes[i], errs[i] = e.reconcileBug(gctx, v, holdPriority, t)
-			return nil
+		select {
+		case e.bugSlots <- struct{}{}:
+		case <-ctx.Done():
+			outcomes[i] = bugHeld // not started: due again next cycle
+			continue
+		}
+		wg.Go(func() {
+			defer func() { <-e.bugSlots }()
+			outcomes[i], errs[i] = e.reconcileBug(ctx, v, holdPriority, t)
 		})
 	}
-	_ = g.Wait()
+	wg.Wait()
 	if e.opts.DryRun {
 		return errors.Join(errs...)
 	}
