@@ -26,10 +26,52 @@ type exportWire struct {
 // StartTime when cursor is ""), one page per call of handle, with the
 // page's organizations sideloaded. It returns when the stream reports
 // end_of_stream, when handle fails (with handle's error) or when a request
-// fails.
+// fails. The next page is read while handle works on the last one, so a
+// backfill waits for neither alone; the cursor a page carries is still
+// only handed over with that page.
 func (c *Client) ChangedTickets(ctx context.Context, cursor string, handle func(context.Context, sync.TicketPage) error) error {
+	rctx, cancel := context.WithCancel(ctx)
+	pages := make(chan exportPage) // unbuffered: one page read ahead
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(pages)
+		c.readExport(rctx, cursor, pages)
+	}()
+	defer func() {
+		cancel() // a page read ahead of a failed handle is dropped unread
+		<-done
+	}()
+	for p := range pages {
+		if p.err != nil {
+			return p.err
+		}
+		if err := handle(ctx, p.page); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// exportPage is a page of the export as read, or the error that ended it.
+type exportPage struct {
+	page sync.TicketPage
+	err  error
+}
+
+// readExport reads the export from cursor onto pages until end_of_stream,
+// an error (sent as the last page) or ctx's end.
+func (c *Client) readExport(ctx context.Context, cursor string, pages chan<- exportPage) {
 	started := time.Now()
 	total := 0
+	send := func(p exportPage) bool {
+		select {
+		case pages <- p:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
 	for page := 1; ; page++ {
 		// per_page and include go with every request: whether a cursor
 		// carries them over is undocumented (notes.md §1).
@@ -42,14 +84,16 @@ func (c *Client) ChangedTickets(ctx context.Context, cursor string, handle func(
 		op := fmt.Sprintf("export tickets page %d", page)
 		body, err := c.api.Get(ctx, "/incremental/tickets/cursor.json?"+q.Encode())
 		if err != nil {
-			return requestError(op, err)
+			send(exportPage{err: requestError(op, err)})
+			return
 		}
 		p, err := c.decodeExport(op, body)
-		if err != nil {
-			return err
+		if err == nil && p.Cursor == "" {
+			err = &Error{Op: op, Message: "response has no after_cursor"}
 		}
-		if p.Cursor == "" {
-			return &Error{Op: op, Message: "response has no after_cursor"}
+		if err != nil {
+			send(exportPage{err: err})
+			return
 		}
 		total += len(p.Tickets)
 		level := zap.DebugLevel
@@ -60,14 +104,12 @@ func (c *Client) ChangedTickets(ctx context.Context, cursor string, handle func(
 			zap.Int("organizations", len(p.Organizations)), zap.Bool("end_of_stream", p.Done),
 			zap.Int("tickets_total", total),
 			zap.Float64("tickets_per_second", float64(total)/max(time.Since(started).Seconds(), 1e-3)))
-		if err := handle(ctx, p); err != nil {
-			return err
-		}
-		if p.Done {
-			return nil
+		if !send(exportPage{page: p}) || p.Done {
+			return
 		}
 		if p.Cursor == cursor && len(p.Tickets) == 0 {
-			return &Error{Op: op, Message: "stream made no progress: same after_cursor, no tickets, not at end_of_stream"}
+			send(exportPage{err: &Error{Op: op, Message: "stream made no progress: same after_cursor, no tickets, not at end_of_stream"}})
+			return
 		}
 		cursor = p.Cursor
 	}

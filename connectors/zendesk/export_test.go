@@ -142,8 +142,40 @@ func TestChangedTicketsStopsWhenHandleFails(t *testing.T) {
 	if !errors.Is(err, boom) || calls != 1 {
 		t.Fatalf("err %v after %d calls; want the handler's error after 1", err, calls)
 	}
-	if n := srv.Count("GET", "/api/v2/incremental/tickets/cursor"); n != 1 {
-		t.Fatalf("%d export requests after the handler failed, want 1", n)
+	// The page read ahead, if its request started, is dropped: no more.
+	if n := srv.Count("GET", "/api/v2/incremental/tickets/cursor"); n > 2 {
+		t.Fatalf("%d export requests after the handler failed on the first page, want at most 2", n)
+	}
+}
+
+func TestChangedTicketsReadsAheadOnePage(t *testing.T) {
+	srv, c := newPair(t, func(o *Options) { o.PageSize = 2 })
+	for range 7 {
+		srv.CreateTicket(zendesktest.Ticket{})
+	}
+	requests := func() int { return srv.Count("GET", "/api/v2/incremental/tickets/cursor") }
+	var seen []int // requests made by the time each page was handed over
+	err := c.ChangedTickets(context.Background(), "", func(_ context.Context, p sync.TicketPage) error {
+		if len(seen) == 0 {
+			// The second page is being read while the first is handled.
+			deadline := time.Now().Add(5 * time.Second)
+			for requests() < 2 && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		seen = append(seen, requests())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 4 || seen[0] != 2 {
+		t.Fatalf("requests made when each page was handled: %v; want 4 pages, the second read during the first", seen)
+	}
+	for i, n := range seen {
+		if n > i+2 {
+			t.Errorf("page %d handled after %d requests: more than one page read ahead", i+1, n)
+		}
 	}
 }
 
