@@ -39,7 +39,7 @@ func (a *app) benchCommand() *ffcli.Command {
 	fresh := fs.Int("freshness-changes", 20, "changes of each kind timed by the freshness scenario")
 	poll := fs.Duration("poll-interval", 2*time.Second, "sync.poll_interval of the freshness scenario")
 	redisServer := fs.String("redis-server", "redis-server", "redis-server `program` to start a private Redis with (exact Redis CPU, no other clients); \"\" uses REDIS_URL")
-	cpuProfile := fs.String("cpuprofile", "", "write each engine process's CPU profile to `FILE`.N (N counts engine processes)")
+	cpuProfile := fs.String("cpuprofile", "", "write each engine process's CPU profile to `FILE`.N (N counts engine processes), the simulators' to FILE.simulators")
 	engine := fs.Bool("engine", false, "internal: be the engine process the bench starts (commands on stdin)")
 	jobPoll := fs.Duration("job-poll", 0, "internal, with --engine: first wait for an update_many job (0: the adapter's 1s)")
 	updateBudget := fs.Int("update-ticket-per-minute", 0, "internal, with --engine: Update Ticket budget (0: Zendesk's 100)")
@@ -120,7 +120,41 @@ func (a *app) bench(ctx context.Context, o bench.Options) error {
 		o.RedisURL = "redis://127.0.0.1:6379/0"
 	}
 	o.Logger = log
+	// The simulators run in this process: their profile is the vendors'
+	// side of every request.
+	stop, err := startCPUProfile(simulatorsProfile(o.CPUProfile))
+	if err != nil {
+		return err
+	}
+	defer stop()
 	return bench.Run(ctx, o)
+}
+
+func simulatorsProfile(path string) string {
+	if path == "" {
+		return ""
+	}
+	return path + ".simulators"
+}
+
+// startCPUProfile profiles this process into path until stop; an empty
+// path profiles nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile %s: %w", path, err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // benchEngine is the engine process of a bench: the service assembled from
@@ -135,17 +169,11 @@ func (a *app) benchEngine(ctx context.Context, jobPoll time.Duration, updatePerM
 		return err
 	}
 	defer func() { _ = log.Sync() }()
-	if cpuProfile != "" {
-		f, err := os.Create(cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile(cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	ro, err := cfg.Redis.UniversalOptions()
 	if err != nil {
 		return exitWith(exitConfig, err)
