@@ -28,18 +28,28 @@ func (e *Engine) reconcile(ctx context.Context, epoch string, until time.Time, f
 	if err != nil {
 		return err
 	}
-	var errs []error
+	// Bugs and tickets are written to different vendors from what was
+	// observed, so both queues are worked at once: a ticket shows its bug's
+	// status as read, not as this pass writes it. A bug this pass finds
+	// gone marks its tickets dirty for the next pass.
+	var bugErr, ticketErr error
+	var wg stdsync.WaitGroup
 	if !h.bugs {
-		errs = append(errs, e.batches(ctx, BugQueue, until, bugBatchesInFlight, func(claims []Claim) error {
-			return e.bugBatch(ctx, epoch, claims, h.priority, fenced, t)
-		}))
+		wg.Go(func() {
+			bugErr = e.batches(ctx, BugQueue, until, bugBatchesInFlight, func(claims []Claim) error {
+				return e.bugBatch(ctx, epoch, claims, h.priority, fenced, t)
+			})
+		})
 	}
-	if !h.tickets && ctx.Err() == nil {
-		errs = append(errs, e.batches(ctx, TicketQueue, until, ticketBatchesInFlight, func(claims []Claim) error {
-			return e.ticketBatch(ctx, epoch, claims, fenced, t)
-		}))
+	if !h.tickets {
+		wg.Go(func() {
+			ticketErr = e.batches(ctx, TicketQueue, until, ticketBatchesInFlight, func(claims []Claim) error {
+				return e.ticketBatch(ctx, epoch, claims, fenced, t)
+			})
+		})
 	}
-	return errors.Join(errs...)
+	wg.Wait()
+	return errors.Join(bugErr, ticketErr)
 }
 
 // bugBatchesInFlight lets the next batch of bugs start while the last bugs
