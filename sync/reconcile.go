@@ -166,11 +166,7 @@ func (e *Engine) guard(ctx context.Context, epoch string, until time.Time, t *ta
 // operator has confirmed, and clears the guard board: a confirmed cycle
 // holds nothing.
 func (e *Engine) confirmLarge(ctx context.Context, until time.Time, kinds []guardKind) error {
-	bugsDue, err := e.st.DueCount(ctx, BugQueue, until)
-	if err != nil {
-		return err
-	}
-	ticketsDue, err := e.st.DueCount(ctx, TicketQueue, until)
+	bugsDue, ticketsDue, err := e.dueCounts(ctx, until)
 	if err != nil {
 		return err
 	}
@@ -191,11 +187,7 @@ type guardKind struct {
 // countPlanned fills in how many writes of each kind the due items would
 // make; a kind with fewer items due than its limit cannot go over it.
 func (e *Engine) countPlanned(ctx context.Context, epoch string, until time.Time, kinds []guardKind) error {
-	bugsDue, err := e.st.DueCount(ctx, BugQueue, until)
-	if err != nil {
-		return err
-	}
-	ticketsDue, err := e.st.DueCount(ctx, TicketQueue, until)
+	bugsDue, ticketsDue, err := e.dueCounts(ctx, until)
 	if err != nil {
 		return err
 	}
@@ -211,6 +203,15 @@ func (e *Engine) countPlanned(ctx context.Context, epoch string, until time.Time
 		}
 	}
 	return nil
+}
+
+// dueCounts is how many bugs and tickets are due at until.
+func (e *Engine) dueCounts(ctx context.Context, until time.Time) (bugs, tickets int64, err error) {
+	if bugs, err = e.st.DueCount(ctx, BugQueue, until); err != nil {
+		return 0, 0, err
+	}
+	tickets, err = e.st.DueCount(ctx, TicketQueue, until)
+	return bugs, tickets, err
 }
 
 func (e *Engine) reportHeld(k guardKind, t *tally) {
