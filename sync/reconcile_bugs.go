@@ -46,14 +46,12 @@ func (e *Engine) bugBatch(ctx context.Context, epoch string, claims []Claim, hol
 		if !ok {
 			continue // dropped meanwhile: nothing to do
 		}
-		select {
-		case e.bugSlots <- struct{}{}:
-		case <-ctx.Done():
+		if !e.takeBugSlot(ctx) {
 			outcomes[i] = bugHeld // not started: due again next cycle
 			continue
 		}
 		wg.Go(func() {
-			defer func() { <-e.bugSlots }()
+			defer e.releaseBugSlot()
 			outcomes[i], errs[i] = e.reconcileBug(ctx, v, holdPriority, t)
 		})
 	}
@@ -77,6 +75,19 @@ func (e *Engine) bugBatch(ctx context.Context, epoch string, claims []Claim, hol
 	errs = append(errs, e.st.Ack(sctx, BugQueue, done, e.dueNow()), e.keepDirty(sctx, BugQueue, held), e.retryLater(sctx, BugQueue, failed))
 	return errors.Join(errs...)
 }
+
+// takeBugSlot waits for one of the Workers slots, or reports false when
+// ctx ends first.
+func (e *Engine) takeBugSlot(ctx context.Context) bool {
+	select {
+	case e.bugSlots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (e *Engine) releaseBugSlot() { <-e.bugSlots }
 
 // settleTimeout bounds the bookkeeping that follows work already done.
 const settleTimeout = 5 * time.Second

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	stdsync "sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -93,10 +94,20 @@ func (e *Engine) rereadBugs(ctx context.Context, ids []string, t *tally) error {
 			return err
 		}
 	}
-	var errs []error
-	for _, b := range found {
-		errs = append(errs, e.recoverWrittenLinks(ctx, b))
+	// A request each: as many at once as bugs are reconciled at once.
+	errs := make([]error, len(found)+1)
+	var wg stdsync.WaitGroup
+	for i, b := range found {
+		if !e.takeBugSlot(ctx) {
+			errs[len(found)] = ctx.Err()
+			break
+		}
+		wg.Go(func() {
+			defer e.releaseBugSlot()
+			errs[i] = e.recoverWrittenLinks(ctx, b)
+		})
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 
