@@ -14,12 +14,10 @@ import (
 	"time"
 
 	"github.com/peterbourgon/ff/v3/ffcli"
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/bench"
 	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/logging"
-	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/service"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
 )
 
@@ -36,8 +34,9 @@ func (a *app) benchCommand() *ffcli.Command {
 	limitTarget := fs.Duration("limits-target", 20*time.Second, "real time the scaled lower bound of the limited backfill should take")
 	steadyTickets := fs.Int("steady-tickets", 10_000, "tickets of the account the steady-state cycles run on")
 	changes := fs.String("changes", "1,10,100,1000", "changed tickets per measured steady-state cycle")
-	fresh := fs.Int("freshness-changes", 20, "changes of each kind timed by the freshness scenario")
+	fresh := fs.Int("freshness-changes", 20, "changes of each kind timed by the freshness scenario, in each mode")
 	poll := fs.Duration("poll-interval", 2*time.Second, "sync.poll_interval of the freshness scenario")
+	webhookPoll := fs.Duration("webhook-poll-interval", 10*time.Minute, "sync.webhook_poll_interval (the polling backstop) of the freshness scenario's webhook mode")
 	redisServer := fs.String("redis-server", "redis-server", "redis-server `program` to start a private Redis with (exact Redis CPU, no other clients); \"\" uses REDIS_URL")
 	cpuProfile := fs.String("cpuprofile", "", "write each engine process's CPU profile to `FILE`.N (N counts engine processes), the simulators' to FILE.simulators")
 	engine := fs.Bool("engine", false, "internal: be the engine process the bench starts (commands on stdin)")
@@ -55,7 +54,9 @@ func (a *app) benchCommand() *ffcli.Command {
 			"  limits     the backfill with both simulators enforcing the published budgets, sped up by a\n" +
 			"             time scale: actual time over the lower bound the budgets imply, and 429s\n" +
 			"  steady     an idle cycle and cycles with k changed tickets: requests and writes per cycle\n" +
-			"  freshness  time from a change in a simulator to the write it causes, polling only\n" +
+			"  freshness  time from a change in a simulator to the write it causes: polling every\n" +
+			"             --poll-interval, then the simulators' signed webhooks delivered to the engine's\n" +
+			"             receiver on a loopback port, polling every --webhook-poll-interval as the backstop\n" +
 			"Starts a private redis-server when one is installed (--redis-server), so that Redis's CPU is\n" +
 			"the engine's alone; else uses REDIS_URL (or 127.0.0.1:6379), under a key prefix deleted after.\n" +
 			"--config is not read: the bench configures the service itself.",
@@ -69,7 +70,7 @@ func (a *app) benchCommand() *ffcli.Command {
 			}
 			o := bench.Options{
 				Seed: *seed, Scenarios: splitList(*scenarios),
-				LimitsTarget: *limitTarget, Freshness: *fresh, PollInterval: *poll,
+				LimitsTarget: *limitTarget, Freshness: *fresh, PollInterval: *poll, WebhookPollInterval: *webhookPoll,
 				CPUProfile: *cpuProfile, Out: a.stdout, RedisServer: *redisServer,
 			}
 			largest := simulation.Size{Tickets: *tickets, Bugs: *bugs, Orgs: *orgs}
@@ -155,46 +156,6 @@ func startCPUProfile(path string) (stop func(), err error) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}, nil
-}
-
-// benchEngine is the engine process of a bench: the service assembled from
-// the configuration the bench put in its environment, serving commands.
-func (a *app) benchEngine(ctx context.Context, jobPoll time.Duration, updatePerMinute int, cpuProfile string) error {
-	cfg, err := a.loadValidConfig()
-	if err != nil {
-		return err
-	}
-	log, err := a.logger(cfg)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = log.Sync() }()
-	stop, err := startCPUProfile(cpuProfile)
-	if err != nil {
-		return err
-	}
-	defer stop()
-	ro, err := cfg.Redis.UniversalOptions()
-	if err != nil {
-		return exitWith(exitConfig, err)
-	}
-	rdb := redis.NewUniversalClient(ro)
-	defer rdb.Close()
-	trips := &bench.RoundTrips{}
-	rdb.AddHook(trips)
-	// A backfill is a large change by definition: the blast-radius guard
-	// would hold it for an operator.
-	steps := &bench.Steps{}
-	svc, err := service.New(cfg, service.Options{Logger: log, Redis: rdb, NoLease: true, ConfirmLargeChange: true,
-		Steps: steps, ZendeskJobPoll: jobPoll, ZendeskUpdateTicketPerMinute: updatePerMinute})
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-	if err := svc.Ping(ctx); err != nil {
-		return err
-	}
-	return bench.Engine{Engine: svc.Engine, Requests: svc.Requests, RoundTrips: trips, Steps: steps}.Serve(ctx, os.Stdin, a.stdout)
 }
 
 // lockedWriter serialises writes from several goroutines.

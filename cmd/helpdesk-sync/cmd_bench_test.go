@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -77,6 +78,46 @@ func TestBenchQuick(t *testing.T) {
 	}
 	if !regexp.MustCompile(`429 responses received: Zendesk 0, Jira 0`).MatchString(out) {
 		t.Errorf("the limited backfill received 429s")
+	}
+	checkFreshness(t, out)
+}
+
+// checkFreshness: both modes timed every change (--quick makes 3 of each
+// kind), and in the webhook mode both vendors' deliveries were accepted
+// and the queue drains they woke wrote the changes.
+func checkFreshness(t *testing.T, out string) {
+	t.Helper()
+	for _, mode := range []string{"polling every 200ms", "webhooks, polling backstop every 10m"} {
+		rows := 0
+		for line := range strings.Lines(out) {
+			if f := strings.Fields(line); strings.HasPrefix(strings.TrimSpace(line), mode+" ") && strings.Contains(line, "→") {
+				rows++
+				if f[len(f)-4] != "3" {
+					t.Errorf("%s: n = %s, want the 3 changes made:\n%s", mode, f[len(f)-4], line)
+				}
+			}
+		}
+		if rows != 2 {
+			t.Errorf("%s: %d rows, want one per kind of change", mode, rows)
+		}
+	}
+	m := regexp.MustCompile(`webhooks, polling backstop every 10m: poll cycles (\d+), writing (\d+) remote links and (\d+) ticket updates; ` +
+		`queue drains (\d+), writing (\d+) and (\d+); webhook deliveries accepted: Zendesk (\d+), Jira (\d+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no summary of the webhook mode in:\n%s", out)
+	}
+	n := make([]int, len(m))
+	for i := 1; i < len(m); i++ {
+		n[i], _ = strconv.Atoi(m[i])
+	}
+	drainLinks, drainTickets, zd, jira := n[5], n[6], n[7], n[8]
+	if zd == 0 || jira == 0 {
+		t.Errorf("webhook mode: deliveries accepted Zendesk %d, Jira %d; want both > 0", zd, jira)
+	}
+	// Each relink upserts one remote link, each started bug updates at
+	// least the ticket timed.
+	if drainLinks < 3 || drainTickets < 3 {
+		t.Errorf("webhook mode: the queue drains wrote %d remote links and %d ticket updates, want the 3 changes of each kind: %s", drainLinks, drainTickets, m[0])
 	}
 }
 

@@ -130,11 +130,11 @@ func (a *app) assemble(cfg *config.Config, log *zap.Logger) (*replica, error) {
 		if so.Redis, err = dialRedis(cfg); err != nil {
 			return nil, err
 		}
-		if r.webhooks, err = newReceiver(cfg, so.Redis, log, m); err != nil {
+		if r.webhooks, err = service.NewReceiver(cfg, so.Redis, log, m); err != nil {
 			so.Redis.Close()
 			return nil, err
 		}
-		so.Wake, so.Pacer, so.OwnRedis = r.webhooks.Wake(), r.webhooks, true
+		so.Webhooks, so.OwnRedis = r.webhooks, true
 	}
 	if r.svc, err = service.New(cfg, so); err != nil {
 		return nil, err
@@ -142,8 +142,8 @@ func (a *app) assemble(cfg *config.Config, log *zap.Logger) (*replica, error) {
 
 	// Other parts of the service mount their handlers here, one line each.
 	var routes []ops.Route
-	if r.webhooks != nil {
-		routes = append(routes, ops.Route{Pattern: "/webhooks/", Handler: r.webhooks.Handler(r.svc.Engine)})
+	if route, ok := r.svc.WebhookRoute(); ok {
+		routes = append(routes, route)
 	}
 	if cfg.Board.Enabled {
 		h, err := newBoardHandler(cfg, r.svc, log)

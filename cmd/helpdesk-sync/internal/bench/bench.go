@@ -72,9 +72,12 @@ type Options struct {
 	// minutes): for accounts whose linked bugs fit one search page.
 	IdleAtOnce bool
 	// Freshness runs that many changes of each kind against a running
-	// engine polling every PollInterval.
-	Freshness    int
-	PollInterval time.Duration
+	// engine twice: polling every PollInterval, then woken by the
+	// simulators' signed webhooks with WebhookPollInterval as the
+	// polling backstop (sync.webhook_poll_interval).
+	Freshness           int
+	PollInterval        time.Duration
+	WebhookPollInterval time.Duration
 
 	// CPUProfile, when set, has each engine process write its CPU profile
 	// to CPUProfile.N, N counting deployments from 1.

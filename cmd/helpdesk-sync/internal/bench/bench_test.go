@@ -193,3 +193,66 @@ func TestServeAnswersEveryLine(t *testing.T) {
 		}
 	}
 }
+
+func TestServeListenSaysWhereWebhooksGo(t *testing.T) {
+	e := Engine{Requests: &connectors.Counter{}, RoundTrips: &RoundTrips{}, Steps: &Steps{}}
+	var out bytes.Buffer
+	if err := e.Serve(context.Background(), strings.NewReader("listen\n"), &out); err != nil {
+		t.Fatal(err)
+	}
+	var s Step
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Listen != "" || !strings.Contains(s.Err, "webhooks.enabled is false") {
+		t.Fatalf("without a receiver: step %+v, want an error naming webhooks.enabled", s)
+	}
+	e.Listen, e.Deliveries = "127.0.0.1:4242", &Deliveries{}
+	out.Reset()
+	if err := e.Serve(context.Background(), strings.NewReader("listen\n"), &out); err != nil {
+		t.Fatal(err)
+	}
+	s = Step{}
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Listen != "127.0.0.1:4242" || s.Err != "" {
+		t.Fatalf("step %+v, want Listen 127.0.0.1:4242", s)
+	}
+}
+
+func TestMeterSeparatesDrainsAndCountsDeliveries(t *testing.T) {
+	e := Engine{Requests: &connectors.Counter{}, RoundTrips: &RoundTrips{}, Steps: &Steps{}, Deliveries: &Deliveries{}}
+	e.Steps.ObserveStep("cycle", sync.Report{RemoteLinksUpserted: 5}, nil)
+	e.Deliveries.Delivery("zendesk", "accepted")
+	m := e.startMeter()
+	e.Steps.ObserveStep("cycle", sync.Report{RemoteLinksUpserted: 1, TicketUpdates: 2}, nil)
+	e.Steps.ObserveStep("drain", sync.Report{RemoteLinksUpserted: 3}, nil)
+	e.Deliveries.Delivery("zendesk", "accepted")
+	e.Deliveries.Delivery("jira", "unauthorized")
+	s := m.stop()
+	if s.Cycles != 1 || s.Drains != 1 || s.Report.RemoteLinksUpserted != 4 || s.Report.TicketUpdates != 2 ||
+		s.DrainReport.RemoteLinksUpserted != 3 || s.DrainReport.TicketUpdates != 0 {
+		t.Fatalf("step %+v, want the cycle and the drain since the meter started, the drain's apart", s)
+	}
+	if len(s.Deliveries) != 2 || s.Deliveries["zendesk accepted"] != 1 || s.Deliveries["jira unauthorized"] != 1 {
+		t.Fatalf("deliveries %v, want those since the meter started", s.Deliveries)
+	}
+}
+
+func TestDurationsPrinted(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		10 * time.Minute: "10m", 2 * time.Second: "2s", 200 * time.Millisecond: "200ms", time.Hour: "1h", 90 * time.Second: "1m30s",
+	} {
+		if got := shortDuration(d); got != want {
+			t.Errorf("shortDuration(%s) = %q, want %q", d, got, want)
+		}
+	}
+	for d, want := range map[time.Duration]string{
+		8750 * time.Microsecond: "8.8", 99 * time.Millisecond: "99.0", 2900 * time.Millisecond: "2900",
+	} {
+		if got := millis(d); got != want {
+			t.Errorf("millis(%s) = %q, want %q", d, got, want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"runtime"
 	"strconv"
@@ -29,11 +30,13 @@ import (
 //	settle  cycles until two in a row write nothing and nothing is due
 //	run     Engine.Run, polling every sync.poll_interval, until the next
 //	        line (stop) arrives; then one Step for the whole run
+//	listen  nothing; the Step says where the webhook receiver listens
 const (
 	cmdCycle  = "cycle"
 	cmdSettle = "settle"
 	cmdRun    = "run"
 	cmdStop   = "stop"
+	cmdListen = "listen"
 )
 
 // Step is what the engine process did for one command: the engine's own
@@ -42,8 +45,15 @@ type Step struct {
 	// Cycles counts poll cycles; Drains the queue drains between them.
 	Cycles, Drains int
 	Seconds        float64
-	// Report sums the reports of the cycles and drains.
-	Report sync.Report
+	// Report sums the reports of the cycles and drains, DrainReport those
+	// of the drains alone: what the queue (webhooks and retries) wrote.
+	Report, DrainReport sync.Report
+	// Deliveries are the webhook deliveries the receiver answered, by
+	// "source result" (webhook.SourceZendesk, webhook.ResultAccepted…).
+	Deliveries map[string]int `json:",omitempty"`
+	// Listen is the webhook receiver's address, host:port, in the answer
+	// to listen.
+	Listen string `json:",omitempty"`
 	// Requests are HTTP attempts by "METHOD route" on either vendor, as
 	// the service's transports counted them (retries included).
 	Requests map[string]int
@@ -90,13 +100,43 @@ type Engine struct {
 	// Steps must be the engine's sync.Options.Steps: it hears every
 	// cycle and drain, Run's included.
 	Steps *Steps
+	// Deliveries must be the webhook receiver's Observer, and Listen the
+	// address it is served on; both unset without webhooks.
+	Deliveries *Deliveries
+	Listen     string
+}
+
+// Deliveries is a webhook.Observer counting deliveries by source and
+// result.
+type Deliveries struct {
+	mu stdsync.Mutex
+	n  map[string]int
+}
+
+// Delivery implements webhook.Observer.
+func (d *Deliveries) Delivery(source, result string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.n == nil {
+		d.n = map[string]int{}
+	}
+	d.n[source+" "+result]++
+}
+
+func (d *Deliveries) snapshot() map[string]int {
+	if d == nil {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return maps.Clone(d.n)
 }
 
 // Steps is a sync.StepObserver summing the reports of the steps it hears.
 type Steps struct {
 	mu             stdsync.Mutex
 	cycles, drains int
-	rep            sync.Report
+	rep, drainRep  sync.Report
 }
 
 // StepStarted implements sync.StepObserver.
@@ -111,14 +151,15 @@ func (s *Steps) ObserveStep(step string, rep sync.Report, _ error) {
 		s.cycles++
 	case "drain":
 		s.drains++
+		s.drainRep = addReports(s.drainRep, rep)
 	}
 	s.rep = addReports(s.rep, rep)
 }
 
-func (s *Steps) snapshot() (cycles, drains int, rep sync.Report) {
+func (s *Steps) snapshot() (cycles, drains int, rep, drainRep sync.Report) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.cycles, s.drains, s.rep
+	return s.cycles, s.drains, s.rep, s.drainRep
 }
 
 // Serve answers commands from in on out until in ends or ctx is done.
@@ -150,10 +191,18 @@ func (e Engine) do(ctx context.Context, cmd string, lines *bufio.Scanner) (Step,
 		err = e.settle(ctx)
 	case cmdRun:
 		err = e.run(ctx, lines)
+	case cmdListen:
+		if e.Listen == "" {
+			err = errors.New("no webhook receiver: webhooks.enabled is false")
+		}
 	default:
 		err = fmt.Errorf("unknown command %q", cmd)
 	}
-	return m.stop(), err
+	s := m.stop()
+	if cmd == cmdListen {
+		s.Listen = e.Listen
+	}
+	return s, err
 }
 
 // run works as a deployment does until the next line of input.
@@ -208,7 +257,8 @@ type meter struct {
 	requests       map[string]int
 	trips          int64
 	cycles, drains int
-	rep            sync.Report
+	rep, drainRep  sync.Report
+	deliveries     map[string]int
 	done           chan struct{}
 	heap           chan uint64
 }
@@ -216,7 +266,8 @@ type meter struct {
 func (e Engine) startMeter() *meter {
 	m := &meter{e: e, start: time.Now(), cpu: cpuSeconds(), requests: e.Requests.Snapshot(),
 		trips: e.RoundTrips.Count(), done: make(chan struct{}), heap: make(chan uint64)}
-	m.cycles, m.drains, m.rep = e.Steps.snapshot()
+	m.cycles, m.drains, m.rep, m.drainRep = e.Steps.snapshot()
+	m.deliveries = e.Deliveries.snapshot()
 	go m.sampleHeap()
 	return m
 }
@@ -241,20 +292,30 @@ func (m *meter) sampleHeap() {
 func (m *meter) stop() Step {
 	close(m.done)
 	var s Step
-	cycles, drains, rep := m.e.Steps.snapshot()
-	s.Cycles, s.Drains, s.Report = cycles-m.cycles, drains-m.drains, subReports(rep, m.rep)
+	cycles, drains, rep, drainRep := m.e.Steps.snapshot()
+	s.Cycles, s.Drains = cycles-m.cycles, drains-m.drains
+	s.Report, s.DrainReport = subReports(rep, m.rep), subReports(drainRep, m.drainRep)
 	s.PeakHeap = <-m.heap
 	s.Seconds = time.Since(m.start).Seconds()
 	s.CPUSeconds = cpuSeconds() - m.cpu
 	s.RedisRoundTrips = m.e.RoundTrips.Count() - m.trips
-	s.Requests = map[string]int{}
-	for k, n := range m.e.Requests.Snapshot() {
-		if d := n - m.requests[k]; d > 0 {
-			s.Requests[k] = d
-		}
+	s.Requests = since(m.e.Requests.Snapshot(), m.requests)
+	if m.e.Deliveries != nil {
+		s.Deliveries = since(m.e.Deliveries.snapshot(), m.deliveries)
 	}
 	s.PeakRSS = peakRSS()
 	return s
+}
+
+// since is the counts that grew from before to after, by how much.
+func since(after, before map[string]int) map[string]int {
+	out := map[string]int{}
+	for k, n := range after {
+		if d := n - before[k]; d > 0 {
+			out[k] = d
+		}
+	}
+	return out
 }
 
 func addReports(a, b sync.Report) sync.Report {

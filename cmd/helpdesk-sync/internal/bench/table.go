@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // table is one scenario's result: a header row and rows of cells, the
@@ -77,6 +78,27 @@ func loadAverage() string {
 func mib(b uint64) string { return fmt.Sprintf("%.1f", float64(b)/(1<<20)) }
 
 func seconds(s float64) string { return fmt.Sprintf("%.2f", s) }
+
+// millis renders d in milliseconds, to 0.1 ms below 100 ms.
+func millis(d time.Duration) string {
+	ms := float64(d) / float64(time.Millisecond)
+	if ms < 100 {
+		return fmt.Sprintf("%.1f", ms)
+	}
+	return fmt.Sprintf("%.0f", ms)
+}
+
+// shortDuration drops a duration's zero tails: 10m, not 10m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
 
 func count(n int) string { return fmt.Sprintf("%d", n) }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/webhook"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk"
 	"github.com/helpdesk-sync/helpdesk-sync/sync"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/lease"
@@ -40,11 +41,10 @@ type Options struct {
 	// Latency sees the time from a webhook delivery to the write it
 	// caused (metrics).
 	Latency sync.LatencyObserver
-	// Wake and Pacer come from the webhook receiver: a delivery wakes the
-	// queue worker at once, and polling slows to the backstop interval
-	// while both vendors deliver. Nil without webhooks.
-	Wake               <-chan struct{}
-	Pacer              sync.Pacer
+	// Webhooks is the receiver of NewReceiver, nil without webhooks: its
+	// deliveries wake the engine's Run to drain the queue at once, and
+	// polling slows to the backstop interval while both vendors deliver.
+	Webhooks           *webhook.Receiver
 	DryRun             bool
 	ConfirmLargeChange bool
 	// Base is the transport under the shared ones; nil is a tuned clone of
@@ -82,6 +82,8 @@ type Service struct {
 	Lease *lease.Lease
 	// Requests counts every HTTP attempt by vendor route.
 	Requests *connectors.Counter
+	// Webhooks is Options.Webhooks.
+	Webhooks *webhook.Receiver
 
 	fence    fence
 	ownRedis bool
@@ -93,7 +95,7 @@ func New(cfg *config.Config, o Options) (*Service, error) {
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
 	}
-	s := &Service{Config: cfg, Redis: o.Redis, Requests: &connectors.Counter{}, ownRedis: o.OwnRedis}
+	s := &Service{Config: cfg, Redis: o.Redis, Requests: &connectors.Counter{}, Webhooks: o.Webhooks, ownRedis: o.OwnRedis}
 	if s.Redis == nil {
 		ro, err := cfg.Redis.UniversalOptions()
 		if err != nil {
@@ -134,9 +136,12 @@ func New(cfg *config.Config, o Options) (*Service, error) {
 
 	eo := sync.Options{
 		Helpdesk: hd, Tracker: tr, Store: s.Store, Policy: Policy(cfg),
-		Logger: o.Logger, Recorder: o.Recorder, Steps: o.Steps, Latency: o.Latency, Wake: o.Wake, Pacer: o.Pacer,
+		Logger: o.Logger, Recorder: o.Recorder, Steps: o.Steps, Latency: o.Latency,
 		DryRun: o.DryRun || cfg.Policy.DryRun, ConfirmLargeChange: o.ConfirmLargeChange,
 		Workers: cfg.Sync.Workers, PollInterval: cfg.Sync.PollInterval, SweepInterval: cfg.Sync.SweepInterval,
+	}
+	if o.Webhooks != nil {
+		eo.Wake, eo.Pacer = o.Webhooks.Wake(), o.Webhooks
 	}
 	if o.Clock != nil {
 		eo.Clock = clockFunc(o.Clock)
