@@ -321,7 +321,8 @@ func TestRedisLimiterChunksOnlyLargeBudgets(t *testing.T) {
 		// where Redis says to wait for the next slot).
 		{"jira 10/s", 10, time.Second, 3, 3, 100},
 		{"zendesk 700/min", 700, time.Minute, 3, 3, 100},
-		{"199/s", 199, time.Second, 5, 5, 100},
+		{"jira sped up 46x", 460, time.Second, 5, 5, 100},
+		{"9,999/s", 9_999, time.Second, 5, 5, 100},
 		// 100k/s: 10 ms of budget is 1000 slots, usable for 10 ms.
 		{"100k/s", 100_000, time.Second, 640, 1, 20},
 	} {
@@ -346,8 +347,8 @@ func TestRedisLimiterChunkLapses(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
 	rt := &roundTrips{}
 	rdb.AddHook(rt)
-	// 6400/s: chunks of 64 slots spanning 10 ms.
-	lim := NewRedisLimiter(rdb, prefix+"budget", 6400, time.Second)
+	// 64,000/s: chunks of 640 slots spanning 10 ms.
+	lim := NewRedisLimiter(rdb, prefix+"budget", 64_000, time.Second)
 	if err := lim.Wait(t.Context()); err != nil {
 		t.Fatal(err)
 	}
