@@ -51,7 +51,15 @@ type redisLimiter struct {
 	mu     sync.Mutex
 	left   int       // slots taken and not yet handed out
 	lapses time.Time // when they stop being usable
+
+	// turn lets one waiter of this process at a time ask Redis: waiters
+	// that all sleep until the same next slot wake together, one wins and
+	// the rest sleep again, and a slot nobody claims in time is lost.
+	turn chan struct{}
 }
+
+// minWait keeps a waiter told "now" by a rounded RetryAfter from spinning.
+const minWait = 100 * time.Microsecond
 
 // chunkFrom is the rate from which a budget is drawn in chunks of
 // chunkSpan. Below it every request takes its own slot, evenly paced, which
@@ -85,6 +93,7 @@ func NewRedisLimiter(rdb redis.UniversalClient, key string, events int, per time
 		limit: redis_rate.Limit{Rate: events, Period: per, Burst: chunk},
 		chunk: chunk,
 		span:  per / time.Duration(events) * time.Duration(chunk),
+		turn:  make(chan struct{}, 1),
 	}
 }
 
@@ -93,6 +102,15 @@ func NewRedisLimiter(rdb redis.UniversalClient, key string, events int, per time
 // is granted or ctx ends.
 func (l *redisLimiter) Wait(ctx context.Context) error {
 	if l.takeLeft() {
+		return nil
+	}
+	select {
+	case l.turn <- struct{}{}:
+		defer func() { <-l.turn }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if l.takeLeft() { // a chunk came while this one waited its turn
 		return nil
 	}
 	var timer *time.Timer
@@ -105,7 +123,7 @@ func (l *redisLimiter) Wait(ctx context.Context) error {
 			l.keep(res.Allowed - 1)
 			return nil
 		}
-		wait := max(res.RetryAfter, time.Millisecond)
+		wait := max(res.RetryAfter, minWait)
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
 			return fmt.Errorf("redis rate limit %q: next slot in %s is past the deadline: %w",
 				l.key, wait.Round(time.Millisecond), context.DeadlineExceeded)

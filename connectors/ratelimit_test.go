@@ -401,3 +401,28 @@ func TestRedisLimiterChunksKeepWindowsNearBudget(t *testing.T) {
 		t.Errorf("%d requests in %s; a budget of %d per %s was barely used", len(got), 4*per, events, per)
 	}
 }
+
+func TestRedisLimiterWaitersAskOneAtATime(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	rt := &roundTrips{}
+	rdb.AddHook(rt)
+	lim := NewRedisLimiter(rdb, prefix+"budget", 200, time.Second)
+	const workers, each = 8, 5
+	var wg stdsync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range each {
+				if err := lim.Wait(t.Context()); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// One waiter asks at a time: about a denial and a grant per request.
+	// Eight waiters woken for the same slot would ask about eight times.
+	if n := rt.n.Load(); n > 4*workers*each {
+		t.Errorf("%d waits from %d goroutines made %d round trips; waiters should take turns", workers*each, workers, n)
+	}
+}
