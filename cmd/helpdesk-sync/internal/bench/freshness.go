@@ -26,6 +26,7 @@ import (
 // change is one timed change: made at some moment, seen once its write
 // shows in the other system.
 type change struct {
+	what string
 	made time.Time
 	seen func() bool
 }
@@ -70,12 +71,13 @@ func (b *bench) freshness(ctx context.Context) error {
 	for _, n := range notes {
 		t.note("%s", n)
 	}
-	t.note("Each mode runs on a deployment of its own, after an untimed change of each kind has been settled. Changes come")
-	t.note("at random moments, so a poll is on average half an interval away. Zendesk's real export also holds back the")
-	t.note("last minute of changes (the simulator here does not): add 60 s to the Zendesk → Jira direction when polling.")
-	t.note("Webhooks: the simulator delivers each change signed to the engine process's receiver over HTTP, which queues it")
-	t.note("in Redis and wakes the engine; it reads the item afresh and writes. The simulated Zendesk also delivers the")
-	t.note("service's own writes, which a real trigger filters out (current_via_id is_not 5): these only add load.")
+	t.note("Each mode runs on a deployment of its own, no vendor rate limit, timing changes after an untimed one of each")
+	t.note("kind has settled. Changes come at random moments, so a poll is on average half an interval away. Zendesk's")
+	t.note("real export also holds back the last minute of changes (the simulator here does not): add 60 s to the")
+	t.note("Zendesk → Jira direction when polling. Webhooks: the simulator delivers each change signed to the engine")
+	t.note("process's receiver over HTTP, which queues it in Redis and wakes the engine; it reads the item afresh and")
+	t.note("writes. The simulated Zendesk also delivers the service's own writes, which a real trigger filters out")
+	t.note("(current_via_id is_not 5): these only add load.")
 	t.print(b.o.Out)
 	return nil
 }
@@ -109,7 +111,13 @@ func (b *bench) measureFreshness(ctx context.Context, d simulation.Dataset, m fr
 			// The engine process reports the port it got (listen).
 			config.EnvPrefix+"HTTP_LISTEN=127.0.0.1:0")
 	}
-	dep, err := b.deploy(ctx, d, deployOptions{budgets: unlimited, env: env})
+	dep, err := b.deploy(ctx, d, deployOptions{budgets: unlimited, env: env,
+		// Unenforced, the Zendesk simulator still reports an account limit
+		// of 700 a minute, which the service honours: the backfill just
+		// before spends most of that minute, and the changes' writes were
+		// then held for up to 43 s. The account limit is lifted as the
+		// service's budgets are: this measures the engine, not the plan.
+		zendesk: []zendesktest.Option{zendesktest.WithRateLimits(zendesktest.RateLimits{Account: unlimited.zendeskPerMinute})}})
 	if err != nil {
 		return freshRun{}, err
 	}
@@ -257,7 +265,13 @@ func await(ctx context.Context, timeout time.Duration, changes ...change) ([]tim
 			}
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("a change was not written within %s", timeout)
+			var late []string
+			for i, c := range changes {
+				if out[i] == 0 {
+					late = append(late, c.what)
+				}
+			}
+			return nil, fmt.Errorf("not written within %s: %s", timeout, strings.Join(late, "; "))
 		}
 		if err := sleep(ctx, time.Millisecond); err != nil {
 			return nil, err
@@ -299,7 +313,8 @@ func (p *picker) relink(dep *deployment) (change, error) {
 	if !dep.stack.Zendesk.SetCustomField(t.ID, simulation.KeysFieldID, to.Key) {
 		return change{}, fmt.Errorf("ticket %d is not in the simulator", t.ID)
 	}
-	return change{made: made, seen: func() bool {
+	what := fmt.Sprintf("ticket %d linked to %s instead of %s", t.ID, to.Key, p.d.Bug(t.Bugs[0]).Key)
+	return change{what: what, made: made, seen: func() bool {
 		return slices.ContainsFunc(dep.stack.Jira.RemoteLinks(to.Key), func(l jiratest.RemoteLink) bool {
 			return strings.HasSuffix(l.GlobalID, suffix)
 		})
@@ -322,7 +337,8 @@ func (p *picker) start(dep *deployment) (change, error) {
 	if err := dep.stack.Jira.Transition(bug.Key, "In Progress", jiratest.Engineer); err != nil {
 		return change{}, fmt.Errorf("start bug %s: %w", bug.Key, err)
 	}
-	return change{made: made, seen: func() bool {
+	what := fmt.Sprintf("bug %s started, to show on ticket %d", bug.Key, t.ID)
+	return change{what: what, made: made, seen: func() bool {
 		tk, _ := dep.stack.Zendesk.Ticket(t.ID)
 		v, _ := tk.Field(simulation.StatusFieldID).(string)
 		return strings.HasPrefix(v, want)
