@@ -111,13 +111,7 @@ func (b *bench) measureFreshness(ctx context.Context, d simulation.Dataset, m fr
 			// The engine process reports the port it got (listen).
 			config.EnvPrefix+"HTTP_LISTEN=127.0.0.1:0")
 	}
-	dep, err := b.deploy(ctx, d, deployOptions{budgets: unlimited, env: env,
-		// Unenforced, the Zendesk simulator still reports an account limit
-		// of 700 a minute, which the service honours: the backfill just
-		// before spends most of that minute, and the changes' writes were
-		// then held for up to 43 s. The account limit is lifted as the
-		// service's budgets are: this measures the engine, not the plan.
-		zendesk: []zendesktest.Option{zendesktest.WithRateLimits(zendesktest.RateLimits{Account: unlimited.zendeskPerMinute})}})
+	dep, err := b.deploy(ctx, d, deployOptions{budgets: unlimited, env: env})
 	if err != nil {
 		return freshRun{}, err
 	}
