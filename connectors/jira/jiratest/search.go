@@ -81,7 +81,7 @@ func readSearch(r *http.Request, legacy bool) (searchRequest, error) {
 
 // run parses, compiles and evaluates a query as the calling user, whose
 // profile time zone interprets date literals.
-func (s *Site) run(r *http.Request, jql string) ([]*issue, compiled, error) {
+func (s *Site) run(r *http.Request, jql string, after sortKey) ([]*issue, compiled, error) {
 	q, err := parseJQL(jql)
 	if err != nil {
 		return nil, compiled{}, err
@@ -99,17 +99,27 @@ func (s *Site) run(r *http.Request, jql string) ([]*issue, compiled, error) {
 	if q.where == nil && s.cfg.deployment == Cloud && r.URL.Path != "" && strings.HasSuffix(r.URL.Path, "/search/jql") {
 		return nil, compiled{}, &jqlError{messages: []string{"Unbounded JQL queries are not allowed here. Please add a search restriction to your query."}}
 	}
-	var hits []*issue
+	// Only the hits past the page token are sorted: a search read page by
+	// page would otherwise sort every hit again for every page.
+	type hit struct {
+		is  *issue
+		key sortKey
+	}
+	var found []hit
 	for _, is := range s.data.issues {
-		if c.where(is) {
-			hits = append(hits, is)
+		if !c.where(is) {
+			continue
+		}
+		k := c.key(s.data, is)
+		if after == nil || c.compare(k, after) > 0 {
+			found = append(found, hit{is, k})
 		}
 	}
-	keys := make(map[*issue]sortKey, len(hits))
-	for _, is := range hits {
-		keys[is] = c.key(s.data, is)
+	slices.SortFunc(found, func(a, b hit) int { return c.compare(a.key, b.key) })
+	hits := make([]*issue, len(found))
+	for i, h := range found {
+		hits[i] = h.is
 	}
-	slices.SortFunc(hits, func(a, b *issue) int { return c.compare(keys[a], keys[b]) })
 	return hits, c, nil
 }
 
@@ -164,19 +174,10 @@ func (s *Site) searchJQL(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	hits, c, err := s.run(r, req.JQL)
+	hits, c, err := s.run(r, req.JQL, after)
 	if err != nil {
 		s.writeJQLError(w, err)
 		return
-	}
-	if after != nil {
-		i, _ := slices.BinarySearchFunc(hits, after, func(is *issue, k sortKey) int {
-			if c.compare(c.key(s.data, is), k) <= 0 {
-				return -1
-			}
-			return 1
-		})
-		hits = hits[i:]
 	}
 	page := hits[:min(limit, len(hits))]
 	v := s.view(r)
@@ -226,7 +227,7 @@ func (s *Site) searchLegacy(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	hits, _, err := s.run(r, req.JQL)
+	hits, _, err := s.run(r, req.JQL, nil)
 	if err != nil {
 		s.writeJQLError(w, err)
 		return
