@@ -27,7 +27,7 @@ import (
 // with one JSON Step on stdout:
 //
 //	cycle   one Engine.Cycle
-//	settle  cycles until two in a row write nothing and nothing is due
+//	settle  cycles until one writes nothing and nothing is due
 //	run     Engine.Run, polling every sync.poll_interval, until the next
 //	        line (stop) arrives; then one Step for the whole run
 //	listen  nothing; the Step says where the webhook receiver listens
@@ -220,11 +220,13 @@ func (e Engine) run(ctx context.Context, lines *bufio.Scanner) error {
 	return errors.Join(err, <-done)
 }
 
-// settle cycles until two cycles in a row write nothing and leave nothing
-// due: a backfill is done when the engine has nothing left to say.
+// settle cycles until a cycle writes nothing and leaves nothing due: a
+// backfill is done when the engine has nothing left to say. One such cycle
+// is enough: it read back every write before it, and a cycle after it
+// would read only the same data again (the tracker search's overlap).
 func (e Engine) settle(ctx context.Context) error {
 	const maxCycles = 50
-	for cycles, quiet := 0, 0; quiet < 2; cycles++ {
+	for cycles, quiet := 0, 0; quiet < 1; cycles++ {
 		if cycles == maxCycles {
 			return fmt.Errorf("not settled after %d cycles", maxCycles)
 		}
