@@ -31,7 +31,7 @@ func (a *app) benchCommand() *ffcli.Command {
 	bugs := fs.Int("bugs", simulation.BenchmarkSize.Bugs, "bugs of the largest backfill")
 	orgs := fs.Int("orgs", simulation.BenchmarkSize.Orgs, "organizations of the largest backfill")
 	limitTickets := fs.Int("limits-tickets", 10_000, "tickets backfilled under the vendors' budgets (bugs and organizations in proportion)")
-	limitTarget := fs.Duration("limits-target", 20*time.Second, "real time the scaled lower bound of the limited backfill should take")
+	limitTarget := fs.Duration("limits-target", time.Minute, "real time the scaled lower bound of the limited backfill should take (shorter speeds the budgets up more, and a slot missed by a millisecond weighs more)")
 	steadyTickets := fs.Int("steady-tickets", 10_000, "tickets of the account the steady-state cycles run on")
 	changes := fs.String("changes", "1,10,100,1000", "changed tickets per measured steady-state cycle")
 	fresh := fs.Int("freshness-changes", 20, "changes of each kind timed by the freshness scenario, in each mode")
