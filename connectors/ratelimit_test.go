@@ -8,12 +8,11 @@ import (
 	"slices"
 	"strings"
 	stdsync "sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
-	"github.com/redis/go-redis/v9"
 )
 
 // maxInWindow is the most arrivals any window [t, t+w) holds, t being an
@@ -293,22 +292,6 @@ func TestNilLimiterIsRefused(t *testing.T) {
 	NewTransport(Options{Vendor: "zendesk", Limits: []Limit{{Name: "export"}}})
 }
 
-// roundTrips counts the commands a Redis client sends.
-type roundTrips struct{ n atomic.Int64 }
-
-func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		r.n.Add(1)
-		return next(ctx, cmd)
-	}
-}
-
-func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return next
-}
-
 func TestRedisLimiterChunksOnlyLargeBudgets(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
@@ -328,7 +311,7 @@ func TestRedisLimiterChunksOnlyLargeBudgets(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rdb, prefix := redistest.Client(t)
-			rt := &roundTrips{}
+			rt := &state.RoundTrips{}
 			rdb.AddHook(rt)
 			lim := NewRedisLimiter(rdb, prefix+"budget", tc.events, tc.per)
 			for range tc.waits {
@@ -336,7 +319,7 @@ func TestRedisLimiterChunksOnlyLargeBudgets(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if n := rt.n.Load(); n < tc.least || n > tc.most {
+			if n := rt.Count(); n < tc.least || n > tc.most {
 				t.Errorf("%d waits made %d round trips, want %d..%d", tc.waits, n, tc.least, tc.most)
 			}
 		})
@@ -345,19 +328,19 @@ func TestRedisLimiterChunksOnlyLargeBudgets(t *testing.T) {
 
 func TestRedisLimiterChunkLapses(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
-	rt := &roundTrips{}
+	rt := &state.RoundTrips{}
 	rdb.AddHook(rt)
 	// 64,000/s: chunks of 640 slots spanning 10 ms.
 	lim := NewRedisLimiter(rdb, prefix+"budget", 64_000, time.Second)
 	if err := lim.Wait(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	before := rt.n.Load()
+	before := rt.Count()
 	time.Sleep(30 * time.Millisecond)
 	if err := lim.Wait(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if rt.n.Load() == before {
+	if rt.Count() == before {
 		t.Error("a slot was handed out from a chunk past its span; it must be asked of Redis again")
 	}
 }
@@ -404,7 +387,7 @@ func TestRedisLimiterChunksKeepWindowsNearBudget(t *testing.T) {
 
 func TestRedisLimiterWaitersAskOneAtATime(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
-	rt := &roundTrips{}
+	rt := &state.RoundTrips{}
 	rdb.AddHook(rt)
 	lim := NewRedisLimiter(rdb, prefix+"budget", 200, time.Second)
 	const workers, each = 8, 5
@@ -422,7 +405,7 @@ func TestRedisLimiterWaitersAskOneAtATime(t *testing.T) {
 	wg.Wait()
 	// One waiter asks at a time: about a denial and a grant per request.
 	// Eight waiters woken for the same slot would ask about eight times.
-	if n := rt.n.Load(); n > 4*workers*each {
+	if n := rt.Count(); n > 4*workers*each {
 		t.Errorf("%d waits from %d goroutines made %d round trips; waiters should take turns", workers*each, workers, n)
 	}
 }

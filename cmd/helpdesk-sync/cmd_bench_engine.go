@@ -14,6 +14,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/service"
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/ops"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 )
 
 // benchEngine is the engine process of a bench: the service assembled from
@@ -41,7 +42,7 @@ func (a *app) benchEngine(ctx context.Context, jobPoll time.Duration, updatePerM
 	}
 	rdb := redis.NewUniversalClient(ro)
 	defer rdb.Close()
-	trips := &bench.RoundTrips{}
+	trips := &state.RoundTrips{}
 	rdb.AddHook(trips)
 	// A backfill is a large change by definition: the blast-radius guard
 	// would hold it for an operator.

@@ -8,11 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/helpdesk-sync/helpdesk-sync/connectors"
 	"github.com/helpdesk-sync/helpdesk-sync/sync"
-	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 )
 
 func TestQuantile(t *testing.T) {
@@ -149,35 +147,8 @@ func TestTablePrintsAligned(t *testing.T) {
 	}
 }
 
-func TestRoundTripsCountsPipelinesOnce(t *testing.T) {
-	rdb, prefix := redistest.Client(t)
-	trips := &RoundTrips{}
-	rdb.AddHook(trips)
-	ctx := context.Background()
-	ops := func() {
-		t.Helper()
-		if err := rdb.Set(ctx, prefix+"a", 1, 0).Err(); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			p.Incr(ctx, prefix+"a")
-			p.Incr(ctx, prefix+"a")
-			p.Get(ctx, prefix+"a")
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ops() // dials: a connection's handshake is round trips too
-	before := trips.Count()
-	ops()
-	if got := trips.Count() - before; got != 2 {
-		t.Fatalf("%d round trips, want 2 (one command, one pipeline)", got)
-	}
-}
-
 func TestServeAnswersEveryLine(t *testing.T) {
-	e := Engine{Requests: &connectors.Counter{}, RoundTrips: &RoundTrips{}, Steps: &Steps{}}
+	e := Engine{Requests: &connectors.Counter{}, RoundTrips: &state.RoundTrips{}, Steps: &Steps{}}
 	var out bytes.Buffer
 	if err := e.Serve(context.Background(), strings.NewReader("bogus\n\nstop\n"), &out); err != nil {
 		t.Fatal(err)
@@ -195,7 +166,7 @@ func TestServeAnswersEveryLine(t *testing.T) {
 }
 
 func TestServeListenSaysWhereWebhooksGo(t *testing.T) {
-	e := Engine{Requests: &connectors.Counter{}, RoundTrips: &RoundTrips{}, Steps: &Steps{}}
+	e := Engine{Requests: &connectors.Counter{}, RoundTrips: &state.RoundTrips{}, Steps: &Steps{}}
 	var out bytes.Buffer
 	if err := e.Serve(context.Background(), strings.NewReader("listen\n"), &out); err != nil {
 		t.Fatal(err)
@@ -222,7 +193,7 @@ func TestServeListenSaysWhereWebhooksGo(t *testing.T) {
 }
 
 func TestMeterSeparatesDrainsAndCountsDeliveries(t *testing.T) {
-	e := Engine{Requests: &connectors.Counter{}, RoundTrips: &RoundTrips{}, Steps: &Steps{}, Deliveries: &Deliveries{}}
+	e := Engine{Requests: &connectors.Counter{}, RoundTrips: &state.RoundTrips{}, Steps: &Steps{}, Deliveries: &Deliveries{}}
 	e.Steps.ObserveStep("cycle", sync.Report{RemoteLinksUpserted: 5}, nil)
 	e.Deliveries.Delivery("zendesk", "accepted")
 	m := e.startMeter()

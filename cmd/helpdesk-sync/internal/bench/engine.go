@@ -13,14 +13,12 @@ import (
 	"strconv"
 	"strings"
 	stdsync "sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/helpdesk-sync/helpdesk-sync/connectors"
 	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 )
 
 // The engine process reads one command a line on stdin and answers each
@@ -68,35 +66,12 @@ type Step struct {
 	Err               string `json:",omitempty"`
 }
 
-// RoundTrips is a go-redis hook counting round trips to Redis: a command
-// sent alone is one, a pipeline or transaction is one.
-type RoundTrips struct{ n atomic.Int64 }
-
-// Count is the number of round trips so far.
-func (r *RoundTrips) Count() int64 { return r.n.Load() }
-
-func (r *RoundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (r *RoundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		r.n.Add(1)
-		return next(ctx, cmd)
-	}
-}
-
-func (r *RoundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		r.n.Add(1)
-		return next(ctx, cmds)
-	}
-}
-
 // Engine is the engine process's side: the service's engine and the
 // meters that Step reads.
 type Engine struct {
 	Engine     *sync.Engine
 	Requests   *connectors.Counter
-	RoundTrips *RoundTrips
+	RoundTrips *state.RoundTrips
 	// Steps must be the engine's sync.Options.Steps: it hears every
 	// cycle and drain, Run's included.
 	Steps *Steps
