@@ -7,7 +7,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/bench"
@@ -22,11 +21,7 @@ import (
 // With webhooks.enabled it also serves the webhook receiver on http.listen,
 // wired to the engine as run wires it.
 func (a *app) benchEngine(ctx context.Context, jobPoll time.Duration, updatePerMinute int, cpuProfile string) (err error) {
-	cfg, err := a.loadValidConfig()
-	if err != nil {
-		return err
-	}
-	log, err := a.logger(cfg)
+	cfg, log, err := a.configured()
 	if err != nil {
 		return err
 	}
@@ -36,11 +31,10 @@ func (a *app) benchEngine(ctx context.Context, jobPoll time.Duration, updatePerM
 		return err
 	}
 	defer stop()
-	ro, err := cfg.Redis.UniversalOptions()
+	rdb, err := dialRedis(cfg)
 	if err != nil {
-		return exitWith(exitConfig, err)
+		return err
 	}
-	rdb := redis.NewUniversalClient(ro)
 	defer rdb.Close()
 	trips := &state.RoundTrips{}
 	rdb.AddHook(trips)

@@ -72,11 +72,7 @@ func (a *app) leaderCommand(ctx context.Context, args []string, f cycleFlags, ti
 	if err := noArgs(args); err != nil {
 		return err
 	}
-	cfg, err := a.loadValidConfig()
-	if err != nil {
-		return err
-	}
-	log, err := a.logger(cfg)
+	cfg, log, err := a.configured()
 	if err != nil {
 		return err
 	}

@@ -49,11 +49,7 @@ func (a *app) runCommand() *ffcli.Command {
 // run is the service's life: assemble, serve, work until ctx ends, stop
 // in order.
 func (a *app) run(ctx context.Context) error {
-	cfg, err := a.loadValidConfig()
-	if err != nil {
-		return err
-	}
-	log, err := a.logger(cfg)
+	cfg, log, err := a.configured()
 	if err != nil {
 		return err
 	}

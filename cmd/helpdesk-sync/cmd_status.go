@@ -14,7 +14,6 @@ import (
 	"unicode"
 
 	"github.com/peterbourgon/ff/v3/ffcli"
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/helpdesk-sync/helpdesk-sync/config"
@@ -78,19 +77,14 @@ func (a *app) status(ctx context.Context, f statusFlags) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := a.loadValidConfig()
+	cfg, log, err := a.configured()
 	if err != nil {
 		return err
 	}
-	log, err := a.logger(cfg)
+	rdb, err := dialRedis(cfg)
 	if err != nil {
 		return err
 	}
-	ro, err := cfg.Redis.UniversalOptions()
-	if err != nil {
-		return exitWith(exitConfig, fmt.Errorf("redis: %w", err))
-	}
-	rdb := redis.NewUniversalClient(ro)
 	defer rdb.Close()
 	m := board.NewModel(state.New(rdb, cfg.Redis.KeyPrefix, cfg.Sync.CacheTTL), boardOptions(cfg, log))
 

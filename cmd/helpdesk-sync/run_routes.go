@@ -16,7 +16,7 @@ import (
 func dialRedis(cfg *config.Config) (redis.UniversalClient, error) {
 	ro, err := cfg.Redis.UniversalOptions()
 	if err != nil {
-		return nil, fmt.Errorf("redis: %w", err)
+		return nil, exitWith(exitConfig, fmt.Errorf("redis: %w", err))
 	}
 	return redis.NewUniversalClient(ro), nil
 }

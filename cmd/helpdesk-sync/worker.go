@@ -34,6 +34,20 @@ func (a *app) loadValidConfig() (*config.Config, error) {
 	return cfg, nil
 }
 
+// configured loads the valid configuration and the logger it configures:
+// the start of every command that works with the vendors or Redis.
+func (a *app) configured() (*config.Config, *zap.Logger, error) {
+	cfg, err := a.loadValidConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	log, err := a.logger(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, log, nil
+}
+
 // logger builds the process's logger, masking every configured secret.
 func (a *app) logger(cfg *config.Config) (*zap.Logger, error) {
 	log, err := logging.New(cfg.Log.Level, cfg.Log.Format, a.stderr, cfg.Secrets()...)
