@@ -148,7 +148,7 @@ type Sync struct {
 	PollInterval        time.Duration `yaml:"poll_interval" doc:"How often both systems are polled for changes."`
 	WebhookPollInterval time.Duration `yaml:"webhook_poll_interval" doc:"Polling interval while webhooks are enabled and healthy: a backstop."`
 	SweepInterval       time.Duration `yaml:"sweep_interval" doc:"How often bugs are checked for staleness."`
-	Workers             int           `yaml:"workers" doc:"Bugs reconciled in parallel."`
+	Workers             int           `yaml:"workers" doc:"Bugs reconciled in parallel (a resync reads as many bugs' remote links at once)."`
 	CacheTTL            time.Duration `yaml:"cache_ttl" doc:"How long organizations (and their tiers) are cached."`
 	LeaseTTL            time.Duration `yaml:"lease_ttl" doc:"Leader lease; a standby replica takes over within this long after the leader dies."`
 	ShutdownGrace       time.Duration `yaml:"shutdown_grace" doc:"Time to finish the current page after SIGTERM; keep it under the orchestrator's kill timeout."`
