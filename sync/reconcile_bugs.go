@@ -311,6 +311,7 @@ func (e *Engine) writeRemoteLinks(ctx context.Context, b BugRecord, plan bugPlan
 		t.add(func(r *Report) { r.RemoteLinksDeleted++ })
 		e.event(Event{Kind: EventRemoteLinkDeleted, BugID: b.ID, BugKey: b.Key, TicketID: id, Detail: "remote link to unlinked ticket removed"})
 	}
+	e.logRemoteLinks(b, slices.Sorted(maps.Keys(set)), del)
 	if e.opts.DryRun {
 		return errors.Join(errs...)
 	}
@@ -318,6 +319,22 @@ func (e *Engine) writeRemoteLinks(ctx context.Context, b BugRecord, plan bugPlan
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// logRemoteLinks is one line a bug for the remote links written and
+// removed: a backfill writes one per linked ticket.
+func (e *Engine) logRemoteLinks(b BugRecord, linked, unlinked []int64) {
+	if len(linked) == 0 && len(unlinked) == 0 {
+		return
+	}
+	msg := fmt.Sprintf("remote links: %d written, %d removed", len(linked), len(unlinked))
+	fs := []zap.Field{zap.String("bug", b.Key), zap.String("bug_id", b.ID),
+		zap.Int64s("tickets_linked", linked), zap.Int64s("tickets_unlinked", unlinked)}
+	if e.opts.DryRun {
+		msg = "would: " + msg
+		fs = append(fs, zap.Bool("dry_run", true))
+	}
+	e.log.Info(msg, fs...)
 }
 
 // dropBug forgets a bug the tracker no longer has; its tickets stop showing

@@ -139,6 +139,9 @@ func (e *Engine) event(ev Event, fields ...zap.Field) {
 	case EventLinkAdded, EventLinkRemoved:
 		// A backfill makes one per ticket; the cycle line counts them.
 		e.log.Debug(msg, fs...)
+	case EventRemoteLinkUpserted, EventRemoteLinkDeleted:
+		// One per linked ticket; the bug's line (logRemoteLinks) names them.
+		e.log.Debug(msg, fs...)
 	default:
 		e.log.Info(msg, fs...)
 	}
