@@ -66,6 +66,16 @@ type Transport struct {
 
 var _ http.RoundTripper = (*Transport)(nil)
 
+// CloseIdleConnections closes the base transport's idle connections
+// (http.Client.CloseIdleConnections calls it). A connection dialled for a
+// request that another one then served sits idle without ever sending a
+// request, and a server shutting down gracefully waits 5 s for those.
+func (t *Transport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 // NewTransport returns a Transport configured by opts.
 func NewTransport(opts Options) *Transport {
 	t := &Transport{

@@ -325,3 +325,21 @@ func BenchmarkLoopback(b *testing.B) {
 		})
 	}
 }
+
+type idleCloser struct {
+	http.RoundTripper
+	closed int
+}
+
+func (c *idleCloser) CloseIdleConnections() { c.closed++ }
+
+func TestCloseIdleConnectionsReachesTheBase(t *testing.T) {
+	base := &idleCloser{RoundTripper: http.DefaultTransport}
+	c := &http.Client{Transport: NewTransport(Options{Vendor: "zendesk", Base: base})}
+	c.CloseIdleConnections()
+	if base.closed != 1 {
+		t.Fatalf("base transport's CloseIdleConnections called %d times, want 1", base.closed)
+	}
+	// A base without the method is left alone.
+	NewTransport(Options{Vendor: "jira", Base: roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, nil })}).CloseIdleConnections()
+}

@@ -87,6 +87,7 @@ type Service struct {
 
 	fence    fence
 	ownRedis bool
+	clients  []*http.Client // the vendors' clients, whose connections Close releases
 }
 
 // New builds the service; it makes no network request beyond dialling
@@ -132,6 +133,7 @@ func New(cfg *config.Config, o Options) (*Service, error) {
 		return nil, fmt.Errorf("jira: %w", err)
 	}
 	s.Helpdesk, s.Tracker = hd, tr
+	s.clients = []*http.Client{zdHTTP, jiraHTTP}
 	s.Store = state.New(s.Redis, prefix, cfg.Sync.CacheTTL)
 
 	eo := sync.Options{
@@ -166,8 +168,12 @@ func (s *Service) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the Redis client the service dialled.
+// Close releases the vendors' idle HTTP connections and the Redis client
+// the service dialled.
 func (s *Service) Close() error {
+	for _, c := range s.clients {
+		c.CloseIdleConnections()
+	}
 	if s.ownRedis && s.Redis != nil {
 		return s.Redis.Close()
 	}
