@@ -56,6 +56,11 @@ type redisLimiter struct {
 	// that all sleep until the same next slot wake together, one wins and
 	// the rest sleep again, and a slot nobody claims in time is lost.
 	turn chan struct{}
+	// lead is how much before its slot a waiter asks again (ns): a timer
+	// fires late and the answer takes a round trip, and with a burst of
+	// one the time by which a slot is claimed late is lost to the budget.
+	lead     atomic.Int64
+	interval time.Duration // between two slots
 }
 
 // minWait keeps a waiter told "now" by a rounded RetryAfter from spinning.
@@ -92,8 +97,9 @@ func NewRedisLimiter(rdb redis.UniversalClient, key string, events int, per time
 		key:   key,
 		limit: redis_rate.Limit{Rate: events, Period: per, Burst: chunk},
 		chunk: chunk,
-		span:  per / time.Duration(events) * time.Duration(chunk),
-		turn:  make(chan struct{}, 1),
+		span:     per / time.Duration(events) * time.Duration(chunk),
+		turn:     make(chan struct{}, 1),
+		interval: per / time.Duration(events),
 	}
 }
 
@@ -114,19 +120,24 @@ func (l *redisLimiter) Wait(ctx context.Context) error {
 		return nil
 	}
 	var timer *time.Timer
+	var late time.Duration // how late the last sleep ended
 	for {
+		asked := time.Now()
 		res, err := l.rl.AllowN(ctx, l.key, l.limit, l.chunk)
 		if err != nil {
 			return fmt.Errorf("redis rate limit %q: %w", l.key, err)
+		}
+		if timer != nil {
+			l.learn(late + time.Since(asked))
 		}
 		if res.Allowed > 0 {
 			l.keep(res.Allowed - 1)
 			return nil
 		}
-		wait := max(res.RetryAfter, minWait)
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+		wait := max(res.RetryAfter-time.Duration(l.lead.Load()), minWait)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < res.RetryAfter {
 			return fmt.Errorf("redis rate limit %q: next slot in %s is past the deadline: %w",
-				l.key, wait.Round(time.Millisecond), context.DeadlineExceeded)
+				l.key, res.RetryAfter.Round(time.Millisecond), context.DeadlineExceeded)
 		}
 		if timer == nil {
 			timer = time.NewTimer(wait)
@@ -134,12 +145,23 @@ func (l *redisLimiter) Wait(ctx context.Context) error {
 		} else {
 			timer.Reset(wait)
 		}
+		wake := time.Now().Add(wait)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-timer.C:
 		}
+		late = time.Since(wake)
 	}
+}
+
+// learn moves lead towards d, a sleep's lateness plus the round trip after
+// it, by an eighth, and keeps it under a quarter of a slot (and 2 ms): a
+// waiter that asks too early only asks once more.
+func (l *redisLimiter) learn(d time.Duration) {
+	old := time.Duration(l.lead.Load())
+	next := old + (d-old)/8
+	l.lead.Store(int64(min(max(next, 0), l.interval/4, 2*time.Millisecond)))
 }
 
 // takeLeft hands out a slot of the current chunk, if one is left and the
