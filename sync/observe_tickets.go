@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"maps"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,6 +14,12 @@ import (
 // observeTickets reads the helpdesk from its cursor, page by page; each page
 // is committed with its cursor before the next is read.
 func (e *Engine) observeTickets(ctx context.Context, t *tally) error {
+	return e.exportTickets(ctx, t, nil)
+}
+
+// exportTickets is observeTickets, handing found (when not nil) the ids of
+// the bugs each committed page's tickets name.
+func (e *Engine) exportTickets(ctx context.Context, t *tally, found func([]string)) error {
 	cursor, err := e.st.TicketCursor(ctx)
 	if err != nil {
 		return err
@@ -23,8 +30,12 @@ func (e *Engine) observeTickets(ctx context.Context, t *tally) error {
 		if len(page.Tickets) == 0 && len(page.Organizations) == 0 && page.Cursor == cursor {
 			return nil // caught up already: an idle poll writes nothing
 		}
-		if err := e.applyTickets(ctx, page.Tickets, page.Organizations, page.Cursor, true, t); err != nil {
+		bugs, err := e.applyTickets(ctx, page.Tickets, page.Organizations, page.Cursor, true, t)
+		if err != nil {
 			return err
+		}
+		if found != nil && len(bugs) > 0 {
+			found(bugs)
 		}
 		cursor = page.Cursor
 		e.log.Debug("ticket page observed", zap.Int("page", pages), zap.Int("tickets", len(page.Tickets)), zap.Bool("caught_up", page.Done))
@@ -42,8 +53,9 @@ func (e *Engine) observeTickets(ctx context.Context, t *tally) error {
 
 // applyTickets turns observed tickets into records and links and commits
 // them (with cursor, when not "") in one atomic store write. Pollers,
-// webhooks and conflict re-reads all come through here.
-func (e *Engine) applyTickets(ctx context.Context, tickets []Ticket, orgs []Organization, cursor string, fenced bool, t *tally) error {
+// webhooks and conflict re-reads all come through here. It returns the ids
+// of the bugs the tickets' keys name, sorted.
+func (e *Engine) applyTickets(ctx context.Context, tickets []Ticket, orgs []Organization, cursor string, fenced bool, t *tally) ([]string, error) {
 	now := e.dueNow()
 	ids := make([]int64, len(tickets))
 	for i, tk := range tickets {
@@ -51,7 +63,7 @@ func (e *Engine) applyTickets(ctx context.Context, tickets []Ticket, orgs []Orga
 	}
 	old, err := e.st.Tickets(ctx, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	keysOf := make([][]string, len(tickets))
 	rejectedOf := make([][]string, len(tickets))
@@ -73,7 +85,7 @@ func (e *Engine) applyTickets(ctx context.Context, tickets []Ticket, orgs []Orga
 	slices.Sort(all)
 	res, err := e.resolveKeys(ctx, slices.Compact(all), now, t)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	commit := TicketPageCommit{
@@ -91,16 +103,18 @@ func (e *Engine) applyTickets(ctx context.Context, tickets []Ticket, orgs []Orga
 	}
 	if fenced {
 		if err := e.leading(ctx); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	changes, err := e.st.CommitTicketPage(ctx, commit)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	t.add(func(r *Report) { r.TicketsObserved += len(tickets) })
 	e.reportLinks(changes, t)
-	return nil
+	bugs := slices.Collect(maps.Values(res.ids))
+	slices.Sort(bugs)
+	return slices.Compact(bugs), nil
 }
 
 // ticketChange is what one observed ticket changes. ok is false when the

@@ -268,7 +268,8 @@ func (e *Engine) refreshTickets(ctx context.Context, ids []int64, t *tally) erro
 			fresh = append(fresh, Ticket{ID: id, Status: StatusDeleted})
 		}
 	}
-	return e.applyTickets(ctx, fresh, nil, "", false, t)
+	_, err = e.applyTickets(ctx, fresh, nil, "", false, t)
+	return err
 }
 
 // forgetTickets drops tickets the helpdesk says do not exist: their links
@@ -279,7 +280,8 @@ func (e *Engine) forgetTickets(ctx context.Context, ids []int64, t *tally) error
 		gone[i] = Ticket{ID: id, Status: StatusDeleted}
 		e.event(Event{Kind: EventTicketGone, TicketID: id, Detail: "ticket no longer exists; unlinked"})
 	}
-	return e.applyTickets(ctx, gone, nil, "", false, t)
+	_, err := e.applyTickets(ctx, gone, nil, "", false, t)
+	return err
 }
 
 // ticketViews loads everything reconciling the tickets needs. Notes that may

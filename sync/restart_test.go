@@ -217,3 +217,27 @@ func TestStoppedStepSettlesItsClaims(t *testing.T) {
 		t.Fatalf("the stopped bug was not retried a minute later: count %v", countOf(b))
 	}
 }
+
+// A rebuild reads each linked bug and its remote links once: those the
+// export's pages name while the export goes on, the rest after it.
+func TestRebuildReadsEachBugOnceWhileExporting(t *testing.T) {
+	h := newHarness(t)
+	restartWorkload(h)
+	h.settle()
+
+	lost := newHarness(t) // same vendors, empty Redis
+	lost.hd, lost.tr, lost.clock = h.hd, h.tr, h.clock
+	lost.opts.Helpdesk, lost.opts.Tracker, lost.opts.Clock = h.hd, h.tr, h.clock
+	lost.hd.PageSize = 2 // five pages, each naming a bug or two
+	defer func() { lost.hd.PageSize = 0 }()
+	lost.resetCalls()
+	if rep := lost.cycle(); rep.Writes() != 0 {
+		t.Fatalf("rebuild wrote %v: %+v", lost.writes(), rep)
+	}
+	// Bugs 10, 20 and 30 are linked; each has its remote links read once.
+	if n := lost.tr.Calls.Get("RemoteLinks"); n != 3 {
+		t.Errorf("remote links read %d times for 3 linked bugs", n)
+	}
+	lost.settle()
+	lost.expectIdle()
+}

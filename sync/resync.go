@@ -38,11 +38,13 @@ func (e *Engine) resync(ctx context.Context, t *tally) error {
 	if err := e.st.SetTicketCursor(ctx, ""); err != nil {
 		return err
 	}
-	if err := e.observeTickets(ctx, t); err != nil {
+	read, err := e.exportRereading(ctx, t)
+	if err != nil {
 		return err
 	}
-	e.log.Info("resync: reading every linked bug and its remote links", zap.Int("tickets", t.report().TicketsObserved))
-	if err := e.rereadLinkedBugs(ctx, t); err != nil {
+	e.log.Info("resync: reading every other linked bug and its remote links",
+		zap.Int("tickets", t.report().TicketsObserved), zap.Int("bugs_read_during_export", len(read)))
+	if err := e.rereadLinkedBugs(ctx, t, read); err != nil {
 		return err
 	}
 	if err := e.st.SetBugWatermark(ctx, start); err != nil {
@@ -55,15 +57,54 @@ func (e *Engine) resync(ctx context.Context, t *tally) error {
 	return nil
 }
 
-// rereadLinkedBugs reads every linked bug by id, a batch at a time, and the
-// remote links of each.
-func (e *Engine) rereadLinkedBugs(ctx context.Context, t *tally) error {
+// exportRereading reads the whole ticket export and, while it goes on, the
+// bugs each page names with their remote links: the tracker's budget would
+// otherwise idle through the export. It returns the bugs read.
+func (e *Engine) exportRereading(ctx context.Context, t *tally) (map[string]bool, error) {
+	read := map[string]bool{} // the reader's until it is done
+	pages := make(chan []string, 8)
+	done := make(chan error, 1)
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		var err error
+		for ids := range pages {
+			fresh := slices.DeleteFunc(ids, func(id string) bool { return read[id] })
+			for _, id := range fresh {
+				read[id] = true
+			}
+			if err == nil && len(fresh) > 0 {
+				err = e.rereadBugs(rctx, fresh, t)
+			}
+		}
+		done <- err
+	}()
+	err := e.exportTickets(ctx, t, func(ids []string) {
+		select {
+		case pages <- ids: // blocks while the reader is a few pages behind
+		case <-ctx.Done():
+		}
+	})
+	if err != nil {
+		cancel() // the export failed: the pages queued need not be read
+	}
+	close(pages)
+	if err := errors.Join(err, <-done); err != nil {
+		return nil, err
+	}
+	return read, nil
+}
+
+// rereadLinkedBugs reads every linked bug not in skip by id, a batch at a
+// time, and the remote links of each.
+func (e *Engine) rereadLinkedBugs(ctx context.Context, t *tally, skip map[string]bool) error {
 	cursor := uint64(0)
 	for {
 		ids, next, err := e.st.LinkedBugs(ctx, cursor, int64(e.opts.Batch))
 		if err != nil {
 			return err
 		}
+		ids = slices.DeleteFunc(ids, func(id string) bool { return skip[id] })
 		if err := e.rereadBugs(ctx, ids, t); err != nil {
 			return err
 		}
