@@ -93,10 +93,10 @@ func NewRedisLimiter(rdb redis.UniversalClient, key string, events int, per time
 		chunk = min(maxChunk, int(float64(events)*float64(chunkSpan)/float64(per)))
 	}
 	return &redisLimiter{
-		rl:    redis_rate.NewLimiter(unprefixed{rdb}),
-		key:   key,
-		limit: redis_rate.Limit{Rate: events, Period: per, Burst: chunk},
-		chunk: chunk,
+		rl:       redis_rate.NewLimiter(unprefixed{rdb}),
+		key:      key,
+		limit:    redis_rate.Limit{Rate: events, Period: per, Burst: chunk},
+		chunk:    chunk,
 		span:     per / time.Duration(events) * time.Duration(chunk),
 		turn:     make(chan struct{}, 1),
 		interval: per / time.Duration(events),

@@ -2,8 +2,8 @@ package sync
 
 import (
 	"context"
-	"maps"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
