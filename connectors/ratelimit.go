@@ -119,7 +119,7 @@ func (l *redisLimiter) Wait(ctx context.Context) error {
 	if l.takeLeft() { // a chunk came while this one waited its turn
 		return nil
 	}
-	var timer *time.Timer
+	slept := false
 	var late time.Duration // how late the last sleep ended
 	for {
 		asked := time.Now()
@@ -127,31 +127,23 @@ func (l *redisLimiter) Wait(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("redis rate limit %q: %w", l.key, err)
 		}
-		if timer != nil {
+		if slept {
 			l.learn(late + time.Since(asked))
 		}
 		if res.Allowed > 0 {
 			l.keep(res.Allowed - 1)
 			return nil
 		}
-		wait := max(res.RetryAfter-time.Duration(l.lead.Load()), minWait)
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < res.RetryAfter {
 			return fmt.Errorf("redis rate limit %q: next slot in %s is past the deadline: %w",
 				l.key, res.RetryAfter.Round(time.Millisecond), context.DeadlineExceeded)
 		}
-		if timer == nil {
-			timer = time.NewTimer(wait)
-			defer timer.Stop()
-		} else {
-			timer.Reset(wait)
-		}
+		wait := max(res.RetryAfter-time.Duration(l.lead.Load()), minWait)
 		wake := time.Now().Add(wait)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-timer.C:
+		if err := sleep(ctx, wait); err != nil {
+			return err
 		}
-		late = time.Since(wake)
+		slept, late = true, time.Since(wake)
 	}
 }
 
