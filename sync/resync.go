@@ -135,6 +135,14 @@ func (e *Engine) rereadBugs(ctx context.Context, ids []string, t *tally) error {
 			return err
 		}
 	}
+	ids = make([]string, len(found))
+	for i, b := range found {
+		ids[i] = b.ID
+	}
+	written, err := e.st.WrittenLinks(ctx, ids)
+	if err != nil {
+		return err
+	}
 	// A request each: as many at once as bugs are reconciled at once.
 	errs := make([]error, len(found)+1)
 	var wg stdsync.WaitGroup
@@ -145,7 +153,7 @@ func (e *Engine) rereadBugs(ctx context.Context, ids []string, t *tally) error {
 		}
 		wg.Go(func() {
 			defer e.releaseBugSlot()
-			errs[i] = e.recoverWrittenLinks(ctx, b)
+			errs[i] = e.recoverWrittenLinks(ctx, b, written[b.ID])
 		})
 	}
 	wg.Wait()
@@ -154,14 +162,10 @@ func (e *Engine) rereadBugs(ctx context.Context, ids []string, t *tally) error {
 
 // recoverWrittenLinks reads back the remote links the engine wrote on a bug,
 // so that the next reconcile rewrites only those that differ.
-func (e *Engine) recoverWrittenLinks(ctx context.Context, b Bug) error {
+func (e *Engine) recoverWrittenLinks(ctx context.Context, b Bug, written map[int64]WrittenLink) error {
 	links, err := e.tr.RemoteLinks(ctx, b.ID)
 	if err != nil {
 		return fmt.Errorf("sync: read remote links of bug %s: %w", b.Key, err)
-	}
-	written, err := e.st.WrittenLinks(ctx, []string{b.ID})
-	if err != nil {
-		return err
 	}
 	set := map[int64]WrittenLink{}
 	for _, l := range links {
@@ -173,7 +177,7 @@ func (e *Engine) recoverWrittenLinks(ctx context.Context, b Bug) error {
 		}
 	}
 	var del []int64
-	for id := range written[b.ID] {
+	for id := range written {
 		if _, ok := set[id]; !ok {
 			del = append(del, id)
 		}
