@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"strings"
 	stdsync "sync"
 	"testing"
 	"time"
@@ -233,15 +232,11 @@ func (e *env) customers(key string) float64 {
 // last reset, by route.
 func (e *env) writes() map[string]int {
 	out := map[string]int{}
-	for _, r := range e.zd.Requests() {
-		if r.Method != http.MethodGet {
-			out["zendesk "+r.Method+" "+r.Route]++
-		}
+	for route, n := range e.zd.Writes() {
+		out["zendesk "+route] = n
 	}
-	for route, n := range e.jira.Counts() {
-		if !strings.HasPrefix(route, "GET ") && !strings.Contains(route, "/search") {
-			out["jira "+route] += n
-		}
+	for route, n := range e.jira.Writes() {
+		out["jira "+route] = n
 	}
 	return out
 }

@@ -232,15 +232,11 @@ func (e *env) settle() {
 // reset, by route.
 func (e *env) writes() map[string]int {
 	out := map[string]int{}
-	for _, r := range e.zd.Requests() {
-		if r.Method != http.MethodGet {
-			out["zendesk "+r.Method+" "+r.Route]++
-		}
+	for route, n := range e.zd.Writes() {
+		out["zendesk "+route] = n
 	}
-	for route, n := range e.jira.Counts() {
-		if !strings.HasPrefix(route, "GET ") && !strings.Contains(route, "/search") {
-			out["jira "+route] += n
-		}
+	for route, n := range e.jira.Writes() {
+		out["jira "+route] = n
 	}
 	return out
 }

@@ -147,3 +147,15 @@ func TestChangelogPages(t *testing.T) {
 		t.Errorf("changelog page %s", b)
 	}
 }
+
+func TestWritesCountsAllButReads(t *testing.T) {
+	srv, _ := start(t)
+	is := srv.MustCreateIssue(jiratest.NewIssue{Project: "PROJ", Summary: "s"})
+	call(t, srv, "GET", "/rest/api/2/issue/"+is.ID, "")
+	call(t, srv, "POST", "/rest/api/2/search/jql", `{"jql":"project = PROJ"}`)
+	call(t, srv, "PUT", "/rest/api/2/issue/"+is.ID, `{"fields":{"summary":"t"}}`)
+	got := srv.Writes()
+	if len(got) != 1 || got["PUT /rest/api/2/issue/{issueIdOrKey}"] != 1 {
+		t.Fatalf("writes %v, want the one PUT (a GET and a search POST read)", got)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strings"
 	stdsync "sync"
 	"time"
 )
@@ -213,6 +214,20 @@ func (s *Site) Counts() map[string]int {
 	m := map[string]int{}
 	for _, r := range s.log {
 		m[r.Method+" "+r.Pattern]++
+	}
+	return m
+}
+
+// Writes counts the requests that could change something, by "METHOD
+// pattern": all but GETs and searches (a search may be a POST that reads).
+func (s *Site) Writes() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := map[string]int{}
+	for _, r := range s.log {
+		if r.Method != http.MethodGet && !strings.Contains(r.Pattern, "/search") {
+			m[r.Method+" "+r.Pattern]++
+		}
 	}
 	return m
 }

@@ -1,6 +1,7 @@
 package zendesktest
 
 import (
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -28,6 +29,20 @@ func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.requests)
+}
+
+// Writes counts the requests that could change something, by "METHOD
+// route": every one but GETs.
+func (s *Server) Writes() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := map[string]int{}
+	for _, r := range s.requests {
+		if r.Method != http.MethodGet {
+			m[r.Method+" "+r.Route]++
+		}
+	}
+	return m
 }
 
 // Count reports how many requests with method went to path, which is either

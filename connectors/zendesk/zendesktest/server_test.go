@@ -235,3 +235,14 @@ func do(t *testing.T, req *http.Request) (*http.Response, []byte) {
 	}
 	return resp, body
 }
+
+func TestWritesCountsAllButGets(t *testing.T) {
+	srv := newTestServer(t)
+	srv.CreateTicket(Ticket{ID: 7, Subject: "s", RequesterID: DefaultUserID})
+	call(t, srv, "GET", "/api/v2/tickets/7.json", nil, nil)
+	call(t, srv, "PUT", "/api/v2/tickets/7.json", map[string]any{"ticket": map[string]any{"subject": "t"}}, nil)
+	got := srv.Writes()
+	if len(got) != 1 || got["PUT /api/v2/tickets/{id}"] != 1 {
+		t.Fatalf("writes %v, want the one PUT", got)
+	}
+}
