@@ -38,13 +38,14 @@ func NewLocalLimiter(events int, per time.Duration, burst int) Limiter {
 	return rate.NewLimiter(rate.Every(per/time.Duration(max(events, 1))), max(burst, 1))
 }
 
-// redisLimiter is a GCRA budget kept in Redis and shared by every replica.
-// Where the budget is large, one round trip takes a chunk of slots that
-// this process hands out until they lapse.
+// redisLimiter is a budget kept in Redis and shared by every replica.
+// Vendor budgets keep a log of the requests in the last window (see
+// window.go); a budget beyond any vendor's is a GCRA one, of which one round
+// trip takes a chunk of slots that this process hands out until they lapse.
 type redisLimiter struct {
-	rl    *redis_rate.Limiter
-	key   string
-	limit redis_rate.Limit
+	key string
+	// ask takes up to chunk slots, or says how long until the next one.
+	ask   func(ctx context.Context) (granted int, retryAfter time.Duration, err error)
 	chunk int           // slots taken per round trip
 	span  time.Duration // how long a chunk's slots stay usable
 
@@ -57,21 +58,24 @@ type redisLimiter struct {
 	// the rest sleep again, and a slot nobody claims in time is lost.
 	turn chan struct{}
 	// lead is how much before its slot a waiter asks again (ns): a timer
-	// fires late and the answer takes a round trip, and with a burst of
-	// one the time by which a slot is claimed late is lost to the budget.
+	// fires late and the answer takes a round trip, and the time by which
+	// a slot is claimed late is lost to the budget.
 	lead     atomic.Int64
-	interval time.Duration // between two slots
+	interval time.Duration // between two slots on average
+	// late is the recent worst lateness of a waiter's wake-up (ns),
+	// decaying: how long this process's threads may wait for a CPU now.
+	late atomic.Int64
 }
 
 // minWait keeps a waiter told "now" by a rounded RetryAfter from spinning.
 const minWait = 100 * time.Microsecond
 
 // chunkFrom is the rate from which a budget is drawn in chunks of
-// chunkSpan. Below it every request takes its own slot, evenly paced, which
-// is what keeps a vendor's windows, however short, from being overrun: the
-// benchmarks' vendor budgets sped up 46x stay below it. Above it the budget
-// is beyond any vendor's (a way of saying there is none), and a request a
-// round trip would make Redis the bottleneck.
+// chunkSpan. Below it every request takes its own slot in the window log,
+// which is what keeps a vendor's windows, however short, from being
+// overrun. Above it the budget is beyond any vendor's (a way of saying
+// there is none), and a request a round trip would make Redis the
+// bottleneck.
 const (
 	chunkFrom = 10_000 // requests a second
 	chunkSpan = 10 * time.Millisecond
@@ -80,32 +84,43 @@ const (
 
 // NewRedisLimiter is a budget of events per period shared by every process
 // that uses the same Redis and key: each replica's requests count against
-// one budget. It paces requests evenly (a burst of one), so any window of
-// length per holds at most events requests, and the vendor's fixed windows
-// are never overrun however the replicas' requests interleave. A budget of
-// 10,000 a second or more is taken a chunk of 10 ms at a time, which saves
-// a round trip per request and lets a second hold 1% more. key is used as
-// is: put the service's key prefix in it.
+// one budget. No window of length per (and some slack for the way to the
+// vendor, see windowSlack) holds more than events requests,
+// however the replicas' requests interleave, so the vendor's windows, fixed
+// or sliding, are never overrun; within that, requests go as soon as they
+// are ready: a poll after a quiet minute reads its export pages at once. A
+// budget of 10,000 a second or more is taken from a GCRA budget a chunk of
+// 10 ms at a time, which saves a round trip per request and lets a second
+// hold 1% more. key is used as is (put the service's key prefix in it);
+// the log is kept at key+":log", so that replicas of a release that kept a
+// GCRA budget at key do not meet a key of another type while both run.
 func NewRedisLimiter(rdb redis.UniversalClient, key string, events int, per time.Duration) Limiter {
 	events = max(events, 1)
-	chunk := 1
-	if float64(events)/per.Seconds() >= chunkFrom {
-		chunk = min(maxChunk, int(float64(events)*float64(chunkSpan)/float64(per)))
+	l := &redisLimiter{key: key, chunk: 1, turn: make(chan struct{}, 1), interval: per / time.Duration(events)}
+	if float64(events)/per.Seconds() < chunkFrom {
+		w := newWindowLog(rdb, key+":log", events, 2*per)
+		l.ask = func(ctx context.Context) (int, time.Duration, error) {
+			return w.take(ctx, per+windowSlack(per, time.Duration(l.late.Load())))
+		}
+		return l
 	}
-	return &redisLimiter{
-		rl:       redis_rate.NewLimiter(unprefixed{rdb}),
-		key:      key,
-		limit:    redis_rate.Limit{Rate: events, Period: per, Burst: chunk},
-		chunk:    chunk,
-		span:     per / time.Duration(events) * time.Duration(chunk),
-		turn:     make(chan struct{}, 1),
-		interval: per / time.Duration(events),
+	l.chunk = min(maxChunk, int(float64(events)*float64(chunkSpan)/float64(per)))
+	l.span = l.interval * time.Duration(l.chunk)
+	rl := redis_rate.NewLimiter(unprefixed{rdb})
+	limit := redis_rate.Limit{Rate: events, Period: per, Burst: l.chunk}
+	l.ask = func(ctx context.Context) (int, time.Duration, error) {
+		res, err := rl.AllowN(ctx, key, limit, l.chunk)
+		if err != nil {
+			return 0, 0, err
+		}
+		return res.Allowed, res.RetryAfter, nil
 	}
+	return l
 }
 
 // Wait hands out a slot left from this process's chunk, or asks Redis for
-// a chunk and sleeps as long as Redis says the next one is away, until one
-// is granted or ctx ends.
+// one and sleeps as long as Redis says the next one is away, until one is
+// granted or ctx ends.
 func (l *redisLimiter) Wait(ctx context.Context) error {
 	if l.takeLeft() {
 		return nil
@@ -123,22 +138,23 @@ func (l *redisLimiter) Wait(ctx context.Context) error {
 	var late time.Duration // how late the last sleep ended
 	for {
 		asked := time.Now()
-		res, err := l.rl.AllowN(ctx, l.key, l.limit, l.chunk)
+		granted, retryAfter, err := l.ask(ctx)
 		if err != nil {
 			return fmt.Errorf("redis rate limit %q: %w", l.key, err)
 		}
 		if slept {
 			l.learn(late + time.Since(asked))
+			l.noteLate(late)
 		}
-		if res.Allowed > 0 {
-			l.keep(res.Allowed - 1)
+		if granted > 0 {
+			l.keep(granted - 1)
 			return nil
 		}
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < res.RetryAfter {
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < retryAfter {
 			return fmt.Errorf("redis rate limit %q: next slot in %s is past the deadline: %w",
-				l.key, res.RetryAfter.Round(time.Millisecond), context.DeadlineExceeded)
+				l.key, retryAfter.Round(time.Millisecond), context.DeadlineExceeded)
 		}
-		wait := max(res.RetryAfter-time.Duration(l.lead.Load()), minWait)
+		wait := max(retryAfter-time.Duration(l.lead.Load()), minWait)
 		wake := time.Now().Add(wait)
 		if err := sleep(ctx, wait); err != nil {
 			return err
@@ -154,6 +170,13 @@ func (l *redisLimiter) learn(d time.Duration) {
 	old := time.Duration(l.lead.Load())
 	next := old + (d-old)/8
 	l.lead.Store(int64(min(max(next, 0), l.interval/4, 2*time.Millisecond)))
+}
+
+// noteLate keeps late the worst of the recent wake-ups: a new worst at
+// once, then a sixty-fourth less per wake-up.
+func (l *redisLimiter) noteLate(d time.Duration) {
+	old := time.Duration(l.late.Load())
+	l.late.Store(int64(max(d, old-old/64)))
 }
 
 // takeLeft hands out a slot of the current chunk, if one is left and the

@@ -40,8 +40,10 @@ func (a *app) benchCommand() *ffcli.Command {
 	redisServer := fs.String("redis-server", "redis-server", "redis-server `program` to start a private Redis with (exact Redis CPU, no other clients); \"\" uses REDIS_URL")
 	cpuProfile := fs.String("cpuprofile", "", "write each engine process's CPU profile to `FILE`.N (N counts engine processes), the simulators' to FILE.simulators")
 	engine := fs.Bool("engine", false, "internal: be the engine process the bench starts (commands on stdin)")
-	jobPoll := fs.Duration("job-poll", 0, "internal, with --engine: first wait for an update_many job (0: the adapter's 1s)")
-	updateBudget := fs.Int("update-ticket-per-minute", 0, "internal, with --engine: Update Ticket budget (0: Zendesk's 100)")
+	var ef engineFlags
+	fs.DurationVar(&ef.jobPoll, "job-poll", 0, "internal, with --engine: first wait for an update_many job (0: the adapter's 1s)")
+	fs.IntVar(&ef.updatePerMinute, "update-ticket-per-minute", 0, "internal, with --engine: Update Ticket budget (0: Zendesk's 100)")
+	fs.Float64Var(&ef.budgetSpeedup, "budget-speedup", 1, "internal, with --engine: shorten the windows of the request budgets by this factor")
 	return &ffcli.Command{
 		Name:       "bench",
 		ShortUsage: "helpdesk-sync bench [--quick] [--scenarios LIST] [--tickets N --bugs N --orgs N] [flags]",
@@ -66,7 +68,8 @@ func (a *app) benchCommand() *ffcli.Command {
 				return err
 			}
 			if *engine {
-				return a.benchEngine(ctx, *jobPoll, *updateBudget, *cpuProfile)
+				ef.cpuProfile = *cpuProfile
+				return a.benchEngine(ctx, ef)
 			}
 			o := bench.Options{
 				Seed: *seed, Scenarios: splitList(*scenarios),

@@ -20,13 +20,21 @@ import (
 // the configuration the bench put in its environment, serving commands.
 // With webhooks.enabled it also serves the webhook receiver on http.listen,
 // wired to the engine as run wires it.
-func (a *app) benchEngine(ctx context.Context, jobPoll time.Duration, updatePerMinute int, cpuProfile string) (err error) {
+// engineFlags are the engine process's internal flags, which the bench sets.
+type engineFlags struct {
+	jobPoll         time.Duration
+	updatePerMinute int
+	budgetSpeedup   float64
+	cpuProfile      string
+}
+
+func (a *app) benchEngine(ctx context.Context, f engineFlags) (err error) {
 	cfg, log, err := a.configured()
 	if err != nil {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
-	stop, err := startCPUProfile(cpuProfile)
+	stop, err := startCPUProfile(f.cpuProfile)
 	if err != nil {
 		return err
 	}
@@ -42,7 +50,8 @@ func (a *app) benchEngine(ctx context.Context, jobPoll time.Duration, updatePerM
 	// would hold it for an operator.
 	e := bench.Engine{RoundTrips: trips, Steps: &bench.Steps{}}
 	so := service.Options{Logger: log, Redis: rdb, NoLease: true, ConfirmLargeChange: true,
-		Steps: e.Steps, ZendeskJobPoll: jobPoll, ZendeskUpdateTicketPerMinute: updatePerMinute}
+		Steps: e.Steps, ZendeskJobPoll: f.jobPoll, ZendeskUpdateTicketPerMinute: f.updatePerMinute,
+		BudgetSpeedup: f.budgetSpeedup}
 	if cfg.Webhooks.Enabled {
 		e.Deliveries = &bench.Deliveries{}
 		if so.Webhooks, err = service.NewReceiver(cfg, rdb, log, e.Deliveries); err != nil {

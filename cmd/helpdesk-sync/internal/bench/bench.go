@@ -43,7 +43,7 @@ var Scenarios = []string{ScenarioBackfill, ScenarioLimits, ScenarioSteady, Scena
 type Options struct {
 	// Engine is the command line of the engine process: this binary's
 	// "bench --engine", which serves Engine over stdin and stdout and
-	// takes --job-poll and --update-ticket-per-minute.
+	// takes --job-poll, --update-ticket-per-minute and --budget-speedup.
 	Engine []string
 	// RedisServer, when set, is a redis-server program the bench starts
 	// for itself on a free loopback port: Redis's CPU is then the engine's
@@ -165,10 +165,12 @@ type bench struct {
 }
 
 // budgets are the client-side request budgets the engine is configured
-// with (the service's zendesk.requests_per_minute and friends).
+// with (the service's zendesk.requests_per_minute and friends), their
+// windows shortened by speedup when it is above 1.
 type budgets struct {
 	zendeskPerMinute, exportPerMinute, updateTicketPerMinute int
 	jiraPerSecond                                            float64
+	speedup                                                  float64
 }
 
 // unlimited budgets are far above anything the engine can reach on one
@@ -229,7 +231,8 @@ func (b *bench) deploy(ctx context.Context, d simulation.Dataset, o deployOption
 	dep := &deployment{stack: st, prefix: "helpdesk-sync-bench:" + randomID() + ":"}
 	env := append(st.Settings.Env(), b.engineEnv(dep.prefix, o.budgets)...)
 	command := append(slices.Clone(b.o.Engine), "--job-poll", JobPoll.String(),
-		"--update-ticket-per-minute", strconv.Itoa(o.budgets.updateTicketPerMinute))
+		"--update-ticket-per-minute", strconv.Itoa(o.budgets.updateTicketPerMinute),
+		"--budget-speedup", strconv.FormatFloat(max(o.budgets.speedup, 1), 'f', -1, 64))
 	b.deployments++
 	if b.o.CPUProfile != "" {
 		command = append(command, "--cpuprofile", fmt.Sprintf("%s.%d", b.o.CPUProfile, b.deployments))

@@ -54,7 +54,7 @@ func budgetsOf(reqs map[string]int) []budget {
 // requests; the time scale is chosen so that the budgets' lower bound
 // takes LimitsTarget; then the same account is backfilled afresh with both
 // simulators enforcing the budgets at that scale and the engine configured
-// with the same budgets, also scaled.
+// with the same budgets, their windows as short.
 func (b *bench) limits(ctx context.Context) error {
 	probe, dep, err := b.backfillOnce(ctx, b.o.Limits, deployOptions{budgets: unlimited})
 	if dep != nil {
@@ -72,8 +72,8 @@ func (b *bench) limits(ctx context.Context) error {
 
 	o := deployOptions{
 		budgets: budgets{
-			zendeskPerMinute: int(zendeskPerMinute * scale), exportPerMinute: int(exportPerMinute * scale),
-			updateTicketPerMinute: int(updateTicketPerMinute * scale), jiraPerSecond: jiraPerSecond * scale,
+			zendeskPerMinute: zendeskPerMinute, exportPerMinute: exportPerMinute,
+			updateTicketPerMinute: updateTicketPerMinute, jiraPerSecond: jiraPerSecond, speedup: scale,
 		},
 		setup: func(st *simulation.Stack) { enforceBudgets(st, scale) },
 	}
@@ -126,7 +126,7 @@ func limitsTable(r backfillRun, scale float64, dep *deployment) *table {
 		fmt.Sprintf("%.2f (target ≤ 1.10)", actual.Seconds()/worst.Seconds()))
 	t.note("429 responses received: Zendesk %d, Jira %d (target 0). Errors: %d. Remote links in Jira %d of %d; tickets showing status %d of %d.",
 		z429, j429, r.m.Report.Errors, r.links, r.want, r.shown, r.linked)
-	t.note("The simulators count fixed windows %.0f× shorter than the vendors'; the engine's budgets are the same ones, %.0f× larger.", scale, scale)
+	t.note("The simulators count fixed windows %.0f× shorter than the vendors'; the engine's budgets are the same ones, their windows as short.", scale)
 	t.note("In real time this backfill takes about %s.", (time.Duration(float64(actual) * scale)).Round(time.Minute))
 	return t
 }

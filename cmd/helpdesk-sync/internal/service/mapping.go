@@ -24,15 +24,26 @@ const ZendeskUpdateTicketPerMinute = 100
 // in Redis so that every replica draws on the same ones: the account's
 // per-minute budget, the incremental export's 10 per minute, and Update
 // Ticket's updatePerMinute (ZendeskUpdateTicketPerMinute on a real account).
-func ZendeskLimits(rdb redis.UniversalClient, prefix string, c config.Zendesk, updatePerMinute int) []connectors.Limit {
+// A speedup above 1 shortens every window by that factor (see
+// Options.BudgetSpeedup).
+func ZendeskLimits(rdb redis.UniversalClient, prefix string, c config.Zendesk, updatePerMinute int, speedup float64) []connectors.Limit {
 	key := prefix + "ratelimit:zendesk:"
+	minute := shorter(time.Minute, speedup)
 	return []connectors.Limit{
-		{Name: "account", Limiter: connectors.NewRedisLimiter(rdb, key+"account", c.RequestsPerMinute, time.Minute)},
+		{Name: "account", Limiter: connectors.NewRedisLimiter(rdb, key+"account", c.RequestsPerMinute, minute)},
 		{Name: "export", Match: isZendeskExport,
-			Limiter: connectors.NewRedisLimiter(rdb, key+"export", c.ExportRequestsPerMinute, time.Minute)},
+			Limiter: connectors.NewRedisLimiter(rdb, key+"export", c.ExportRequestsPerMinute, minute)},
 		{Name: "update_ticket", Match: isZendeskTicketUpdate,
-			Limiter: connectors.NewRedisLimiter(rdb, key+"update_ticket", updatePerMinute, time.Minute)},
+			Limiter: connectors.NewRedisLimiter(rdb, key+"update_ticket", updatePerMinute, minute)},
 	}
+}
+
+// shorter is d sped up by speedup, when that is above 1.
+func shorter(d time.Duration, speedup float64) time.Duration {
+	if speedup <= 1 {
+		return d
+	}
+	return time.Duration(float64(d) / speedup)
 }
 
 func isZendeskExport(r *http.Request) bool {
@@ -44,20 +55,24 @@ func isZendeskTicketUpdate(r *http.Request) bool {
 		r.Method == http.MethodPut && connectors.RouteTemplate(r) == "/api/v2/tickets/{id}"
 }
 
-// JiraLimits is the Jira transport's per-second budget, shared in Redis.
-func JiraLimits(rdb redis.UniversalClient, prefix string, c config.Jira) []connectors.Limit {
-	// The Redis limiter counts whole events per period: express fractional
-	// rates (0.5/s) as events per 10 s rather than rounding them to zero.
-	events, per := int(c.RequestsPerSecond), time.Second
-	if c.RequestsPerSecond != float64(events) || events < 1 {
-		events, per = int(c.RequestsPerSecond*10+0.5), 10*time.Second
-	}
-	if events < 1 {
-		events = 1
-	}
+// JiraLimits is the Jira transport's per-second budget, shared in Redis,
+// its window shortened by speedup as ZendeskLimits's.
+func JiraLimits(rdb redis.UniversalClient, prefix string, c config.Jira, speedup float64) []connectors.Limit {
+	events, per := jiraWindow(c.RequestsPerSecond)
 	return []connectors.Limit{
-		{Name: "burst", Limiter: connectors.NewRedisLimiter(rdb, prefix+"ratelimit:jira:burst", events, per)},
+		{Name: "burst", Limiter: connectors.NewRedisLimiter(rdb, prefix+"ratelimit:jira:burst", events, shorter(per, speedup))},
 	}
+}
+
+// jiraWindow is jira.requests_per_second as whole requests per window,
+// which is what the Redis limiter counts: a fractional rate (0.5/s, 2.5/s)
+// is one request per 1/rate, which no second sees more of than the rate
+// rounded up, where 5 per 2 s would let 5 into one second.
+func jiraWindow(perSecond float64) (int, time.Duration) {
+	if events := int(perSecond); float64(events) == perSecond && events >= 1 {
+		return events, time.Second
+	}
+	return 1, time.Duration(float64(time.Second) / perSecond)
 }
 
 // ZendeskOptions are the adapter's options from the zendesk section.
