@@ -261,17 +261,18 @@ func (e *Engine) recordGuards(ctx context.Context, kinds []guardKind, h holds) e
 // priority, and how many would be written at all.
 func (e *Engine) countBugWrites(ctx context.Context, epoch string, until time.Time) (priority, writes int, err error) {
 	err = e.peek(ctx, BugQueue, until, func(ids []string) error {
-		views, err := e.bugViews(ctx, epoch, ids)
-		if err != nil {
-			return err
-		}
-		for _, v := range views {
-			p := e.policy.planBug(v)
-			if p.changesPriority() {
-				priority++
+		for views, err := range e.bugViewChunks(ctx, epoch, ids) {
+			if err != nil {
+				return err
 			}
-			if p.writes() {
-				writes++
+			for _, v := range views {
+				p := e.policy.planBug(v)
+				if p.changesPriority() {
+					priority++
+				}
+				if p.writes() {
+					writes++
+				}
 			}
 		}
 		return nil

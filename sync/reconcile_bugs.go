@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"maps"
 	"slices"
 	"strings"
@@ -26,12 +27,9 @@ const (
 // Workers slots, and acks or reschedules each.
 func (e *Engine) bugBatch(ctx context.Context, epoch string, claims []Claim, holdPriority, fenced bool, t *tally) error {
 	ids := make([]string, len(claims))
+	at := make(map[string]int, len(claims))
 	for i, c := range claims {
-		ids[i] = c.ID
-	}
-	views, err := e.bugViews(ctx, epoch, ids)
-	if err != nil {
-		return errors.Join(err, e.retryLater(ctx, BugQueue, claims))
+		ids[i], at[c.ID] = c.ID, i
 	}
 	if fenced {
 		if err := e.leading(ctx); err != nil {
@@ -40,22 +38,43 @@ func (e *Engine) bugBatch(ctx context.Context, epoch string, claims []Claim, hol
 	}
 	outcomes := make([]bugOutcome, len(claims))
 	errs := make([]error, len(claims))
+	started := make([]bool, len(claims))
+	var loadErr error
 	var wg stdsync.WaitGroup
-	for i, id := range ids {
-		v, ok := views[id]
-		if !ok {
-			continue // dropped meanwhile: nothing to do
+	for views, err := range e.bugViewChunks(ctx, epoch, ids) {
+		if err != nil {
+			loadErr = err
+			break
 		}
-		if !e.takeBugSlot(ctx) {
-			outcomes[i] = bugHeld // not started: due again next cycle
-			continue
+		for _, v := range views {
+			if !e.takeBugSlot(ctx) {
+				break
+			}
+			i := at[v.Bug.ID]
+			started[i] = true
+			wg.Go(func() {
+				defer e.releaseBugSlot()
+				outcomes[i], errs[i] = e.reconcileBug(ctx, v, holdPriority, t)
+			})
 		}
-		wg.Go(func() {
-			defer e.releaseBugSlot()
-			outcomes[i], errs[i] = e.reconcileBug(ctx, v, holdPriority, t)
-		})
+		if ctx.Err() != nil {
+			break
+		}
 	}
 	wg.Wait()
+	// Of the bugs not started, those stopped with the cycle are due again
+	// next cycle, those whose views failed to load retried later, and
+	// those without a record (dropped meanwhile) done.
+	for i := range claims {
+		switch {
+		case started[i]:
+		case ctx.Err() != nil:
+			outcomes[i] = bugHeld
+		case loadErr != nil:
+			outcomes[i] = bugFailed
+		}
+	}
+	errs = append(errs, loadErr)
 	if e.opts.DryRun {
 		return errors.Join(errs...)
 	}
@@ -353,9 +372,53 @@ func (e *Engine) dropBug(ctx context.Context, b BugRecord, t *tally) error {
 	return nil
 }
 
-// bugViews loads everything reconciling the bugs needs, a few pipelined
-// reads for the whole batch. Bugs without a record are left out.
-func (e *Engine) bugViews(ctx context.Context, epoch string, ids []string) (map[string]bugView, error) {
+// bugTicketsAtOnce bounds the ticket records loaded for a batch's bugs: they
+// are loaded a chunk of bugs at a time, the chunk holding about this many
+// linked tickets (or one bigger bug), and the next chunk only once the
+// last one's bugs have all started. Loaded whole, a batch that drew a few
+// popular bugs held tens of thousands, and memory grew with the account.
+const bugTicketsAtOnce = 1000
+
+// bugViewChunks yields, a chunk at a time, everything reconciling the bugs
+// needs: records, memories and links for the batch in a few pipelined
+// reads, then each chunk's tickets and their tiers as it is reached. Bugs
+// without a record are left out.
+func (e *Engine) bugViewChunks(ctx context.Context, epoch string, ids []string) iter.Seq2[[]bugView, error] {
+	return func(yield func([]bugView, error) bool) {
+		views, err := e.bugHeads(ctx, epoch, ids)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		for len(views) > 0 {
+			n := chunkLen(views, bugTicketsAtOnce)
+			chunk := views[:n:n]
+			if err := e.loadTickets(ctx, chunk); err != nil {
+				yield(nil, err)
+				return
+			}
+			views = views[n:]
+			if !yield(chunk, nil) {
+				return
+			}
+		}
+	}
+}
+
+// chunkLen is how many of views make the next chunk: as many as link at
+// most limit tickets between them, and at least one.
+func chunkLen(views []bugView, limit int) int {
+	n, tickets := 1, len(views[0].Links)
+	for n < len(views) && tickets+len(views[n].Links) <= limit {
+		tickets += len(views[n].Links)
+		n++
+	}
+	return n
+}
+
+// bugHeads loads the bugs' records, memories, links and written links,
+// sorted by id; their tickets are left for loadTickets.
+func (e *Engine) bugHeads(ctx context.Context, epoch string, ids []string) ([]bugView, error) {
 	recs, err := e.st.Bugs(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -373,29 +436,35 @@ func (e *Engine) bugViews(ctx context.Context, epoch string, ids []string) (map[
 	if err != nil {
 		return nil, err
 	}
+	views := make([]bugView, len(present))
+	for i, id := range present {
+		views[i] = bugView{Bug: recs[id], Memory: mems[id], Links: links[id], Written: written[id], Epoch: epoch}
+	}
+	return views, nil
+}
+
+// loadTickets gives the views the records of their linked tickets and the
+// tiers of those tickets' organizations, one map of each for all.
+func (e *Engine) loadTickets(ctx context.Context, views []bugView) error {
 	var tids []int64
-	for _, l := range links {
-		for tid := range l {
+	for _, v := range views {
+		for tid := range v.Links {
 			tids = append(tids, tid)
 		}
 	}
 	slices.Sort(tids)
 	tickets, err := e.st.Tickets(ctx, slices.Compact(tids))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	tiers, err := e.tiers(ctx, tickets)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	views := make(map[string]bugView, len(present))
-	for _, id := range present {
-		views[id] = bugView{
-			Bug: recs[id], Memory: mems[id], Links: links[id], Tickets: tickets, Tiers: tiers,
-			Written: written[id], Epoch: epoch,
-		}
+	for i := range views {
+		views[i].Tickets, views[i].Tiers = tickets, tiers
 	}
-	return views, nil
+	return nil
 }
 
 // tiers are the tiers of the tickets' organizations, when weights need

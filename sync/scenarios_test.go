@@ -581,3 +581,29 @@ func TestBlastRadiusGuardHoldsBugWrites(t *testing.T) {
 	h.cycle()
 	h.expectWrites(map[string]int{"EditBug": 3, "UpsertRemoteLink": 3})
 }
+
+// A batch whose bugs link more tickets than the engine loads at once is
+// reconciled a chunk of bugs at a time: every bug gets every link and its
+// count, however the batch splits.
+func TestBugsLinkingManyTicketsAreReconciledInChunks(t *testing.T) {
+	h := newHarness(t)
+	sizes := map[string]int{"10": 700, "11": 700, "12": 5}
+	want := map[string][]int64{}
+	next := int64(1)
+	for _, id := range []string{"10", "11", "12"} {
+		h.bug(id, "PROJ-"+id, "Low")
+		for range sizes[id] {
+			h.ticket(next, next, "PROJ-"+id) // an organization each
+			want[id] = append(want[id], next)
+			next++
+		}
+	}
+	h.settle()
+	for id, tickets := range want {
+		h.expectLinkedTickets(id, tickets...)
+		if got := countOf(h.getBug(id)); got != float64(sizes[id]) {
+			t.Errorf("bug %s: customer count %v, want %d", id, got, sizes[id])
+		}
+	}
+	h.expectIdle()
+}
