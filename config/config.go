@@ -67,7 +67,7 @@ type Jira struct {
 	Projects           []string      `yaml:"projects" doc:"Keys of the projects whose issues may be linked, e.g. PROJ,WEB."`
 	CustomerCountField string        `yaml:"customer_count_field" doc:"Number field the customer count is written to, e.g. customfield_10042; empty leaves counts off the bug."`
 	Priorities         []string      `yaml:"priorities" doc:"Priority names as the site spells them, highest first."`
-	RequestsPerSecond  float64       `yaml:"requests_per_second" doc:"API request budget per second, shared by all replicas."`
+	RequestsPerSecond  float64       `yaml:"requests_per_second" doc:"API request budget per second, shared by all replicas; a fractional rate (0.5) is one request per 1/rate."`
 	SearchOverlap      time.Duration `yaml:"search_overlap" doc:"How far each search reaches back before the last one; at least 1m, since JQL dates have minute resolution."`
 	PageSize           int           `yaml:"page_size" doc:"Issues per search page, at most 100."`
 	TrackerLinks       bool          `yaml:"tracker_links" doc:"Also link tickets whose URL a bug carries as a remote link."`
