@@ -12,10 +12,21 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
+// defaultGOGC is the collector's target unless the GOGC environment
+// variable sets one. The service's heap is small (about 25 MiB at its peak
+// in a 100,000-ticket backfill) and its CPU bounds a backfill; at Go's
+// default of 100 the collector and allocator were a fifth of it. At 200 the
+// engine spends 7-10% less CPU for 10 MiB more peak RSS.
+const defaultGOGC = 200
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGOGC)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
 	stop()

@@ -103,7 +103,7 @@ func Run(ctx context.Context, o Options) error {
 	// The simulators hold whole accounts in memory and allocate a response
 	// per request: at Go's default the collector was a fifth of their CPU,
 	// taken from the two cores the engine is measured on. The engine
-	// process keeps the default.
+	// process keeps the service's own (defaultGOGC in main).
 	defer debug.SetGCPercent(debug.SetGCPercent(simulatorGOGC))
 	redisWhat := "shared Redis at " + redactURL(o.RedisURL)
 	if o.RedisServer != "" {
