@@ -47,15 +47,12 @@ func (e *Engine) bugBatch(ctx context.Context, epoch string, claims []Claim, hol
 			break
 		}
 		for _, v := range views {
-			if !e.takeBugSlot(ctx) {
+			i := at[v.Bug.ID]
+			if started[i] = e.goInBugSlot(ctx, &wg, func() {
+				outcomes[i], errs[i] = e.reconcileBug(ctx, v, holdPriority, t)
+			}); !started[i] {
 				break
 			}
-			i := at[v.Bug.ID]
-			started[i] = true
-			wg.Go(func() {
-				defer e.releaseBugSlot()
-				outcomes[i], errs[i] = e.reconcileBug(ctx, v, holdPriority, t)
-			})
 		}
 		if ctx.Err() != nil {
 			break
@@ -95,18 +92,20 @@ func (e *Engine) bugBatch(ctx context.Context, epoch string, claims []Claim, hol
 	return errors.Join(errs...)
 }
 
-// takeBugSlot waits for one of the Workers slots, or reports false when
-// ctx ends first.
-func (e *Engine) takeBugSlot(ctx context.Context) bool {
+// goInBugSlot runs fn on wg in one of the engine's Workers slots, once one
+// is free; it reports false, and runs nothing, when ctx ends first.
+func (e *Engine) goInBugSlot(ctx context.Context, wg *stdsync.WaitGroup, fn func()) bool {
 	select {
 	case e.bugSlots <- struct{}{}:
-		return true
 	case <-ctx.Done():
 		return false
 	}
+	wg.Go(func() {
+		defer func() { <-e.bugSlots }()
+		fn()
+	})
+	return true
 }
-
-func (e *Engine) releaseBugSlot() { <-e.bugSlots }
 
 // settleTimeout bounds the bookkeeping that follows work already done.
 const settleTimeout = 5 * time.Second

@@ -147,14 +147,10 @@ func (e *Engine) rereadBugs(ctx context.Context, ids []string, t *tally) error {
 	errs := make([]error, len(found)+1)
 	var wg stdsync.WaitGroup
 	for i, b := range found {
-		if !e.takeBugSlot(ctx) {
+		if !e.goInBugSlot(ctx, &wg, func() { errs[i] = e.recoverWrittenLinks(ctx, b, written[b.ID]) }) {
 			errs[len(found)] = ctx.Err()
 			break
 		}
-		wg.Go(func() {
-			defer e.releaseBugSlot()
-			errs[i] = e.recoverWrittenLinks(ctx, b, written[b.ID])
-		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)

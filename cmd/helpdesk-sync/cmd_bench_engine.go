@@ -16,10 +16,6 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 )
 
-// benchEngine is the engine process of a bench: the service assembled from
-// the configuration the bench put in its environment, serving commands.
-// With webhooks.enabled it also serves the webhook receiver on http.listen,
-// wired to the engine as run wires it.
 // engineFlags are the engine process's internal flags, which the bench sets.
 type engineFlags struct {
 	jobPoll         time.Duration
@@ -28,6 +24,10 @@ type engineFlags struct {
 	cpuProfile      string
 }
 
+// benchEngine is the engine process of a bench: the service assembled from
+// the configuration the bench put in its environment, serving commands.
+// With webhooks.enabled it also serves the webhook receiver on http.listen,
+// wired to the engine as run wires it.
 func (a *app) benchEngine(ctx context.Context, f engineFlags) (err error) {
 	cfg, log, err := a.configured()
 	if err != nil {
