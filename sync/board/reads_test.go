@@ -19,7 +19,7 @@ import (
 // Low with many customers, and tiers are counted so that listing them by
 // count would put enterprise last.
 //
-//	PROJ-1  Done (Fixed)       101 enterprise ×3 orgs, 301..305 free      → 20 (8)
+//	PROJ-1  Done (Fixed)       101..105 enterprise, 301..305 free          → 30 (10)
 //	PROJ-2  Done (Won't Do)    102, 103 enterprise, 201..204 pro          → 18 (6)
 //	WEB-4   To Do, locked Low  101..104 enterprise, 201 pro, 301..303 free → 25 (8)
 //	PROJ-3  In Progress        301 free                                    → 1 (1)
@@ -34,7 +34,7 @@ func afterBackfill(t testing.TB) *fixture {
 	}
 	fixed := bugRec("1", "PROJ-1", "Done", sync.CategoryDone, "High")
 	fixed.Resolution, fixed.State = "Done", sync.StateDone
-	f.bug(fixed, open(101, 102, 103, 301, 302, 303, 304, 305)...)
+	f.bug(fixed, open(101, 102, 103, 104, 105, 301, 302, 303, 304, 305)...)
 	wont := bugRec("2", "PROJ-2", "Done", sync.CategoryDone, "Medium")
 	wont.Resolution, wont.State = "Won't Do", sync.StateWontFix
 	f.bug(wont, open(102, 103, 201, 202, 203, 204)...)
@@ -179,7 +179,7 @@ func TestTiersHeaviestFirst(t *testing.T) {
 	srv := f.server(m)
 	_, body := get(t, srv, "/board")
 	for _, want := range []string{
-		`<td class="tiers">3 enterprise, 5 free</td>`, // PROJ-1: 3 enterprise, 5 free
+		`<td class="tiers">5 enterprise, 5 free</td>`,
 		`<td class="tiers">4 enterprise, 1 pro, 3 free</td>`,
 		`<td class="tiers">2 enterprise, 4 pro</td>`,
 	} {
@@ -199,7 +199,7 @@ func TestTiersHeaviestFirst(t *testing.T) {
 	// by name, free before pro); TierCounts reads them back in order.
 	var p struct{ Bugs []Bug }
 	if err := json.Unmarshal([]byte(body), &p); err != nil || len(p.Bugs) != 2 ||
-		!slices.Equal(p.Bugs[0].ByTier, TierCounts{{"enterprise", 3}, {"free", 5}}) ||
+		!slices.Equal(p.Bugs[0].ByTier, TierCounts{{"enterprise", 5}, {"free", 5}}) ||
 		!slices.Equal(p.Bugs[1].ByTier, TierCounts{{"enterprise", 2}, {"pro", 4}}) {
 		t.Fatalf("JSON tiers read back %+v (%v)", p.Bugs, err)
 	}
