@@ -102,24 +102,32 @@ func TestWaitingCountsFromTheTicketsCreation(t *testing.T) {
 
 // Ticket records stored before creation times were kept have none: their
 // organizations wait since the service first saw them, never since the
-// zero time, until a resync reads the creation times.
+// zero time, until the ticket is read again (it changes, or a resync reads
+// every ticket).
 func TestWaitingWithoutCreationTimes(t *testing.T) {
 	h := newHarness(t)
 	h.bug("10", "PROJ-1", "Low")
 	created := start.Add(-30 * 24 * time.Hour)
-	h.hd.Put(sync.Ticket{ID: 1, Status: sync.StatusOpen, RequesterID: 1001, OrganizationID: 101, KeysField: "PROJ-1", CreatedAt: created})
+	for id, org := range map[int64]int64{1: 101, 2: 102} {
+		h.hd.Put(sync.Ticket{ID: id, Status: sync.StatusOpen, RequesterID: 1000 + id, OrganizationID: org, KeysField: "PROJ-1",
+			CreatedAt: created.Add(time.Duration(id) * time.Hour)})
+	}
 	h.opts.Helpdesk = noCreation{h.hd} // the adapter before creation times were read
 	h.settle()
 	seen := start.Add(time.Minute) // the first cycle's clock
-	expectWaits(t, h, map[int64]time.Time{101: seen})
+	expectWaits(t, h, map[int64]time.Time{101: seen, 102: seen})
 
 	h.opts.Helpdesk = h.hd
+	h.hd.Edit(1, func(tk *sync.Ticket) { tk.Tags = append(tk.Tags, "vip") }) // an agent's change
+	h.settle()
+	expectWaits(t, h, map[int64]time.Time{101: created.Add(time.Hour), 102: seen})
+
 	h.clock.Advance(time.Minute)
 	if _, err := h.engine().Resync(h.ctx); err != nil {
 		t.Fatal(err)
 	}
 	h.settle()
-	expectWaits(t, h, map[int64]time.Time{101: created})
+	expectWaits(t, h, map[int64]time.Time{101: created.Add(time.Hour), 102: created.Add(2 * time.Hour)})
 }
 
 // noCreation is a helpdesk that reports no creation time, as the service
