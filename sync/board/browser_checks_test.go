@@ -171,16 +171,21 @@ func (b *browser) texts(t *testing.T, sel string) []string {
 }
 
 // screenshots saves the page as a support lead sees it at 1400 pixels and
-// on a phone 400 pixels wide, under the temporary directory.
+// on a phone 400 pixels wide, in $BOARD_SCREENSHOTS or else the temporary
+// directory.
 func (b *browser) screenshots(t *testing.T, name string) {
 	t.Helper()
+	dir := os.Getenv("BOARD_SCREENSHOTS")
+	if dir == "" {
+		dir = os.TempDir()
+	}
 	for _, size := range []struct {
 		suffix string
 		width  int64
 	}{{"", 1400}, {"-narrow", 400}} {
 		b.do(t, chromedp.EmulateViewport(size.width, 900))
 		shot := run(t, b, chromedp.FullScreenshot(100))
-		path := filepath.Join(os.TempDir(), name+size.suffix+".png")
+		path := filepath.Join(dir, name+size.suffix+".png")
 		if err := os.WriteFile(path, shot, 0o644); err != nil {
 			t.Fatal(err)
 		}
