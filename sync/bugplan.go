@@ -24,7 +24,7 @@ type bugPlan struct {
 	FromPrio    string // set when Edit changes the priority
 	Customers   Customers
 	OpenTickets int
-	Waiting     []int64 // organizations of the counted tickets
+	Waiting     map[int64]opened // organizations of the counted tickets
 	// Bump is the comment owed for a priority change: one this plan makes,
 	// or one an earlier run planned and may not have finished.
 	Bump *Pending

@@ -77,33 +77,61 @@ func (p Policy) counts(t TicketRecord) bool {
 	return t.Status != StatusDeleted && (p.CountTickets != CountOpenTickets || t.Status.Open())
 }
 
-// waitingOrganizations are the organizations of the tickets that count, in
-// order: who the impact board lists as waiting on the bug. Requesters
-// without an organization are counted but not listed.
-func (p Policy) waitingOrganizations(tickets []TicketRecord) []int64 {
-	var out []int64
-	for _, t := range tickets {
-		if t.OrganizationID != 0 && p.counts(t) {
-			out = append(out, t.OrganizationID)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
+// opened is when an organization's counted tickets on a bug were opened:
+// the creation of the oldest, and whether one of them has no known creation
+// (a record stored before creation times were kept).
+type opened struct {
+	Oldest  time.Time
+	Unknown bool
 }
 
-// waitingSince keeps the time each organization was first seen waiting:
-// those already waiting keep theirs, new ones start at now.
-func waitingSince(before map[int64]time.Time, orgs []int64, now time.Time) map[int64]time.Time {
+// waitingOrganizations are the organizations of the tickets that count,
+// with when their tickets were opened: who the impact board lists as
+// waiting on the bug. Requesters without an organization are counted but
+// not listed.
+func (p Policy) waitingOrganizations(tickets []TicketRecord) map[int64]opened {
+	var out map[int64]opened
+	for _, t := range tickets {
+		if t.OrganizationID == 0 || !p.counts(t) {
+			continue
+		}
+		if out == nil {
+			out = make(map[int64]opened)
+		}
+		o := out[t.OrganizationID]
+		switch {
+		case t.CreatedAt.IsZero():
+			o.Unknown = true
+		case o.Oldest.IsZero() || t.CreatedAt.Before(o.Oldest):
+			o.Oldest = t.CreatedAt
+		}
+		out[t.OrganizationID] = o
+	}
+	return out
+}
+
+// waitingSince is since when each organization waits on a bug: since its
+// oldest counted ticket was opened, however late the service saw it (a
+// backfill links years-old tickets in minutes). A ticket whose creation is
+// not known stands in with when the organization was first seen waiting
+// (before, or now for one not waiting before), and the earlier time wins.
+func waitingSince(before map[int64]time.Time, orgs map[int64]opened, now time.Time) map[int64]time.Time {
 	if len(orgs) == 0 {
 		return nil
 	}
 	out := make(map[int64]time.Time, len(orgs))
-	for _, id := range orgs {
-		if since, ok := before[id]; ok {
-			out[id] = since
-		} else {
-			out[id] = now
+	for id, o := range orgs {
+		since := o.Oldest
+		if o.Unknown || since.IsZero() {
+			seen, ok := before[id]
+			if !ok {
+				seen = now
+			}
+			if since.IsZero() || seen.Before(since) {
+				since = seen
+			}
 		}
+		out[id] = since
 	}
 	return out
 }

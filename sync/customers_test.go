@@ -2,7 +2,6 @@ package sync
 
 import (
 	"maps"
-	"slices"
 	"testing"
 	"time"
 )
@@ -80,27 +79,39 @@ func TestDescribeCustomers(t *testing.T) {
 }
 
 func TestWaitingOrganizations(t *testing.T) {
-	tk := func(id int64, st TicketStatus, org int64) TicketRecord {
-		return TicketRecord{ID: id, Status: st, RequesterID: 100 + id, OrganizationID: org}
+	t0 := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	tk := func(id int64, st TicketStatus, org int64, age time.Duration) TicketRecord {
+		r := TicketRecord{ID: id, Status: st, RequesterID: 100 + id, OrganizationID: org}
+		if age >= 0 {
+			r.CreatedAt = t0.Add(-age)
+		}
+		return r
 	}
-	tickets := []TicketRecord{tk(1, StatusOpen, 7), tk(2, StatusPending, 3), tk(3, StatusOpen, 7), tk(4, StatusSolved, 9),
-		tk(5, StatusDeleted, 11), tk(6, StatusOpen, 0)}
+	const unknown = -1 // a record stored before creation times were kept
+	day := 24 * time.Hour
+	tickets := []TicketRecord{tk(1, StatusOpen, 7, 2*day), tk(2, StatusPending, 3, unknown), tk(3, StatusOpen, 7, 9*day),
+		tk(4, StatusSolved, 9, 30*day), tk(5, StatusDeleted, 11, day), tk(6, StatusOpen, 0, day), tk(7, StatusOpen, 3, day)}
 	tests := []struct {
 		name  string
 		count CountTickets
-		want  []int64
+		want  map[int64]opened
 	}{
-		{"open tickets: each organization once, in order; no organization is not listed", CountOpenTickets, []int64{3, 7}},
-		{"all tickets: solved ones too, deleted never", CountAllTickets, []int64{3, 7, 9}},
+		{"open tickets: each organization with its oldest ticket; no organization is not listed", CountOpenTickets,
+			map[int64]opened{3: {Oldest: t0.Add(-day), Unknown: true}, 7: {Oldest: t0.Add(-9 * day)}}},
+		{"all tickets: solved ones too, deleted never", CountAllTickets,
+			map[int64]opened{3: {Oldest: t0.Add(-day), Unknown: true}, 7: {Oldest: t0.Add(-9 * day)}, 9: {Oldest: t0.Add(-30 * day)}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := testPolicy()
 			p.CountTickets = tt.count
-			if got := p.waitingOrganizations(tickets); !slices.Equal(got, tt.want) {
+			if got := p.waitingOrganizations(tickets); !maps.Equal(got, tt.want) {
 				t.Fatalf("got %v, want %v", got, tt.want)
 			}
 		})
+	}
+	if got := testPolicy().waitingOrganizations([]TicketRecord{tk(1, StatusSolved, 7, day)}); got != nil {
+		t.Fatalf("nobody waits, got %v", got)
 	}
 }
 
@@ -108,13 +119,20 @@ func TestWaitingSince(t *testing.T) {
 	t0 := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 	now := t0.Add(72 * time.Hour)
 	before := map[int64]time.Time{3: t0, 7: t0.Add(time.Hour)}
+	long := t0.Add(-400 * 24 * time.Hour)
 	tests := []struct {
 		name string
-		orgs []int64
+		orgs map[int64]opened
 		want map[int64]time.Time
 	}{
-		{"those still waiting keep their time, new ones start now, gone ones are dropped", []int64{3, 9}, map[int64]time.Time{3: t0, 9: now}},
-		{"unchanged", []int64{3, 7}, before},
+		{"since the oldest ticket was opened, not since the service saw it", map[int64]opened{3: {Oldest: long}, 9: {Oldest: long}},
+			map[int64]time.Time{3: long, 9: long}},
+		{"a ticket opened after the organization was first seen waiting does not move it", map[int64]opened{3: {Oldest: t0.Add(time.Minute), Unknown: true}},
+			map[int64]time.Time{3: t0}},
+		{"a ticket opened before it does", map[int64]opened{3: {Oldest: long, Unknown: true}}, map[int64]time.Time{3: long}},
+		{"creation unknown: those still waiting keep their time, new ones start now, gone ones are dropped",
+			map[int64]opened{3: {Unknown: true}, 9: {Unknown: true}}, map[int64]time.Time{3: t0, 9: now}},
+		{"creation unknown, unchanged", map[int64]opened{3: {Unknown: true}, 7: {Unknown: true}}, before},
 		{"nobody", nil, nil},
 	}
 	for _, tt := range tests {
@@ -122,6 +140,11 @@ func TestWaitingSince(t *testing.T) {
 			got := waitingSince(before, tt.orgs, now)
 			if !maps.EqualFunc(got, tt.want, time.Time.Equal) || (tt.want == nil) != (got == nil) {
 				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+			for org, since := range got {
+				if since.IsZero() {
+					t.Fatalf("organization %d waits since the zero time", org)
+				}
 			}
 		})
 	}

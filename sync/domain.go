@@ -36,7 +36,10 @@ type Ticket struct {
 	// writes bug status to ("" when empty).
 	StatusField string
 	URL         string // the agent URL of the ticket, e.g. https://acme.zendesk.com/agent/tickets/42
-	UpdatedAt   time.Time
+	// CreatedAt is when the customer opened the ticket: since when they
+	// wait. Zero when the helpdesk did not say.
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Organization is a helpdesk organization; Tier is the value of the

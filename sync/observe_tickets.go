@@ -130,7 +130,7 @@ func (e *Engine) ticketChange(tk Ticket, keys, rejected []string, ids map[string
 	rec := TicketRecord{
 		ID: tk.ID, Status: tk.Status, RequesterID: tk.RequesterID, OrganizationID: tk.OrganizationID,
 		Subject: tk.Subject, URL: tk.URL, Keys: keys, Rejected: rejected, Tags: e.managedTags(tk.Tags),
-		StatusField: tk.StatusField, UpdatedAt: tk.UpdatedAt,
+		StatusField: tk.StatusField, CreatedAt: tk.CreatedAt, UpdatedAt: tk.UpdatedAt,
 	}
 	var bugs []string
 	for _, k := range keys {
@@ -148,7 +148,8 @@ func (e *Engine) ticketChange(tk Ticket, keys, rejected []string, ids map[string
 	ch.Dirty = prev.Status != rec.Status || prev.StatusField != rec.StatusField ||
 		!slices.Equal(prev.Tags, rec.Tags) || !slices.Equal(prev.Keys, rec.Keys)
 	ch.BugsDirty = prev.Status != rec.Status || prev.RequesterID != rec.RequesterID ||
-		prev.OrganizationID != rec.OrganizationID || prev.Subject != rec.Subject || prev.URL != rec.URL
+		prev.OrganizationID != rec.OrganizationID || prev.Subject != rec.Subject || prev.URL != rec.URL ||
+		!prev.CreatedAt.Equal(rec.CreatedAt)
 	return ch, true
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/helpdesk-sync/helpdesk-sync/sync"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/synctest"
 )
 
 // The board's read models follow what the reconciler computes: the ranking,
@@ -24,7 +25,7 @@ func TestReconcileKeepsTheBoardStanding(t *testing.T) {
 	h.ticket(2, 101, "PROJ-1")
 	h.ticket(3, 102, "PROJ-1, PROJ-2")
 	h.settle()
-	linked := start.Add(time.Minute) // the first cycle's clock
+	opened := start // the tickets' creation, a minute before the first cycle saw them
 
 	type wait struct {
 		org   int64
@@ -63,15 +64,109 @@ func TestReconcileKeepsTheBoardStanding(t *testing.T) {
 	}
 	expect([]state.Ranked{{ID: "10", Weighted: 6}, {ID: "20", Weighted: 1}},
 		map[sync.StatusCategory]int{sync.CategoryToDo: 3},
-		wait{102, "10", linked}, wait{102, "20", linked}, wait{101, "10", linked})
+		wait{102, "10", opened}, wait{102, "20", opened}, wait{101, "10", opened})
 
 	h.setStatus("10", "In Progress", sync.CategoryInProgress, "")
 	h.hd.Edit(3, func(tk *sync.Ticket) { tk.Status = sync.StatusSolved })
 	h.settle()
 	expect([]state.Ranked{{ID: "10", Weighted: 5}},
 		map[sync.StatusCategory]int{sync.CategoryInProgress: 1},
-		wait{101, "10", linked})
+		wait{101, "10", opened})
 	h.expectIdle()
+}
+
+// A backfill links tickets opened long ago within minutes: their customers
+// wait since each organization's oldest counted ticket was opened, not since
+// the service saw it.
+func TestWaitingCountsFromTheTicketsCreation(t *testing.T) {
+	h := newHarness(t)
+	h.bug("10", "PROJ-1", "Low")
+	day := 24 * time.Hour
+	opened := func(id, org int64, age time.Duration) {
+		h.hd.Put(sync.Ticket{ID: id, Status: sync.StatusOpen, RequesterID: 1000 + id, OrganizationID: org, KeysField: "PROJ-1",
+			CreatedAt: start.Add(-age)})
+	}
+	opened(1, 101, 40*day)
+	opened(2, 101, 3*day)
+	opened(3, 102, 9*day)
+	h.settle()
+	expectWaits(t, h, map[int64]time.Time{101: start.Add(-40 * day), 102: start.Add(-9 * day)})
+
+	// Once its oldest ticket is solved, an organization waits since its
+	// oldest open one.
+	h.hd.Edit(1, func(tk *sync.Ticket) { tk.Status = sync.StatusSolved })
+	h.settle()
+	expectWaits(t, h, map[int64]time.Time{101: start.Add(-3 * day), 102: start.Add(-9 * day)})
+	h.expectIdle()
+}
+
+// Ticket records stored before creation times were kept have none: their
+// organizations wait since the service first saw them, never since the
+// zero time, until the ticket is read again (it changes, or a resync reads
+// every ticket).
+func TestWaitingWithoutCreationTimes(t *testing.T) {
+	h := newHarness(t)
+	h.bug("10", "PROJ-1", "Low")
+	created := start.Add(-30 * 24 * time.Hour)
+	for id, org := range map[int64]int64{1: 101, 2: 102} {
+		h.hd.Put(sync.Ticket{ID: id, Status: sync.StatusOpen, RequesterID: 1000 + id, OrganizationID: org, KeysField: "PROJ-1",
+			CreatedAt: created.Add(time.Duration(id) * time.Hour)})
+	}
+	h.opts.Helpdesk = noCreation{h.hd} // the adapter before creation times were read
+	h.settle()
+	seen := start.Add(time.Minute) // the first cycle's clock
+	expectWaits(t, h, map[int64]time.Time{101: seen, 102: seen})
+
+	h.opts.Helpdesk = h.hd
+	h.hd.Edit(1, func(tk *sync.Ticket) { tk.Tags = append(tk.Tags, "vip") }) // an agent's change
+	h.settle()
+	expectWaits(t, h, map[int64]time.Time{101: created.Add(time.Hour), 102: seen})
+
+	h.clock.Advance(time.Minute)
+	if _, err := h.engine().Resync(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	expectWaits(t, h, map[int64]time.Time{101: created.Add(time.Hour), 102: created.Add(2 * time.Hour)})
+}
+
+// noCreation is a helpdesk that reports no creation time, as the service
+// read tickets before it kept them.
+type noCreation struct{ *synctest.Helpdesk }
+
+func (n noCreation) ChangedTickets(ctx context.Context, cursor string, handle func(context.Context, sync.TicketPage) error) error {
+	return n.Helpdesk.ChangedTickets(ctx, cursor, func(ctx context.Context, p sync.TicketPage) error {
+		for i := range p.Tickets {
+			p.Tickets[i].CreatedAt = time.Time{}
+		}
+		return handle(ctx, p)
+	})
+}
+
+func (n noCreation) Tickets(ctx context.Context, ids []int64) ([]sync.Ticket, error) {
+	ts, err := n.Helpdesk.Tickets(ctx, ids)
+	for i := range ts {
+		ts[i].CreatedAt = time.Time{}
+	}
+	return ts, err
+}
+
+// expectWaits checks since when each organization waits on any bug.
+func expectWaits(t *testing.T, h *harness, want map[int64]time.Time) {
+	t.Helper()
+	orgs, err := h.store.WaitingOrganizations(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]time.Time{}
+	for _, o := range orgs {
+		for _, b := range o.Bugs {
+			got[o.OrgID] = b.Since
+		}
+	}
+	if !maps.EqualFunc(got, want, time.Time.Equal) {
+		t.Fatalf("waiting since %v, want %v", got, want)
+	}
 }
 
 // A cycle reports which vendors it read up to the present, for the board's

@@ -18,7 +18,10 @@ type TicketRecord struct {
 	Rejected       []string // candidates that were not valid keys, reported when they change
 	Tags           []string // the managed status tags the ticket carries, sorted
 	StatusField    string
-	UpdatedAt      time.Time
+	// CreatedAt is when the ticket was opened; zero for a record stored
+	// before creation times were kept, until the ticket is observed again.
+	CreatedAt time.Time
+	UpdatedAt time.Time
 	// StampStale is set when the engine wrote the ticket after UpdatedAt was
 	// observed: a conditional write must re-read the ticket first.
 	StampStale bool
@@ -87,7 +90,8 @@ type BugMemory struct {
 	Customers   Customers // at the last reconcile, for the stale comment
 	// Category and Waiting are the bug's standing for the impact board at
 	// the last reconcile: its status category, and the organizations of
-	// its counted tickets, each with when it was first seen waiting. The
+	// its counted tickets, each with since when it waits (the creation of
+	// its oldest counted ticket; see waitingSince). The
 	// store keeps the board's read models (ranking, waits per organization,
 	// customers per category) in step with them when it writes the memory.
 	Category StatusCategory

@@ -16,6 +16,7 @@ import (
 	"github.com/peterbourgon/ff/v3/ffcli"
 	"go.uber.org/zap"
 
+	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/service"
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/board"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
@@ -120,7 +121,7 @@ func boardOptions(cfg *config.Config, log *zap.Logger) board.Options {
 		poll = max(poll, cfg.Sync.WebhookPollInterval)
 	}
 	return board.Options{
-		Priorities: cfg.Jira.Priorities,
+		Policy: service.Policy(cfg),
 		Budgets: map[string]float64{
 			"zendesk": float64(cfg.Zendesk.RequestsPerMinute),
 			"jira":    cfg.Jira.RequestsPerSecond * 60,
@@ -177,20 +178,52 @@ func printBugs(w io.Writer, l board.BugList, now time.Time) {
 		fmt.Fprintln(w, "No bug customers wait on matches.")
 		return
 	}
-	fmt.Fprintf(w, "%d of %d bugs customers wait on:\n", len(l.Bugs), l.Total)
+	if l.Done > 0 {
+		fmt.Fprintf(w, "%d of %d bugs customers wait on, %d of them done:\n", len(l.Bugs), l.Total, l.Done)
+	} else {
+		fmt.Fprintf(w, "%d of %d bugs customers wait on:\n", len(l.Bugs), l.Total)
+	}
+	// The board lists open bugs first; done ones get a table of their own.
+	split := len(l.Bugs)
+	for i, b := range l.Bugs {
+		if b.Done() {
+			split = i
+			break
+		}
+	}
+	if split > 0 {
+		printBugTable(w, l.Bugs[:split], now)
+	}
+	if split < len(l.Bugs) {
+		fmt.Fprintln(w, "Done, yet customers still wait on them: tell the customers.")
+		printBugTable(w, l.Bugs[split:], now)
+	}
+}
+
+func printBugTable(w io.Writer, bugs []board.Bug, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RANK\tKEY\tCUSTOMERS\tWEIGHTED\tOPEN\tPRIORITY\tSTATUS\tUPDATED\tSTALE\tSUMMARY")
-	for _, b := range l.Bugs {
+	fmt.Fprintln(tw, "RANK\tKEY\tCUSTOMERS\tWEIGHTED\tOPEN\tPRIORITY\tSTATUS\tUPDATED BY A PERSON\tSTALE\tSUMMARY")
+	for _, b := range bugs {
 		prio := printable(b.Priority, 20)
+		if b.PriorityLocked {
+			prio += " (locked)"
+		}
 		if b.PriorityRaised {
 			prio += " (raised)"
+		}
+		status := printable(b.Status, 24)
+		switch b.Outcome {
+		case board.OutcomeFixed:
+			status += " (fixed)"
+		case board.OutcomeWontFix:
+			status += " (won't fix)"
 		}
 		stale := ""
 		if b.Stale {
 			stale = "stale"
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", b.Rank, printable(b.Key, 30), b.Customers,
-			strconv.FormatFloat(b.Weighted, 'f', -1, 64), b.OpenTickets, prio, printable(b.Status, 24),
+			strconv.FormatFloat(b.Weighted, 'f', -1, 64), b.OpenTickets, prio, status,
 			since(now, b.LastActivity), stale, printable(b.Summary, 60))
 	}
 	_ = tw.Flush()

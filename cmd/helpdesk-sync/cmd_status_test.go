@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/sync/board"
 )
@@ -79,5 +80,35 @@ func TestPrintable(t *testing.T) {
 		if got := printable(tt.in, tt.n); got != tt.want {
 			t.Errorf("printable(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
 		}
+	}
+}
+
+// The status table reads as the board does: open bugs first, done ones in
+// a table of their own saying how they ended, locked priorities marked,
+// and the update column naming whose update it counts.
+func TestPrintBugs(t *testing.T) {
+	now := time.Date(2025, 6, 20, 12, 0, 0, 0, time.UTC)
+	l := board.BugList{Total: 3, Done: 1, Bugs: []board.Bug{
+		{Rank: 1, Key: "WEB-4", Customers: 8, Weighted: 25, OpenTickets: 8, Priority: "Low", PriorityLocked: true, Status: "To Do",
+			LastActivity: now.Add(-158 * 24 * time.Hour), Summary: "Email digest drops attachments"},
+		{Rank: 2, Key: "PROJ-3", Customers: 1, Weighted: 1, OpenTickets: 1, Priority: "High", PriorityRaised: true, Status: "In Progress",
+			LastActivity: now.Add(-time.Hour), Summary: "Export fails"},
+		{Rank: 3, Key: "MOB-7", Customers: 22, Weighted: 47, OpenTickets: 28, Priority: "High", Status: "Done", Outcome: board.OutcomeWontFix,
+			LastActivity: now.Add(-48 * time.Hour), Summary: "Audit log crashes on iOS 17"},
+	}}
+	var b strings.Builder
+	printBugs(&b, l, now)
+	got := b.String()
+	want := `
+3 of 3 bugs customers wait on, 1 of them done:
+RANK  KEY     CUSTOMERS  WEIGHTED  OPEN  PRIORITY       STATUS       UPDATED BY A PERSON  STALE  SUMMARY
+1     WEB-4   8          25        8     Low (locked)   To Do        158d                        Email digest drops attachments
+2     PROJ-3  1          1         1     High (raised)  In Progress  1h                          Export fails
+Done, yet customers still wait on them: tell the customers.
+RANK  KEY    CUSTOMERS  WEIGHTED  OPEN  PRIORITY  STATUS            UPDATED BY A PERSON  STALE  SUMMARY
+3     MOB-7  22         47        28    High      Done (won't fix)  2d                          Audit log crashes on iOS 17
+`
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }

@@ -33,10 +33,12 @@ func TestChangedTicketsPagesMapsAndResumes(t *testing.T) {
 	srv.AddOrganizationField(zendesktest.OrganizationField{Key: "tier", Title: "Tier", Type: "dropdown"})
 	srv.AddOrganization(zendesktest.Organization{ID: 7, Name: "Acme", Fields: map[string]any{"tier": "enterprise"}})
 	srv.AddOrganization(zendesktest.Organization{ID: 8, Name: "Initech"})
+	opened := srv.Now().Add(-400 * 24 * time.Hour).Truncate(time.Second) // long before the export reads it
 	for i := int64(1); i <= 25; i++ {
 		tk := zendesktest.Ticket{ID: i, Subject: fmt.Sprintf("ticket %d", i), Status: "open", RequesterID: 100 + i}
 		switch i {
 		case 1:
+			tk.CreatedAt = opened
 			tk.OrganizationID = 7
 			tk.Tags = []string{"jira_proj_1", "vip"}
 			tk.CustomFields = []zendesktest.CustomField{{ID: keysField, Value: "PROJ-1"}, {ID: statusField, Value: "In Progress"}}
@@ -77,7 +79,7 @@ func TestChangedTicketsPagesMapsAndResumes(t *testing.T) {
 	t1 := got[1]
 	if t1.KeysField != "PROJ-1" || t1.StatusField != "In Progress" || t1.OrganizationID != 7 || t1.RequesterID != 101 ||
 		t1.Subject != "ticket 1" || t1.Status != sync.StatusOpen || len(t1.Tags) != 2 ||
-		t1.URL != srv.URL+"/agent/tickets/1" || t1.UpdatedAt.IsZero() {
+		t1.URL != srv.URL+"/agent/tickets/1" || t1.UpdatedAt.IsZero() || !t1.CreatedAt.Equal(opened) {
 		t.Errorf("ticket 1 = %+v", t1)
 	}
 	for id, want := range map[int64]string{2: "12345", 3: "proj_1,proj_2", 4: "1.5", 6: ""} {

@@ -32,7 +32,7 @@ func TestTicketsShowManyInChunks(t *testing.T) {
 		t.Fatalf("%d tickets, want 149", len(got))
 	}
 	sort.Slice(got, func(i, j int) bool { return got[i].ID < got[j].ID })
-	if got[41].ID != 42 || got[41].KeysField != "42" || got[41].URL != srv.URL+"/agent/tickets/42" {
+	if got[41].ID != 42 || got[41].KeysField != "42" || got[41].URL != srv.URL+"/agent/tickets/42" || got[41].CreatedAt.IsZero() {
 		t.Fatalf("ticket 42 = %+v", got[41])
 	}
 	if n := srv.Count("GET", "/api/v2/tickets/show_many"); n != 2 {

@@ -20,6 +20,7 @@ type ticketWire struct {
 	OrganizationID int64       `json:"organization_id"`
 	Tags           []string    `json:"tags"`
 	CustomFields   []fieldWire `json:"custom_fields"`
+	CreatedAt      time.Time   `json:"created_at"`
 	UpdatedAt      time.Time   `json:"updated_at"`
 }
 
@@ -37,7 +38,7 @@ type organizationWire struct {
 func (c *Client) ticket(w *ticketWire) sync.Ticket {
 	t := sync.Ticket{ID: w.ID, Status: sync.TicketStatus(w.Status), Subject: w.Subject,
 		RequesterID: w.RequesterID, OrganizationID: w.OrganizationID, Tags: w.Tags,
-		URL: c.agentURL(w.ID), UpdatedAt: w.UpdatedAt}
+		URL: c.agentURL(w.ID), CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
 	for _, f := range w.CustomFields {
 		switch {
 		case c.keysField != 0 && f.ID == c.keysField:

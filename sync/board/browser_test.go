@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	stdsync "sync"
@@ -21,7 +20,6 @@ import (
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira"
-	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
@@ -49,8 +47,9 @@ func chromium(t *testing.T) string {
 // simulated is the service run against the simulators, seeded with the
 // demo's account, until the engine has nothing left to do.
 type simulated struct {
-	stack *simulation.Stack
-	store *state.Store
+	stack  *simulation.Stack
+	store  *state.Store
+	policy sync.Policy
 }
 
 // runSimulation seeds the simulators, points the real adapters and engine
@@ -87,15 +86,17 @@ func runSimulation(t *testing.T) simulated {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := sync.New(sync.Options{Helpdesk: hd, Tracker: tr, Store: store, Logger: logger, Steps: monitor, Policy: sync.Policy{
+	policy := sync.Policy{
 		Projects: s.Projects, LinkTagPrefix: "jira_", CountBy: sync.CountByOrganization, CountTickets: sync.CountOpenTickets,
 		TierWeights: map[string]float64{"enterprise": 5, "pro": 2, "free": 1}, DefaultWeight: 1,
 		Thresholds: []sync.Threshold{{Customers: 10, Priority: "High"}, {Customers: 25, Priority: "Highest"}},
-		Priorities: []string{"Highest", "High", "Medium", "Low", "Lowest"}, PriorityLockedLabel: "priority-locked",
-		StatusTags: sync.StatusTags{ToDo: "bug_open", InProgress: "bug_in_progress", Done: "bug_fixed", WontFix: "bug_wont_fix"},
-		Notes:      true,
-		Stale:      sync.StalePolicy{Label: "customer-waiting-stale", DefaultWindow: 30 * 24 * time.Hour},
-	}})
+		Priorities: []string{"Highest", "High", "Medium", "Low", "Lowest"}, PriorityLockedLabel: simulation.LockedLabel,
+		StatusTags:         sync.StatusTags{ToDo: "bug_open", InProgress: "bug_in_progress", Done: "bug_fixed", WontFix: "bug_wont_fix"},
+		WontFixResolutions: []string{"Won't Do", "Duplicate", "Cannot Reproduce"},
+		Notes:              true,
+		Stale:              sync.StalePolicy{Label: "customer-waiting-stale", DefaultWindow: 30 * 24 * time.Hour},
+	}
+	eng, err := sync.New(sync.Options{Helpdesk: hd, Tracker: tr, Store: store, Logger: logger, Steps: monitor, Policy: policy})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +113,7 @@ func runSimulation(t *testing.T) simulated {
 		}
 	}
 	monitor.Flush(ctx, store)
-	return simulated{stack: stack, store: store}
+	return simulated{stack: stack, store: store, policy: policy}
 }
 
 // browser is a headless chromium whose every request carries the token,
@@ -197,14 +198,17 @@ func (b *browser) attrs(t *testing.T, sel, attr string) []string {
 }
 
 // TestBoardInABrowser loads the board of a simulated account in headless
-// chromium, as a support lead would: the ranking matches the customer
-// counts the service wrote to Jira, a filter link narrows it, the chart is
-// drawn, the customers view opens, and the page logs no error.
+// chromium, as a support lead would right after the backfill: the ranking
+// matches the customer counts the service wrote to Jira, open bugs first
+// and done ones apart, locked priorities and tiers read right, a filter
+// link narrows it, the chart is drawn, the customers view says how long
+// each customer has waited since its ticket was opened, and the page logs
+// no error. Screenshots of both views, wide and narrow, go to the temporary
+// directory.
 func TestBoardInABrowser(t *testing.T) {
 	exe := chromium(t)
 	sim := runSimulation(t)
-	m := NewModel(sim.store, Options{Priorities: []string{"Highest", "High", "Medium", "Low", "Lowest"},
-		Budgets: map[string]float64{"zendesk": 400, "jira": 600}})
+	m := NewModel(sim.store, Options{Policy: sim.policy, Budgets: map[string]float64{"zendesk": 400, "jira": 600}})
 	h, err := NewHandler(m, HandlerOptions{Token: testToken})
 	if err != nil {
 		t.Fatal(err)
@@ -212,36 +216,13 @@ func TestBoardInABrowser(t *testing.T) {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 
-	// What Jira holds, written there by the service: the expected ranking.
-	counts := map[string]float64{}
-	categories := map[string]string{}
-	for b := range sim.stack.Dataset.Bugs() {
-		is, ok := sim.stack.Jira.Issue(b.Key)
-		if !ok {
-			continue
-		}
-		if v := is.Custom[jiratest.CustomerCountField]; v != nil && *v > 0 {
-			counts[is.Key], categories[is.Key] = *v, is.Status.Category
-		}
-	}
-	if len(counts) < 10 {
-		t.Fatalf("only %d bugs have customers in Jira: the simulation did not sync", len(counts))
-	}
+	jr := readJira(t, sim)
+	categories := jr.categories
 
 	br := newBrowser(t, exe, testToken)
 	br.do(t, chromedp.Navigate(srv.URL+"/board?per_page=1000"), chromedp.WaitVisible(chromedp.ID("bugs")))
-	rows := br.attrs(t, `#bugs tbody tr`, "data-key")
-	if len(rows) != len(counts) {
-		t.Fatalf("the board lists %d bugs, Jira has %d with customers", len(rows), len(counts))
-	}
-	for i, k := range rows {
-		if _, ok := counts[k]; !ok {
-			t.Fatalf("row %d: %s has no customers in Jira", i+1, k)
-		}
-		if i > 0 && counts[k] > counts[rows[i-1]] {
-			t.Fatalf("row %d: %s (%v customers in Jira) ranks below %s (%v)", i+1, k, counts[k], rows[i-1], counts[rows[i-1]])
-		}
-	}
+	checkRanking(t, br, jr)
+	checkLocksAndTiers(t, br, jr, sim.policy)
 
 	// The chart is drawn, with a line per status category that has customers.
 	if paths := br.attrs(t, `#waiting-chart path.series`, "data-category"); len(paths) != 3 {
@@ -264,7 +245,7 @@ func TestBoardInABrowser(t *testing.T) {
 			want++
 		}
 	}
-	filtered := br.attrs(t, `#bugs tbody tr`, "data-key")
+	filtered := br.attrs(t, `#bugs tbody tr[data-key]`, "data-key")
 	if len(filtered) != want {
 		t.Errorf("the in-progress filter shows %d bugs, Jira has %d in progress with customers", len(filtered), want)
 	}
@@ -275,17 +256,15 @@ func TestBoardInABrowser(t *testing.T) {
 	}
 
 	br.do(t, chromedp.Navigate(srv.URL+"/board"), chromedp.WaitVisible(chromedp.ID("waiting-chart")))
-	screenshot := run(t, br, chromedp.FullScreenshot(100))
-	path := filepath.Join(os.TempDir(), "helpdesk-sync-board.png")
-	if err := os.WriteFile(path, screenshot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot of the board: %s", path)
+	br.screenshots(t, "helpdesk-sync-board")
 
 	br.do(t, chromedp.Click(chromedp.CSS(`header nav a[href="/board/customers"]`)), chromedp.WaitVisible(chromedp.ID("customers")))
 	if orgs := br.attrs(t, `#customers tbody tr`, "data-org"); len(orgs) == 0 {
 		t.Error("the customers view lists no organization")
 	}
+	br.screenshots(t, "helpdesk-sync-customers")
+	br.do(t, chromedp.Navigate(srv.URL+"/board/customers?per_page=1000"), chromedp.WaitVisible(chromedp.ID("customers")))
+	checkLongestWaits(t, br, sim)
 
 	if errs := br.consoleErrors(); len(errs) > 0 {
 		t.Fatalf("the browser reported errors:\n%s", strings.Join(errs, "\n"))

@@ -11,8 +11,8 @@ import (
 
 // Bug is one row of the board.
 type Bug struct {
-	// Rank is the bug's place in the ranking by weighted customers,
-	// whatever order it is listed in.
+	// Rank is the bug's place in the ranking, whatever order it is listed
+	// in: open bugs by weighted customers, then done ones the same way.
 	Rank           int                 `json:"rank"`
 	ID             string              `json:"id"`
 	Key            string              `json:"key"`
@@ -23,17 +23,34 @@ type Bug struct {
 	Category       sync.StatusCategory `json:"statusCategory"`
 	Priority       string              `json:"priority"`
 	PriorityRaised bool                `json:"priorityRaised"` // helpdesk-sync set the current priority
-	Customers      int                 `json:"customers"`
-	Weighted       float64             `json:"weightedCustomers"`
-	ByTier         map[string]int      `json:"customersByTier,omitempty"`
-	OpenTickets    int                 `json:"openTickets"`
-	LastActivity   time.Time           `json:"lastActivity,omitzero"` // the last change by a person
-	Stale          bool                `json:"stale"`
-	StaleSince     *time.Time          `json:"staleSince,omitempty"`
-	TicketCount    int                 `json:"ticketCount"` // linked tickets
+	// PriorityLocked: the bug carries the policy's priority_locked_label,
+	// so helpdesk-sync leaves its priority as it is, whatever the count.
+	PriorityLocked bool `json:"priorityLocked"`
+	// Outcome is set on a done bug: nobody works on it any more, and its
+	// customers are still to be told how it ended.
+	Outcome      Outcome    `json:"outcome,omitempty"`
+	Customers    int        `json:"customers"`
+	Weighted     float64    `json:"weightedCustomers"`
+	ByTier       TierCounts `json:"customersByTier,omitempty"`
+	OpenTickets  int        `json:"openTickets"`
+	LastActivity time.Time  `json:"lastActivity,omitzero"` // the last change by a person
+	Stale        bool       `json:"stale"`
+	StaleSince   *time.Time `json:"staleSince,omitempty"`
+	TicketCount  int        `json:"ticketCount"` // linked tickets
 	// Tickets are the newest linked tickets, as many as the page shows.
 	Tickets []Ticket `json:"tickets"`
 }
+
+// Outcome is how a done bug ended.
+type Outcome string
+
+const (
+	OutcomeFixed   Outcome = "fixed"
+	OutcomeWontFix Outcome = "wont_fix" // done with one of the policy's won't-fix resolutions
+)
+
+// Done reports whether the bug is done: listed after the open ones.
+func (b Bug) Done() bool { return b.Outcome != "" }
 
 // Ticket is a ticket linked to a bug.
 type Ticket struct {
@@ -45,8 +62,10 @@ type Ticket struct {
 
 // BugList is one page of the board's bugs.
 type BugList struct {
-	Query    Query
-	Total    int // bugs that pass the filters
+	Query Query
+	Total int // bugs that pass the filters
+	Done  int // of them, done bugs customers still wait on
+	// Bugs are the page's bugs, the open ones first.
 	Bugs     []Bug
 	AsOf     time.Time
 	Projects []string // every project on the board, for the filters
@@ -68,13 +87,17 @@ func (m *Model) Bugs(ctx context.Context, q Query, perBug int) (BugList, error) 
 		return BugList{}, err
 	}
 	var rows []Bug
+	done := 0
 	for _, b := range s.bugs {
 		if q.keeps(b) {
 			rows = append(rows, b)
+			if b.Done() {
+				done++
+			}
 		}
 	}
 	m.sortBugs(rows, q.Sort, q.Desc)
-	list := BugList{Query: q, Total: len(rows), AsOf: s.at, Projects: s.projects, Tiers: s.tiers}
+	list := BugList{Query: q, Total: len(rows), Done: done, AsOf: s.at, Projects: s.projects, Tiers: s.tiers}
 	list.Bugs = pageOf(rows, q.Page, q.PerPage)
 	if err := m.fillTickets(ctx, s, list.Bugs, perBug); err != nil {
 		return BugList{}, err
@@ -96,7 +119,7 @@ func (q Query) keeps(b Bug) bool {
 	switch {
 	case q.Project != "" && b.Project != q.Project,
 		q.Category != "" && b.Category != q.Category,
-		q.Tier != "" && b.ByTier[q.Tier] == 0,
+		q.Tier != "" && b.ByTier.Count(q.Tier) == 0,
 		q.Stale == StaleYes && !b.Stale,
 		q.Stale == StaleNo && b.Stale:
 		return false
@@ -128,7 +151,7 @@ func (m *Model) fillTickets(ctx context.Context, s *snapshot, bugs []Bug, perBug
 			if r, ok := recs[id]; ok {
 				t.URL, t.Open = r.URL, r.Status.Open()
 				if m.opts.ShowCustomerNames {
-					t.Subject = r.Subject
+					t.Subject = clip(r.Subject, maxText)
 				}
 			}
 			read[id] = t

@@ -27,7 +27,10 @@ type Wait struct {
 	Summary  string              `json:"summary"`
 	Status   string              `json:"status"`
 	Category sync.StatusCategory `json:"statusCategory"`
-	Since    time.Time           `json:"since"`
+	Outcome  Outcome             `json:"outcome,omitempty"` // as on the bug
+	// Since is when the organization's oldest counted ticket on the bug
+	// was opened.
+	Since time.Time `json:"since"`
 }
 
 // Longest is when the organization started waiting on its oldest bug.
@@ -61,9 +64,9 @@ func (m *Model) loadCustomers(ctx context.Context, bugs []Bug) ([]Customer, erro
 	}
 	out := make([]Customer, 0, len(waits))
 	for _, w := range waits {
-		c := Customer{ID: w.OrgID, Tier: orgs[w.OrgID].Tier}
+		c := Customer{ID: w.OrgID, Tier: clipTier(orgs[w.OrgID].Tier)}
 		if m.opts.ShowCustomerNames {
-			c.Name = orgs[w.OrgID].Name
+			c.Name = clip(orgs[w.OrgID].Name, maxText)
 		}
 		for _, bw := range w.Bugs {
 			b, ok := byID[bw.BugID]
@@ -71,7 +74,7 @@ func (m *Model) loadCustomers(ctx context.Context, bugs []Bug) ([]Customer, erro
 				continue
 			}
 			c.Bugs = append(c.Bugs, Wait{BugID: b.ID, Key: b.Key, URL: b.URL, Summary: b.Summary, Status: b.Status,
-				Category: b.Category, Since: bw.Since})
+				Category: b.Category, Outcome: b.Outcome, Since: bw.Since})
 		}
 		if len(c.Bugs) > 0 {
 			out = append(out, c)

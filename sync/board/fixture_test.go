@@ -133,12 +133,18 @@ func bugRec(id, key, status string, cat sync.StatusCategory, priority string) sy
 		Priority: priority, Updated: now.Add(-48 * time.Hour)}, LastActivity: now.Add(-72 * time.Hour)}
 }
 
+// testPolicy weighs tiers as the fixture's memories do.
+func testPolicy() sync.Policy {
+	return sync.Policy{Priorities: []string{"Highest", "High", "Medium", "Low", "Lowest"},
+		TierWeights: map[string]float64{"enterprise": 5, "pro": 2, "free": 1}, DefaultWeight: 1, PriorityLockedLabel: "priority-locked"}
+}
+
 func (f *fixture) model(mutate ...func(*Options)) *Model {
 	o := Options{
-		Priorities: []string{"Highest", "High", "Medium", "Low", "Lowest"},
-		Budgets:    map[string]float64{"zendesk": 400, "jira": 600},
-		Clock:      func() time.Time { return now },
-		Logger:     zaptest.NewLogger(f.t),
+		Policy:  testPolicy(),
+		Budgets: map[string]float64{"zendesk": 400, "jira": 600},
+		Clock:   func() time.Time { return now },
+		Logger:  zaptest.NewLogger(f.t),
 	}
 	for _, m := range mutate {
 		m(&o)

@@ -116,7 +116,8 @@ func (h *handler) stylesheet(w http.ResponseWriter, _ *http.Request) {
 type bugsView struct {
 	layout
 	List      BugList
-	Rows      []bugRow
+	Rows      []bugRow // the page's open bugs
+	Done      []bugRow // and its done ones, listed apart
 	Health    Health
 	Chart     Chart
 	ChartDays int
@@ -156,10 +157,11 @@ func (h *handler) bugsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := h.m.now()
+	open, done := bugRows(list.Bugs, now)
 	v := bugsView{
 		layout: layout{Title: "Bugs", View: "bugs", Now: now, AsOf: list.AsOf},
 		List:   list,
-		Rows:   bugRows(list.Bugs, now),
+		Rows:   open, Done: done,
 		Health: health, Chart: chart, ChartDays: ChartDays,
 		Filters: bugFilters(list),
 		Columns: bugColumns(list.Query),

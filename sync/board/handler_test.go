@@ -217,7 +217,7 @@ func TestBoardPage(t *testing.T) {
 		`100 of 400/min (25%)`,
 		`250 <small>`,
 		`took 1.5s`,
-		`<td>2 enterprise, 1 free</td>`,
+		`<td class="tiers">2 enterprise, 1 free</td>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %s", want)
@@ -266,7 +266,7 @@ func TestJSONAPI(t *testing.T) {
 		fields = append(fields, k)
 	}
 	slices.Sort(fields)
-	want := []string{"customers", "customersByTier", "id", "key", "lastActivity", "openTickets", "priority", "priorityRaised",
+	want := []string{"customers", "customersByTier", "id", "key", "lastActivity", "openTickets", "priority", "priorityLocked", "priorityRaised",
 		"project", "rank", "stale", "status", "statusCategory", "summary", "ticketCount", "tickets", "url", "weightedCustomers"}
 	if !slices.Equal(fields, want) {
 		t.Fatalf("bug fields %v, want %v", fields, want)

@@ -1,6 +1,7 @@
 package board
 
 import (
+	"cmp"
 	"context"
 	"maps"
 	"slices"
@@ -36,9 +37,11 @@ var _ Source = (*state.Store)(nil)
 
 // Options configure a Model.
 type Options struct {
-	// Priorities are the tracker's priority names, highest first: the
-	// order of the priority column.
-	Priorities []string
+	// Policy is the engine's policy, for what the board shows of it: the
+	// order of the priority column (Priorities, highest first), the order
+	// of tiers (heaviest first, by TierWeights), and which bugs keep their
+	// priority (PriorityLockedLabel).
+	Policy sync.Policy
 	// Budgets are each vendor's request budget per minute, by vendor name
 	// ("zendesk", "jira"): what the health section measures use against.
 	Budgets map[string]float64
@@ -165,8 +168,8 @@ func (m *Model) load(ctx context.Context) (*snapshot, error) {
 		b := m.row(r, mems[id], weights[id], len(links[id]))
 		s.bugs = append(s.bugs, b)
 		projects[b.Project] = true
-		for t := range b.ByTier {
-			tiers[t] = true
+		for _, t := range b.ByTier {
+			tiers[t.Tier] = true
 		}
 	}
 	slices.SortStableFunc(s.bugs, byRank)
@@ -182,7 +185,7 @@ func (m *Model) load(ctx context.Context) (*snapshot, error) {
 		}
 	}
 	s.projects = slices.Sorted(maps.Keys(projects))
-	s.tiers = slices.Sorted(maps.Keys(tiers))
+	s.tiers = m.byWeight(slices.Collect(maps.Keys(tiers)))
 	m.log.Debug("board read", zap.Int("bugs", len(s.bugs)), zap.Int("organizations", len(s.customers)),
 		zap.Duration("took", time.Since(start)))
 	return s, nil
@@ -211,13 +214,17 @@ func (m *Model) readBugs(ctx context.Context, ids []string, recs map[string]sync
 	return nil
 }
 
-// row is a bug's line on the board, from its record and memory.
+// row is a bug's line on the board, from its record and memory. Text from
+// the vendors is clipped here, so that pages, tooltips and JSON alike stay
+// a sane size whatever a summary holds.
 func (m *Model) row(r sync.BugRecord, mem sync.BugMemory, weighted float64, tickets int) Bug {
 	b := Bug{
-		ID: r.ID, Key: r.Key, URL: r.URL, Project: r.Project, Summary: r.Summary, Status: r.Status,
-		Category: r.StatusCategory, Priority: r.Priority,
+		ID: r.ID, Key: r.Key, URL: r.URL, Project: r.Project, Summary: clip(r.Summary, maxText), Status: clip(r.Status, maxName),
+		Category: r.StatusCategory, Priority: clip(r.Priority, maxName),
 		PriorityRaised: mem.Bump.Seq > 0 && mem.Bump.Phase != sync.PhaseNone && mem.Bump.Target == r.Priority && r.Priority != "",
-		Customers:      mem.Customers.Distinct, Weighted: weighted, ByTier: mem.Customers.ByTier,
+		PriorityLocked: m.opts.Policy.PriorityLockedLabel != "" && slices.Contains(r.Labels, m.opts.Policy.PriorityLockedLabel),
+		Outcome:        outcomeOf(r),
+		Customers:      mem.Customers.Distinct, Weighted: weighted, ByTier: m.tierCounts(mem.Customers.ByTier),
 		OpenTickets: mem.OpenTickets, LastActivity: r.LastActivity, Stale: r.Stale.Flagged, TicketCount: tickets,
 	}
 	if b.Project == "" {
@@ -231,6 +238,42 @@ func (m *Model) row(r sync.BugRecord, mem sync.BugMemory, weighted float64, tick
 		b.StaleSince = &since
 	}
 	return b
+}
+
+// outcomeOf is how a done bug ended, as the engine's state of it tells
+// (the policy's won't-fix resolutions); "" while it is open.
+func outcomeOf(r sync.BugRecord) Outcome {
+	switch {
+	case r.StatusCategory != sync.CategoryDone:
+		return ""
+	case r.State == sync.StateWontFix:
+		return OutcomeWontFix
+	}
+	return OutcomeFixed
+}
+
+// tierCounts lists a bug's customers per tier, heaviest tier first.
+func (m *Model) tierCounts(by map[string]int) TierCounts {
+	if len(by) == 0 {
+		return nil
+	}
+	merged := make(map[string]int, len(by))
+	for t, n := range by {
+		merged[clipTier(t)] += n
+	}
+	out := make(TierCounts, 0, len(merged))
+	for _, t := range m.byWeight(slices.Collect(maps.Keys(merged))) {
+		out = append(out, TierCount{Tier: t, Customers: merged[t]})
+	}
+	return out
+}
+
+// byWeight sorts tiers as the policy weighs them, heaviest first (as the
+// engine's comments list them), then by name.
+func (m *Model) byWeight(tiers []string) []string {
+	p := m.opts.Policy
+	slices.SortFunc(tiers, func(a, b string) int { return cmp.Or(cmp.Compare(p.Weight(b), p.Weight(a)), strings.Compare(a, b)) })
+	return tiers
 }
 
 func pageOf[T any](rows []T, n, per int) []T {

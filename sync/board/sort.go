@@ -9,10 +9,12 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/sync"
 )
 
-// byRank is the board's ranking: most weighted customers first, then most
-// customers, most open tickets, and by key.
+// byRank is the board's ranking: open bugs before done ones (nobody works
+// on those; their customers only need telling), then most weighted
+// customers first, most customers, most open tickets, and by key.
 func byRank(a, b Bug) int {
 	return cmp.Or(
+		doneLast(a, b),
 		cmp.Compare(b.Weighted, a.Weighted),
 		cmpInt(b.Customers, a.Customers),
 		cmpInt(b.OpenTickets, a.OpenTickets),
@@ -20,8 +22,20 @@ func byRank(a, b Bug) int {
 	)
 }
 
+// doneLast orders open bugs before done ones.
+func doneLast(a, b Bug) int {
+	switch {
+	case a.Done() == b.Done():
+		return 0
+	case b.Done():
+		return -1
+	}
+	return 1
+}
+
 // sortBugs orders rows by column s, reversed when desc differs from what
-// the column's comparison gives; ties keep the ranking.
+// the column's comparison gives; ties keep the ranking. Done bugs stay
+// apart, after the open ones, whatever the column.
 func (m *Model) sortBugs(rows []Bug, s Sort, desc bool) {
 	var by func(a, b Bug) int
 	switch s {
@@ -47,20 +61,20 @@ func (m *Model) sortBugs(rows []Bug, s Sort, desc bool) {
 		if desc {
 			c = -c
 		}
-		return cmp.Or(c, cmpInt(a.Rank, b.Rank))
+		return cmp.Or(doneLast(a, b), c, cmpInt(a.Rank, b.Rank))
 	})
 }
 
 // priorityRank places known priorities in the configured order, highest
 // first, and unknown ones (and none) after them.
 func (m *Model) priorityRank(p string) int {
-	if i := slices.Index(m.opts.Priorities, p); i >= 0 {
+	if i := slices.Index(m.opts.Policy.Priorities, p); i >= 0 {
 		return i
 	}
 	if p == "" {
-		return len(m.opts.Priorities) + 1
+		return len(m.opts.Policy.Priorities) + 1
 	}
-	return len(m.opts.Priorities)
+	return len(m.opts.Policy.Priorities)
 }
 
 func categoryRank(c sync.StatusCategory) int {

@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"html"
 	"html/template"
-	"maps"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,18 +15,27 @@ import (
 // funcs format values for the templates; html/template escapes whatever
 // they return.
 var funcs = template.FuncMap{
-	"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"clock":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-	"day":    func(t time.Time) string { return t.UTC().Format("Jan 2") },
-	"ago":    ago,
-	"dur":    func(d time.Duration) string { return d.Round(time.Millisecond).String() },
-	"pct":    func(f float64) string { return strconv.Itoa(int(f*100+0.5)) + "%" },
-	"num":    func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
-	"f1":     func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
-	"add":    func(a, b int) int { return a + b },
-	"sub":    func(a, b int) int { return a - b },
-	"tiers":  tierText,
-	"vendor": vendorName,
+	"iso":     iso,
+	"clock":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"day":     func(t time.Time) string { return t.UTC().Format("Jan 2") },
+	"ago":     ago,
+	"dur":     func(d time.Duration) string { return d.Round(time.Millisecond).String() },
+	"pct":     func(f float64) string { return strconv.Itoa(int(f*100+0.5)) + "%" },
+	"num":     func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
+	"f1":      func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
+	"add":     func(a, b int) int { return a + b },
+	"sub":     func(a, b int) int { return a - b },
+	"vendor":  vendorName,
+	"outcome": outcomeText,
+}
+
+// iso is a time for a datetime attribute; "" for the zero time, which is
+// never shown as the year 1.
+func iso(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 // ago is how long before now t was, in the largest unit that fits:
@@ -49,15 +56,25 @@ func ago(now, t time.Time) string {
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
-// tierText lists customers per tier, the largest first: "3 enterprise, 1 pro".
-func tierText(by map[string]int) string {
-	tiers := slices.Sorted(maps.Keys(by))
-	slices.SortStableFunc(tiers, func(a, b string) int { return cmpInt(by[b], by[a]) })
-	parts := make([]string, len(tiers))
-	for i, t := range tiers {
-		parts[i] = fmt.Sprintf("%d %s", by[t], t)
+// tierText lists customers per tier in the order given (heaviest tier
+// first): "3 enterprise, 1 pro".
+func tierText(by TierCounts) string {
+	parts := make([]string, len(by))
+	for i, t := range by {
+		parts[i] = strconv.Itoa(t.Customers) + " " + t.Tier
 	}
 	return strings.Join(parts, ", ")
+}
+
+// outcomeText says what a done bug's customers are owed.
+func outcomeText(o Outcome) string {
+	switch o {
+	case OutcomeFixed:
+		return "fixed — tell the customers"
+	case OutcomeWontFix:
+		return "won't fix — tell the customers"
+	}
+	return ""
 }
 
 func vendorName(v string) string {
@@ -77,22 +94,30 @@ func vendorName(v string) string {
 type bugRow struct {
 	Rank, Key, URL, Summary, Priority, Status, Category string
 	Customers, Weighted, Open, Activity, Ago, Tiers     string
-	Raised, Stale                                       bool
+	Outcome, Told                                       string // a done bug's outcome, and what it owes
+	Raised, Locked, Stale                               bool
 	Links                                               template.HTML
 }
 
-func bugRows(bugs []Bug, now time.Time) []bugRow {
-	rows := make([]bugRow, len(bugs))
-	for i, b := range bugs {
-		rows[i] = bugRow{
+// bugRows formats a page's bugs, split into the open ones and the done
+// ones (which the page lists apart, after the open ones).
+func bugRows(bugs []Bug, now time.Time) (open, done []bugRow) {
+	for _, b := range bugs {
+		r := bugRow{
 			Rank: strconv.Itoa(b.Rank), Key: b.Key, URL: b.URL, Summary: b.Summary, Priority: b.Priority, Status: b.Status,
 			Category: string(b.Category), Customers: strconv.Itoa(b.Customers), Weighted: strconv.FormatFloat(b.Weighted, 'f', -1, 64),
-			Open: strconv.Itoa(b.OpenTickets), Activity: b.LastActivity.UTC().Format(time.RFC3339), Ago: ago(now, b.LastActivity),
-			Tiers: tierText(b.ByTier), Raised: b.PriorityRaised, Stale: b.Stale,
+			Open: strconv.Itoa(b.OpenTickets), Activity: iso(b.LastActivity), Ago: ago(now, b.LastActivity),
+			Tiers: tierText(b.ByTier), Outcome: string(b.Outcome), Told: outcomeText(b.Outcome),
+			Raised: b.PriorityRaised, Locked: b.PriorityLocked, Stale: b.Stale,
 			Links: ticketLinks(b.Tickets, b.TicketCount-len(b.Tickets)),
 		}
+		if b.Done() {
+			done = append(done, r)
+		} else {
+			open = append(open, r)
+		}
 	}
-	return rows
+	return open, done
 }
 
 // ticketLinks renders a bug's tickets as links to the agent workspace.
@@ -144,6 +169,7 @@ type filterOption struct {
 // the order when it already does.
 type column struct {
 	Label  string
+	Note   string // a second line under the label, saying more
 	URL    string
 	Sorted bool
 	Desc   bool
@@ -210,11 +236,14 @@ func bugFilters(l BugList) []filterGroup {
 func bugColumns(q Query) []column {
 	q.Page = 1
 	heads := []struct {
-		label string
-		sort  Sort
+		label, note string
+		sort        Sort
 	}{
-		{"#", SortRank}, {"Key", SortKey}, {"Priority", SortPriority}, {"Status", SortStatus},
-		{"Customers", SortCustomers}, {"Open tickets", SortOpen}, {"Last update", SortAge},
+		{"#", "", SortRank}, {"Key", "", SortKey}, {"Priority", "", SortPriority}, {"Status", "", SortStatus},
+		{"Customers", "", SortCustomers}, {"Open tickets", "", SortOpen},
+		// helpdesk-sync's own edits are not activity: its writes do not
+		// make a bug look worked on.
+		{"Last update", "by a person", SortAge},
 	}
 	out := make([]column, len(heads))
 	for i, hd := range heads {
@@ -224,7 +253,7 @@ func bugColumns(q Query) []column {
 		if sorted {
 			o.Desc = !q.Desc
 		}
-		out[i] = column{Label: hd.label, URL: href(o.Values()), Sorted: sorted, Desc: q.Desc}
+		out[i] = column{Label: hd.label, Note: hd.note, URL: href(o.Values()), Sorted: sorted, Desc: q.Desc}
 	}
 	return out
 }

@@ -41,7 +41,8 @@ func TestAgo(t *testing.T) {
 }
 
 func TestTierText(t *testing.T) {
-	if got := tierText(map[string]int{"pro": 2, "enterprise": 2, "free": 5}); got != "5 free, 2 enterprise, 2 pro" {
-		t.Errorf("tierText = %q", got)
+	m := newFixture(t).model()
+	if got := tierText(m.tierCounts(map[string]int{"pro": 2, "enterprise": 2, "free": 5, "gold": 1})); got != "2 enterprise, 2 pro, 5 free, 1 gold" {
+		t.Errorf("tierText = %q, want the heaviest tier first, whatever the counts", got)
 	}
 }

@@ -15,17 +15,20 @@ import (
 // field there never corrupts stored state.
 
 type ticketWire struct {
-	Status     string   `json:"s"`
-	Requester  int64    `json:"r,omitempty"`
-	Org        int64    `json:"o,omitempty"`
-	Subject    string   `json:"j,omitempty"`
-	URL        string   `json:"u,omitempty"`
-	Keys       []string `json:"k,omitempty"`
-	Rejected   []string `json:"x,omitempty"`
-	Tags       []string `json:"t,omitempty"`
-	Field      string   `json:"f,omitempty"`
-	Updated    int64    `json:"up,omitempty"` // unix nanoseconds; 0 for the zero time
-	StampStale bool     `json:"ss,omitempty"`
+	Status    string   `json:"s"`
+	Requester int64    `json:"r,omitempty"`
+	Org       int64    `json:"o,omitempty"`
+	Subject   string   `json:"j,omitempty"`
+	URL       string   `json:"u,omitempty"`
+	Keys      []string `json:"k,omitempty"`
+	Rejected  []string `json:"x,omitempty"`
+	Tags      []string `json:"t,omitempty"`
+	Field     string   `json:"f,omitempty"`
+	// Created is absent from records stored before creation times were
+	// kept: it decodes as the zero time, which the engine reads as unknown.
+	Created    int64 `json:"cr,omitempty"`
+	Updated    int64 `json:"up,omitempty"` // unix nanoseconds; 0 for the zero time
+	StampStale bool  `json:"ss,omitempty"`
 }
 
 type bugWire struct {
@@ -114,7 +117,8 @@ func fromNanos(n int64) time.Time {
 func encodeTicket(r sync.TicketRecord) string {
 	return mustJSON(ticketWire{
 		Status: string(r.Status), Requester: r.RequesterID, Org: r.OrganizationID, Subject: r.Subject, URL: r.URL,
-		Keys: r.Keys, Rejected: r.Rejected, Tags: r.Tags, Field: r.StatusField, Updated: nanos(r.UpdatedAt), StampStale: r.StampStale,
+		Keys: r.Keys, Rejected: r.Rejected, Tags: r.Tags, Field: r.StatusField, Created: nanos(r.CreatedAt), Updated: nanos(r.UpdatedAt),
+		StampStale: r.StampStale,
 	})
 }
 
@@ -125,7 +129,7 @@ func decodeTicket(id int64, blob string, version int64) (sync.TicketRecord, erro
 	}
 	return sync.TicketRecord{
 		ID: id, Status: sync.TicketStatus(w.Status), RequesterID: w.Requester, OrganizationID: w.Org, Subject: w.Subject,
-		URL: w.URL, Keys: w.Keys, Rejected: w.Rejected, Tags: w.Tags, StatusField: w.Field, UpdatedAt: fromNanos(w.Updated),
+		URL: w.URL, Keys: w.Keys, Rejected: w.Rejected, Tags: w.Tags, StatusField: w.Field, CreatedAt: fromNanos(w.Created), UpdatedAt: fromNanos(w.Updated),
 		StampStale: w.StampStale, Version: version,
 	}, nil
 }

@@ -13,7 +13,7 @@ func TestRecordCodecsRoundTrip(t *testing.T) {
 	at := time.Date(2025, 1, 2, 3, 4, 5, 6789, time.UTC)
 	tk := sync.TicketRecord{ID: 42, Status: sync.StatusPending, RequesterID: 7, OrganizationID: 8, Subject: "Crash “quoted”",
 		URL: "https://h/agent/tickets/42", Keys: []string{"PROJ-1"}, Rejected: []string{"OTHER-1"}, Tags: []string{"bug_open"}, StatusField: "PROJ-1: To Do",
-		UpdatedAt: at, StampStale: true, Version: 3}
+		CreatedAt: at.Add(-400 * 24 * time.Hour), UpdatedAt: at, StampStale: true, Version: 3}
 	gotT, err := decodeTicket(42, encodeTicket(tk), 3)
 	if err != nil || fmt.Sprint(gotT) != fmt.Sprint(tk) {
 		t.Fatalf("ticket round trip:\n got %+v\nwant %+v (%v)", gotT, tk, err)
@@ -32,8 +32,14 @@ func TestRecordCodecsRoundTrip(t *testing.T) {
 		t.Fatalf("bug round trip:\n got %+v\nwant %+v", gotB, bug)
 	}
 	var zero sync.TicketRecord
-	if got, _ := decodeTicket(0, encodeTicket(zero), 0); !got.UpdatedAt.IsZero() {
-		t.Fatalf("zero time came back as %v", got.UpdatedAt)
+	if got, _ := decodeTicket(0, encodeTicket(zero), 0); !got.UpdatedAt.IsZero() || !got.CreatedAt.IsZero() {
+		t.Fatalf("zero times came back as %v, %v", got.CreatedAt, got.UpdatedAt)
+	}
+	// A record stored before creation times were kept reads as one whose
+	// creation is unknown: the zero time, never an error.
+	old := `{"s":"open","r":7,"o":8,"j":"Crash","u":"https://h/agent/tickets/42","k":["PROJ-1"],"up":1735787045000006789}`
+	if got, err := decodeTicket(42, old, 1); err != nil || !got.CreatedAt.IsZero() || got.OrganizationID != 8 || !got.UpdatedAt.Equal(at) {
+		t.Fatalf("old ticket record: %+v (%v)", got, err)
 	}
 	for _, m := range []sync.NoteMark{{}, {Seq: 4}, {Seq: 4, Sending: 5}, {Seq: -1, Sending: 0}, {Seq: -1, Sending: 3}} {
 		if got, err := decodeMark(encodeMark(m)); err != nil || got != m {

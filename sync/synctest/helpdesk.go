@@ -50,7 +50,7 @@ func (h *Helpdesk) PutOrganization(o sync.Organization) {
 }
 
 // Put creates or replaces a ticket as an agent would; its URL and update
-// time are set by the helpdesk.
+// time are set by the helpdesk, and so is its creation time unless t has one.
 func (h *Helpdesk) Put(t sync.Ticket) {
 	h.Edit(t.ID, func(cur *sync.Ticket) { *cur = t })
 }
@@ -61,11 +61,15 @@ func (h *Helpdesk) Edit(id int64, f func(*sync.Ticket)) {
 	defer h.mu.Unlock()
 	tk, ok := h.tickets[id]
 	if !ok {
-		tk = &ticket{t: sync.Ticket{ID: id, Status: sync.StatusNew}}
+		tk = &ticket{t: sync.Ticket{ID: id, Status: sync.StatusNew, CreatedAt: h.clock().UTC()}}
 		h.tickets[id] = tk
 	}
+	created := tk.t.CreatedAt
 	f(&tk.t)
 	tk.t.ID = id
+	if tk.t.CreatedAt.IsZero() {
+		tk.t.CreatedAt = created // an agent cannot change when a ticket was opened
+	}
 	h.touch(tk)
 }
 
