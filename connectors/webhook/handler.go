@@ -165,8 +165,8 @@ func (r *Receiver) authentic(req *http.Request, src source) (mac []byte, n names
 var errTooLarge = errors.New("body over the limit")
 
 // readBody reads the whole body, in one allocation when its length is
-// known (the server has already refused one longer than max).
-func readBody(req *http.Request, max int64) ([]byte, error) {
+// known (receive has refused one declared longer than limit).
+func readBody(req *http.Request, limit int64) ([]byte, error) {
 	if req.ContentLength >= 0 {
 		body := make([]byte, req.ContentLength)
 		if _, err := io.ReadFull(req.Body, body); err != nil {
@@ -174,8 +174,8 @@ func readBody(req *http.Request, max int64) ([]byte, error) {
 		}
 		return body, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(req.Body, max+1))
-	if err == nil && int64(len(body)) > max {
+	body, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+	if err == nil && int64(len(body)) > limit {
 		return nil, errTooLarge
 	}
 	return body, err

@@ -283,3 +283,26 @@ func fakeSignature() string {
 	_, _ = rand.Read(mac)
 	return base64.StdEncoding.EncodeToString(mac)
 }
+
+// A body sent without a Content-Length takes max_body_bytes of the budget
+// and is read no further than one byte past it: over it, 413.
+func TestOversizedBodyWithoutLength(t *testing.T) {
+	e := newEnv(t, envOptions{maxBody: 256})
+	m, url := serveMetered(t, e)
+	body := io.MultiReader(bytes.NewReader(bytes.Repeat([]byte("z"), 64<<10))) // hides its length: sent chunked
+	req, _ := http.NewRequest(http.MethodPost, url+"/webhooks/zendesk", body)
+	req.Header.Set("X-Zendesk-Webhook-Signature-Timestamp", time.Now().UTC().Format(time.RFC3339))
+	req.Header.Set("X-Zendesk-Webhook-Signature", fakeSignature())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("%d for a chunked body over the limit, want 413", resp.StatusCode)
+	}
+	// Some bytes read: the length was not declared, so only reading told.
+	if n := m.read.Load(); n == 0 || n > 257 {
+		t.Fatalf("%d bytes read of a chunked body over a limit of 256; want at most 257", n)
+	}
+}
