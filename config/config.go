@@ -154,10 +154,13 @@ type Sync struct {
 	ShutdownGrace       time.Duration `yaml:"shutdown_grace" doc:"Time to finish the current page after SIGTERM; keep it under the orchestrator's kill timeout."`
 }
 
-// HTTP is the service's own listener (health, metrics, webhooks, board).
+// HTTP is the service's own listeners: the public one (webhooks, board,
+// health) and, optionally, the operators' (metrics, readiness details,
+// pprof).
 type HTTP struct {
-	Listen string `yaml:"listen" doc:"Address of the HTTP listener, host:port or :port."`
-	Pprof  bool   `yaml:"pprof" doc:"Serve /debug/pprof on it."`
+	Listen      string `yaml:"listen" doc:"Address of the HTTP listener, host:port or :port."`
+	AdminListen string `yaml:"admin_listen" doc:"Address of a second listener for operators, e.g. :9090: /metrics, /readyz with each check's result, /debug/pprof. http.listen then keeps the webhooks, the board, /healthz and /readyz's status alone. Empty serves everything on http.listen."`
+	Pprof       bool   `yaml:"pprof" doc:"Serve /debug/pprof (on http.admin_listen when set)."`
 }
 
 // Log configures the service's logs.

@@ -343,6 +343,7 @@ func (c *Config) checkEndpoints(p *problems) {
 	if !validHostPort(c.HTTP.Listen) {
 		p.add("http.listen", fmt.Sprintf("%q is not host:port", c.HTTP.Listen), "write e.g. listen: \":8080\" or 127.0.0.1:8080", ":8080")
 	}
+	checkAdminListen(p, c.HTTP)
 	oneOf(p, "log.level", c.Log.Level, "info", "debug", "warn", "error")
 	oneOf(p, "log.format", c.Log.Format, "auto", "json", "console")
 
@@ -395,6 +396,30 @@ func redactURL(raw string) string {
 		return "…" + raw[i:]
 	}
 	return raw
+}
+
+// checkAdminListen: the admin listener, when set, is an address of its
+// own.
+func checkAdminListen(p *problems, h HTTP) {
+	switch {
+	case h.AdminListen == "":
+	case !validHostPort(h.AdminListen):
+		p.add("http.admin_listen", fmt.Sprintf("%q is not host:port", h.AdminListen), "write e.g. admin_listen: \":9090\", or leave it empty to serve everything on http.listen", ":9090")
+	case sameListener(h.Listen, h.AdminListen):
+		p.add("http.admin_listen", fmt.Sprintf("%q is http.listen's address too", h.AdminListen), "give it a port of its own, e.g. admin_listen: \":9090\", or leave it empty to serve everything on http.listen", ":9090")
+	}
+}
+
+// sameListener reports whether two listen addresses would take the same
+// port: the same non-zero port on the same host, or on every host.
+func sameListener(a, b string) bool {
+	ha, pa, errA := net.SplitHostPort(a)
+	hb, pb, errB := net.SplitHostPort(b)
+	if errA != nil || errB != nil || pa != pb || pa == "0" {
+		return false
+	}
+	wild := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+	return ha == hb || wild(ha) || wild(hb)
 }
 
 func validHostPort(s string) bool {

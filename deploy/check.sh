@@ -69,14 +69,15 @@ grep -q "\"version\": \"$version\"" <<<"$stamp" && grep -q "\"commit\": \"$commi
 
 # 3. The simulators, as the same non-root user.
 redis-cli -u "$redis_url" ping | grep -q PONG || fatal "no Redis at $redis_url"
-zp=$(free_port); jp=$(free_port); hp=$(free_port)
+zp=$(free_port); jp=$(free_port); hp=$(free_port); ap=$(free_port)
 as_nonroot "$bin" simulate --zendesk "127.0.0.1:$zp" --jira "127.0.0.1:$jp" --tickets 300 >"$work/simulate.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do grep -q 'Serving until interrupted' "$work/simulate.log" && break; sleep 0.1; done
 grep -q 'Serving until interrupted' "$work/simulate.log" || { cat "$work/simulate.log"; fatal "simulators did not start"; }
 
 # 4. The service: environment only, UID 65532, read-only root, tmpfs /tmp,
-# no capabilities, working directory read-only.
+# no capabilities, working directory read-only; two listeners as the chart
+# has them (public http.listen, operators' http.admin_listen).
 env_only=(
   "HELPDESK_SYNC_ZENDESK_URL=http://127.0.0.1:$zp" "HELPDESK_SYNC_ZENDESK_EMAIL=sync@example.com"
   "HELPDESK_SYNC_ZENDESK_TOKEN=zendesktest-token" "HELPDESK_SYNC_ZENDESK_KEYS_FIELD_ID=360001234567"
@@ -86,7 +87,8 @@ env_only=(
   "HELPDESK_SYNC_JIRA_TOKEN=service-api-token" "HELPDESK_SYNC_JIRA_PROJECTS=PROJ,WEB,MOB"
   "HELPDESK_SYNC_JIRA_CUSTOMER_COUNT_FIELD=customfield_10042"
   "HELPDESK_SYNC_REDIS_URL=$redis_url" "HELPDESK_SYNC_REDIS_KEY_PREFIX=$prefix"
-  "HELPDESK_SYNC_HTTP_LISTEN=127.0.0.1:$hp" "HELPDESK_SYNC_SYNC_POLL_INTERVAL=2s"
+  "HELPDESK_SYNC_HTTP_LISTEN=127.0.0.1:$hp" "HELPDESK_SYNC_HTTP_ADMIN_LISTEN=127.0.0.1:$ap"
+  "HELPDESK_SYNC_SYNC_POLL_INTERVAL=2s"
   "HELPDESK_SYNC_SYNC_SHUTDOWN_GRACE=$grace" "HELPDESK_SYNC_LOG_FORMAT=json"
 )
 if unshare --mount --propagation private true 2>/dev/null; then
@@ -115,23 +117,27 @@ grep -q '^CapEff:[[:space:]]*0000000000000000' "/proc/$service/status" && ok "no
 
 ready=false
 for _ in $(seq 1 300); do
-  if as_nonroot "$bin" healthcheck --url "http://127.0.0.1:$hp/readyz" >/dev/null 2>&1; then ready=true; break; fi
+  if as_nonroot "$bin" healthcheck --url "http://127.0.0.1:$ap/readyz" >/dev/null 2>&1; then ready=true; break; fi
   sleep 0.1
 done
-$ready && ok "/readyz answers 200" || { fetch "http://127.0.0.1:$hp/readyz" || true; fatal "/readyz never answered 200"; }
-readyz=$(fetch "http://127.0.0.1:$hp/readyz")
+$ready && ok "/readyz answers 200" || { fetch "http://127.0.0.1:$ap/readyz" || true; fatal "/readyz never answered 200"; }
+readyz=$(fetch "http://127.0.0.1:$ap/readyz")
 for check in redis config sync guard; do
   grep -q "\"name\": \"$check\"" <<<"$readyz" || fail "/readyz lacks the $check check: $readyz"
 done
 grep -q '"detail": "leader (fencing token' <<<"$readyz" && ok "/readyz lists its checks; this replica leads" || fail "/readyz: $readyz"
+public_readyz=$(fetch "http://127.0.0.1:$hp/readyz" || true)
+public_metrics=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$hp/metrics" || true)
+grep -q '"status": "ready"' <<<"$public_readyz" && ! grep -q '"checks"' <<<"$public_readyz" && [ "$public_metrics" = 404 ] &&
+  ok "public listener: /readyz status alone, no /metrics" || fail "public listener: /readyz $public_readyz, /metrics $public_metrics"
 
 # 5. Work done, then idle: the backfill syncs, and a few idle cycles follow.
 synced=false
 for _ in $(seq 1 120); do
-  if fetch "http://127.0.0.1:$hp/metrics" | grep -q '^helpdesk_sync_cycles_total{result="ok",step="cycle"} [3-9]'; then synced=true; break; fi
+  if fetch "http://127.0.0.1:$ap/metrics" | grep -q '^helpdesk_sync_cycles_total{result="ok",step="cycle"} [3-9]'; then synced=true; break; fi
   sleep 0.5
 done
-metrics=$(fetch "http://127.0.0.1:$hp/metrics")
+metrics=$(fetch "http://127.0.0.1:$ap/metrics")
 $synced && ok "three successful cycles (backfill, then idle)" || fail "no three successful cycles: $(grep '^helpdesk_sync_cycles_total' <<<"$metrics")"
 writes=$(awk '/^helpdesk_sync_writes_total/ {n += $2} END {print n + 0}' <<<"$metrics")
 [ "$writes" -gt 0 ] && ok "/metrics: $writes writes made to the simulators" || fail "/metrics shows no writes"

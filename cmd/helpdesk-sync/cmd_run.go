@@ -32,7 +32,8 @@ func (a *app) runCommand() *ffcli.Command {
 		ShortHelp:  "run the service: poll as the leader, work the shared queue, serve health, metrics and webhooks",
 		LongHelp: "Runs until SIGTERM or SIGINT. Every replica works the shared queue; the one holding the\n" +
 			"leader lease in Redis also polls both systems every sync.poll_interval and sweeps for stale\n" +
-			"bugs. http.listen serves /healthz, /readyz, /metrics (and /debug/pprof with http.pprof).\n" +
+			"bugs. http.listen serves /healthz, /readyz, /metrics (and /debug/pprof with http.pprof), and the\n" +
+			"webhooks and board; with http.admin_listen, /metrics, pprof and /readyz's details move there.\n" +
 			"On SIGTERM /readyz turns 503 at once, no new leader work starts, the step under way\n" +
 			"finishes (cancelled past sync.shutdown_grace: every page and item is a checkpoint), the\n" +
 			"lease is released for a standby to take over, and the process exits 0.",
@@ -63,6 +64,7 @@ func (a *app) run(ctx context.Context) error {
 		return err
 	}
 	log.Info("running", zap.String("version", currentBuild().Version), zap.String("listen", cfg.HTTP.Listen),
+		zap.String("admin_listen", cfg.HTTP.AdminListen),
 		zap.Duration("poll_interval", cfg.Sync.PollInterval), zap.Duration("lease_ttl", cfg.Sync.LeaseTTL),
 		zap.Duration("shutdown_grace", cfg.Sync.ShutdownGrace), zap.Duration("readiness_bound", readinessBound(cfg)))
 	r.start(min(cfg.Sync.PollInterval, 15*time.Second))
@@ -153,7 +155,7 @@ func (a *app) assemble(cfg *config.Config, log *zap.Logger) (*replica, error) {
 	}
 
 	r.srv, err = ops.New(ops.Options{
-		Addr: cfg.HTTP.Listen, Gatherer: reg, Pprof: cfg.HTTP.Pprof, Routes: routes, Logger: log,
+		Addr: cfg.HTTP.Listen, AdminAddr: cfg.HTTP.AdminListen, Gatherer: reg, Pprof: cfg.HTTP.Pprof, Routes: routes, Logger: log,
 		Checks: a.readinessChecks(r.svc, r.progress),
 	})
 	if err != nil {

@@ -167,8 +167,10 @@ type proc struct {
 	name string
 	cmd  *exec.Cmd
 	addr string
-	done chan struct{}
-	code int
+	// adminAddr is http.admin_listen's, or addr without one.
+	adminAddr string
+	done      chan struct{}
+	code      int
 
 	mu   stdsync.Mutex
 	logs []map[string]any
@@ -186,7 +188,7 @@ func (w *world) start(name string, extraEnv ...string) *proc {
 	if err := r.cmd.Start(); err != nil {
 		w.t.Fatal(err)
 	}
-	listening := make(chan string, 1)
+	listening := make(chan map[string]any, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -199,7 +201,7 @@ func (w *world) start(name string, extraEnv ...string) *proc {
 			r.logs = append(r.logs, line)
 			r.mu.Unlock()
 			if line["msg"] == "listening" {
-				listening <- line["addr"].(string)
+				listening <- line
 			}
 		}
 		_ = r.cmd.Wait()
@@ -214,7 +216,11 @@ func (w *world) start(name string, extraEnv ...string) *proc {
 		}
 	})
 	select {
-	case r.addr = <-listening:
+	case line := <-listening:
+		r.addr, _ = line["addr"].(string)
+		if r.adminAddr, _ = line["admin_addr"].(string); r.adminAddr == "" {
+			r.adminAddr = r.addr
+		}
 	case <-r.done:
 		w.t.Fatalf("%s exited %d before listening:\n%s", name, r.code, r.logText())
 	case <-time.After(10 * time.Second):
@@ -265,7 +271,7 @@ func (r *proc) stop(sig syscall.Signal, limit time.Duration) (code int, took tim
 // leading scrapes the replica's leader gauges; a replica that does not
 // answer does not lead.
 func (r *proc) leading() (bool, int64) {
-	resp, err := http.Get("http://" + r.addr + "/metrics")
+	resp, err := http.Get("http://" + r.adminAddr + "/metrics")
 	if err != nil {
 		return false, 0
 	}
@@ -286,7 +292,7 @@ func (r *proc) leading() (bool, int64) {
 }
 
 func (r *proc) readyz() (int, string) {
-	resp, err := http.Get("http://" + r.addr + "/readyz")
+	resp, err := http.Get("http://" + r.adminAddr + "/readyz")
 	if err != nil {
 		return 0, err.Error()
 	}

@@ -2,9 +2,9 @@ package webhook
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -28,9 +28,15 @@ var (
 // source is one vendor's webhook dialect.
 type source struct {
 	name string
-	// verify authenticates a delivery and returns what identifies it for
-	// deduplication.
-	verify func(h http.Header, body []byte, now time.Time) (id string, err error)
+	// precheck refuses, from the headers alone and before the body is
+	// read, a delivery that cannot be authentic: no secret to check it
+	// against, a signature missing or malformed, a timestamp outside the
+	// window.
+	precheck func(h http.Header, now time.Time) error
+	// verify authenticates a delivery and returns the MAC it computed over
+	// what the signature covers, which identifies the delivery for
+	// deduplication whatever the spelling of its headers.
+	verify func(h http.Header, body []byte, now time.Time) (mac []byte, err error)
 	// parse names what a delivery is about: errMalformed when it cannot
 	// tell, errIgnored when it is about nothing the service follows.
 	parse func(body []byte) (names, error)
@@ -62,6 +68,9 @@ func (r *Receiver) endpoint(src source, q Enqueuer) http.Handler {
 		case http.StatusMethodNotAllowed:
 			w.Header().Set("Allow", http.MethodPost)
 			http.Error(w, http.StatusText(o.status), o.status)
+		case http.StatusServiceUnavailable:
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, http.StatusText(o.status), o.status)
 		default:
 			http.Error(w, http.StatusText(o.status), o.status)
 		}
@@ -77,29 +86,15 @@ func (r *Receiver) receive(req *http.Request, src source, q Enqueuer) outcome {
 	if req.ContentLength > r.opts.MaxBodyBytes {
 		return outcome{result: ResultTooLarge, status: http.StatusRequestEntityTooLarge}
 	}
-	body, err := io.ReadAll(io.LimitReader(req.Body, r.opts.MaxBodyBytes+1))
-	switch {
-	case err != nil:
-		return outcome{result: ResultMalformed, status: http.StatusBadRequest, err: err}
-	case int64(len(body)) > r.opts.MaxBodyBytes:
-		return outcome{result: ResultTooLarge, status: http.StatusRequestEntityTooLarge}
+	if err := src.precheck(req.Header, r.now()); err != nil {
+		return refused(err)
 	}
-	id, err := src.verify(req.Header, body, r.now())
-	switch {
-	case errors.Is(err, errBadTimestamp):
-		return outcome{result: ResultBadTimestamp, status: http.StatusUnauthorized, err: err}
-	case err != nil:
-		return outcome{result: ResultUnauthorized, status: http.StatusUnauthorized, err: err}
-	}
-	n, err := src.parse(body)
-	switch {
-	case errors.Is(err, errIgnored):
-		return outcome{result: ResultIgnored, status: http.StatusOK, names: n}
-	case err != nil:
-		return outcome{result: ResultMalformed, status: http.StatusBadRequest, names: n, err: err}
+	mac, n, o := r.authentic(req, src)
+	if o.status != 0 {
+		return o
 	}
 	ctx := req.Context()
-	seen := r.opts.Prefix + "webhooks:seen:" + src.name + ":" + digest(id)
+	seen := r.opts.Prefix + "webhooks:seen:" + src.name + ":" + hex.EncodeToString(mac[:16])
 	fresh, err := r.opts.Redis.SetNX(ctx, seen, "1", 2*r.opts.Tolerance).Result()
 	switch {
 	case err != nil:
@@ -128,6 +123,70 @@ func (r *Receiver) receive(req *http.Request, src source, q Enqueuer) outcome {
 		r.log.Warn("webhook queued, but the queue workers could not be woken", zap.String("source", src.name), zap.Error(err))
 	}
 	return outcome{result: ResultAccepted, status: http.StatusAccepted, names: n}
+}
+
+// authentic reads the body within the read budget, authenticates it and
+// names what it is about. It returns the MAC that identifies the delivery,
+// or an outcome with a status when the delivery ends here. The budget is
+// held until the body is no longer needed.
+func (r *Receiver) authentic(req *http.Request, src source) (mac []byte, n names, o outcome) {
+	share := req.ContentLength
+	if share < 0 {
+		share = r.opts.MaxBodyBytes // unknown until read
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), r.opts.ReadWait)
+	err := r.reads.Acquire(ctx, share)
+	cancel()
+	if err != nil {
+		return nil, n, outcome{result: ResultBusy, status: http.StatusServiceUnavailable,
+			err: fmt.Errorf("no share of the read budget (%d bytes) within %s: %w", r.opts.ReadBudget, r.opts.ReadWait, err)}
+	}
+	defer r.reads.Release(share)
+	body, err := readBody(req, r.opts.MaxBodyBytes)
+	switch {
+	case errors.Is(err, errTooLarge):
+		return nil, n, outcome{result: ResultTooLarge, status: http.StatusRequestEntityTooLarge}
+	case err != nil:
+		return nil, n, outcome{result: ResultMalformed, status: http.StatusBadRequest, err: err}
+	}
+	if mac, err = src.verify(req.Header, body, r.now()); err != nil {
+		return nil, n, refused(err)
+	}
+	n, err = src.parse(body)
+	switch {
+	case errors.Is(err, errIgnored):
+		return nil, n, outcome{result: ResultIgnored, status: http.StatusOK, names: n}
+	case err != nil:
+		return nil, n, outcome{result: ResultMalformed, status: http.StatusBadRequest, names: n, err: err}
+	}
+	return mac, n, outcome{}
+}
+
+var errTooLarge = errors.New("body over the limit")
+
+// readBody reads the whole body, in one allocation when its length is
+// known (receive has refused one declared longer than limit).
+func readBody(req *http.Request, limit int64) ([]byte, error) {
+	if req.ContentLength >= 0 {
+		body := make([]byte, req.ContentLength)
+		if _, err := io.ReadFull(req.Body, body); err != nil {
+			return nil, err
+		}
+		return body, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+	if err == nil && int64(len(body)) > limit {
+		return nil, errTooLarge
+	}
+	return body, err
+}
+
+// refused is the outcome of a delivery that failed authentication.
+func refused(err error) outcome {
+	if errors.Is(err, errBadTimestamp) {
+		return outcome{result: ResultBadTimestamp, status: http.StatusUnauthorized, err: err}
+	}
+	return outcome{result: ResultUnauthorized, status: http.StatusUnauthorized, err: err}
 }
 
 // record counts and logs a delivery: refusals loudly, the rest at debug
@@ -160,10 +219,4 @@ func (r *Receiver) record(req *http.Request, source string, o outcome, took time
 	default:
 		r.log.Warn("webhook delivery refused", fields...)
 	}
-}
-
-// digest keeps deduplication keys short whatever a sender puts in headers.
-func digest(id string) string {
-	sum := sha256.Sum256([]byte(id))
-	return hex.EncodeToString(sum[:16])
 }

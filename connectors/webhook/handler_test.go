@@ -1,9 +1,12 @@
 package webhook_test
 
 import (
+	"bytes"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -262,4 +265,83 @@ func privateNotes(e *env, ticket int64) int {
 		}
 	}
 	return n
+}
+
+// A replay whose headers are spelled differently but whose signed content
+// is the same is still a duplicate: the Zendesk signature re-encoded (base64
+// has several spellings of the same bytes), the Jira signature in upper-case
+// hex, and the Jira delivery identifier, which nothing signs, changed,
+// dropped or upper-cased.
+func TestRespelledReplaysAreDuplicates(t *testing.T) {
+	e, key, ticket := linked(t, envOptions{})
+	e.hookZendesk(zdSecret)
+	e.hookJira(jiraSecret)
+	if err := e.jira.Transition(key, "In Progress", jiratest.Engineer); err != nil {
+		t.Fatal(err)
+	}
+	e.zd.AddTags(ticket, "vip")
+	e.flush()
+	zd, jr := e.lastSent("/webhooks/zendesk"), e.lastSent("/webhooks/jira")
+	e.drain()
+	e.flush()
+	e.drain() // the echo of the engine's own write
+	e.zd.SetWebhook(zendesktest.Webhook{})
+	e.count.reset()
+	e.resetLogs()
+
+	respell := func(r sentRequest, name string, edit func(h http.Header)) sentRequest {
+		t.Helper()
+		h := r.header.Clone()
+		edit(h)
+		if name != "" && fmt.Sprint(h[name]) == fmt.Sprint(r.header[name]) {
+			t.Fatalf("%s was not respelled: %q", name, h.Get(name))
+		}
+		return sentRequest{path: r.path, header: h, body: r.body}
+	}
+	const zdSig, jiraSig, jiraID = "X-Zendesk-Webhook-Signature", "X-Hub-Signature", "X-Atlassian-Webhook-Identifier"
+	replays := map[string]sentRequest{
+		"zendesk signature re-encoded": respell(zd, zdSig, func(h http.Header) { h.Set(zdSig, reencode(t, h.Get(zdSig))) }),
+		"jira signature in upper case": respell(jr, jiraSig, func(h http.Header) {
+			h.Set(jiraSig, "sha256="+strings.ToUpper(strings.TrimPrefix(h.Get(jiraSig), "sha256=")))
+		}),
+		"jira identifier new":        respell(jr, jiraID, func(h http.Header) { h.Set(jiraID, "replayed-1") }),
+		"jira identifier missing":    respell(jr, jiraID, func(h http.Header) { h.Del(jiraID) }),
+		"jira identifier upper-case": respell(jr, jiraID, func(h http.Header) { h.Set(jiraID, strings.ToUpper(h.Get(jiraID))) }),
+	}
+	for name, r := range replays {
+		if got := e.post(http.MethodPost, r.path, r.header, r.body); got != http.StatusOK {
+			t.Errorf("%s: answered %d, want 200 (duplicate)", name, got)
+		}
+	}
+	if got := fmt.Sprint(e.count.snapshot()); got != "map[jira duplicate:4 zendesk duplicate:1]" {
+		t.Fatalf("deliveries %s", got)
+	}
+	if tk, bugs := e.backlog(); tk+bugs != 0 {
+		t.Fatalf("replays queued %d tickets and %d bugs", tk, bugs)
+	}
+	if rep := e.drain(); rep.TicketsObserved+rep.BugsObserved+rep.Writes() != 0 {
+		t.Fatalf("replays caused work: %+v", rep)
+	}
+	if n := len(e.jira.Counts()); n != 0 {
+		t.Fatalf("replays caused Jira requests: %v", e.jira.Counts())
+	}
+}
+
+// reencode spells sig's bytes differently: the last base64 digit of 32
+// bytes carries 4 bits of data and 2 of padding, which a lenient decoder
+// ignores.
+func reencode(t *testing.T, sig string) string {
+	t.Helper()
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	raw, err := base64.StdEncoding.DecodeString(sig)
+	if err != nil || len(raw) != 32 || !strings.HasSuffix(sig, "=") {
+		t.Fatalf("%q is not a base64 SHA-256 MAC", sig)
+	}
+	last := len(sig) - 2
+	i := strings.IndexByte(alphabet, sig[last])
+	out := sig[:last] + string(alphabet[i^1]) + "="
+	if again, err := base64.StdEncoding.DecodeString(out); err != nil || !bytes.Equal(again, raw) {
+		t.Fatalf("%q does not decode to the bytes of %q", out, sig)
+	}
+	return out
 }

@@ -14,46 +14,63 @@ import (
 )
 
 // jira is Jira's dialect for admin webhooks registered with a secret:
-// X-Hub-Signature is "sha256=" and the hex HMAC-SHA256 of the body, and
-// X-Atlassian-Webhook-Identifier names the delivery (the same on retries).
+// X-Hub-Signature is "sha256=" and the hex HMAC-SHA256 of the body. The
+// X-Atlassian-Webhook-Identifier header is not signed, so it plays no part:
+// the body names its event and carries its time ("timestamp", in ms).
 func jira(secret string) source {
 	key := []byte(secret)
 	return source{
 		name: SourceJira,
-		verify: func(h http.Header, body []byte, _ time.Time) (string, error) {
-			sig := h.Get("X-Hub-Signature")
-			if err := verifyJira(key, sig, body); err != nil {
-				return "", err
-			}
-			return h.Get("X-Atlassian-Webhook-Identifier") + "\x00" + sig, nil
+		precheck: func(h http.Header, _ time.Time) error {
+			_, err := jiraHeaders(key, h.Get(jiraSignatureHeader))
+			return err
+		},
+		verify: func(h http.Header, body []byte, _ time.Time) ([]byte, error) {
+			return verifyJira(key, h.Get(jiraSignatureHeader), body)
 		},
 		parse: parseJira,
 	}
 }
 
-// verifyJira checks the signature in constant time. Jira signs no
-// timestamp header; a replay only makes the issue be read once more.
-func verifyJira(secret []byte, signature string, body []byte) error {
+const jiraSignatureHeader = "X-Hub-Signature"
+
+// jiraHeaders checks what the headers alone can tell, before the body is
+// read: a secret to check against, and a signature that is "sha256=" and a
+// hex SHA-256 MAC. It returns the signature's bytes.
+func jiraHeaders(secret []byte, signature string) ([]byte, error) {
 	if len(secret) == 0 {
-		return errNoSecret
+		return nil, errNoSecret
 	}
 	if signature == "" {
-		return errUnsigned
+		return nil, errUnsigned
 	}
 	digest, ok := strings.CutPrefix(signature, "sha256=")
 	if !ok {
-		return errBadSignature
+		return nil, errBadSignature
 	}
 	got, err := hex.DecodeString(digest)
+	if err != nil || len(got) != sha256.Size {
+		return nil, errBadSignature
+	}
+	return got, nil
+}
+
+// verifyJira checks the signature in constant time and returns the MAC it
+// computed over the body. Jira signs no timestamp header; a replay within
+// the deduplication window is a duplicate, and a later one only makes the
+// issue be read once more.
+func verifyJira(secret []byte, signature string, body []byte) ([]byte, error) {
+	got, err := jiraHeaders(secret, signature)
 	if err != nil {
-		return errBadSignature
+		return nil, err
 	}
 	mac := hmac.New(sha256.New, secret)
 	mac.Write(body)
-	if !hmac.Equal(got, mac.Sum(nil)) {
-		return errBadSignature
+	want := mac.Sum(nil)
+	if !hmac.Equal(got, want) {
+		return nil, errBadSignature
 	}
-	return nil
+	return want, nil
 }
 
 // jiraBody is what the service reads of an issue or comment event.

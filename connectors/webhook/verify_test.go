@@ -1,8 +1,12 @@
 package webhook
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -36,15 +40,30 @@ func TestVerifyZendesk(t *testing.T) {
 		{"other secret", "another-secret", zdTestStamp, zdTestSig, testBody, signedAt, errBadSignature},
 		{"signature not base64", zdTestSecret, zdTestStamp, "not base64!", testBody, signedAt, errBadSignature},
 		{"signature truncated", zdTestSecret, zdTestStamp, zdTestSig[:20], testBody, signedAt, errBadSignature},
+		{"signature re-encoded", zdTestSecret, zdTestStamp, zdTestSig[:42] + "Z=", testBody, signedAt, nil},
+		{"signature with a line break", zdTestSecret, zdTestStamp, zdTestSig[:20] + "\r\n" + zdTestSig[20:], testBody, signedAt, nil},
+		{"signature of a shorter MAC", zdTestSecret, zdTestStamp, "5W0Vq29SZyd32qzvBOA58etDXg1N0MJR", testBody, signedAt, errBadSignature},
+		{"timestamp not RFC 3339", zdTestSecret, "1713374290", zdTestSig, testBody, signedAt, errBadTimestamp},
 		{"no signature", zdTestSecret, zdTestStamp, "", testBody, signedAt, errUnsigned},
 		{"no timestamp", zdTestSecret, "", zdTestSig, testBody, signedAt, errUnsigned},
 		{"no secret configured", "", zdTestStamp, zdTestSig, testBody, signedAt, errNoSecret},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := verifyZendesk([]byte(tc.secret), tc.ts, tc.sig, []byte(tc.body), tc.now, tol)
+			mac, err := verifyZendesk([]byte(tc.secret), tc.ts, tc.sig, []byte(tc.body), tc.now, tol)
 			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
 				t.Fatalf("verifyZendesk = %v, want %v", err, tc.want)
+			}
+			// What identifies the delivery is the MAC of what was signed,
+			// not the header's spelling.
+			if want, _ := base64.StdEncoding.DecodeString(zdTestSig); err == nil && !bytes.Equal(mac, want) {
+				t.Fatalf("verifyZendesk identified the delivery as %x, want the MAC %x", mac, want)
+			}
+			// The header check alone, done before the body is read, never
+			// refuses what verification would accept, and refuses alike
+			// what the headers alone show to be wrong.
+			if _, herr := zendeskHeaders([]byte(tc.secret), tc.ts, tc.sig, tc.now, tol); herr != nil && (err == nil || err.Error() != herr.Error()) {
+				t.Fatalf("the header check refused with %v, verification with %v", herr, err)
 			}
 		})
 	}
@@ -62,14 +81,22 @@ func TestVerifyJira(t *testing.T) {
 		{"sha1 prefix", "my-jira-secret", "sha1=" + jiraTestSig[len("sha256="):], testBody, errBadSignature},
 		{"not hex", "my-jira-secret", "sha256=zz", testBody, errBadSignature},
 		{"truncated", "my-jira-secret", jiraTestSig[:40], testBody, errBadSignature},
+		{"upper-case hex", "my-jira-secret", strings.ToUpper(jiraTestSig[:7]) + strings.ToUpper(jiraTestSig[7:]), testBody, errBadSignature},
+		{"upper-case digest", "my-jira-secret", "sha256=" + strings.ToUpper(jiraTestSig[7:]), testBody, nil},
 		{"no signature", "my-jira-secret", "", testBody, errUnsigned},
 		{"no secret configured", "", jiraTestSig, testBody, errNoSecret},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := verifyJira([]byte(tc.secret), tc.sig, []byte(tc.body))
+			mac, err := verifyJira([]byte(tc.secret), tc.sig, []byte(tc.body))
 			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
 				t.Fatalf("verifyJira = %v, want %v", err, tc.want)
+			}
+			if want, _ := hex.DecodeString(jiraTestSig[7:]); err == nil && !bytes.Equal(mac, want) {
+				t.Fatalf("verifyJira identified the delivery as %x, want the MAC %x", mac, want)
+			}
+			if _, herr := jiraHeaders([]byte(tc.secret), tc.sig); herr != nil && (err == nil || err.Error() != herr.Error()) {
+				t.Fatalf("the header check refused with %v, verification with %v", herr, err)
 			}
 		})
 	}
@@ -201,7 +228,7 @@ func FuzzVerifyZendesk(f *testing.F) {
 	f.Add("", "", []byte{})
 	signedAt, _ := time.Parse(time.RFC3339, zdTestStamp)
 	f.Fuzz(func(t *testing.T, ts, sig string, body []byte) {
-		err := verifyZendesk([]byte(zdTestSecret), ts, sig, body, signedAt, time.Hour)
+		_, err := verifyZendesk([]byte(zdTestSecret), ts, sig, body, signedAt, time.Hour)
 		// (Other spellings of the same MAC, e.g. with line breaks, are the
 		// same signature.)
 		if err == nil && (ts != zdTestStamp || string(body) != testBody) {

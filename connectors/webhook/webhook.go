@@ -1,9 +1,11 @@
 // Package webhook receives Zendesk and Jira webhooks. A delivery is
-// authenticated (HMAC, constant-time compare, a timestamp window for
-// Zendesk), bounded in size, deduplicated, and then only names the changed
-// ticket or issue on the engine's shared queue; any replica's queue worker
-// reads it afresh and reconciles. Deliveries are answered in a few Redis
-// round trips.
+// refused from its headers when it cannot be authentic, read within a
+// budget shared by all requests, authenticated (HMAC, constant-time
+// compare, a timestamp window for Zendesk), bounded in size, deduplicated
+// by what its signature covers, and then only names the changed ticket or
+// issue on the engine's shared queue; any replica's queue worker reads it
+// afresh and reconciles. Deliveries are answered in a few Redis round
+// trips.
 //
 // A Receiver also wakes the queue worker of every replica when a delivery
 // lands on any of them (Redis pub/sub), and paces polling: while both
@@ -18,6 +20,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
+	"golang.org/x/sync/semaphore"
 )
 
 // Sources, as metrics and logs name them.
@@ -49,6 +52,7 @@ const (
 	ResultTooLarge     = "too_large"     // 413: body over MaxBodyBytes
 	ResultMalformed    = "malformed"     // 400: authentic, but not a body the service understands
 	ResultMethod       = "method"        // 405: not a POST
+	ResultBusy         = "busy"          // 503: too many bodies being read at once; the vendor retries
 	ResultFailed       = "failed"        // 503: Redis failed; the vendor retries
 )
 
@@ -67,6 +71,13 @@ type Options struct {
 	Tolerance time.Duration
 	// MaxBodyBytes bounds a body (default 1 MiB).
 	MaxBodyBytes int64
+	// ReadBudget bounds the bytes of the bodies being read and checked at
+	// once, over all requests (default 8 × MaxBodyBytes, and never less
+	// than MaxBodyBytes): a body takes its Content-Length of it, or
+	// MaxBodyBytes when it has none. A request that does not get its share
+	// within ReadWait (default 1s) is answered 503 with Retry-After, unread.
+	ReadBudget int64
+	ReadWait   time.Duration
 	// Backstop is the poll interval while both vendors deliver (see
 	// PollInterval); 0 never slows polling.
 	Backstop time.Duration
@@ -82,6 +93,7 @@ type Receiver struct {
 	now     func() time.Time
 	channel string
 	wake    chan struct{}
+	reads   *semaphore.Weighted
 }
 
 // New checks the options and returns a receiver.
@@ -98,6 +110,13 @@ func New(o Options) (*Receiver, error) {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 1 << 20
 	}
+	if o.ReadBudget <= 0 {
+		o.ReadBudget = 8 * o.MaxBodyBytes
+	}
+	o.ReadBudget = max(o.ReadBudget, o.MaxBodyBytes)
+	if o.ReadWait <= 0 {
+		o.ReadWait = time.Second
+	}
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
 	}
@@ -108,6 +127,7 @@ func New(o Options) (*Receiver, error) {
 		opts: o, log: o.Logger, now: o.Clock,
 		channel: o.Prefix + "webhooks:wake",
 		wake:    make(chan struct{}, 1),
+		reads:   semaphore.NewWeighted(o.ReadBudget),
 	}, nil
 }
 

@@ -19,46 +19,64 @@ func zendesk(secret string, tolerance time.Duration) source {
 	key := []byte(secret)
 	return source{
 		name: SourceZendesk,
-		verify: func(h http.Header, body []byte, now time.Time) (string, error) {
-			sig := h.Get("X-Zendesk-Webhook-Signature")
-			if err := verifyZendesk(key, h.Get("X-Zendesk-Webhook-Signature-Timestamp"), sig, body, now, tolerance); err != nil {
-				return "", err
-			}
-			// The signature covers the timestamp and the body: one per
-			// delivery, the same for a replay of it.
-			return sig, nil
+		precheck: func(h http.Header, now time.Time) error {
+			_, err := zendeskHeaders(key, h.Get(zdTimestampHeader), h.Get(zdSignatureHeader), now, tolerance)
+			return err
+		},
+		verify: func(h http.Header, body []byte, now time.Time) ([]byte, error) {
+			return verifyZendesk(key, h.Get(zdTimestampHeader), h.Get(zdSignatureHeader), body, now, tolerance)
 		},
 		parse: parseZendesk,
 	}
 }
 
-// verifyZendesk checks the signature in constant time, then that the
-// signing time lies within tolerance of now, either side.
-func verifyZendesk(secret []byte, timestamp, signature string, body []byte, now time.Time, tolerance time.Duration) error {
+const (
+	zdSignatureHeader = "X-Zendesk-Webhook-Signature"
+	zdTimestampHeader = "X-Zendesk-Webhook-Signature-Timestamp"
+)
+
+// zendeskHeaders checks what the headers alone can tell, before the body
+// is read: a secret to check against, a signature that is the base64 of a
+// SHA-256 MAC, and a signing time within tolerance of now, either side.
+// It returns the signature's bytes.
+func zendeskHeaders(secret []byte, timestamp, signature string, now time.Time, tolerance time.Duration) ([]byte, error) {
 	if len(secret) == 0 {
-		return errNoSecret
+		return nil, errNoSecret
 	}
 	if timestamp == "" || signature == "" {
-		return errUnsigned
+		return nil, errUnsigned
 	}
 	got, err := base64.StdEncoding.DecodeString(signature)
+	if err != nil || len(got) != sha256.Size {
+		return nil, errBadSignature
+	}
+	at, err := time.Parse(time.RFC3339, timestamp)
 	if err != nil {
-		return errBadSignature
+		return nil, fmt.Errorf("%w: %q is not an RFC 3339 time", errBadTimestamp, timestamp)
+	}
+	if d := now.Sub(at); d > tolerance || d < -tolerance {
+		return nil, fmt.Errorf("%w: signed at %s, %s from now (tolerance %s)", errBadTimestamp, timestamp, d.Round(time.Second), tolerance)
+	}
+	return got, nil
+}
+
+// verifyZendesk checks the headers, then the signature in constant time.
+// It returns the MAC it computed over what the signature covers (the
+// timestamp and the body): one per delivery, however the signature header
+// is spelled (base64 has several spellings of the same bytes).
+func verifyZendesk(secret []byte, timestamp, signature string, body []byte, now time.Time, tolerance time.Duration) ([]byte, error) {
+	got, err := zendeskHeaders(secret, timestamp, signature, now, tolerance)
+	if err != nil {
+		return nil, err
 	}
 	mac := hmac.New(sha256.New, secret)
 	mac.Write([]byte(timestamp))
 	mac.Write(body)
-	if !hmac.Equal(got, mac.Sum(nil)) {
-		return errBadSignature
+	want := mac.Sum(nil)
+	if !hmac.Equal(got, want) {
+		return nil, errBadSignature
 	}
-	at, err := time.Parse(time.RFC3339, timestamp)
-	if err != nil {
-		return fmt.Errorf("%w: %q is not an RFC 3339 time", errBadTimestamp, timestamp)
-	}
-	if d := now.Sub(at); d > tolerance || d < -tolerance {
-		return fmt.Errorf("%w: signed at %s, %s from now (tolerance %s)", errBadTimestamp, timestamp, d.Round(time.Second), tolerance)
-	}
-	return nil
+	return want, nil
 }
 
 // zendeskBody is the trigger body the setup prints,

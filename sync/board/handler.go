@@ -26,8 +26,10 @@ type HandlerOptions struct {
 	Logger                   *zap.Logger // nil logs nothing
 }
 
-// Patterns are the http.ServeMux patterns to mount the handler on.
-var Patterns = []string{"/board", "/board/", "/api/v1/bugs", "/api/v1/customers", "/api/v1/health"}
+// Patterns are the http.ServeMux patterns to mount the handler on: the
+// board's whole namespace, /api/ included, so that a path the board does
+// not serve is refused without credentials (401) before it is routed (404).
+var Patterns = []string{"/board", "/board/", "/api/"}
 
 // TicketsShown is how many of a bug's newest tickets a page lists.
 const TicketsShown = 6

@@ -314,10 +314,19 @@ func TestPatterns(t *testing.T) {
 	t.Cleanup(srv.Close)
 	for path, status := range map[string]int{
 		"/board": 200, "/board/": 200, "/board/customers": 200, "/board/board.css": 200,
-		"/api/v1/bugs": 200, "/api/v1/customers": 200, "/api/v1/health": 200, "/api/v1/other": 404, "/healthz": 200,
+		"/api/v1/bugs": 200, "/api/v1/customers": 200, "/api/v1/health": 200, "/api/v1/other": 404, "/api/v2/bugs": 404, "/healthz": 200,
 	} {
 		if resp, body := get(t, srv, path); resp.StatusCode != status {
 			t.Errorf("%s: %d, want %d: %s", path, resp.StatusCode, status, body)
+		}
+	}
+	// Without credentials, every path of the board's (the API's whole
+	// namespace included) is refused before it is routed: whether a path
+	// exists tells a stranger nothing.
+	for _, path := range []string{"/board/nothing", "/api/v1/bugs", "/api/v1/other", "/api/v1/bugs/x", "/api/v2/bugs", "/api/"} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		if resp, body := do(t, req); resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") == "" {
+			t.Errorf("%s without credentials: %d, want 401 with a challenge: %s", path, resp.StatusCode, body)
 		}
 	}
 }

@@ -133,7 +133,7 @@ func New(reg prometheus.Registerer, o Options) (*Recorder, error) {
 		}, []string{"kind"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "helpdesk_sync_webhook_deliveries_total",
-			Help: "Webhook deliveries received, by source (zendesk or jira) and result (accepted, duplicate, ignored, unauthorized, bad_timestamp, too_large, malformed, method, failed).",
+			Help: "Webhook deliveries received, by source (zendesk or jira) and result (accepted, duplicate, ignored, unauthorized, bad_timestamp, too_large, malformed, method, busy, failed).",
 		}, []string{"source", "result"}),
 
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{

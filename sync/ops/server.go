@@ -2,7 +2,9 @@
 // that operate it: /healthz (the process is alive), /readyz (it can do its
 // work, and if not, which check fails, as JSON), /metrics (Prometheus),
 // optionally /debug/pprof, and the routes other parts of the service mount
-// (webhooks, the impact board) with one Route each.
+// (webhooks, the impact board) with one Route each. With an admin address,
+// the operators' routes move to a listener of their own, and the public
+// one keeps the routes, /healthz and /readyz's status.
 package ops
 
 import (
@@ -20,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
+	"golang.org/x/sync/singleflight"
 )
 
 // Route is a handler mounted on the listener.
@@ -30,38 +33,45 @@ type Route struct {
 	Handler http.Handler
 }
 
-// Check is one readiness condition.
-type Check struct {
-	Name string
-	// Run returns a short description of what it found, and an error
-	// saying what is wrong when the condition fails. It must honour ctx.
-	Run func(ctx context.Context) (detail string, err error)
-	// Advisory checks are shown but never make the service unready.
-	Advisory bool
-}
-
 // Options configure a Server.
 type Options struct {
 	// Addr is the address to listen on, host:port or :port.
 	Addr string
+	// AdminAddr, when set, is a second listener for operators: /metrics,
+	// /debug/pprof and /readyz with each check's result. Addr then serves
+	// the Routes, /healthz, and /readyz with its status alone. Empty serves
+	// everything on Addr.
+	AdminAddr string
 	// Gatherer is served on /metrics; nil serves no /metrics.
 	Gatherer prometheus.Gatherer
-	Checks   []Check
+	// Checks have unique names.
+	Checks []Check
 	// Pprof serves net/http/pprof under /debug/pprof/.
 	Pprof  bool
 	Routes []Route
 	Logger *zap.Logger // nil logs nothing
-	// CheckTimeout bounds each readiness check; default 2s.
+	// CheckTimeout bounds each readiness check, and how long /readyz takes
+	// to answer; default 1s.
 	CheckTimeout time.Duration
 }
 
-// Server is the listener. Start it, Drain it when shutdown begins (so that
-// load balancers stop sending work), then Shut it down.
+// Server is the listener, or the public and admin listeners. Start it,
+// Drain it when shutdown begins (so that load balancers stop sending
+// work), then Shut it down.
 type Server struct {
 	opts     Options
 	log      *zap.Logger
-	srv      *http.Server
 	draining atomic.Bool
+	flight   singleflight.Group // readiness checks under way, by name
+
+	public *listener
+	admin  *listener // nil without AdminAddr
+}
+
+// listener is one address served.
+type listener struct {
+	key string // the configuration key of its address, for errors
+	srv *http.Server
 
 	mu       stdsync.Mutex
 	ln       net.Listener
@@ -76,24 +86,52 @@ func New(o Options) (*Server, error) {
 		o.Logger = zap.NewNop()
 	}
 	if o.CheckTimeout <= 0 {
-		o.CheckTimeout = 2 * time.Second
+		o.CheckTimeout = time.Second
 	}
 	if o.Addr == "" {
 		return nil, errors.New("ops: no listen address")
 	}
-	s := &Server{opts: o, log: o.Logger.Named("http")}
-	mux := http.NewServeMux()
-	routes := []Route{
-		{"GET /healthz", http.HandlerFunc(s.healthz)},
-		{"GET /readyz", http.HandlerFunc(s.readyz)},
+	names := map[string]bool{}
+	for i, c := range o.Checks {
+		if c.Name == "" || c.Run == nil {
+			return nil, fmt.Errorf("ops: check %d needs a name and a Run function", i)
+		}
+		if names[c.Name] {
+			return nil, fmt.Errorf("ops: two checks are named %q", c.Name)
+		}
+		names[c.Name] = true
 	}
-	if o.Gatherer != nil {
-		routes = append(routes, Route{"GET /metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{
+	s := &Server{opts: o, log: o.Logger.Named("http")}
+	operator := s.operatorRoutes()
+	public := append([]Route{{"GET /healthz", http.HandlerFunc(s.healthz)}}, o.Routes...)
+	if o.AdminAddr == "" {
+		public = append(public, operator...)
+	} else {
+		public = append(public, Route{"GET /readyz", http.HandlerFunc(s.readyzStatus)})
+		admin, err := s.listener("http.admin_listen", o.AdminAddr,
+			append([]Route{{"GET /healthz", http.HandlerFunc(s.healthz)}}, operator...))
+		if err != nil {
+			return nil, err
+		}
+		s.admin = admin
+	}
+	var err error
+	if s.public, err = s.listener("http.listen", o.Addr, public); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// operatorRoutes are /readyz with its details, /metrics and pprof.
+func (s *Server) operatorRoutes() []Route {
+	routes := []Route{{"GET /readyz", http.HandlerFunc(s.readyz)}}
+	if s.opts.Gatherer != nil {
+		routes = append(routes, Route{"GET /metrics", promhttp.HandlerFor(s.opts.Gatherer, promhttp.HandlerOpts{
 			ErrorLog:      zap.NewStdLog(s.log),
 			ErrorHandling: promhttp.ContinueOnError,
 		})})
 	}
-	if o.Pprof {
+	if s.opts.Pprof {
 		routes = append(routes,
 			Route{"GET /debug/pprof/", http.HandlerFunc(pprof.Index)},
 			Route{"GET /debug/pprof/cmdline", http.HandlerFunc(pprof.Cmdline)},
@@ -102,18 +140,19 @@ func New(o Options) (*Server, error) {
 			Route{"GET /debug/pprof/trace", http.HandlerFunc(pprof.Trace)},
 		)
 	}
-	for _, r := range append(routes, o.Routes...) {
+	return routes
+}
+
+// listener builds the server of one address with its routes.
+func (s *Server) listener(key, addr string, routes []Route) (*listener, error) {
+	mux := http.NewServeMux()
+	for _, r := range routes {
 		if err := handle(mux, r); err != nil {
 			return nil, err
 		}
 	}
-	for i, c := range o.Checks {
-		if c.Name == "" || c.Run == nil {
-			return nil, fmt.Errorf("ops: check %d needs a name and a Run function", i)
-		}
-	}
-	s.srv = &http.Server{
-		Addr:              o.Addr,
+	return &listener{key: key, srv: &http.Server{
+		Addr:              addr,
 		Handler:           mux,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -121,8 +160,7 @@ func New(o Options) (*Server, error) {
 		WriteTimeout: 60 * time.Second,
 		IdleTimeout:  2 * time.Minute,
 		ErrorLog:     zap.NewStdLog(s.log),
-	}
-	return s, nil
+	}}, nil
 }
 
 // handle mounts r, turning the mux's panic on a bad or conflicting pattern
@@ -140,42 +178,75 @@ func handle(mux *http.ServeMux, r Route) (err error) {
 	return nil
 }
 
-// Handler is the server's handler, for tests and for serving it elsewhere.
-func (s *Server) Handler() http.Handler { return s.srv.Handler }
+// Handler is the public listener's handler, for tests and for serving it
+// elsewhere.
+func (s *Server) Handler() http.Handler { return s.public.srv.Handler }
 
-// Start listens on the configured address and serves in the background. A
-// listen error (the port is taken) is returned at once.
-func (s *Server) Start() error {
-	ln, err := net.Listen("tcp", s.opts.Addr)
-	if err != nil {
-		return fmt.Errorf("ops: listen on %s (http.listen): %w", s.opts.Addr, err)
+// AdminHandler is the admin listener's handler; the public one's without
+// an admin address.
+func (s *Server) AdminHandler() http.Handler {
+	if s.admin == nil {
+		return s.Handler()
 	}
-	s.mu.Lock()
-	s.ln, s.served = ln, make(chan struct{})
-	s.mu.Unlock()
-	s.log.Info("listening", zap.String("addr", ln.Addr().String()), zap.Bool("pprof", s.opts.Pprof),
-		zap.Int("routes", len(s.opts.Routes)))
+	return s.admin.srv.Handler
+}
+
+// Start listens on the configured addresses and serves in the background.
+// A listen error (the port is taken) is returned at once.
+func (s *Server) Start() error {
+	if err := s.public.start(s.log); err != nil {
+		return err
+	}
+	fields := []zap.Field{zap.String("addr", s.Addr().String())}
+	if s.admin != nil {
+		if err := s.admin.start(s.log); err != nil {
+			_ = s.public.srv.Close()
+			return err
+		}
+		fields = append(fields, zap.String("admin_addr", s.AdminAddr().String()))
+	}
+	s.log.Info("listening", append(fields, zap.Bool("pprof", s.opts.Pprof), zap.Int("routes", len(s.opts.Routes)))...)
+	return nil
+}
+
+func (l *listener) start(log *zap.Logger) error {
+	ln, err := net.Listen("tcp", l.srv.Addr)
+	if err != nil {
+		return fmt.Errorf("ops: listen on %s (%s): %w", l.srv.Addr, l.key, err)
+	}
+	l.mu.Lock()
+	l.ln, l.served = ln, make(chan struct{})
+	l.mu.Unlock()
 	go func() {
-		defer close(s.served)
-		if err := s.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			s.mu.Lock()
-			s.serveErr = err
-			s.mu.Unlock()
-			s.log.Error("listener failed", zap.Error(err))
+		defer close(l.served)
+		if err := l.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			l.mu.Lock()
+			l.serveErr = err
+			l.mu.Unlock()
+			log.Error("listener failed", zap.String("key", l.key), zap.Error(err))
 		}
 	}()
 	return nil
 }
 
-// Addr is the address the server listens on, once started.
-func (s *Server) Addr() net.Addr {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ln == nil {
+func (l *listener) addr() net.Addr {
+	if l == nil {
 		return nil
 	}
-	return s.ln.Addr()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ln == nil {
+		return nil
+	}
+	return l.ln.Addr()
 }
+
+// Addr is the address the public listener listens on, once started.
+func (s *Server) Addr() net.Addr { return s.public.addr() }
+
+// AdminAddr is the address the admin listener listens on, once started;
+// nil without one.
+func (s *Server) AdminAddr() net.Addr { return s.admin.addr() }
 
 // Drain makes /readyz answer 503 from now on, so that load balancers stop
 // routing to this replica while it finishes its work; everything else is
@@ -190,72 +261,32 @@ func (s *Server) Drain() {
 // flight. It returns the error that stopped serving early, if any.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.Drain()
-	err := s.srv.Shutdown(ctx)
-	s.mu.Lock()
-	served := s.served
-	s.mu.Unlock()
+	errs := make(chan error, 2)
+	for _, l := range []*listener{s.public, s.admin} {
+		if l == nil {
+			errs <- nil
+			continue
+		}
+		go func() { errs <- l.shutdown(ctx) }()
+	}
+	return errors.Join(<-errs, <-errs)
+}
+
+func (l *listener) shutdown(ctx context.Context) error {
+	err := l.srv.Shutdown(ctx)
+	l.mu.Lock()
+	served := l.served
+	l.mu.Unlock()
 	if served != nil {
 		<-served
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return errors.Join(s.serveErr, err)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return errors.Join(l.serveErr, err)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "alive"})
-}
-
-// Readiness is the body of /readyz.
-type Readiness struct {
-	Status string        `json:"status"` // "ready", "not ready" or "shutting down"
-	Checks []CheckResult `json:"checks"`
-}
-
-// CheckResult is one check's outcome.
-type CheckResult struct {
-	Name     string `json:"name"`
-	OK       bool   `json:"ok"`
-	Advisory bool   `json:"advisory,omitempty"`
-	Detail   string `json:"detail,omitempty"`
-	Error    string `json:"error,omitempty"`
-}
-
-// Ready runs every check, concurrently and each within CheckTimeout.
-func (s *Server) Ready(ctx context.Context) Readiness {
-	results := make([]CheckResult, len(s.opts.Checks))
-	var wg stdsync.WaitGroup
-	for i, c := range s.opts.Checks {
-		wg.Go(func() {
-			cctx, cancel := context.WithTimeout(ctx, s.opts.CheckTimeout)
-			defer cancel()
-			detail, err := c.Run(cctx)
-			results[i] = CheckResult{Name: c.Name, OK: err == nil, Advisory: c.Advisory, Detail: detail}
-			if err != nil {
-				results[i].Error = err.Error()
-			}
-		})
-	}
-	wg.Wait()
-	r := Readiness{Status: "ready", Checks: results}
-	for _, c := range results {
-		if !c.OK && !c.Advisory {
-			r.Status = "not ready"
-		}
-	}
-	if s.draining.Load() {
-		r.Status = "shutting down"
-	}
-	return r
-}
-
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	rd := s.Ready(r.Context())
-	code := http.StatusOK
-	if rd.Status != "ready" {
-		code = http.StatusServiceUnavailable
-	}
-	writeJSON(w, code, rd)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

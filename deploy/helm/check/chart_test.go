@@ -56,7 +56,8 @@ type rendered struct {
 	objects        []runtime.Object
 	deployment     *appsv1.Deployment
 	configMap      *corev1.ConfigMap
-	service        *corev1.Service
+	service        *corev1.Service // public: webhooks, board
+	adminService   *corev1.Service // metrics, readiness details, pprof
 	serviceAccount *corev1.ServiceAccount
 	pdb            *policyv1.PodDisruptionBudget
 	serviceMonitor *monitoringv1.ServiceMonitor
@@ -104,7 +105,11 @@ func render(t *testing.T, set ...string) rendered {
 		case *corev1.ConfigMap:
 			r.configMap = o
 		case *corev1.Service:
-			r.service = o
+			if o.Labels["app.kubernetes.io/component"] == "admin" {
+				r.adminService = o
+			} else {
+				r.service = o
+			}
 		case *corev1.ServiceAccount:
 			r.serviceAccount = o
 		case *policyv1.PodDisruptionBudget:
@@ -115,8 +120,8 @@ func render(t *testing.T, set ...string) rendered {
 			t.Fatalf("unexpected kind %s", gvk)
 		}
 	}
-	if r.deployment == nil || r.configMap == nil || r.service == nil {
-		t.Fatalf("rendered %d objects without a Deployment, ConfigMap and Service", len(r.objects))
+	if r.deployment == nil || r.configMap == nil || r.service == nil || r.adminService == nil {
+		t.Fatalf("rendered %d objects without a Deployment, ConfigMap, Service and admin Service", len(r.objects))
 	}
 	return r
 }
@@ -131,7 +136,7 @@ func TestStrictDecodeUnknownField(t *testing.T) {
 
 func TestRenderedDefaults(t *testing.T) {
 	r := render(t)
-	if r.serviceAccount == nil || r.pdb == nil || r.serviceMonitor != nil || len(r.objects) != 5 {
+	if r.serviceAccount == nil || r.pdb == nil || r.serviceMonitor != nil || len(r.objects) != 6 {
 		t.Fatalf("default objects: %d, service account %v, PDB %v, ServiceMonitor %v",
 			len(r.objects), r.serviceAccount != nil, r.pdb != nil, r.serviceMonitor != nil)
 	}
@@ -144,7 +149,7 @@ func TestRenderedDefaults(t *testing.T) {
 		t.Errorf("rolling update %+v may take every replica down", ru)
 	}
 	if !selects(d.Spec.Selector.MatchLabels, d.Spec.Template.Labels) || !selects(r.service.Spec.Selector, d.Spec.Template.Labels) ||
-		!selects(r.pdb.Spec.Selector.MatchLabels, d.Spec.Template.Labels) {
+		!selects(r.adminService.Spec.Selector, d.Spec.Template.Labels) || !selects(r.pdb.Spec.Selector.MatchLabels, d.Spec.Template.Labels) {
 		t.Error("a selector does not match the pod's labels")
 	}
 	if pod.AutomountServiceAccountToken == nil || *pod.AutomountServiceAccountToken {
@@ -170,20 +175,29 @@ func TestRenderedDefaults(t *testing.T) {
 		t.Errorf("resources %+v", c.Resources)
 	}
 
-	// Probes on the service's own endpoints, on the port the Service uses.
-	if c.LivenessProbe == nil || c.LivenessProbe.HTTPGet == nil || c.LivenessProbe.HTTPGet.Path != "/healthz" {
-		t.Errorf("liveness probe %+v", c.LivenessProbe)
+	// Two listeners: the public one (webhooks, board) behind the Service,
+	// and the admin one (metrics, readiness details, pprof) behind a
+	// ClusterIP Service of its own, which the probes use too.
+	port, adminPort := containerPort(c, "http"), containerPort(c, "admin")
+	if listen := env(c, "HELPDESK_SYNC_HTTP_LISTEN"); port == 0 || listen != fmt.Sprintf(":%d", port) {
+		t.Errorf("http.listen %q is not the container port http %d", listen, port)
 	}
-	if c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet == nil || c.ReadinessProbe.HTTPGet.Path != "/readyz" {
-		t.Errorf("readiness probe %+v", c.ReadinessProbe)
+	if listen := env(c, "HELPDESK_SYNC_HTTP_ADMIN_LISTEN"); adminPort == 0 || adminPort == port || listen != fmt.Sprintf(":%d", adminPort) {
+		t.Errorf("http.admin_listen %q is not the container port admin %d (http is %d)", listen, adminPort, port)
 	}
-	port := containerPort(c, "http")
-	if port == 0 || c.ReadinessProbe.HTTPGet.Port.String() != "http" || r.service.Spec.Ports[0].TargetPort.String() != "http" {
-		t.Errorf("container port http %d, probe port %s, service target %s", port, c.ReadinessProbe.HTTPGet.Port.String(),
-			r.service.Spec.Ports[0].TargetPort.String())
+	if ports := r.service.Spec.Ports; len(ports) != 1 || ports[0].TargetPort.String() != "http" {
+		t.Errorf("the public Service exposes %+v; want the http port alone", ports)
 	}
-	if listen := env(c, "HELPDESK_SYNC_HTTP_LISTEN"); listen != fmt.Sprintf(":%d", port) {
-		t.Errorf("http.listen %q is not the container port %d", listen, port)
+	if ports := r.adminService.Spec.Ports; r.adminService.Spec.Type != corev1.ServiceTypeClusterIP || len(ports) != 1 ||
+		ports[0].TargetPort.String() != "admin" {
+		t.Errorf("the admin Service is %s with %+v; want ClusterIP with the admin port alone", r.adminService.Spec.Type, ports)
+	}
+	if p := c.LivenessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/healthz" || p.HTTPGet.Port.String() != "admin" {
+		t.Errorf("liveness probe %+v", p)
+	}
+	if p := c.ReadinessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/readyz" || p.HTTPGet.Port.String() != "admin" ||
+		p.TimeoutSeconds < 2 {
+		t.Errorf("readiness probe %+v; /readyz answers within 1s on the admin port", p)
 	}
 
 	// Writable /tmp only; the configuration and secrets mounted read-only.
@@ -243,9 +257,12 @@ func TestRenderedOptions(t *testing.T) {
 		t.Fatalf("ServiceMonitor %v, PDB %v, service account %v", r.serviceMonitor != nil, r.pdb != nil, r.serviceAccount != nil)
 	}
 	sm := r.serviceMonitor
-	if sm.Labels["release"] != "prom" || !selects(sm.Spec.Selector.MatchLabels, r.service.Labels) ||
-		len(sm.Spec.Endpoints) != 1 || sm.Spec.Endpoints[0].Port != r.service.Spec.Ports[0].Name || sm.Spec.Endpoints[0].Path != "/metrics" {
-		t.Errorf("ServiceMonitor %+v does not scrape the Service's /metrics", sm.Spec)
+	if sm.Labels["release"] != "prom" || !selects(sm.Spec.Selector.MatchLabels, r.adminService.Labels) ||
+		len(sm.Spec.Endpoints) != 1 || sm.Spec.Endpoints[0].Port != r.adminService.Spec.Ports[0].Name || sm.Spec.Endpoints[0].Path != "/metrics" {
+		t.Errorf("ServiceMonitor %+v does not scrape the admin Service's /metrics", sm.Spec)
+	}
+	if selects(sm.Spec.Selector.MatchLabels, r.service.Labels) {
+		t.Errorf("ServiceMonitor %+v selects the public Service too, which has no /metrics", sm.Spec.Selector)
 	}
 	pod := r.deployment.Spec.Template.Spec
 	c := pod.Containers[0]
