@@ -25,8 +25,8 @@ func BenchmarkKeys(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if keys, _ := p.Keys(tc.t); len(keys) != tc.want {
-					b.Fatalf("keys %v, want %d", keys, tc.want)
+				if got := p.Keys(tc.t); len(got.Keys) != tc.want {
+					b.Fatalf("keys %v, want %d", got.Keys, tc.want)
 				}
 			}
 		})

@@ -77,8 +77,8 @@ func noteText(b BugRecord, marker string) string {
 		if b.Resolution != "" {
 			fmt.Fprintf(&w, ", resolution: %s", b.Resolution)
 		}
-		if len(b.FixVersions) > 0 {
-			fmt.Fprintf(&w, ", fix version: %s", strings.Join(b.FixVersions, ", "))
+		if n := len(b.FixVersions); n > 0 {
+			fmt.Fprintf(&w, ", %s: %s", agree(n, "fix version", "fix versions"), strings.Join(b.FixVersions, ", "))
 			fmt.Fprintf(&w, ").\nTell the customer: the fix ships in %s.\n", strings.Join(b.FixVersions, ", "))
 		} else {
 			w.WriteString(").\nTell the customer: the fix is done and ships with an upcoming release.\n")
@@ -100,7 +100,7 @@ func (p Policy) bumpText(c Customers, from, to, marker string) string {
 		verb = "lowered"
 	}
 	var w strings.Builder
-	fmt.Fprintf(&w, "%s now report this; %s to %s by helpdesk-sync", p.Describe(c), verb, to)
+	fmt.Fprintf(&w, "%s now %s this; %s to %s by helpdesk-sync", p.Describe(c), agree(c.Distinct, "reports", "report"), verb, to)
 	if th, ok := p.threshold(to); ok {
 		if c.Weighted != float64(c.Distinct) {
 			fmt.Fprintf(&w, " (weighted count %s, threshold %s)", formatCount(c.Weighted), formatCount(th))
@@ -116,15 +116,40 @@ func (p Policy) bumpText(c Customers, from, to, marker string) string {
 func (p Policy) staleText(b Bug, c Customers, idle time.Duration, marker string) string {
 	tmpl := p.Stale.Comment
 	if tmpl == "" {
-		tmpl = "{customers} wait on this bug and nobody has updated it for {days} days; labelled {label} by helpdesk-sync. The label goes away with the next update."
+		tmpl = "{customers_wait} on this bug and nobody has updated it for {idle}; labelled {label} by helpdesk-sync. The label goes away with the next update."
 	}
+	days := int(idle / (24 * time.Hour))
+	customers := p.Describe(c)
 	text := strings.NewReplacer(
-		"{customers}", p.Describe(c),
-		"{days}", strconv.Itoa(int(idle/(24*time.Hour))),
+		"{customers_wait}", customers+" "+agree(c.Distinct, "waits", "wait"),
+		"{customers}", customers,
+		"{idle}", plural(days, "day", "days"),
+		"{days}", strconv.Itoa(days),
 		"{priority}", b.Priority,
 		"{label}", p.Stale.Label,
 	).Replace(tmpl)
 	return text + "\n" + marker
+}
+
+// ignoredText tells, in one bounded line, which candidate keys of a ticket
+// were not linked and why.
+func ignoredText(k TicketKeys, maxKeys int) string {
+	var w strings.Builder
+	w.WriteString("ignored " + plural(k.Ignored, "bug key", "bug keys") + ": ")
+	for i, r := range k.Rejected {
+		if i > 0 {
+			w.WriteString("; ")
+		}
+		fmt.Fprintf(&w, "%q: %s", r.Text, r.Reason)
+	}
+	if more := k.Ignored - len(k.Rejected); more > 0 {
+		fmt.Fprintf(&w, "; and %d more", more)
+	}
+	if k.OverCap > 0 {
+		fmt.Fprintf(&w, " (a ticket links at most %s, the first it names; %s over that)",
+			plural(maxKeys, "key", "keys"), plural(k.OverCap, "valid key was", "valid keys were"))
+	}
+	return w.String()
 }
 
 // threshold is the lowest count that raises a bug to priority.
@@ -166,6 +191,31 @@ func digest(l RemoteLink) string {
 		h.Write([]byte{0})
 	}
 	return strconv.FormatUint(h.Sum64(), 36)
+}
+
+// staleDetail is the event of a bug flagged stale.
+func staleDetail(open int, idle, window time.Duration, priority string) string {
+	return fmt.Sprintf("stale: %s and nobody updated it for %s (window %s for %s)",
+		plural(open, "open ticket waits", "open tickets wait"), plural(int(idle/(24*time.Hour)), "day", "days"), window, orNone(priority))
+}
+
+// goneDetail is the event of a bug the tracker no longer has.
+func goneDetail(tickets int) string {
+	return "bug no longer exists; unlinked from " + plural(tickets, "ticket", "tickets")
+}
+
+// plural is n with the form of the noun that agrees with it: "1 ticket",
+// "0 tickets", "2 tickets".
+func plural(n int, one, many string) string {
+	return strconv.Itoa(n) + " " + agree(n, one, many)
+}
+
+// agree is the form of a word that agrees with n.
+func agree(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func truncate(s string, n int) string {
