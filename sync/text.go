@@ -196,7 +196,16 @@ func digest(l RemoteLink) string {
 // staleDetail is the event of a bug flagged stale.
 func staleDetail(open int, idle, window time.Duration, priority string) string {
 	return fmt.Sprintf("stale: %s and nobody updated it for %s (window %s for %s)",
-		plural(open, "open ticket waits", "open tickets wait"), plural(int(idle/(24*time.Hour)), "day", "days"), window, orNone(priority))
+		plural(open, "open ticket waits", "open tickets wait"), plural(int(idle/(24*time.Hour)), "day", "days"), span(window), orNone(priority))
+}
+
+// span is a configured duration for people: whole days as days, "7 days"
+// rather than "168h0m0s".
+func span(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return plural(int(d/(24*time.Hour)), "day", "days")
+	}
+	return d.String()
 }
 
 // goneDetail is the event of a bug the tracker no longer has.

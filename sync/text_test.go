@@ -46,9 +46,9 @@ func TestTextsAgreeWithCounts(t *testing.T) {
 		{"note, 2 fix versions", noteText(fixed("2.1", "3.0"), "m"),
 			"Bug PROJ-1 \"Export fails\" is fixed (status: Done, resolution: Fixed, fix versions: 2.1, 3.0).\nTell the customer: the fix ships in 2.1, 3.0.\nm"},
 
-		{"stale event 0", staleDetail(0, 0, 72*time.Hour, ""), "stale: 0 open tickets wait and nobody updated it for 0 days (window 72h0m0s for (none))"},
-		{"stale event 1", staleDetail(1, day, 72*time.Hour, "High"), "stale: 1 open ticket waits and nobody updated it for 1 day (window 72h0m0s for High)"},
-		{"stale event 2", staleDetail(2, 2*day, 72*time.Hour, "High"), "stale: 2 open tickets wait and nobody updated it for 2 days (window 72h0m0s for High)"},
+		{"stale event 0", staleDetail(0, 0, 36*time.Hour, ""), "stale: 0 open tickets wait and nobody updated it for 0 days (window 36h0m0s for (none))"},
+		{"stale event 1", staleDetail(1, day, day, "High"), "stale: 1 open ticket waits and nobody updated it for 1 day (window 1 day for High)"},
+		{"stale event 2", staleDetail(2, 2*day, 2*day, "High"), "stale: 2 open tickets wait and nobody updated it for 2 days (window 2 days for High)"},
 		{"bug gone 0", goneDetail(0), "bug no longer exists; unlinked from 0 tickets"},
 		{"bug gone 1", goneDetail(1), "bug no longer exists; unlinked from 1 ticket"},
 		{"bug gone 2", goneDetail(2), "bug no longer exists; unlinked from 2 tickets"},

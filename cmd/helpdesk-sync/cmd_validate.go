@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 
@@ -37,12 +36,7 @@ func (a *app) validateCommand() *ffcli.Command {
 			if *show {
 				fmt.Fprint(a.stdout, cfg.Redacted())
 			}
-			var cerr *config.Error
-			if errors.As(err, &cerr) {
-				fmt.Fprintf(a.stderr, "%s: %d problem(s):\n", a.configSource(), len(cerr.Problems))
-				for _, p := range cerr.Problems {
-					fmt.Fprintln(a.stderr, "  "+p.String())
-				}
+			if a.printProblems(err) {
 				return exitWith(exitConfig, nil)
 			}
 			if err != nil {

@@ -56,8 +56,8 @@ func (a *app) printSetupCommand() *ffcli.Command {
 			var cerr *config.Error
 			switch {
 			case errors.As(err, &cerr):
-				fmt.Fprintf(a.stderr, "warning: %s has %d problem(s); run 'helpdesk-sync validate'. The setup below uses what could be read.\n",
-					a.configSource(), len(cerr.Problems))
+				fmt.Fprintf(a.stderr, "warning: %s has %s; run 'helpdesk-sync validate'. The setup below uses what could be read.\n",
+					a.configSource(), plural(len(cerr.Problems), "problem", "problems"))
 			case err != nil:
 				return err
 			}
