@@ -111,6 +111,7 @@ func Policy(cfg *config.Config) sync.Policy {
 		LinkTagPrefix: cfg.Zendesk.LinkTagPrefix,
 		SubjectKeys:   cfg.Zendesk.SubjectKeys,
 		TrackerLinks:  cfg.Jira.TrackerLinks,
+		MaxKeys:       cfg.Zendesk.MaxKeysPerTicket,
 
 		CountBy:       sync.CountBy(p.CountBy),
 		CountTickets:  sync.CountTickets(p.CountTickets),
