@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/service"
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 )
@@ -38,10 +40,10 @@ var jiraKeys = map[string][2]string{
 
 // runOnline makes the read-only checks of validate --online and prints one
 // line per check; it reports whether all passed.
-func runOnline(ctx context.Context, cfg *config.Config, w io.Writer) (bool, error) {
+func runOnline(ctx context.Context, cfg *config.Config, log *zap.Logger, w io.Writer) (bool, error) {
 	// The budgets stay in this process: Redis is checked on its own line,
 	// and the vendors are checked whether or not it answers.
-	svc, err := service.New(cfg, service.Options{NoLease: true, LocalBudgets: true})
+	svc, err := service.New(cfg, service.Options{NoLease: true, LocalBudgets: true, Logger: log})
 	if err != nil {
 		return false, err
 	}

@@ -66,6 +66,7 @@ func (a *app) logger(cfg *config.Config) (*zap.Logger, error) {
 	for _, w := range cfg.Warnings() {
 		log.Warn(w)
 	}
+	redisLog.To(log)
 	return log, nil
 }
 
