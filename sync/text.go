@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Markers make a note or comment recognisable after a crash: the engine asks
@@ -227,10 +226,21 @@ func agree(n int, one, many string) string {
 	return many
 }
 
+// truncate cuts s to n runes, the last an ellipsis, reading no further
+// than that: s may be a pasted megabyte.
 func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
+	if len(s) <= n {
+		return s // no more runes than bytes
 	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	cut, runes := 0, 0
+	for i := range s {
+		switch runes {
+		case n - 1:
+			cut = i
+		case n:
+			return s[:cut] + "…"
+		}
+		runes++
+	}
+	return s
 }

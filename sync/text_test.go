@@ -86,3 +86,18 @@ func TestIgnoredTextIsBounded(t *testing.T) {
 		t.Fatalf("%d runes: %s", n, text)
 	}
 }
+
+func TestTruncate(t *testing.T) {
+	for _, tt := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"", 3, ""}, {"abc", 3, "abc"}, {"abcd", 3, "ab…"}, {"éèê", 3, "éèê"}, {"éèêë", 3, "éè…"}, {"ab", 1, "ab"[:0] + "…"},
+		{"a", 1, "a"}, {strings.Repeat("x", 1<<20), 4, "xxx…"},
+	} {
+		if got := truncate(tt.s, tt.n); got != tt.want {
+			t.Errorf("truncate(%.10q, %d) = %q, want %q", tt.s, tt.n, got, tt.want)
+		}
+	}
+}
