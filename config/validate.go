@@ -371,21 +371,9 @@ func oneOf(p *problems, key, v string, allowed ...string) {
 	}
 }
 
-func positive(p *problems, key string, d time.Duration, example string) {
-	if d <= 0 {
-		p.add(key, formatDuration(d)+" must be more than 0", "set e.g. "+leafName(key)+": "+example, example)
-	}
-}
-
 func inRange(p *problems, key string, n, lo, hi int) {
 	if n < lo || n > hi {
 		p.add(key, fmt.Sprintf("%d is outside %d..%d", n, lo, hi), fmt.Sprintf("set a value from %d to %d", lo, hi), "")
-	}
-}
-
-func notNegative(p *problems, key string, n int64) {
-	if n < 0 {
-		p.add(key, fmt.Sprintf("%d is negative", n), "set the id, or 0 for none", "")
 	}
 }
 
