@@ -47,6 +47,8 @@ type Zendesk struct {
 	SubjectKeys   bool   `yaml:"subject_keys" doc:"Also link the bug keys mentioned in a ticket's subject."`
 	TierField     string `yaml:"tier_field" doc:"organization_fields key holding the customer tier, for policy.tier_weights; empty means no weighting."`
 
+	MaxKeysPerTicket int `yaml:"max_keys_per_ticket" doc:"Most bugs one ticket links: the first keys it names (keys field, then tags, then subject); the rest are ignored and logged in one line."`
+
 	StartTime               time.Time `yaml:"start_time" doc:"RFC 3339 time the first ticket export starts from (backfill); empty starts at the beginning of the account."`
 	PageSize                int       `yaml:"page_size" doc:"Tickets per export page, at most 1000."`
 	RequestsPerMinute       int       `yaml:"requests_per_minute" doc:"API request budget per minute, shared by all replicas; keep it under your plan's limit."`
@@ -140,7 +142,7 @@ type Stale struct {
 	ExemptLabels   []string                 `yaml:"exempt_labels" doc:"Bugs with any of these labels are never stale."`
 	ExemptStatuses []string                 `yaml:"exempt_statuses" doc:"Bugs in any of these statuses are never stale."`
 	Comment        bool                     `yaml:"comment" doc:"Comment on the bug once when it turns stale."`
-	CommentText    string                   `yaml:"comment_text" doc:"Text of that comment; {customers}, {days}, {priority} and {label} are filled in. Empty uses a built-in text."`
+	CommentText    string                   `yaml:"comment_text" doc:"Text of that comment; {customers_wait} (3 customers wait, 1 customer waits), {customers}, {idle} (1 day, 9 days), {days} (the number), {priority} and {label} are filled in. Empty uses a built-in text."`
 }
 
 // Sync paces the reconciler.
@@ -198,6 +200,7 @@ func Default() *Config {
 	return &Config{
 		Zendesk: Zendesk{
 			LinkTagPrefix:           "jira_",
+			MaxKeysPerTicket:        20,
 			PageSize:                1000,
 			RequestsPerMinute:       400,
 			ExportRequestsPerMinute: 10,

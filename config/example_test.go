@@ -6,24 +6,33 @@ import (
 	"testing"
 )
 
-// exampleSecrets are what example.yaml leaves to the environment.
+// exampleSecrets are what example.yaml and simulators.yaml leave to the
+// environment: the two API tokens, nothing else.
 var exampleSecrets = map[string]string{
-	"HELPDESK_SYNC_ZENDESK_TOKEN":           "zd-token",
-	"HELPDESK_SYNC_JIRA_TOKEN":              "jira-token",
-	"HELPDESK_SYNC_WEBHOOKS_ZENDESK_SECRET": "zd-webhook-secret",
-	"HELPDESK_SYNC_BOARD_TOKEN":             "board-token",
+	"HELPDESK_SYNC_ZENDESK_TOKEN": "zd-token",
+	"HELPDESK_SYNC_JIRA_TOKEN":    "jira-token",
 }
 
-func TestExampleIsValid(t *testing.T) {
-	c, err := Load("example.yaml", envOf(exampleSecrets))
-	if err != nil {
-		t.Fatalf("example.yaml with its secrets from the environment:\n%v", err)
-	}
-	if len(c.Warnings()) > 0 {
-		t.Errorf("warnings: %v", c.Warnings())
-	}
-	if c.Policy.TierWeights["enterprise"] != 5 || len(c.Policy.CountLabels) != 2 {
-		t.Errorf("example values not read: %+v", c.Policy)
+// Both shipped configurations are valid as they stand once the API tokens
+// are in the environment, and only then: every other secret they need is
+// for a feature they leave off.
+func TestExamplesAreValid(t *testing.T) {
+	for _, file := range []string{"example.yaml", "simulators.yaml"} {
+		c, err := Load(file, envOf(exampleSecrets))
+		if err != nil {
+			t.Fatalf("%s with the API tokens from the environment:\n%v", file, err)
+		}
+		if len(c.Warnings()) > 0 {
+			t.Errorf("%s: warnings: %v", file, c.Warnings())
+		}
+		if c.Policy.TierWeights["enterprise"] != 5 {
+			t.Errorf("%s: values not read: %+v", file, c.Policy)
+		}
+		_, err = Load(file, nil)
+		got := problemsOf(t, err)
+		if len(got) != 2 || got[0].Key != "zendesk.token" || got[1].Key != "jira.token" {
+			t.Errorf("%s without the tokens: %v, want the two tokens missing", file, err)
+		}
 	}
 }
 

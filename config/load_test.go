@@ -298,12 +298,12 @@ func TestFileProblems(t *testing.T) {
 
 func TestFileProblemsOrigin(t *testing.T) {
 	_, err := Load(writeFile(t, "c.yaml", minimal+"sync:\n  workers: 0\n"), envOf(secretEnv))
-	p := problemAt(t, err, "sync.workers", "0 is outside 1..256")
+	p := problemAt(t, err, "sync.workers", "0 must be more than 0; each worker reconciles one bug")
 	if !strings.HasSuffix(p.Origin, "c.yaml:10") || p.Env != "HELPDESK_SYNC_SYNC_WORKERS" {
 		t.Errorf("problem = %+v, want origin c.yaml:10 and its variable", p)
 	}
 	_, err = Load(writeFile(t, "c.yaml", minimal), envOf(secretEnv, map[string]string{"HELPDESK_SYNC_SYNC_WORKERS": "-1"}))
-	p = problemAt(t, err, "sync.workers", "-1 is outside")
+	p = problemAt(t, err, "sync.workers", "-1 must be more than 0")
 	if p.Origin != "env HELPDESK_SYNC_SYNC_WORKERS" {
 		t.Errorf("origin = %q, want the variable", p.Origin)
 	}
@@ -328,7 +328,7 @@ func TestLoadFileErrors(t *testing.T) {
 	}
 
 	c, err = Load(writeFile(t, "null.yaml", minimal+"policy:\nsync:\n  workers:\n"), envOf(secretEnv))
-	problemAt(t, err, "sync.workers", "0 is outside") // an empty value is zero...
+	problemAt(t, err, "sync.workers", "0 must be more than 0") // an empty value is zero...
 	if c.Policy.CountBy != "organization" {
 		t.Errorf("an empty section lost its defaults") // ...an empty section keeps its defaults
 	}
@@ -442,7 +442,7 @@ func ExampleLoad() {
 	// Output:
 	// https://acme.atlassian.net
 	// jira.projects[0] (env HELPDESK_SYNC_JIRA_PROJECTS): "proj" is not a project key; write it as Jira shows it: 2-10 upper-case letters, digits or _, starting with a letter, e.g. PROJ (env HELPDESK_SYNC_JIRA_PROJECTS=PROJ)
-	// sync.workers (env HELPDESK_SYNC_SYNC_WORKERS): 0 is outside 1..256; set a value from 1 to 256 (env HELPDESK_SYNC_SYNC_WORKERS)
+	// sync.workers (env HELPDESK_SYNC_SYNC_WORKERS): 0 must be more than 0; each worker reconciles one bug at a time within the request budgets; set 1 to 256, e.g. workers: 4 (env HELPDESK_SYNC_SYNC_WORKERS=4)
 }
 
 func TestOverrides(t *testing.T) {

@@ -12,7 +12,7 @@ var everySecret = map[string]string{
 	"HELPDESK_SYNC_ZENDESK_TOKEN":           "s3cret-zendesk-token",
 	"HELPDESK_SYNC_JIRA_TOKEN":              "s3cret-jira-token",
 	"HELPDESK_SYNC_REDIS_PASSWORD":          "s3cret-redis-password",
-	"HELPDESK_SYNC_WEBHOOKS_ZENDESK_SECRET": "s3cret-zendesk-webhook",
+	"HELPDESK_SYNC_WEBHOOKS_ZENDESK_SECRET": "s3cret-zendesk-webhook-signing-secret-xyz",
 	"HELPDESK_SYNC_WEBHOOKS_JIRA_SECRET":    "s3cret-jira-webhook",
 	"HELPDESK_SYNC_BOARD_TOKEN":             "s3cret-board-token",
 	"HELPDESK_SYNC_BOARD_BASIC_USER":        "lead",
@@ -32,7 +32,7 @@ func TestRedactedHidesSecretsAndReloads(t *testing.T) {
 	}
 	for _, want := range []string{
 		"token: '[redacted]' # env HELPDESK_SYNC_ZENDESK_TOKEN",
-		"url: https://acme.zendesk.com # example.yaml:16",
+		"url: https://acme.zendesk.com # example.yaml:23",
 		"thresholds: [{customers: 10, priority: High}, {customers: 25, priority: Highest}] # example.yaml:",
 		"    windows: # example.yaml:",
 		"  poll_interval: 1m # example.yaml:",

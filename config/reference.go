@@ -20,6 +20,12 @@ func Reference() string {
 		if l.v.Type() == secretType {
 			doc += " Secret: set it by its variable or through " + leafName(l.key) + "_file, not in the file."
 		}
+		if r := boundText(l); r != "" {
+			doc += " Range: " + r + "."
+		}
+		if m, ok := secretMins[l.key]; ok {
+			doc += fmt.Sprintf(" At least %d characters.", m.n)
+		}
 		if l.key == "redis.url" {
 			env += ", `REDIS_URL`"
 		}

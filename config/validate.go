@@ -37,6 +37,8 @@ func (c *Config) check(p *problems) {
 	c.checkStale(p)
 	c.checkSync(p)
 	c.checkEndpoints(p)
+	c.checkBounds(p)
+	c.checkSecretLengths(p)
 }
 
 // given reports whether a secret is set, or named by a _file key whose
@@ -64,19 +66,18 @@ func (c *Config) checkZendesk(p *problems) {
 
 	c.checkZendeskAuth(p)
 
-	notNegative(p, "zendesk.keys_field_id", z.KeysFieldID)
-	notNegative(p, "zendesk.status_field_id", z.StatusFieldID)
-	notNegative(p, "zendesk.note_author_id", z.NoteAuthorID)
 	checkTag(p, "zendesk.link_tag_prefix", z.LinkTagPrefix, "jira_")
 	if z.KeysFieldID == 0 && z.LinkTagPrefix == "" && !z.SubjectKeys && !c.Jira.TrackerLinks {
 		p.add("zendesk.keys_field_id", "0 with link_tag_prefix empty and subject_keys and jira.tracker_links off: nothing links a ticket to a bug",
 			"set keys_field_id to the ticket field holding bug keys, or link_tag_prefix: jira_", "")
 	}
-	inRange(p, "zendesk.page_size", z.PageSize, 1, 1000)
-	if z.RequestsPerMinute < 1 {
-		p.add("zendesk.requests_per_minute", fmt.Sprintf("%d must be more than 0", z.RequestsPerMinute), "set your plan's budget, e.g. requests_per_minute: 400", "400")
-	} else {
+	if within("zendesk.requests_per_minute", float64(z.RequestsPerMinute)) && within("zendesk.export_requests_per_minute", float64(z.ExportRequestsPerMinute)) &&
+		z.ExportRequestsPerMinute > z.RequestsPerMinute {
 		inRange(p, "zendesk.export_requests_per_minute", z.ExportRequestsPerMinute, 1, z.RequestsPerMinute)
+	}
+	if !z.StartTime.IsZero() && z.StartTime.After(time.Now()) {
+		p.add("zendesk.start_time", fmt.Sprintf("%s is in the future", z.StartTime.Format(time.RFC3339)),
+			"the export starts from a past time; leave it empty to start at the beginning of the account", "")
 	}
 }
 
@@ -135,14 +136,6 @@ func (c *Config) checkJira(p *problems) {
 			p.add(fmt.Sprintf("jira.priorities[%d]", i), fmt.Sprintf("%q is listed twice", pr), "keep one", "")
 		}
 	}
-	if j.RequestsPerSecond <= 0 {
-		p.add("jira.requests_per_second", fmt.Sprintf("%s must be more than 0", formatFloat(j.RequestsPerSecond)), "set the request budget, e.g. requests_per_second: 10", "10")
-	}
-	if j.SearchOverlap < time.Minute {
-		p.add("jira.search_overlap", fmt.Sprintf("%s is under 1m, and JQL dates have minute resolution", formatDuration(j.SearchOverlap)),
-			"set at least 1m, e.g. search_overlap: 2m", "2m")
-	}
-	inRange(p, "jira.page_size", j.PageSize, 1, 100)
 }
 
 // checkJiraAuth: Cloud takes email and API token, Data Center a personal
@@ -212,39 +205,20 @@ func (c *Config) checkPolicy(p *problems) {
 	po := c.Policy
 	oneOf(p, "policy.count_by", po.CountBy, "organization", "requester")
 	oneOf(p, "policy.count_tickets", po.CountTickets, "open", "all")
-	for _, tier := range sortedKeys(po.TierWeights) {
-		if w := po.TierWeights[tier]; w < 0 {
-			p.add("policy.tier_weights."+tier, fmt.Sprintf("%s is negative", formatFloat(w)), "set a weight of 0 or more", "")
-		}
-	}
 	if len(po.TierWeights) > 0 && c.Zendesk.TierField == "" {
 		p.add("policy.tier_weights", "set, but zendesk.tier_field is empty, so no customer has a tier",
 			"set zendesk.tier_field to the organization field holding the tier, or remove tier_weights", "")
-	}
-	if po.DefaultWeight < 0 {
-		p.add("policy.default_weight", fmt.Sprintf("%s is negative", formatFloat(po.DefaultWeight)), "set a weight of 0 or more, e.g. default_weight: 1", "1")
 	}
 	c.checkThresholds(p)
 	checkLabel(p, "policy.priority_locked_label", po.PriorityLockedLabel, true)
 	for i, l := range po.CountLabels {
 		key := fmt.Sprintf("policy.count_labels[%d]", i)
-		if l.Customers <= 0 {
-			p.add(key+".customers", fmt.Sprintf("%s must be more than 0", formatFloat(l.Customers)), "count from 1 up", "")
-		}
 		checkLabel(p, key+".label", l.Label, false)
 		if slices.IndexFunc(po.CountLabels, func(o CountLabel) bool { return o.Customers == l.Customers }) < i {
 			p.add(key+".customers", fmt.Sprintf("%s is used by an earlier count label", formatFloat(l.Customers)), "keep one label per count", "")
 		}
 	}
 	c.checkStatusTags(p)
-	for _, k := range []struct {
-		key string
-		n   int
-	}{{"policy.max_priority_changes", po.MaxPriorityChanges}, {"policy.max_ticket_updates", po.MaxTicketUpdates}, {"policy.max_bug_edits", po.MaxBugEdits}} {
-		if k.n < 0 {
-			p.add(k.key, fmt.Sprintf("%d is negative", k.n), "set 0 for no limit, or the most writes one cycle may make", "")
-		}
-	}
 }
 
 // checkStatusTags: each tag is a Zendesk tag, and no two states share one
@@ -276,9 +250,6 @@ func (c *Config) checkThresholds(p *problems) {
 	prios := c.Jira.Priorities
 	for i, t := range ths {
 		key := fmt.Sprintf("policy.thresholds[%d]", i)
-		if t.Customers <= 0 {
-			p.add(key+".customers", fmt.Sprintf("%s must be more than 0", formatFloat(t.Customers)), "count from 1 up, e.g. 10=High", "")
-		}
 		if !slices.Contains(prios, t.Priority) {
 			p.add(key+".priority", fmt.Sprintf("%q is not one of jira.priorities %v", t.Priority, prios),
 				"use a name from jira.priorities (case matters), or add it there", "")
@@ -314,27 +285,17 @@ func (c *Config) checkStale(p *problems) {
 		if !slices.Contains(c.Jira.Priorities, prio) {
 			p.add(key, fmt.Sprintf("%q is not one of jira.priorities %v", prio, c.Jira.Priorities), "use a name from jira.priorities (case matters)", "")
 		}
-		positive(p, key, s.Windows[prio], "72h")
 	}
-	positive(p, "policy.stale.default_window", s.DefaultWindow, "720h")
 }
 
 // checkSync: the reconciler's pace.
 func (c *Config) checkSync(p *problems) {
 	s := c.Sync
-	positive(p, "sync.poll_interval", s.PollInterval, "1m")
-	positive(p, "sync.webhook_poll_interval", s.WebhookPollInterval, "10m")
-	if s.WebhookPollInterval > 0 && s.WebhookPollInterval < s.PollInterval {
+	if within("sync.poll_interval", float64(s.PollInterval)) && within("sync.webhook_poll_interval", float64(s.WebhookPollInterval)) &&
+		s.WebhookPollInterval < s.PollInterval {
 		p.add("sync.webhook_poll_interval", fmt.Sprintf("%s is shorter than sync.poll_interval %s", formatDuration(s.WebhookPollInterval), formatDuration(s.PollInterval)),
 			"it is the slower backstop while webhooks work; set it at least as long", "")
 	}
-	positive(p, "sync.sweep_interval", s.SweepInterval, "1h")
-	inRange(p, "sync.workers", s.Workers, 1, 256)
-	positive(p, "sync.cache_ttl", s.CacheTTL, "1h")
-	if s.LeaseTTL < time.Second {
-		p.add("sync.lease_ttl", fmt.Sprintf("%s is under 1s, too short to renew", formatDuration(s.LeaseTTL)), "set e.g. lease_ttl: 30s", "30s")
-	}
-	positive(p, "sync.shutdown_grace", s.ShutdownGrace, "25s")
 }
 
 // checkEndpoints: the listener, the logs, and what guards the webhooks
@@ -351,10 +312,6 @@ func (c *Config) checkEndpoints(p *problems) {
 	if w.Enabled && !given(w.ZendeskSecret, w.ZendeskSecretFile) && !given(w.JiraSecret, w.JiraSecretFile) {
 		p.add("webhooks.enabled", "true, but neither zendesk_secret nor jira_secret is set, so every webhook would be refused",
 			"set the signing secret of each webhook you configured, e.g. zendesk_secret_file: /run/secrets/zendesk-webhook", "")
-	}
-	positive(p, "webhooks.tolerance", w.Tolerance, "5m")
-	if w.MaxBodyBytes <= 0 {
-		p.add("webhooks.max_body_bytes", fmt.Sprintf("%d must be more than 0", w.MaxBodyBytes), "set e.g. max_body_bytes: 1048576", "1048576")
 	}
 
 	b := c.Board
@@ -439,21 +396,9 @@ func oneOf(p *problems, key, v string, allowed ...string) {
 	}
 }
 
-func positive(p *problems, key string, d time.Duration, example string) {
-	if d <= 0 {
-		p.add(key, formatDuration(d)+" must be more than 0", "set e.g. "+leafName(key)+": "+example, example)
-	}
-}
-
 func inRange(p *problems, key string, n, lo, hi int) {
 	if n < lo || n > hi {
 		p.add(key, fmt.Sprintf("%d is outside %d..%d", n, lo, hi), fmt.Sprintf("set a value from %d to %d", lo, hi), "")
-	}
-}
-
-func notNegative(p *problems, key string, n int64) {
-	if n < 0 {
-		p.add(key, fmt.Sprintf("%d is negative", n), "set the id, or 0 for none", "")
 	}
 }
 

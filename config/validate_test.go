@@ -30,8 +30,8 @@ func TestValidateAcceptsValid(t *testing.T) {
 	c.Policy.TierWeights, c.Zendesk.TierField = map[string]float64{"enterprise": 5, "free": 0}, "tier"
 	c.Policy.Stale.Label = "" // off: windows are not checked
 	c.Policy.Stale.Windows = map[string]time.Duration{"Nonsense": -1}
-	c.Webhooks.Enabled, c.Webhooks.JiraSecret = true, "s"
-	c.Board.Enabled, c.Board.BasicUser, c.Board.BasicPassword = true, "lead", "pw"
+	c.Webhooks.Enabled, c.Webhooks.JiraSecret = true, "jira-webhook-secret-0123"
+	c.Board.Enabled, c.Board.BasicUser, c.Board.BasicPassword = true, "lead", "board-password-0123"
 	if err := c.Validate(); err != nil {
 		t.Fatalf("Validate of the alternatives: %v", err)
 	}
@@ -64,7 +64,7 @@ func TestValidateRules(t *testing.T) {
 		{"upper-case tag prefix", func(c *Config) { c.Zendesk.LinkTagPrefix = "Jira_" }, "zendesk.link_tag_prefix", `"Jira_" is not a lower-case word`},
 		{"nothing links", func(c *Config) { c.Zendesk.LinkTagPrefix = "" }, "zendesk.keys_field_id", "nothing links a ticket to a bug"},
 		{"subject keys link", func(c *Config) { c.Zendesk.LinkTagPrefix, c.Zendesk.SubjectKeys = "", true }, "", ""},
-		{"page size too big", func(c *Config) { c.Zendesk.PageSize = 1001 }, "zendesk.page_size", "1001 is outside 1..1000"},
+		{"page size too big", func(c *Config) { c.Zendesk.PageSize = 1001 }, "zendesk.page_size", "1001 is over 1000"},
 		{"no request budget", func(c *Config) { c.Zendesk.RequestsPerMinute = 0 }, "zendesk.requests_per_minute", "0 must be more than 0"},
 		{"export budget over the total", func(c *Config) { c.Zendesk.ExportRequestsPerMinute = 500 }, "zendesk.export_requests_per_minute", "500 is outside 1..400"},
 
@@ -87,7 +87,7 @@ func TestValidateRules(t *testing.T) {
 		{"priority twice", func(c *Config) { c.Jira.Priorities = append(c.Jira.Priorities, "High") }, "jira.priorities[5]", "listed twice"},
 		{"no request budget", func(c *Config) { c.Jira.RequestsPerSecond = 0 }, "jira.requests_per_second", "0 must be more than 0"},
 		{"overlap under a minute", func(c *Config) { c.Jira.SearchOverlap = 59 * time.Second }, "jira.search_overlap", "59s is under 1m"},
-		{"page size", func(c *Config) { c.Jira.PageSize = 101 }, "jira.page_size", "101 is outside 1..100"},
+		{"page size", func(c *Config) { c.Jira.PageSize = 101 }, "jira.page_size", "101 is over 100"},
 
 		// redis
 		{"no url", func(c *Config) { c.Redis.URL = "" }, "redis.url", "not set"},
@@ -134,7 +134,7 @@ func TestValidateRules(t *testing.T) {
 		{"poll interval", func(c *Config) { c.Sync.PollInterval = 0 }, "sync.poll_interval", "must be more than 0"},
 		{"webhook poll faster than poll", func(c *Config) { c.Sync.WebhookPollInterval = 30 * time.Second }, "sync.webhook_poll_interval", "30s is shorter than sync.poll_interval 1m"},
 		{"sweep interval", func(c *Config) { c.Sync.SweepInterval = -time.Second }, "sync.sweep_interval", "-1s must be more than 0"},
-		{"workers", func(c *Config) { c.Sync.Workers = 0 }, "sync.workers", "0 is outside 1..256"},
+		{"workers", func(c *Config) { c.Sync.Workers = 0 }, "sync.workers", "0 must be more than 0"},
 		{"cache ttl", func(c *Config) { c.Sync.CacheTTL = 0 }, "sync.cache_ttl", "must be more than 0"},
 		{"lease ttl", func(c *Config) { c.Sync.LeaseTTL = 500 * time.Millisecond }, "sync.lease_ttl", "500ms is under 1s"},
 		{"shutdown grace", func(c *Config) { c.Sync.ShutdownGrace = 0 }, "sync.shutdown_grace", "must be more than 0"},
@@ -152,9 +152,9 @@ func TestValidateRules(t *testing.T) {
 		{"webhook tolerance", func(c *Config) { c.Webhooks.Tolerance = 0 }, "webhooks.tolerance", "must be more than 0"},
 		{"webhook body", func(c *Config) { c.Webhooks.MaxBodyBytes = 0 }, "webhooks.max_body_bytes", "0 must be more than 0"},
 		{"board without auth", func(c *Config) { c.Board.Enabled = true }, "board.enabled", "nobody could open the board"},
-		{"board with token", func(c *Config) { c.Board.Enabled, c.Board.Token = true, "t" }, "", ""},
+		{"board with token", func(c *Config) { c.Board.Enabled, c.Board.Token = true, "board-token-0123456789" }, "", ""},
 		{"basic user without password", func(c *Config) { c.Board.BasicUser = "lead" }, "board.basic_password", "not set, but basic_user is"},
-		{"basic password without user", func(c *Config) { c.Board.BasicPassword = "pw-secret" }, "board.basic_user", "not set, but basic_password is"},
+		{"basic password without user", func(c *Config) { c.Board.BasicPassword = "pw-secret-0123456789" }, "board.basic_user", "not set, but basic_password is"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"/"+tt.name, func(t *testing.T) {

@@ -106,7 +106,7 @@ func TestPlanBug(t *testing.T) {
 				v.Written = writtenFor(v.Tickets)
 			},
 			want: want{priority: "Medium", from: "Low", count: f64(5), open: 3,
-				bump: "1 customer (1 enterprise) now report this; raised to Medium by helpdesk-sync (weighted count 5, threshold 3).", bumpSeq: 1},
+				bump: "1 customer (1 enterprise) now reports this; raised to Medium by helpdesk-sync (weighted count 5, threshold 3).", bumpSeq: 1},
 		},
 		{
 			name: "the last link gone: count to zero, managed labels off, remote link deleted; people's labels stay",

@@ -140,11 +140,7 @@ func waitingSince(before map[int64]time.Time, orgs map[int64]opened, now time.Ti
 // Tiers that weigh more than the default are listed, heaviest first.
 func (p Policy) Describe(c Customers) string {
 	var b strings.Builder
-	if c.Distinct == 1 {
-		b.WriteString("1 customer")
-	} else {
-		fmt.Fprintf(&b, "%d customers", c.Distinct)
-	}
+	b.WriteString(plural(c.Distinct, "customer", "customers"))
 	var tiers []string
 	for tier := range c.ByTier {
 		if p.Weight(tier) > p.DefaultWeight {

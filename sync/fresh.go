@@ -191,7 +191,7 @@ func (e *Engine) readBugs(ctx context.Context, refs []string, t *tally) error {
 	var missing []string
 	if len(ids) > 0 {
 		if bugs, missing, err = e.tr.BugsByID(ctx, ids); err != nil {
-			return fmt.Errorf("sync: read %d bugs by id: %w", len(ids), err)
+			return fmt.Errorf("sync: read %s by id: %w", plural(len(ids), "bug", "bugs"), err)
 		}
 	}
 	if len(unknownKeys) > 0 {

@@ -21,53 +21,109 @@ var (
 const (
 	ReasonMalformed      = "not a bug key"
 	ReasonUnknownProject = "project not configured"
+	ReasonTooMany        = "too many keys"
 )
 
-// RejectedKey is a candidate that was not used as a link, and why.
+// maxCandidate is longer than any key with the spaces around it.
+const maxCandidate = 64
+
+// DefaultMaxKeys is how many keys a ticket links when Policy.MaxKeys is 0.
+const DefaultMaxKeys = 20
+
+// What a ticket's rejected candidates may take up: they are logged and
+// stored with the ticket, and agents can paste anything into the field.
+const (
+	MaxListedRejections = 5  // rejected candidates listed; the rest are counted
+	MaxRejectedText     = 40 // runes of a rejected candidate shown
+)
+
+// RejectedKey is a candidate that was not used as a link, and why. Text is
+// as the agent wrote it, cut to MaxRejectedText runes.
 type RejectedKey struct {
 	Text   string
 	Reason string
 }
 
-// Keys extracts the validated bug keys a ticket links to, upper-cased,
-// deduplicated and sorted, from the keys field, the link tags and (when
-// enabled) the subject. Candidates from the field and tags that fail
-// validation are returned in rejected so the engine can log why; key-shaped
+// TicketKeys is what a ticket's keys field, tags and subject name.
+type TicketKeys struct {
+	// Keys are the validated keys the ticket links to, upper-cased, unique
+	// and sorted; at most the policy's key cap.
+	Keys []string
+	// Rejected are the first rejected candidates, at most
+	// MaxListedRejections, in the order they appear; those over the cap
+	// come last, since the count says most of what they would.
+	Rejected []RejectedKey
+	// Ignored counts every rejected candidate, listed or not.
+	Ignored int
+	// OverCap counts the valid keys rejected because the ticket named more
+	// than the cap (included in Ignored).
+	OverCap int
+}
+
+// Keys extracts the bug keys a ticket links to from the keys field, the
+// link tags and (when enabled) the subject, in that order. Every candidate
+// is validated; the first MaxKeys distinct valid ones are kept and the rest
+// rejected as too many, so that no ticket, however much text agents paste
+// into it, links to more bugs than that. Candidates from the field and tags
+// that fail validation are rejected so the engine can log why; key-shaped
 // words of the subject that are not configured projects are prose, and are
 // ignored silently.
-func (p Policy) Keys(t Ticket) (keys []string, rejected []RejectedKey) {
-	add := func(k string) {
-		if !slices.Contains(keys, k) {
-			keys = append(keys, k)
+func (p Policy) Keys(t Ticket) TicketKeys {
+	var out TicketKeys
+	var overCap []RejectedKey // listed after the others, which say more
+	limit := p.maxKeys()
+	reject := func(text, reason string) {
+		out.Ignored++
+		r := RejectedKey{Text: truncate(text, MaxRejectedText), Reason: reason}
+		switch {
+		case reason == ReasonTooMany:
+			if out.OverCap++; len(overCap) < MaxListedRejections {
+				overCap = append(overCap, r)
+			}
+		case len(out.Rejected) < MaxListedRejections:
+			out.Rejected = append(out.Rejected, r)
+		}
+	}
+	take := func(text, key, reason string) {
+		switch {
+		case reason != "":
+			reject(text, reason)
+		case slices.Contains(out.Keys, key):
+		case len(out.Keys) == limit:
+			reject(text, ReasonTooMany)
+		default:
+			out.Keys = append(out.Keys, key)
 		}
 	}
 	for _, tok := range splitKeysField(t.KeysField) {
-		if k, reason := p.checkKey(browseKey(tok)); reason == "" {
-			add(k)
-		} else {
-			rejected = append(rejected, RejectedKey{Text: tok, Reason: reason})
-		}
+		k, reason := p.checkKey(browseKey(tok))
+		take(tok, k, reason)
 	}
 	for _, tag := range t.Tags {
-		k, ok := p.keyFromTag(tag)
-		if !ok {
-			continue
-		}
-		if k, reason := p.checkKey(k); reason == "" {
-			add(k)
-		} else {
-			rejected = append(rejected, RejectedKey{Text: tag, Reason: reason})
+		if k, ok := p.keyFromTag(tag); ok {
+			k, reason := p.checkKey(k)
+			take(tag, k, reason)
 		}
 	}
 	if p.SubjectKeys {
 		for _, word := range subjectKey.FindAllString(t.Subject, -1) {
 			if k, reason := p.checkKey(word); reason == "" {
-				add(k)
+				take(word, k, "")
 			}
 		}
 	}
-	slices.Sort(keys)
-	return keys, rejected
+	slices.Sort(out.Keys)
+	room := MaxListedRejections - len(out.Rejected)
+	out.Rejected = append(out.Rejected, overCap[:min(room, len(overCap))]...)
+	return out
+}
+
+// maxKeys is the cap on the keys one ticket links.
+func (p Policy) maxKeys() int {
+	if p.MaxKeys <= 0 {
+		return DefaultMaxKeys
+	}
+	return p.MaxKeys
 }
 
 // ValidKey reports whether key may be sent to the tracker: well formed
@@ -78,6 +134,9 @@ func (p Policy) ValidKey(key string) bool {
 }
 
 func (p Policy) checkKey(candidate string) (key, reason string) {
+	if len(candidate) > maxCandidate {
+		return "", ReasonMalformed // no key is this long; spare upper-casing a pasted megabyte
+	}
 	key = strings.ToUpper(strings.TrimSpace(candidate))
 	if !keyPattern.MatchString(key) {
 		return "", ReasonMalformed

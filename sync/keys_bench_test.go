@@ -1,6 +1,10 @@
 package sync
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 // BenchmarkKeys extracts the bug keys of one ticket, for each way agents
 // write them: every ticket of every export page goes through this.
@@ -20,15 +24,26 @@ func BenchmarkKeys(b *testing.B) {
 		{"tags", Ticket{Tags: []string{"vip", "jira_proj_12", "billing", "jira_web_7"}}, 2},
 		{"subject", Ticket{Subject: "Export fails again, see MOB-77 and WEB-3 (was UTF-8 issue)"}, 2},
 		{"rejected", Ticket{KeysField: "OPS-7 PROJ-", Tags: []string{"jira_ops_1"}}, 0},
+		{"pasted-3000-keys-and-a-megabyte", Ticket{KeysField: pasted()}, DefaultMaxKeys},
 	}
 	for _, tc := range tickets {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if keys, _ := p.Keys(tc.t); len(keys) != tc.want {
-					b.Fatalf("keys %v, want %d", keys, tc.want)
+				if got := p.Keys(tc.t); len(got.Keys) != tc.want {
+					b.Fatalf("keys %v, want %d", got.Keys, tc.want)
 				}
 			}
 		})
 	}
+}
+
+// pasted is a keys field someone pasted an export into: 3,000 keys, then
+// one token of a megabyte.
+func pasted() string {
+	var b strings.Builder
+	for i := 1; i <= 3000; i++ {
+		fmt.Fprintf(&b, "PROJ-%d, ", i)
+	}
+	return b.String() + strings.Repeat("x", 1<<20)
 }

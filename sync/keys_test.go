@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func keysPolicy() Policy {
@@ -56,6 +57,21 @@ func TestKeys(t *testing.T) {
 			subjects: true,
 			ticket:   Ticket{Subject: "Crash in proj-77 export since COVID-19 (see PROJ-78, X-1)"},
 			want:     []string{"PROJ-77", "PROJ-78"}},
+		{name: "a candidate pasted at length is shown cut",
+			ticket:   Ticket{KeysField: "PROJ-1 " + strings.Repeat("é", 100)},
+			want:     []string{"PROJ-1"},
+			rejected: []RejectedKey{{strings.Repeat("é", MaxRejectedText-1) + "…", ReasonMalformed}}},
+		{name: "keys over the cap are rejected, after the other rejections",
+			ticket: Ticket{KeysField: "PROJ-1 PROJ-2 PROJ-3 PROJ-4 PROJ-5 PROJ-6 PROJ-7 PROJ-8 PROJ-9 PROJ-10 " +
+				"PROJ-11 PROJ-12 PROJ-13 PROJ-14 PROJ-15 PROJ-16 PROJ-17 PROJ-18 PROJ-19 PROJ-20 PROJ-21 PROJ-1 OTHER-1",
+				Tags: []string{"jira_proj_22"}},
+			want: []string{"PROJ-1", "PROJ-10", "PROJ-11", "PROJ-12", "PROJ-13", "PROJ-14", "PROJ-15", "PROJ-16", "PROJ-17",
+				"PROJ-18", "PROJ-19", "PROJ-2", "PROJ-20", "PROJ-3", "PROJ-4", "PROJ-5", "PROJ-6", "PROJ-7", "PROJ-8", "PROJ-9"},
+			rejected: []RejectedKey{{"OTHER-1", ReasonUnknownProject}, {"PROJ-21", ReasonTooMany}, {"jira_proj_22", ReasonTooMany}}},
+		{name: "only the first rejections are listed",
+			ticket: Ticket{KeysField: "A-1 B-1 C-1 D-1 E-1 F-1 G-1"},
+			rejected: []RejectedKey{{"A-1", ReasonMalformed}, {"B-1", ReasonMalformed}, {"C-1", ReasonMalformed},
+				{"D-1", ReasonMalformed}, {"E-1", ReasonMalformed}, {"F-1", ReasonMalformed}, {"G-1", ReasonMalformed}}},
 		{name: "subject key glued to a word is not a key",
 			subjects: true,
 			ticket:   Ticket{Subject: "aPROJ-7 PROJ-7b"}},
@@ -64,12 +80,13 @@ func TestKeys(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := keysPolicy()
 			p.SubjectKeys = tt.subjects
-			got, rejected := p.Keys(tt.ticket)
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("keys = %q, want %q", got, tt.want)
+			got := p.Keys(tt.ticket)
+			if !slices.Equal(got.Keys, tt.want) {
+				t.Errorf("keys = %q, want %q", got.Keys, tt.want)
 			}
-			if !slices.Equal(rejected, tt.rejected) {
-				t.Errorf("rejected = %q, want %q", rejected, tt.rejected)
+			want := tt.rejected[:min(len(tt.rejected), MaxListedRejections)]
+			if !slices.Equal(got.Rejected, want) || got.Ignored != len(tt.rejected) {
+				t.Errorf("rejected = %q (%d in all), want %q (%d)", got.Rejected, got.Ignored, want, len(tt.rejected))
 			}
 		})
 	}
@@ -78,8 +95,8 @@ func TestKeys(t *testing.T) {
 func TestKeysWithoutTagPrefixIgnoresTags(t *testing.T) {
 	p := keysPolicy()
 	p.LinkTagPrefix = ""
-	if got, rej := p.Keys(Ticket{Tags: []string{"proj_1", "_proj_1"}}); got != nil || rej != nil {
-		t.Fatalf("keys %q rejected %q, want none", got, rej)
+	if got := p.Keys(Ticket{Tags: []string{"proj_1", "_proj_1"}}); got.Keys != nil || got.Ignored != 0 {
+		t.Fatalf("keys %+v, want none", got)
 	}
 }
 
@@ -95,33 +112,64 @@ func TestValidKey(t *testing.T) {
 }
 
 // FuzzKeys: whatever agents type, every key handed on is valid, upper case,
-// of a configured project, unique and sorted; nothing panics.
+// of a configured project, unique and sorted, and there are at most the cap
+// of them; the cap keeps a prefix of what an uncapped policy finds and
+// rejects the rest as too many; what is listed of the rejections is bounded;
+// nothing panics.
 func FuzzKeys(f *testing.F) {
-	for _, s := range []string{"PROJ-1", "proj-12, PROJ-3", "https://x/browse/PROJ-4", "jira_my_app_7", "PROJ-1;DROP", "\x00PROJ-2\u00a0", "ǅ-1"} {
-		f.Add(s, s, s)
+	for _, s := range []string{"PROJ-1", "proj-12, PROJ-3", "https://x/browse/PROJ-4", "jira_my_app_7", "PROJ-1;DROP", "\x00PROJ-2\u00a0", "ǅ-1",
+		"PROJ-1 PROJ-2 PROJ-3 PROJ-4 OTHER-1 x", strings.Repeat("PROJ-9 ", 30)} {
+		f.Add(s, s, s, uint8(3))
 	}
-	p := keysPolicy()
-	p.SubjectKeys = true
-	f.Fuzz(func(t *testing.T, field, tag, subject string) {
-		keys, rejected := p.Keys(Ticket{KeysField: field, Tags: []string{tag}, Subject: subject})
-		if !slices.IsSorted(keys) {
-			t.Fatalf("keys not sorted: %q", keys)
+	f.Fuzz(func(t *testing.T, field, tag, subject string, maxKeys uint8) {
+		p := keysPolicy()
+		p.SubjectKeys = true
+		p.MaxKeys = int(maxKeys % 8)
+		ticket := Ticket{KeysField: field, Tags: []string{tag}, Subject: subject}
+		got := p.Keys(ticket)
+		checkKeys(t, p, got)
+		limit := p.maxKeys()
+		p.MaxKeys = 1 << 30
+		all := p.Keys(ticket)
+		checkKeys(t, p, all)
+		if all.OverCap != 0 {
+			t.Fatalf("over the cap without one: %+v", all)
 		}
-		for i, k := range keys {
-			if !p.ValidKey(k) {
-				t.Fatalf("invalid key %q handed on from field %q tag %q subject %q", k, field, tag, subject)
-			}
-			if i > 0 && keys[i-1] == k {
-				t.Fatalf("duplicate key %q", k)
+		for _, k := range got.Keys {
+			if !slices.Contains(all.Keys, k) {
+				t.Fatalf("capped key %q is not among the uncapped %q", k, all.Keys)
 			}
 		}
-		for _, r := range rejected {
-			if r.Reason != ReasonMalformed && r.Reason != ReasonUnknownProject {
-				t.Fatalf("rejection without a known reason: %+v", r)
-			}
-			if strings.TrimSpace(r.Text) == "" {
-				t.Fatalf("rejected an empty candidate: %+v", r)
-			}
+		if len(got.Keys) != min(len(all.Keys), limit) || got.OverCap < len(all.Keys)-len(got.Keys) ||
+			got.Ignored != all.Ignored+got.OverCap {
+			t.Fatalf("cap %d: %+v; uncapped %+v", limit, got, all)
 		}
 	})
+}
+
+// checkKeys asserts what holds of every extraction.
+func checkKeys(t *testing.T, p Policy, got TicketKeys) {
+	t.Helper()
+	if !slices.IsSorted(got.Keys) {
+		t.Fatalf("keys not sorted: %q", got.Keys)
+	}
+	for i, k := range got.Keys {
+		if !p.ValidKey(k) {
+			t.Fatalf("invalid key %q handed on", k)
+		}
+		if i > 0 && got.Keys[i-1] == k {
+			t.Fatalf("duplicate key %q", k)
+		}
+	}
+	if len(got.Rejected) > MaxListedRejections || got.Ignored < len(got.Rejected) || got.OverCap > got.Ignored {
+		t.Fatalf("rejections out of bounds: %+v", got)
+	}
+	for _, r := range got.Rejected {
+		if r.Reason != ReasonMalformed && r.Reason != ReasonUnknownProject && r.Reason != ReasonTooMany {
+			t.Fatalf("rejection without a known reason: %+v", r)
+		}
+		if strings.TrimSpace(r.Text) == "" || utf8.RuneCountInString(r.Text) > MaxRejectedText {
+			t.Fatalf("rejected candidate shown as %q", r.Text)
+		}
+	}
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
+	"strconv"
 	"time"
 
 	"go.uber.org/zap"
@@ -72,14 +72,12 @@ func (e *Engine) applyTickets(ctx context.Context, tickets []Ticket, orgs []Orga
 		if tk.Status == StatusDeleted {
 			continue
 		}
-		keys, rejected := e.policy.Keys(tk)
-		keysOf[i] = keys
-		all = append(all, keys...)
-		for _, r := range rejected {
-			rejectedOf[i] = append(rejectedOf[i], r.Text)
-		}
-		if prev, ok := old[tk.ID]; len(rejected) > 0 && (!ok || !slices.Equal(prev.Rejected, rejectedOf[i])) {
-			e.reportRejected(tk.ID, rejected, t)
+		found := e.policy.Keys(tk)
+		keysOf[i] = found.Keys
+		all = append(all, found.Keys...)
+		rejectedOf[i] = rejectedRecord(found)
+		if prev, ok := old[tk.ID]; found.Ignored > 0 && (!ok || !slices.Equal(prev.Rejected, rejectedOf[i])) {
+			e.reportRejected(tk.ID, found, t)
 		}
 	}
 	slices.Sort(all)
@@ -235,7 +233,7 @@ func (e *Engine) resolveKeys(ctx context.Context, keys []string, now time.Time, 
 func (e *Engine) lookupKeys(ctx context.Context, keys []string) (map[string]Bug, []string, error) {
 	bugs, missing, err := e.tr.BugsByKey(ctx, keys)
 	if err != nil {
-		return nil, nil, fmt.Errorf("sync: look up %d bug keys: %w", len(keys), err)
+		return nil, nil, fmt.Errorf("sync: look up %s: %w", plural(len(keys), "bug key", "bug keys"), err)
 	}
 	found := make(map[string]Bug, len(keys))
 	for _, b := range bugs {
@@ -284,13 +282,29 @@ func (e *Engine) newBugRecord(b Bug) BugRecord {
 	}
 }
 
-func (e *Engine) reportRejected(ticket int64, rejected []RejectedKey, t *tally) {
-	parts := make([]string, len(rejected))
-	for i, r := range rejected {
-		parts[i] = fmt.Sprintf("%q: %s", r.Text, r.Reason)
+// reportRejected is one line a ticket for the candidates it names that were
+// not used, bounded however many there are.
+func (e *Engine) reportRejected(ticket int64, k TicketKeys, t *tally) {
+	t.add(func(r *Report) { r.KeysIgnored += k.Ignored })
+	e.event(Event{Kind: EventKeyIgnored, TicketID: ticket, Detail: ignoredText(k, e.policy.maxKeys())},
+		zap.Int("ignored", k.Ignored), zap.Int("over_cap", k.OverCap))
+}
+
+// rejectedRecord is what a ticket's record keeps of its rejected
+// candidates, to report them again only when they change: the listed texts,
+// and how many more there were.
+func rejectedRecord(k TicketKeys) []string {
+	if k.Ignored == 0 {
+		return nil
 	}
-	t.add(func(r *Report) { r.KeysIgnored += len(rejected) })
-	e.event(Event{Kind: EventKeyIgnored, TicketID: ticket, Detail: "ignored bug keys: " + strings.Join(parts, "; ")})
+	out := make([]string, 0, len(k.Rejected)+1)
+	for _, r := range k.Rejected {
+		out = append(out, r.Text)
+	}
+	if more := k.Ignored - len(k.Rejected); more > 0 {
+		out = append(out, "+"+strconv.Itoa(more))
+	}
+	return out
 }
 
 func (e *Engine) reportLinks(changes []LinkChange, t *tally) {

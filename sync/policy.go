@@ -79,6 +79,8 @@ type Policy struct {
 	LinkTagPrefix string   // tags "<prefix><project>_<number>" link a ticket, e.g. "jira_"
 	SubjectKeys   bool     // keys mentioned in a ticket's subject link it too
 	TrackerLinks  bool     // a bug's remote link to a ticket URL links them
+	// MaxKeys caps the keys one ticket links (0: DefaultMaxKeys); see Keys.
+	MaxKeys int
 
 	// Counting.
 	CountBy       CountBy
@@ -141,6 +143,9 @@ func (p Policy) Validate() error {
 	}
 	if p.LinkTagPrefix != strings.ToLower(p.LinkTagPrefix) {
 		errs = append(errs, fmt.Errorf("link_tag_prefix: %q must be lower case (the helpdesk lowercases tags)", p.LinkTagPrefix))
+	}
+	if p.MaxKeys < 0 {
+		errs = append(errs, fmt.Errorf("max_keys: %d must be zero (the default, %d) or more", p.MaxKeys, DefaultMaxKeys))
 	}
 	switch p.CountBy {
 	case CountByOrganization, CountByRequester:

@@ -218,8 +218,8 @@ func (e *Engine) reportHeld(k guardKind, t *tally) {
 	g := GuardState{Kind: k.name, Planned: k.planned, Limit: k.limit, Since: e.now()}
 	t.add(func(r *Report) { r.Held = append(r.Held, g) })
 	e.event(Event{Kind: EventGuardHeld, Detail: fmt.Sprintf(
-		"blast-radius guard: this cycle would make %d %s writes, over the limit of %d; none made. Check the policy, then raise the limit or run with --confirm-large-change",
-		k.planned, k.name, k.limit)}, zap.String("kind", k.name), zap.Int("planned", k.planned), zap.Int("limit", k.limit))
+		"blast-radius guard: this cycle would make %s, over the limit of %d; none made. Check the policy, then raise the limit or run with --confirm-large-change",
+		plural(k.planned, k.name+" write", k.name+" writes"), k.limit)}, zap.String("kind", k.name), zap.Int("planned", k.planned), zap.Int("limit", k.limit))
 }
 
 // recordGuards keeps the guard board (readiness, the board) in step: held

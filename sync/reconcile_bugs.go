@@ -339,6 +339,9 @@ func (e *Engine) writeRemoteLinks(ctx context.Context, b BugRecord, plan bugPlan
 	return errors.Join(errs...)
 }
 
+// maxLoggedIDs bounds the ticket ids one log line lists.
+const maxLoggedIDs = 200
+
 // logRemoteLinks is one line a bug for the remote links written and
 // removed: a backfill writes one per linked ticket.
 func (e *Engine) logRemoteLinks(b BugRecord, linked, unlinked []int64) {
@@ -346,8 +349,10 @@ func (e *Engine) logRemoteLinks(b BugRecord, linked, unlinked []int64) {
 		return
 	}
 	msg := fmt.Sprintf("remote links: %d written, %d removed", len(linked), len(unlinked))
+	// The counts are whole; the tickets named are the first few hundred.
 	fs := []zap.Field{zap.String("bug", b.Key), zap.String("bug_id", b.ID),
-		zap.Int64s("tickets_linked", linked), zap.Int64s("tickets_unlinked", unlinked)}
+		zap.Int64s("tickets_linked", linked[:min(len(linked), maxLoggedIDs)]),
+		zap.Int64s("tickets_unlinked", unlinked[:min(len(unlinked), maxLoggedIDs)])}
 	if e.opts.DryRun {
 		msg = "would: " + msg
 		fs = append(fs, zap.Bool("dry_run", true))
@@ -367,7 +372,7 @@ func (e *Engine) dropBug(ctx context.Context, b BugRecord, t *tally) error {
 		return err
 	}
 	t.add(func(r *Report) { r.KeysMissing++ })
-	e.event(Event{Kind: EventBugGone, BugID: b.ID, BugKey: b.Key, Detail: fmt.Sprintf("bug no longer exists; unlinked from %d tickets", len(tickets))})
+	e.event(Event{Kind: EventBugGone, BugID: b.ID, BugKey: b.Key, Detail: goneDetail(len(tickets))})
 	return nil
 }
 
@@ -494,7 +499,7 @@ func (e *Engine) tiers(ctx context.Context, tickets map[int64]TicketRecord) (map
 	if len(miss) > 0 {
 		orgs, err := e.hd.Organizations(ctx, miss)
 		if err != nil {
-			return nil, fmt.Errorf("sync: read %d organizations: %w", len(miss), err)
+			return nil, fmt.Errorf("sync: read %s: %w", plural(len(miss), "organization", "organizations"), err)
 		}
 		for _, o := range orgs {
 			cached[o.ID] = o

@@ -122,10 +122,10 @@ func (e *Engine) writeTickets(ctx context.Context, views map[int64]ticketView, p
 		// Nothing is known to be written: notes stay in flight, to be
 		// looked for before they are sent again.
 		t.add(func(r *Report) { r.Errors++ })
-		e.event(Event{Kind: EventWriteFailed, Detail: fmt.Sprintf("batch update of %d tickets failed; retrying later", len(updates))}, zap.Error(err))
+		e.event(Event{Kind: EventWriteFailed, Detail: "batch update of " + plural(len(updates), "ticket", "tickets") + " failed; retrying later"}, zap.Error(err))
 		sctx, cancel := settling(ctx)
 		defer cancel()
-		return errors.Join(fmt.Errorf("sync: update %d tickets: %w", len(updates), err), e.retryLater(sctx, TicketQueue, pick(claimOf, updates)))
+		return errors.Join(fmt.Errorf("sync: update %s: %w", plural(len(updates), "ticket", "tickets"), err), e.retryLater(sctx, TicketQueue, pick(claimOf, updates)))
 	}
 	// The writes are made: record them even when the step is being stopped.
 	sctx, cancel := settling(ctx)
@@ -244,7 +244,7 @@ func (e *Engine) reportTicketUpdate(u TicketUpdate, p ticketPlan, t *tally) {
 		parts = append(parts, "reopened")
 	}
 	if u.Note != "" {
-		parts = append(parts, fmt.Sprintf("private note on %d bug(s)", len(p.Notes)))
+		parts = append(parts, "private note on "+plural(len(p.Notes), "bug", "bugs"))
 	}
 	t.add(func(r *Report) {
 		r.TicketUpdates++
@@ -261,7 +261,7 @@ func (e *Engine) reportTicketUpdate(u TicketUpdate, p ticketPlan, t *tally) {
 func (e *Engine) refreshTickets(ctx context.Context, ids []int64, t *tally) error {
 	fresh, err := e.hd.Tickets(ctx, ids)
 	if err != nil {
-		return fmt.Errorf("sync: re-read %d tickets: %w", len(ids), err)
+		return fmt.Errorf("sync: re-read %s: %w", plural(len(ids), "ticket", "tickets"), err)
 	}
 	for _, id := range ids {
 		if !slices.ContainsFunc(fresh, func(tk Ticket) bool { return tk.ID == id }) {

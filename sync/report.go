@@ -69,7 +69,8 @@ const (
 )
 
 // Event is one thing the engine did or found, for metrics and for people
-// watching (the demo prints them). Detail is a short human sentence.
+// watching (the demo prints them). Detail is a short human sentence, at
+// most maxDetail runes.
 type Event struct {
 	Kind     EventKind
 	BugID    string
@@ -112,9 +113,15 @@ func (t *tally) report() Report {
 	return t.rep
 }
 
+// maxDetail bounds an event's detail, in runes.
+const maxDetail = 500
+
 // event logs one line for ev and hands it to the recorder.
 func (e *Engine) event(ev Event, fields ...zap.Field) {
 	ev.DryRun = e.opts.DryRun
+	// Details quote what people typed (statuses, versions, keys); a line
+	// stays bounded whatever they typed.
+	ev.Detail = truncate(ev.Detail, maxDetail)
 	fs := make([]zap.Field, 0, len(fields)+5)
 	fs = append(fs, zap.String("event", string(ev.Kind)))
 	if ev.BugKey != "" || ev.BugID != "" {

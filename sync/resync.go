@@ -121,7 +121,7 @@ func (e *Engine) rereadBugs(ctx context.Context, ids []string, t *tally) error {
 	}
 	found, missing, err := e.tr.BugsByID(ctx, ids)
 	if err != nil {
-		return fmt.Errorf("sync: read %d bugs by id: %w", len(ids), err)
+		return fmt.Errorf("sync: read %s by id: %w", plural(len(ids), "bug", "bugs"), err)
 	}
 	if err := e.applyBugs(ctx, found, time.Time{}, true, t); err != nil {
 		return err

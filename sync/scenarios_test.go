@@ -232,7 +232,7 @@ func TestStaleFlagAndUnflag(t *testing.T) {
 	}
 	h.expectWrites(map[string]int{"EditBug": 1, "AddComment": 1})
 	h.expectBug("10", "Low", 1, "stale")
-	if c := h.tr.ServiceComments("10"); len(c) != 1 || !strings.Contains(c[0], "1 customer wait on this bug and nobody has updated it for 15 days") {
+	if c := h.tr.ServiceComments("10"); len(c) != 1 || !strings.Contains(c[0], "1 customer waits on this bug and nobody has updated it for 15 days") {
 		t.Fatalf("comments %q", c)
 	}
 

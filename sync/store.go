@@ -15,7 +15,7 @@ type TicketRecord struct {
 	Subject        string
 	URL            string
 	Keys           []string // validated bug keys found on the ticket, sorted
-	Rejected       []string // candidates that were not valid keys, reported when they change
+	Rejected       []string // the first rejected candidates, and "+N" for the rest: reported when they change
 	Tags           []string // the managed status tags the ticket carries, sorted
 	StatusField    string
 	// CreatedAt is when the ticket was opened; zero for a record stored

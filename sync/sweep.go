@@ -99,9 +99,7 @@ func (e *Engine) sweepBugs(ctx context.Context, ids []string, now time.Time, t *
 		}
 		due, flagged = append(due, id), flagged+1
 		t.add(func(rep *Report) { rep.StaleFlagged++ })
-		e.event(Event{Kind: EventStaleFlagged, BugID: id, BugKey: r.Key, Detail: fmt.Sprintf(
-			"stale: %d open tickets wait and nobody updated it for %d days (window %s for %s)",
-			mems[id].OpenTickets, int(r.Stale.Idle.Hours()/24), window, orNone(r.Priority))})
+		e.event(Event{Kind: EventStaleFlagged, BugID: id, BugKey: r.Key, Detail: staleDetail(mems[id].OpenTickets, r.Stale.Idle, window, r.Priority)})
 	}
 	return due, flagged, nil
 }

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Markers make a note or comment recognisable after a crash: the engine asks
@@ -77,8 +76,8 @@ func noteText(b BugRecord, marker string) string {
 		if b.Resolution != "" {
 			fmt.Fprintf(&w, ", resolution: %s", b.Resolution)
 		}
-		if len(b.FixVersions) > 0 {
-			fmt.Fprintf(&w, ", fix version: %s", strings.Join(b.FixVersions, ", "))
+		if n := len(b.FixVersions); n > 0 {
+			fmt.Fprintf(&w, ", %s: %s", agree(n, "fix version", "fix versions"), strings.Join(b.FixVersions, ", "))
 			fmt.Fprintf(&w, ").\nTell the customer: the fix ships in %s.\n", strings.Join(b.FixVersions, ", "))
 		} else {
 			w.WriteString(").\nTell the customer: the fix is done and ships with an upcoming release.\n")
@@ -100,7 +99,7 @@ func (p Policy) bumpText(c Customers, from, to, marker string) string {
 		verb = "lowered"
 	}
 	var w strings.Builder
-	fmt.Fprintf(&w, "%s now report this; %s to %s by helpdesk-sync", p.Describe(c), verb, to)
+	fmt.Fprintf(&w, "%s now %s this; %s to %s by helpdesk-sync", p.Describe(c), agree(c.Distinct, "reports", "report"), verb, to)
 	if th, ok := p.threshold(to); ok {
 		if c.Weighted != float64(c.Distinct) {
 			fmt.Fprintf(&w, " (weighted count %s, threshold %s)", formatCount(c.Weighted), formatCount(th))
@@ -116,15 +115,40 @@ func (p Policy) bumpText(c Customers, from, to, marker string) string {
 func (p Policy) staleText(b Bug, c Customers, idle time.Duration, marker string) string {
 	tmpl := p.Stale.Comment
 	if tmpl == "" {
-		tmpl = "{customers} wait on this bug and nobody has updated it for {days} days; labelled {label} by helpdesk-sync. The label goes away with the next update."
+		tmpl = "{customers_wait} on this bug and nobody has updated it for {idle}; labelled {label} by helpdesk-sync. The label goes away with the next update."
 	}
+	days := int(idle / (24 * time.Hour))
+	customers := p.Describe(c)
 	text := strings.NewReplacer(
-		"{customers}", p.Describe(c),
-		"{days}", strconv.Itoa(int(idle/(24*time.Hour))),
+		"{customers_wait}", customers+" "+agree(c.Distinct, "waits", "wait"),
+		"{customers}", customers,
+		"{idle}", plural(days, "day", "days"),
+		"{days}", strconv.Itoa(days),
 		"{priority}", b.Priority,
 		"{label}", p.Stale.Label,
 	).Replace(tmpl)
 	return text + "\n" + marker
+}
+
+// ignoredText tells, in one bounded line, which candidate keys of a ticket
+// were not linked and why.
+func ignoredText(k TicketKeys, maxKeys int) string {
+	var w strings.Builder
+	w.WriteString("ignored " + plural(k.Ignored, "bug key", "bug keys") + ": ")
+	for i, r := range k.Rejected {
+		if i > 0 {
+			w.WriteString("; ")
+		}
+		fmt.Fprintf(&w, "%q: %s", r.Text, r.Reason)
+	}
+	if more := k.Ignored - len(k.Rejected); more > 0 {
+		fmt.Fprintf(&w, "; and %d more", more)
+	}
+	if k.OverCap > 0 {
+		fmt.Fprintf(&w, " (a ticket links at most %s, the first it names; %s over that)",
+			plural(maxKeys, "key", "keys"), plural(k.OverCap, "valid key was", "valid keys were"))
+	}
+	return w.String()
 }
 
 // threshold is the lowest count that raises a bug to priority.
@@ -168,10 +192,55 @@ func digest(l RemoteLink) string {
 	return strconv.FormatUint(h.Sum64(), 36)
 }
 
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
+// staleDetail is the event of a bug flagged stale.
+func staleDetail(open int, idle, window time.Duration, priority string) string {
+	return fmt.Sprintf("stale: %s and nobody updated it for %s (window %s for %s)",
+		plural(open, "open ticket waits", "open tickets wait"), plural(int(idle/(24*time.Hour)), "day", "days"), span(window), orNone(priority))
+}
+
+// span is a configured duration for people: whole days as days, "7 days"
+// rather than "168h0m0s".
+func span(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return plural(int(d/(24*time.Hour)), "day", "days")
 	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	return d.String()
+}
+
+// goneDetail is the event of a bug the tracker no longer has.
+func goneDetail(tickets int) string {
+	return "bug no longer exists; unlinked from " + plural(tickets, "ticket", "tickets")
+}
+
+// plural is n with the form of the noun that agrees with it: "1 ticket",
+// "0 tickets", "2 tickets".
+func plural(n int, one, many string) string {
+	return strconv.Itoa(n) + " " + agree(n, one, many)
+}
+
+// agree is the form of a word that agrees with n.
+func agree(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// truncate cuts s to n runes, the last an ellipsis, reading no further
+// than that: s may be a pasted megabyte.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s // no more runes than bytes
+	}
+	cut, runes := 0, 0
+	for i := range s {
+		switch runes {
+		case n - 1:
+			cut = i
+		case n:
+			return s[:cut] + "…"
+		}
+		runes++
+	}
+	return s
 }

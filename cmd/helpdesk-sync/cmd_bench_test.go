@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
 )
 
@@ -19,6 +21,7 @@ const benchChildEnv = "HS_BENCH_TEST_MAIN"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(benchChildEnv) == "1" && len(os.Args) > 1 && os.Args[1] == "bench" {
+		redis.SetLogger(redisLog) // as main does
 		os.Exit(run(context.Background(), os.Args[1:], os.Environ(), os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())

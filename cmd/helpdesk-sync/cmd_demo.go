@@ -46,6 +46,7 @@ func (a *app) demoCommand() *ffcli.Command {
 				return exitWith(exitUsage, err)
 			}
 			defer func() { _ = log.Sync() }()
+			redisLog.To(log)
 			_, err = demo.Run(ctx, demo.Options{Dataset: d, Out: a.stdout, Verbose: *verbose, Logger: log,
 				RedisURL: a.getenv("REDIS_URL")})
 			return err

@@ -58,7 +58,7 @@ func TestOnceSyncsThenIdles(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	for _, want := range []string{"cycle in ", "3  links added", "3  ticket updates", "1  bug edits"} {
+	for _, want := range []string{"cycle in ", "3  links added", "3  ticket updates", "1  bug edit\n"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("report lacks %q:\n%s", want, stdout)
 		}

@@ -324,7 +324,8 @@ func guardState(held []sync.GuardState) (string, error) {
 	}
 	var errs []error
 	for _, g := range held {
-		errs = append(errs, fmt.Errorf("holding %d %s writes (limit %d) since %s", g.Planned, g.Kind, g.Limit, g.Since.UTC().Format(time.RFC3339)))
+		errs = append(errs, fmt.Errorf("holding %s (limit %d) since %s",
+			plural(g.Planned, g.Kind+" write", g.Kind+" writes"), g.Limit, g.Since.UTC().Format(time.RFC3339)))
 	}
 	return "confirm with 'helpdesk-sync once --confirm-large-change' or raise the policy.max_* limit", errors.Join(errs...)
 }

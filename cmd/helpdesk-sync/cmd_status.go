@@ -150,23 +150,24 @@ func printHealth(w io.Writer, h board.Health) {
 		if v.Budget > 0 {
 			budget = fmt.Sprintf(" of %s/min (%d%%)", strconv.FormatFloat(v.Budget, 'f', -1, 64), int(v.Used*100+0.5))
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%d requests in the last hour (%d failed), busiest minute %d%s\n",
-			v.Name, read, v.Requests, v.Failed, v.Busiest, budget)
+		fmt.Fprintf(tw, "  %s\t%s\t%s in the last hour (%d failed), busiest minute %d%s\n",
+			v.Name, read, plural(v.Requests, "request", "requests"), v.Failed, v.Busiest, budget)
 	}
 	_ = tw.Flush()
 	cycle := "no cycle reported"
 	if c := h.Cycle; c != nil {
-		cycle = fmt.Sprintf("last cycle %s ago, took %s, %d error(s)", since(h.At, c.At), c.Took.Round(time.Millisecond), c.Errors)
+		cycle = fmt.Sprintf("last cycle %s ago, took %s, %s", since(h.At, c.At), c.Took.Round(time.Millisecond), plural(c.Errors, "error", "errors"))
 	}
 	guard := "guard holding nothing"
 	if len(h.Guards) > 0 {
 		var held []string
 		for _, g := range h.Guards {
-			held = append(held, fmt.Sprintf("%d %s writes (limit %d)", g.Planned, g.Kind, g.Limit))
+			held = append(held, fmt.Sprintf("%s (limit %d)", plural(g.Planned, g.Kind+" write", g.Kind+" writes"), g.Limit))
 		}
 		guard = "guard HOLDING " + strings.Join(held, ", ")
 	}
-	fmt.Fprintf(w, "  %s; %s; queued %d bugs, %d tickets\n", cycle, guard, h.Backlog.Bugs, h.Backlog.Tickets)
+	fmt.Fprintf(w, "  %s; %s; queued %s, %s\n", cycle, guard,
+		plural(int(h.Backlog.Bugs), "bug", "bugs"), plural(int(h.Backlog.Tickets), "ticket", "tickets"))
 	if f := h.Failure; f != nil {
 		fmt.Fprintf(w, "  last failure: %s %s ago: %s\n", f.Step, since(h.At, f.At), printable(f.Error, 200))
 	}
@@ -179,9 +180,9 @@ func printBugs(w io.Writer, l board.BugList, now time.Time) {
 		return
 	}
 	if l.Done > 0 {
-		fmt.Fprintf(w, "%d of %d bugs customers wait on, %d of them done:\n", len(l.Bugs), l.Total, l.Done)
+		fmt.Fprintf(w, "%d of %s customers wait on, %d of them done:\n", len(l.Bugs), plural(l.Total, "bug", "bugs"), l.Done)
 	} else {
-		fmt.Fprintf(w, "%d of %d bugs customers wait on:\n", len(l.Bugs), l.Total)
+		fmt.Fprintf(w, "%d of %s customers wait on:\n", len(l.Bugs), plural(l.Total, "bug", "bugs"))
 	}
 	// The board lists open bugs first; done ones get a table of their own.
 	split := len(l.Bugs)

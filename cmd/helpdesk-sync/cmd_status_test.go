@@ -23,7 +23,7 @@ func TestStatusShowsTheTopOfTheBoard(t *testing.T) {
 		// once records no health (the run command's monitor does).
 		"Sync: needs attention: no cycle reported yet",
 		"zendesk  never read",
-		"1 of 1 bugs customers wait on:",
+		"1 of 1 bug customers wait on:",
 		"RANK  KEY",
 		"1     " + key + "  3          3         3     ",
 		"Export fails",

@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 
 	"github.com/peterbourgon/ff/v3/ffcli"
 
+	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/logging"
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 )
 
@@ -37,12 +37,7 @@ func (a *app) validateCommand() *ffcli.Command {
 			if *show {
 				fmt.Fprint(a.stdout, cfg.Redacted())
 			}
-			var cerr *config.Error
-			if errors.As(err, &cerr) {
-				fmt.Fprintf(a.stderr, "%s: %d problem(s):\n", a.configSource(), len(cerr.Problems))
-				for _, p := range cerr.Problems {
-					fmt.Fprintln(a.stderr, "  "+p.String())
-				}
+			if a.printProblems(err) {
 				return exitWith(exitConfig, nil)
 			}
 			if err != nil {
@@ -56,7 +51,18 @@ func (a *app) validateCommand() *ffcli.Command {
 			if !*online {
 				return nil
 			}
-			ok, err := runOnline(ctx, cfg, status)
+			// The report is the output; the log says only what went wrong
+			// beyond it, unless --log-level asks for more.
+			level := "error"
+			if a.logLevel != "" {
+				level = cfg.Log.Level
+			}
+			log, err := logging.New(level, cfg.Log.Format, a.stderr, cfg.Secrets()...)
+			if err != nil {
+				return exitWith(exitConfig, err)
+			}
+			redisLog.To(log)
+			ok, err := runOnline(ctx, cfg, log, status)
 			if err != nil {
 				return err
 			}

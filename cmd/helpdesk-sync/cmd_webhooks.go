@@ -56,8 +56,8 @@ func (a *app) printSetupCommand() *ffcli.Command {
 			var cerr *config.Error
 			switch {
 			case errors.As(err, &cerr):
-				fmt.Fprintf(a.stderr, "warning: %s has %d problem(s); run 'helpdesk-sync validate'. The setup below uses what could be read.\n",
-					a.configSource(), len(cerr.Problems))
+				fmt.Fprintf(a.stderr, "warning: %s has %s; run 'helpdesk-sync validate'. The setup below uses what could be read.\n",
+					a.configSource(), plural(len(cerr.Problems), "problem", "problems"))
 			case err != nil:
 				return err
 			}
@@ -151,7 +151,8 @@ func printSetup(w io.Writer, base, hookID string, cfg *config.Config) error {
 
 	p("## Jira\n\n")
 	p("3. Webhook: Settings > System > WebHooks > Create a WebHook (an admin webhook; only\n")
-	p("   these are signed). URL %s/webhooks/jira, a secret of your choosing, given\n", base)
+	p("   these are signed). URL %s/webhooks/jira, a secret of 16 characters or more (its\n", base)
+	p("   Generate secret button makes one, as does openssl rand -hex 16), given\n")
 	p("   to the service as webhooks.jira_secret_file (or HELPDESK_SYNC_WEBHOOKS_JIRA_SECRET).\n")
 	p("   Events: %s. JQL filter:\n\n", events)
 	p("     %s\n\n", jql)

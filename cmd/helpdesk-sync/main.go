@@ -14,6 +14,10 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/logging"
 )
 
 // defaultGOGC is the collector's target unless the GOGC environment
@@ -24,10 +28,15 @@ import (
 // 10 MiB more peak RSS.
 const defaultGOGC = 200
 
+// redisLog takes go-redis's own log lines, process-wide; each command
+// routes them to the logger it builds.
+var redisLog = &logging.RedisLog{}
+
 func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(defaultGOGC)
 	}
+	redis.SetLogger(redisLog)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
 	stop()

@@ -15,12 +15,11 @@ import (
 
 const example = "../../config/example.yaml"
 
-// exampleEnv holds what example.yaml leaves to the environment.
+// exampleEnv holds what example.yaml leaves to the environment: the two
+// API tokens.
 var exampleEnv = []string{
 	"HELPDESK_SYNC_ZENDESK_TOKEN=s3cret-zd",
 	"HELPDESK_SYNC_JIRA_TOKEN=s3cret-jira",
-	"HELPDESK_SYNC_WEBHOOKS_ZENDESK_SECRET=s3cret-hook",
-	"HELPDESK_SYNC_BOARD_TOKEN=s3cret-board",
 	"PATH=/usr/bin",
 }
 
@@ -85,7 +84,7 @@ func TestRun(t *testing.T) {
 		{name: "missing file", args: []string{"validate", "--config", "/nonexistent/c.yaml"}, code: exitConfig,
 			stderr: []string{"/nonexistent/c.yaml: ", "config: cannot read the file: open /nonexistent/c.yaml: no such file or directory"}},
 		{name: "no configuration at all", args: []string{"validate"}, code: exitConfig,
-			stderr: []string{"environment (no --config file): 6 problem(s):", "  zendesk.url: not set", "  jira.projects: empty; set at least one project key, e.g. projects: [PROJ] (env HELPDESK_SYNC_JIRA_PROJECTS=PROJ)"}},
+			stderr: []string{"environment (no --config file): 6 problems:", "  zendesk.url: not set", "  jira.projects: empty; set at least one project key, e.g. projects: [PROJ] (env HELPDESK_SYNC_JIRA_PROJECTS=PROJ)"}},
 		{name: "typo in a variable", env: append([]string{"HELPDESK_SYNC_JIRA_PROJETCS=PROJ"}, envOnly...), args: []string{"validate"}, code: exitOK,
 			stderr: []string{"warning: HELPDESK_SYNC_JIRA_PROJETCS sets no configuration key; did you mean HELPDESK_SYNC_JIRA_PROJECTS?"}},
 	}
@@ -149,14 +148,14 @@ func TestValidateListsEveryProblem(t *testing.T) {
 		t.Errorf("stdout: %s", stdout)
 	}
 	for _, want := range []string{
-		path + ": 7 problem(s):",
-		`  sync.lease_tll (` + path + `:159): unknown key; did you mean lease_ttl?`,
-		`  sync.poll_interval (` + path + `:151): "60": not a duration; write a number with a unit, e.g. 90s, 5m or 72h (env HELPDESK_SYNC_SYNC_POLL_INTERVAL)`,
-		`  zendesk.url (` + path + `:16): "acme.zendesk.com" is not an http(s) URL; write it like url: https://acme.zendesk.com (env HELPDESK_SYNC_ZENDESK_URL=https://acme.zendesk.com)`,
+		path + ": 7 problems:",
+		`  sync.lease_tll (` + path + `:172): unknown key; did you mean lease_ttl?`,
+		`  sync.poll_interval (` + path + `:164): "60": not a duration; write a number with a unit, e.g. 90s, 5m or 72h (env HELPDESK_SYNC_SYNC_POLL_INTERVAL)`,
+		`  zendesk.url (` + path + `:23): "acme.zendesk.com" is not an http(s) URL; write it like url: https://acme.zendesk.com (env HELPDESK_SYNC_ZENDESK_URL=https://acme.zendesk.com)`,
 		`  jira.token: not set; Jira Cloud authenticates`,
-		`  jira.projects[1] (` + path + `:61): "web" is not a project key`,
-		`  policy.count_by (` + path + `:91): "company" is not one of organization, requester`,
-		`  policy.thresholds[1].priority (` + path + `:105): "Urgent" is not one of jira.priorities`,
+		`  jira.projects[1] (` + path + `:72): "web" is not a project key`,
+		`  policy.count_by (` + path + `:102): "company" is not one of organization, requester`,
+		`  policy.thresholds[1].priority (` + path + `:116): "Urgent" is not one of jira.priorities`,
 	} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q", want)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/service"
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 )
@@ -21,6 +23,7 @@ type onlineCheck struct {
 // zendeskKeys and jiraKeys map a preflight check to the configuration key
 // an operator changes to fix it.
 var zendeskKeys = map[string][2]string{
+	"connection":   {"zendesk.url / zendesk.subdomain", "check the account URL, and that this machine reaches it (DNS, proxy, firewall); a 5xx is Zendesk's side, try again later"},
 	"credentials":  {"zendesk.email / zendesk.token", "check the API token (Admin Center > Apps and integrations > Zendesk API) and the email of its user"},
 	"admin":        {"zendesk.token", "use an API token of an admin: the incremental export is admin-only"},
 	"keys_field":   {"zendesk.keys_field_id", "create an active text ticket field for bug keys and set its id"},
@@ -29,6 +32,7 @@ var zendeskKeys = map[string][2]string{
 }
 
 var jiraKeys = map[string][2]string{
+	"connection":           {"jira.url", "check the site URL, and that this machine reaches it (DNS, proxy, firewall); a 5xx is Jira's side, try again later"},
 	"credentials":          {"jira.email / jira.token (jira.pat)", "check the service account's API token (Cloud) or personal access token (Data Center)"},
 	"customer_count_field": {"jira.customer_count_field", "create a Number custom field and set its id (customfield_NNNNN)"},
 	"priorities":           {"jira.priorities / policy.thresholds", "name the priorities exactly as the site does"},
@@ -36,8 +40,10 @@ var jiraKeys = map[string][2]string{
 
 // runOnline makes the read-only checks of validate --online and prints one
 // line per check; it reports whether all passed.
-func runOnline(ctx context.Context, cfg *config.Config, w io.Writer) (bool, error) {
-	svc, err := service.New(cfg, service.Options{NoLease: true})
+func runOnline(ctx context.Context, cfg *config.Config, log *zap.Logger, w io.Writer) (bool, error) {
+	// The budgets stay in this process: Redis is checked on its own line,
+	// and the vendors are checked whether or not it answers.
+	svc, err := service.New(cfg, service.Options{NoLease: true, LocalBudgets: true, Logger: log})
 	if err != nil {
 		return false, err
 	}

@@ -20,18 +20,27 @@ import (
 // exit code 3, printing them as validate does.
 func (a *app) loadValidConfig() (*config.Config, error) {
 	cfg, err := a.loadConfig()
-	var cerr *config.Error
-	if errors.As(err, &cerr) {
-		fmt.Fprintf(a.stderr, "%s: %d problem(s):\n", a.configSource(), len(cerr.Problems))
-		for _, p := range cerr.Problems {
-			fmt.Fprintln(a.stderr, "  "+p.String())
-		}
+	if a.printProblems(err) {
 		return nil, exitWith(exitConfig, nil)
 	}
 	if err != nil {
 		return nil, exitWith(exitConfig, err)
 	}
 	return cfg, nil
+}
+
+// printProblems lists the configuration's problems on stderr, one a line,
+// and reports whether err held any.
+func (a *app) printProblems(err error) bool {
+	var cerr *config.Error
+	if !errors.As(err, &cerr) {
+		return false
+	}
+	fmt.Fprintf(a.stderr, "%s: %s:\n", a.configSource(), plural(len(cerr.Problems), "problem", "problems"))
+	for _, p := range cerr.Problems {
+		fmt.Fprintln(a.stderr, "  "+p.String())
+	}
+	return true
 }
 
 // configured loads the valid configuration and the logger it configures:
@@ -57,6 +66,7 @@ func (a *app) logger(cfg *config.Config) (*zap.Logger, error) {
 	for _, w := range cfg.Warnings() {
 		log.Warn(w)
 	}
+	redisLog.To(log)
 	return log, nil
 }
 
@@ -110,23 +120,26 @@ func printReport(w io.Writer, title string, rep sync.Report, asJSON bool) error 
 	}
 	fmt.Fprintf(w, "%s%s in %s\n", title, mode, rep.Duration.Round(time.Millisecond))
 	rows := []struct {
-		n    int
-		what string
+		n         int
+		one, many string
 	}{
-		{rep.TicketsObserved, "tickets observed"}, {rep.BugsObserved, "bugs observed"},
-		{rep.LinksAdded, "links added"}, {rep.LinksRemoved, "links removed"},
-		{rep.KeysIgnored, "keys ignored (unknown project or malformed)"}, {rep.KeysMissing, "keys matching no issue"},
-		{rep.Transitions, "bug status changes"}, {rep.BugEdits, "bug edits"}, {rep.PriorityChanges, "priority changes"},
-		{rep.Comments, "bug comments"}, {rep.RemoteLinksUpserted, "remote links written"}, {rep.RemoteLinksDeleted, "remote links deleted"},
-		{rep.TicketUpdates, "ticket updates"}, {rep.Notes, "private notes"},
-		{rep.StaleFlagged, "bugs flagged stale"}, {rep.StaleUnflagged, "stale flags lifted"}, {rep.Errors, "errors (retried next cycle)"},
+		{rep.TicketsObserved, "ticket observed", "tickets observed"}, {rep.BugsObserved, "bug observed", "bugs observed"},
+		{rep.LinksAdded, "link added", "links added"}, {rep.LinksRemoved, "link removed", "links removed"},
+		{rep.KeysIgnored, "key ignored (unknown project, malformed or too many)", "keys ignored (unknown project, malformed or too many)"},
+		{rep.KeysMissing, "key matching no issue", "keys matching no issue"},
+		{rep.Transitions, "bug status change", "bug status changes"}, {rep.BugEdits, "bug edit", "bug edits"},
+		{rep.PriorityChanges, "priority change", "priority changes"}, {rep.Comments, "bug comment", "bug comments"},
+		{rep.RemoteLinksUpserted, "remote link written", "remote links written"}, {rep.RemoteLinksDeleted, "remote link deleted", "remote links deleted"},
+		{rep.TicketUpdates, "ticket update", "ticket updates"}, {rep.Notes, "private note", "private notes"},
+		{rep.StaleFlagged, "bug flagged stale", "bugs flagged stale"}, {rep.StaleUnflagged, "stale flag lifted", "stale flags lifted"},
+		{rep.Errors, "error (retried next cycle)", "errors (retried next cycle)"},
 	}
 	for _, r := range rows {
-		fmt.Fprintf(w, "%7d  %s\n", r.n, r.what)
+		fmt.Fprintf(w, "%7d  %s\n", r.n, agree(r.n, r.one, r.many))
 	}
 	for _, h := range rep.Held {
-		fmt.Fprintf(w, "HELD: %d %s writes planned, limit %d: none made; raise policy.max_* or rerun with --confirm-large-change\n",
-			h.Planned, h.Kind, h.Limit)
+		fmt.Fprintf(w, "HELD: %s planned, limit %d: none made; raise policy.max_* or rerun with --confirm-large-change\n",
+			plural(h.Planned, h.Kind+" write", h.Kind+" writes"), h.Limit)
 	}
 	return nil
 }
@@ -137,7 +150,10 @@ func reportExit(rep sync.Report) error {
 	case len(rep.Held) > 0:
 		return exitWith(exitHeld, nil)
 	case rep.Errors > 0:
-		return exitWith(exitFailure, fmt.Errorf("%d item(s) failed; they stay queued and are retried", rep.Errors))
+		if rep.Errors == 1 {
+			return exitWith(exitFailure, errors.New("1 item failed; it stays queued and is retried"))
+		}
+		return exitWith(exitFailure, fmt.Errorf("%d items failed; they stay queued and are retried", rep.Errors))
 	}
 	return nil
 }

@@ -2,24 +2,33 @@ package jira
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 )
 
 // Check is one finding of Preflight: what was checked and, when it failed,
 // why.
 type Check struct {
-	Name string // "credentials", "customer_count_field", "priorities", "project <KEY>"
+	Name string // "connection", "credentials", "customer_count_field", "priorities", "project <KEY>"
 	Err  error
 }
 
 // Preflight checks, with read-only requests, that Jira accepts the
 // credentials, that the customer-count field exists and is a number field,
 // that every priority the policy names exists, and that every configured
-// project is visible to the service account.
+// project is visible to the service account. When the first request fails,
+// that is the only check: "credentials" when Jira refused them,
+// "connection" when no Jira answered (refused, unknown host, a page that is
+// not the API, a server error).
 func (c *Client) Preflight(ctx context.Context, priorities []string) []Check {
 	if _, err := c.myself(ctx); err != nil {
-		return []Check{{Name: "credentials", Err: err}}
+		name := "connection"
+		if e := (*Error)(nil); errors.As(err, &e) && (e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden) {
+			name = "credentials"
+		}
+		return []Check{{Name: name, Err: err}}
 	}
 	checks := []Check{{Name: "credentials"}}
 	if c.countField != "" {

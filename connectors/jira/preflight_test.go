@@ -2,6 +2,9 @@ package jira_test
 
 import (
 	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -44,6 +47,18 @@ func TestPreflight(t *testing.T) {
 			mutate: func(o *jira.Options) { o.Token = "wrong-token-value" },
 			want:   map[string]string{"credentials": "401"},
 		},
+		{
+			name:   "nothing listens at the URL",
+			mutate: func(o *jira.Options) { o.BaseURL, o.HTTPClient = refusedURL(t), nil },
+			want:   map[string]string{"connection": "connection refused"},
+		},
+		{
+			name: "the URL is not Jira's API",
+			mutate: func(o *jira.Options) {
+				o.BaseURL, o.HTTPClient = pageURL(t, http.StatusOK, "<html>Welcome to nginx</html>"), nil
+			},
+			want: map[string]string{"connection": "GET /myself"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,4 +89,28 @@ func TestPreflight(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refusedURL is the URL of a port nobody listens on.
+func refusedURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return "http://" + addr
+}
+
+// pageURL serves one page, whatever is asked: a host that is not the API.
+func pageURL(t *testing.T, status int, body string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }

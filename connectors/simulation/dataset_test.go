@@ -334,3 +334,19 @@ func TestOrgNamesStayUniquePastTheWordLists(t *testing.T) {
 		seen[o.Name] = o.ID
 	}
 }
+
+// The summary that simulate and the demo print agrees with its counts.
+func TestSummaryAgreesWithCounts(t *testing.T) {
+	one := simulation.Summary{Orgs: 1, Users: 1, Bugs: 1, Tickets: 1, Links: 1}.String()
+	two := simulation.Summary{Orgs: 2, Users: 0, Bugs: 2, Tickets: 2, Links: 2}.String()
+	for _, want := range []string{"1 organization (", "with 1 requester;", "1 bug in", "1 ticket (", "naming bugs 1 time"} {
+		if !strings.Contains(one, want) {
+			t.Errorf("%q lacks %q", one, want)
+		}
+	}
+	for _, want := range []string{"2 organizations (", "with 0 requesters;", "2 bugs in", "2 tickets (", "naming bugs 2 times"} {
+		if !strings.Contains(two, want) {
+			t.Errorf("%q lacks %q", two, want)
+		}
+	}
+}

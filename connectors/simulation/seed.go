@@ -38,9 +38,18 @@ type Summary struct {
 
 // String tells what was seeded, in one line.
 func (s Summary) String() string {
-	return fmt.Sprintf("%d organizations (%s) with %d requesters; %d bugs in %s (%s); %d tickets (%s) naming bugs %d times",
-		s.Orgs, tally(s.OrgsByTier), s.Users, s.Bugs, strings.Join(ProjectKeys(), ", "), tally(s.BugsByStatus),
-		s.Tickets, tally(s.TicketsByStatus), s.Links)
+	return fmt.Sprintf("%s (%s) with %s; %s in %s (%s); %s (%s) naming bugs %s",
+		plural(s.Orgs, "organization", "organizations"), tally(s.OrgsByTier), plural(s.Users, "requester", "requesters"),
+		plural(s.Bugs, "bug", "bugs"), strings.Join(ProjectKeys(), ", "), tally(s.BugsByStatus),
+		plural(s.Tickets, "ticket", "tickets"), tally(s.TicketsByStatus), plural(s.Links, "time", "times"))
+}
+
+// plural is n with the form of the noun that agrees with it.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // tally renders counts as "116 open, 86 pending", largest first.

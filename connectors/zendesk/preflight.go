@@ -3,14 +3,16 @@ package zendesk
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 )
 
 // Check is one finding of Preflight: what was checked and, when it failed,
 // why.
 type Check struct {
-	Name string // "credentials", "admin", "keys_field", "status_field", "tier_field"
+	Name string // "connection", "credentials", "admin", "keys_field", "status_field", "tier_field"
 	Err  error
 }
 
@@ -21,11 +23,18 @@ var textTypes = []string{"text", "textarea"}
 // Preflight checks, with read-only requests, that the account accepts the
 // credentials, that the API user is an admin (the incremental export is
 // admin-only), and that the configured ticket and organization fields exist
-// and are active text fields. It costs at most four requests.
+// and are active text fields. It costs at most four requests. When the
+// first request fails, that is the only check: "credentials" when Zendesk
+// refused them, "connection" when no Zendesk answered (refused, unknown
+// host, a page that is not the API, a server error).
 func (c *Client) Preflight(ctx context.Context) []Check {
 	me, err := c.me(ctx)
 	if err != nil {
-		return []Check{{Name: "credentials", Err: err}}
+		name := "connection"
+		if e := (*Error)(nil); errors.As(err, &e) && (e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden) {
+			name = "credentials"
+		}
+		return []Check{{Name: name, Err: err}}
 	}
 	checks := []Check{{Name: "credentials"}}
 	admin := Check{Name: "admin"}

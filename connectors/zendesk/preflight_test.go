@@ -2,6 +2,9 @@ package zendesk
 
 import (
 	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -58,6 +61,16 @@ func TestPreflight(t *testing.T) {
 			edit: func(o *Options) { o.Token = "wrong-token-value" },
 			want: map[string]string{"credentials": "HTTP 401"},
 		},
+		{
+			name: "nothing listens at the URL",
+			edit: func(o *Options) { o.BaseURL = refusedURL(t) },
+			want: map[string]string{"connection": "connection refused"},
+		},
+		{
+			name: "the URL is not Zendesk's API",
+			edit: func(o *Options) { o.BaseURL = pageURL(t, http.StatusNotFound, "<html>Help Center Closed</html>") },
+			want: map[string]string{"connection": "HTTP 404"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,4 +104,28 @@ func TestPreflight(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refusedURL is the URL of a port nobody listens on.
+func refusedURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return "http://" + addr
+}
+
+// pageURL serves one page, whatever is asked: a host that is not the API.
+func pageURL(t *testing.T, status int, body string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -96,7 +97,7 @@ func (m *Model) Health(ctx context.Context) (Health, error) {
 	if h.Cycle == nil {
 		h.Issues = append(h.Issues, "no cycle reported yet: is a replica running with the board's monitor?")
 	} else if h.Cycle.Errors > 0 {
-		h.Issues = append(h.Issues, fmt.Sprintf("the last cycle had %d error(s)", h.Cycle.Errors))
+		h.Issues = append(h.Issues, "the last cycle had "+countOf(h.Cycle.Errors, "error", "errors"))
 	}
 	for _, v := range h.Vendors {
 		if v.Behind {
@@ -104,7 +105,7 @@ func (m *Model) Health(ctx context.Context) (Health, error) {
 		}
 	}
 	for _, g := range h.Guards {
-		h.Issues = append(h.Issues, fmt.Sprintf("the blast-radius guard holds %d %s writes (limit %d)", g.Planned, g.Kind, g.Limit))
+		h.Issues = append(h.Issues, fmt.Sprintf("the blast-radius guard holds %s (limit %d)", countOf(g.Planned, g.Kind+" write", g.Kind+" writes"), g.Limit))
 	}
 	h.Healthy = len(h.Issues) == 0
 	return h, nil
@@ -129,4 +130,13 @@ func step(s state.StepHealth) *Step {
 		return nil
 	}
 	return &Step{Step: s.Step, At: s.At, Took: s.Took, Errors: s.Errors, Error: s.Error}
+}
+
+// countOf is n with the form of the noun that agrees with it: "1 error",
+// "2 errors".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }

@@ -102,7 +102,9 @@ func (b *bench) measureFreshness(ctx context.Context, d simulation.Dataset, m fr
 	env := []string{config.EnvPrefix + "SYNC_POLL_INTERVAL=" + b.o.PollInterval.String()}
 	var zdSecret, jiraSecret string
 	if m.webhooks {
-		zdSecret, jiraSecret = randomID()+randomID(), randomID()+randomID()
+		// 40 and 24 characters: the configuration wants at least 32 and 16.
+		zdSecret = randomID() + randomID() + randomID() + randomID() + randomID()
+		jiraSecret = randomID() + randomID() + randomID()
 		env = append(env,
 			config.EnvPrefix+"WEBHOOKS_ENABLED=true",
 			config.EnvPrefix+"WEBHOOKS_ZENDESK_SECRET="+zdSecret,

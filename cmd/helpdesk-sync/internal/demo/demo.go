@@ -78,7 +78,7 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 			return
 		}
 		if err == nil {
-			out.f("\nRedis: deleted the demo's %d keys under %s. Done in %s.\n", n, prefix, time.Since(started).Round(100*time.Millisecond))
+			out.f("\nRedis: deleted the demo's %s under %s. Done in %s.\n", plural(n, "key", "keys"), prefix, time.Since(started).Round(100*time.Millisecond))
 		}
 	}()
 	out.f("Redis: %s, keys under %s (deleted at the end)\n", where, prefix)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/helpdesk-sync/helpdesk-sync/sync"
 )
@@ -116,4 +118,21 @@ func plural(n int, one, many string) string {
 		return "one " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// agree is the form of a word that agrees with n.
+func agree(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// capital starts a sentence with s.
+func capital(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }

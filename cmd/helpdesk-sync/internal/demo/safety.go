@@ -49,8 +49,8 @@ func (d *run) safety(ctx context.Context) error {
 			f.Tickets = append(f.Tickets, t.ID)
 		}
 	}
-	d.out.f("   A macro writes %s (%q, no customers yet) into the keys field of %d open tickets.\n",
-		bug.Key, bug.Summary, len(f.Tickets))
+	d.out.f("   A macro writes %s (%q, no customers yet) into the keys field of %s.\n",
+		bug.Key, bug.Summary, plural(len(f.Tickets), "open ticket", "open tickets"))
 
 	dry, err := d.service(d.cfg, service.Options{DryRun: true})
 	if err != nil {
@@ -85,11 +85,13 @@ func (d *run) safety(ctx context.Context) error {
 	}
 	f.Held = s.Report.Held
 	for _, h := range f.Held {
-		d.out.f("   With policy.max_ticket_updates at %d, the guard holds all %d planned %s writes (once exits 5,\n"+
-			"   and the engine logs the hold as an error on stderr, where alerting sees it).\n", h.Limit, h.Planned, h.Kind)
+		d.out.f("   With policy.max_ticket_updates at %d, the guard holds all %s (once exits 5,\n"+
+			"   and the engine logs the hold as an error on stderr, where alerting sees it).\n",
+			h.Limit, plural(h.Planned, "planned "+h.Kind+" write", "planned "+h.Kind+" writes"))
 	}
-	d.out.f("   %d of the %d tickets show the bug; the writes under their limits go out (%s, %s).\n",
-		d.showing(bug.Key, f.Tickets), len(f.Tickets),
+	shown := d.showing(bug.Key, f.Tickets)
+	d.out.f("   %d of the %d tickets %s the bug; the writes under their limits go out (%s, %s).\n",
+		shown, len(f.Tickets), agree(shown, "shows", "show"),
 		plural(s.Report.BugEdits, "bug edit", "bug edits"), plural(s.Report.RemoteLinksUpserted, "remote link", "remote links"))
 
 	confirmed, err := d.service(&guarded, service.Options{ConfirmLargeChange: true})
@@ -101,8 +103,8 @@ func (d *run) safety(ctx context.Context) error {
 		return err
 	}
 	f.Shown = d.showing(bug.Key, f.Tickets)
-	d.out.f("   With --confirm-large-change the next cycle writes them: %s; %d of the %d tickets show %s.\n",
-		plural(s.Report.TicketUpdates, "ticket update", "ticket updates"), f.Shown, len(f.Tickets), bug.Key)
+	d.out.f("   With --confirm-large-change the next cycle writes them: %s; %d of the %d tickets %s %s.\n",
+		plural(s.Report.TicketUpdates, "ticket update", "ticket updates"), f.Shown, len(f.Tickets), agree(f.Shown, "shows", "show"), bug.Key)
 	d.facts.Safety = f
 	return nil
 }

@@ -29,8 +29,8 @@ func (d *run) goesStale(ctx context.Context) error {
 		d.out.f("   No bug turned stale.\n")
 		return nil
 	}
-	d.out.f("   %s flagged stale: labelled %s, with a comment each. The most wanted:\n",
-		plural(len(flagged), "bug", "bugs"), d.policy.Stale.Label)
+	d.out.f("   %s flagged stale: labelled %s, with a comment%s. The most wanted:\n",
+		capital(plural(len(flagged), "bug", "bugs")), d.policy.Stale.Label, agree(len(flagged), "", " each"))
 	type staleBug struct {
 		is     jiratest.Issue
 		detail string

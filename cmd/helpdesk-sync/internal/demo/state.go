@@ -159,4 +159,4 @@ func orgName(ds simulation.Dataset, id int64) string {
 	return fmt.Sprintf("organization %d", id)
 }
 
-func days(d time.Duration) string { return fmt.Sprintf("%d days", int(d.Hours()/24)) }
+func days(d time.Duration) string { return plural(int(d.Hours()/24), "day", "days") }

@@ -148,16 +148,17 @@ func (d *run) backfill(ctx context.Context) error {
 		return err
 	}
 	r, first, last := s.Report, s.Reports[0], s.Reports[len(s.Reports)-1]
-	d.out.f("   The first cycle reads %d tickets and %d bugs and makes %s from keys fields and tags.\n",
-		first.TicketsObserved, first.BugsObserved, plural(first.LinksAdded, "link", "links"))
+	d.out.f("   The first cycle reads %s and %s and makes %s from keys fields and tags.\n",
+		plural(first.TicketsObserved, "ticket", "tickets"), plural(first.BugsObserved, "bug", "bugs"), plural(first.LinksAdded, "link", "links"))
 	if len(s.Reports) > 1 && last.Writes() == 0 {
-		d.out.f("   The next one reads the service's own writes back (%d tickets, %d bugs) and writes nothing.\n",
-			last.TicketsObserved, last.BugsObserved)
+		d.out.f("   The next one reads the service's own writes back (%s, %s) and writes nothing.\n",
+			plural(last.TicketsObserved, "ticket", "tickets"), plural(last.BugsObserved, "bug", "bugs"))
 	}
 	ignored, missing := ofKind(s.Events, sync.EventKeyIgnored), ofKind(s.Events, sync.EventKeyMissing)
 	if len(ignored) > 0 {
-		d.out.f("   Not linked: %d keys of unsynced projects or malformed (ticket #%d: %s)",
-			r.KeysIgnored, ignored[0].TicketID, strings.TrimPrefix(ignored[0].Detail, "ignored bug keys: "))
+		_, detail, _ := strings.Cut(ignored[0].Detail, ": ") // after "ignored N bug keys"
+		d.out.f("   Not linked: %s (ticket #%d: %s)",
+			plural(r.KeysIgnored, "key of an unsynced project or malformed", "keys of unsynced projects or malformed"), ignored[0].TicketID, detail)
 	}
 	if len(missing) > 0 {
 		d.out.f(", %d naming no issue (%s)", r.KeysMissing, missing[0].BugKey)
@@ -166,7 +167,8 @@ func (d *run) backfill(ctx context.Context) error {
 
 	d.topBugs()
 	raised := ofKind(s.Events, sync.EventPriorityChanged)
-	d.out.f("   %s raised, each with a comment on the bug:\n", plural(r.PriorityChanges, "priority", "priorities"))
+	d.out.f("   %s raised, %s on the bug:\n", capital(plural(r.PriorityChanges, "priority", "priorities")),
+		agree(r.PriorityChanges, "with a comment", "each with a comment"))
 	for i, e := range raised {
 		if i == 5 {
 			d.out.f("     … and %d more\n", len(raised)-i)
@@ -176,8 +178,9 @@ func (d *run) backfill(ctx context.Context) error {
 	}
 	d.lockedBugs()
 
-	d.out.f("   %s annotated with their bug's status (field and tag) in batches of 100; %s on the bugs.\n",
-		plural(r.TicketUpdates, "ticket", "tickets"), plural(r.RemoteLinksUpserted, "remote link", "remote links"))
+	d.out.f("   %s annotated with %s bug's status (field and tag) in batches of 100; %s on the bugs.\n",
+		capital(plural(r.TicketUpdates, "ticket", "tickets")), agree(r.TicketUpdates, "its", "their"),
+		plural(r.RemoteLinksUpserted, "remote link", "remote links"))
 	for _, e := range ofKind(s.Events, sync.EventTicketUpdated) {
 		if t, ok := d.st.Zendesk.Ticket(e.TicketID); ok && statusField(t) != "" {
 			d.out.f("     e.g. ticket #%d shows %q, tags %s\n", t.ID, statusField(t), strings.Join(d.statusTags(t), " "))
@@ -185,8 +188,8 @@ func (d *run) backfill(ctx context.Context) error {
 		}
 	}
 	if r.StaleFlagged > 0 {
-		d.out.f("   %s customers wait on, untouched for longer than their priority allows, flagged stale at once:\n",
-			plural(r.StaleFlagged, "bug", "bugs"))
+		d.out.f("   %s customers wait on, untouched for longer than %s priority allows, flagged stale at once:\n",
+			capital(plural(r.StaleFlagged, "bug", "bugs")), agree(r.StaleFlagged, "its", "their"))
 		for i, e := range ofKind(s.Events, sync.EventStaleFlagged) {
 			if i == 3 {
 				d.out.f("     … and %d more\n", r.StaleFlagged-i)
@@ -211,7 +214,7 @@ func (d *run) topBugs() {
 		}
 		return 0
 	})
-	d.out.f("   %d bugs carry a customer count now. The top ones:\n", len(bugs))
+	d.out.f("   %s a customer count now. The top ones:\n", plural(len(bugs), "bug carries", "bugs carry"))
 	d.out.f("     %-8s %-12s %-9s %6s  %s\n", "BUG", "STATUS", "PRIORITY", "COUNT", "WAITING (open tickets)")
 	for _, is := range bugs[:min(5, len(bugs))] {
 		f := BugFact{Key: is.Key, Status: is.Status.Name, Priority: is.Priority, Count: count(is),

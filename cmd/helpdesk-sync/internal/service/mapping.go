@@ -20,21 +20,37 @@ import (
 // the service's single-ticket safe updates go through it.
 const ZendeskUpdateTicketPerMinute = 100
 
-// ZendeskLimits are the client-side budgets of the Zendesk transport, kept
-// in Redis so that every replica draws on the same ones: the account's
-// per-minute budget, the incremental export's 10 per minute, and Update
-// Ticket's updatePerMinute (ZendeskUpdateTicketPerMinute on a real account).
-// A speedup above 1 shortens every window by that factor (see
+// Limiters makes the limiter of one budget: events per window, kept under
+// key.
+type Limiters func(key string, events int, per time.Duration) connectors.Limiter
+
+// RedisLimiters keep every budget in Redis, so that every replica draws on
+// the same ones.
+func RedisLimiters(rdb redis.UniversalClient) Limiters {
+	return func(key string, events int, per time.Duration) connectors.Limiter {
+		return connectors.NewRedisLimiter(rdb, key, events, per)
+	}
+}
+
+// LocalLimiters keep every budget in this process: for a one-off command
+// of a handful of requests that must work, and say what is wrong, while
+// Redis is down (validate --online).
+func LocalLimiters(_ string, events int, per time.Duration) connectors.Limiter {
+	return connectors.NewLocalLimiter(events, per, events)
+}
+
+// ZendeskLimits are the client-side budgets of the Zendesk transport: the
+// account's per-minute budget, the incremental export's 10 per minute, and
+// Update Ticket's updatePerMinute (ZendeskUpdateTicketPerMinute on a real
+// account). A speedup above 1 shortens every window by that factor (see
 // Options.BudgetSpeedup).
-func ZendeskLimits(rdb redis.UniversalClient, prefix string, c config.Zendesk, updatePerMinute int, speedup float64) []connectors.Limit {
+func ZendeskLimits(limiter Limiters, prefix string, c config.Zendesk, updatePerMinute int, speedup float64) []connectors.Limit {
 	key := prefix + "ratelimit:zendesk:"
 	minute := shorter(time.Minute, speedup)
 	return []connectors.Limit{
-		{Name: "account", Limiter: connectors.NewRedisLimiter(rdb, key+"account", c.RequestsPerMinute, minute)},
-		{Name: "export", Match: isZendeskExport,
-			Limiter: connectors.NewRedisLimiter(rdb, key+"export", c.ExportRequestsPerMinute, minute)},
-		{Name: "update_ticket", Match: isZendeskTicketUpdate,
-			Limiter: connectors.NewRedisLimiter(rdb, key+"update_ticket", updatePerMinute, minute)},
+		{Name: "account", Limiter: limiter(key+"account", c.RequestsPerMinute, minute)},
+		{Name: "export", Match: isZendeskExport, Limiter: limiter(key+"export", c.ExportRequestsPerMinute, minute)},
+		{Name: "update_ticket", Match: isZendeskTicketUpdate, Limiter: limiter(key+"update_ticket", updatePerMinute, minute)},
 	}
 }
 
@@ -55,12 +71,12 @@ func isZendeskTicketUpdate(r *http.Request) bool {
 		r.Method == http.MethodPut && connectors.RouteTemplate(r) == "/api/v2/tickets/{id}"
 }
 
-// JiraLimits is the Jira transport's per-second budget, shared in Redis,
-// its window shortened by speedup as ZendeskLimits's.
-func JiraLimits(rdb redis.UniversalClient, prefix string, c config.Jira, speedup float64) []connectors.Limit {
+// JiraLimits is the Jira transport's per-second budget, its window
+// shortened by speedup as ZendeskLimits's.
+func JiraLimits(limiter Limiters, prefix string, c config.Jira, speedup float64) []connectors.Limit {
 	events, per := jiraWindow(c.RequestsPerSecond)
 	return []connectors.Limit{
-		{Name: "burst", Limiter: connectors.NewRedisLimiter(rdb, prefix+"ratelimit:jira:burst", events, shorter(per, speedup))},
+		{Name: "burst", Limiter: limiter(prefix+"ratelimit:jira:burst", events, shorter(per, speedup))},
 	}
 }
 
@@ -111,6 +127,7 @@ func Policy(cfg *config.Config) sync.Policy {
 		LinkTagPrefix: cfg.Zendesk.LinkTagPrefix,
 		SubjectKeys:   cfg.Zendesk.SubjectKeys,
 		TrackerLinks:  cfg.Jira.TrackerLinks,
+		MaxKeys:       cfg.Zendesk.MaxKeysPerTicket,
 
 		CountBy:       sync.CountBy(p.CountBy),
 		CountTickets:  sync.CountTickets(p.CountTickets),

@@ -72,6 +72,10 @@ type Options struct {
 	// client-side budget by that factor and keeps its count: the
 	// benchmarks' simulators count the vendors' windows sped up so.
 	BudgetSpeedup float64
+	// LocalBudgets keeps the request budgets in this process instead of
+	// Redis, so that the vendors answer while Redis does not: for
+	// validate --online, whose few requests need no sharing.
+	LocalBudgets bool
 }
 
 // Service is helpdesk-sync assembled. Close it when done.
@@ -114,10 +118,14 @@ func New(cfg *config.Config, o Options) (*Service, error) {
 		observer = append(observer, o.Observer)
 	}
 	prefix := cfg.Redis.KeyPrefix
+	limiter := RedisLimiters(s.Redis)
+	if o.LocalBudgets {
+		limiter = LocalLimiters
+	}
 
 	zdHTTP := &http.Client{Transport: connectors.NewTransport(connectors.Options{
 		Vendor: "zendesk", Base: o.Base,
-		Limits:   ZendeskLimits(s.Redis, prefix, cfg.Zendesk, cmp.Or(o.ZendeskUpdateTicketPerMinute, ZendeskUpdateTicketPerMinute), o.BudgetSpeedup),
+		Limits:   ZendeskLimits(limiter, prefix, cfg.Zendesk, cmp.Or(o.ZendeskUpdateTicketPerMinute, ZendeskUpdateTicketPerMinute), o.BudgetSpeedup),
 		Observer: observer, Logger: o.Logger,
 	})}
 	zo := ZendeskOptions(cfg.Zendesk, zdHTTP, o.Logger, o.Clock)
@@ -128,7 +136,7 @@ func New(cfg *config.Config, o Options) (*Service, error) {
 		return nil, fmt.Errorf("zendesk: %w", err)
 	}
 	jiraHTTP := &http.Client{Transport: connectors.NewTransport(connectors.Options{
-		Vendor: "jira", Base: o.Base, Limits: JiraLimits(s.Redis, prefix, cfg.Jira, o.BudgetSpeedup),
+		Vendor: "jira", Base: o.Base, Limits: JiraLimits(limiter, prefix, cfg.Jira, o.BudgetSpeedup),
 		Observer: observer, Logger: o.Logger,
 	})}
 	tr, err := jira.New(JiraOptions(cfg.Jira, jiraHTTP, o.Logger, o.Clock))

@@ -55,9 +55,6 @@ func TestExampleConfigDrivesTheSimulators(t *testing.T) {
 		"HELPDESK_SYNC_JIRA_CUSTOMER_COUNT_FIELD":          jiratest.CustomerCountField,
 		"HELPDESK_SYNC_REDIS_URL":                          redisURL,
 		"HELPDESK_SYNC_REDIS_KEY_PREFIX":                   prefix,
-		"HELPDESK_SYNC_WEBHOOKS_ZENDESK_SECRET":            "zd-webhook-secret",
-		"HELPDESK_SYNC_WEBHOOKS_JIRA_SECRET":               "jira-webhook-secret",
-		"HELPDESK_SYNC_BOARD_TOKEN":                        "board-token",
 	}
 	cfg, err := config.Load("../../../../config/example.yaml", func(k string) string { return env[k] })
 	if err != nil {
