@@ -21,7 +21,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(benchChildEnv) == "1" && len(os.Args) > 1 && os.Args[1] == "bench" {
 		os.Exit(run(context.Background(), os.Args[1:], os.Environ(), os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	os.Exit(redistest.Run(m)) // and fail when a test leaves keys in Redis
 }
 
 // The bench cannot rot: a CI-sized run of every scenario drives the real
