@@ -361,13 +361,15 @@ func TestRedisLimiterChunksKeepWindowsNearBudget(t *testing.T) {
 		mu  stdsync.Mutex
 		got []received
 	)
-	deadline := time.Now().Add(4 * per)
+	// Three windows' worth: at least three windows long, however fast the
+	// machine; as many on a slow one.
+	const each = 3 * events / 8
 	var wg stdsync.WaitGroup
 	for range 2 { // replicas
 		lim := NewRedisLimiter(rdb, prefix+"budget", events, per)
 		for range 4 { // workers each
 			wg.Go(func() {
-				for time.Now().Before(deadline) {
+				for range each {
 					if err := lim.Wait(t.Context()); err != nil {
 						t.Error(err)
 						return
@@ -384,9 +386,6 @@ func TestRedisLimiterChunksKeepWindowsNearBudget(t *testing.T) {
 	// before it and still being spent, and one burst: events + 2 chunks.
 	if most := maxInWindow(got, per); most > events+2*chunk+events/20 {
 		t.Errorf("a window of %s held %d requests; budget %d, chunks of %d", per, most, events, chunk)
-	}
-	if len(got) < events { // four windows' worth, with room for a slow machine
-		t.Errorf("%d requests in %s; a budget of %d per %s was barely used", len(got), 4*per, events, per)
 	}
 }
 
@@ -506,7 +505,6 @@ func TestTransportAsksAgainForASlotThatWaitedOnAnotherLimit(t *testing.T) {
 }
 
 func TestTransportReleasesSlotsByOutcome(t *testing.T) {
-	const attemptTimeout = 100 * time.Millisecond
 	for _, tc := range []struct {
 		name   string
 		script []reply
@@ -527,6 +525,10 @@ func TestTransportReleasesSlotsByOutcome(t *testing.T) {
 			rdb, prefix := redistest.Client(t)
 			key := prefix + "zendesk"
 			srv := newVendor(t, tc.script...)
+			attemptTimeout := time.Minute // none times out but the one meant to
+			if tc.want == "in flight" {
+				attemptTimeout = 50 * time.Millisecond
+			}
 			tr := NewTransport(fast(Options{MaxAttempts: 2, AttemptTimeout: attemptTimeout,
 				Limits: []Limit{{Name: "account", Limiter: NewRedisLimiter(rdb, key, 10, time.Minute)}}}))
 			req, _ := http.NewRequest(tc.method, srv.URL+"/api/v2/tickets/1.json", strings.NewReader("{}"))
