@@ -129,8 +129,8 @@ func TestSimulateHintUsesAThrowawayPrefix(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if trialPrefix() == trialPrefix() {
-		t.Error("two trials share a prefix")
+	if a, b := trialPrefix(), trialPrefix(); a == b {
+		t.Errorf("two trials share the prefix %q", a)
 	}
 }
 
