@@ -38,14 +38,50 @@ func NewLocalLimiter(events int, per time.Duration, burst int) Limiter {
 	return rate.NewLimiter(rate.Every(per/time.Duration(max(events, 1))), max(burst, 1))
 }
 
+// holder is a Limiter whose budget counts a request from its grant until
+// its answer is back (see windowLog); the Transport takes such a budget's
+// slots with hold, and reports how each request ended.
+type holder interface {
+	// hold waits like Wait. The slot counts the request as in flight until
+	// flight after the grant, or until the slot is released.
+	hold(ctx context.Context, flight time.Duration) (slot, error)
+}
+
+// slot is a request's place in a budget.
+type slot struct {
+	// asked is when (this process's clock) the ask that was granted went
+	// out: the grant is no earlier, so the slot counts the request as in
+	// flight until at least asked + flight.
+	asked time.Time
+	// release ends the slot; nil when the budget does not hold requests.
+	release func(ctx context.Context, how outcome) error
+}
+
+// outcome is how a request that held a slot ended.
+type outcome int
+
+const (
+	// unsent: never handed to the network; the slot is freed.
+	unsent outcome = iota
+	// answered: a response came back, or the way to the vendor failed
+	// (refused, reset); whatever reached the vendor did so by now.
+	answered
+	// unknown: the attempt was cut by its timeout or its caller; it may
+	// reach the vendor until its flight bound, and counts until then.
+	unknown
+)
+
 // redisLimiter is a budget kept in Redis and shared by every replica.
-// Vendor budgets keep a log of the requests in the last window (see
-// window.go); a budget beyond any vendor's is a GCRA one, of which one round
-// trip takes a chunk of slots that this process hands out until they lapse.
+// Vendor budgets keep a log of the requests in flight or answered in the
+// last window (see window.go); a budget beyond any vendor's is a GCRA one,
+// of which one round trip takes a chunk of slots that this process hands
+// out until they lapse.
 type redisLimiter struct {
 	key string
-	// ask takes up to chunk slots, or says how long until the next one.
-	ask   func(ctx context.Context) (granted int, retryAfter time.Duration, err error)
+	// ask takes up to chunk slots, or says how long until the next one;
+	// member names a slot of the window log ("" for a chunk).
+	ask   func(ctx context.Context, flight time.Duration) (granted int, member string, retryAfter time.Duration, err error)
+	log   *windowLog    // nil for a chunked budget
 	chunk int           // slots taken per round trip
 	span  time.Duration // how long a chunk's slots stay usable
 
@@ -62,9 +98,6 @@ type redisLimiter struct {
 	// a slot is claimed late is lost to the budget.
 	lead     atomic.Int64
 	interval time.Duration // between two slots on average
-	// late is the recent worst lateness of a waiter's wake-up (ns),
-	// decaying: how long this process's threads may wait for a CPU now.
-	late atomic.Int64
 }
 
 // minWait keeps a waiter told "now" by a rounded RetryAfter from spinning.
@@ -84,23 +117,29 @@ const (
 
 // NewRedisLimiter is a budget of events per period shared by every process
 // that uses the same Redis and key: each replica's requests count against
-// one budget. No window of length per (and some slack for the way to the
-// vendor, see windowSlack) holds more than events requests,
-// however the replicas' requests interleave, so the vendor's windows, fixed
-// or sliding, are never overrun; within that, requests go as soon as they
-// are ready: a poll after a quiet minute reads its export pages at once. A
-// budget of 10,000 a second or more is taken from a GCRA budget a chunk of
-// 10 ms at a time, which saves a round trip per request and lets a second
-// hold 1% more. key is used as is (put the service's key prefix in it);
-// the log is kept at key+":log", so that replicas of a release that kept a
-// GCRA budget at key do not meet a key of another type while both run.
+// one budget. Through a Transport, a request counts from its grant until
+// its answer is back and for a period after, so no period of the vendor's,
+// fixed or sliding, sees more than events requests arrive, however late
+// a request goes out or long it takes on the way (see windowLog); within
+// that, requests go as soon as they are ready: a poll after a quiet minute
+// reads its export pages at once. Wait alone counts a request from its
+// grant only. A budget of 10,000 a second or more is taken from a GCRA
+// budget a chunk of 10 ms at a time, which saves a round trip per request
+// and lets a second hold 1% more. key is used as is (put the service's key
+// prefix in it); the log is kept at key+":log", so that replicas of a
+// release that kept a GCRA budget at key do not meet a key of another type
+// while both run.
 func NewRedisLimiter(rdb redis.UniversalClient, key string, events int, per time.Duration) Limiter {
 	events = max(events, 1)
 	l := &redisLimiter{key: key, chunk: 1, turn: make(chan struct{}, 1), interval: per / time.Duration(events)}
 	if float64(events)/per.Seconds() < chunkFrom {
-		w := newWindowLog(rdb, key+":log", events, 2*per)
-		l.ask = func(ctx context.Context) (int, time.Duration, error) {
-			return w.take(ctx, per+windowSlack(per, time.Duration(l.late.Load())))
+		l.log = newWindowLog(rdb, key+":log", events, per)
+		l.ask = func(ctx context.Context, flight time.Duration) (int, string, time.Duration, error) {
+			member, retryAfter, err := l.log.take(ctx, flight)
+			if member == "" {
+				return 0, "", retryAfter, err
+			}
+			return 1, member, 0, nil
 		}
 		return l
 	}
@@ -108,58 +147,84 @@ func NewRedisLimiter(rdb redis.UniversalClient, key string, events int, per time
 	l.span = l.interval * time.Duration(l.chunk)
 	rl := redis_rate.NewLimiter(unprefixed{rdb})
 	limit := redis_rate.Limit{Rate: events, Period: per, Burst: l.chunk}
-	l.ask = func(ctx context.Context) (int, time.Duration, error) {
+	l.ask = func(ctx context.Context, _ time.Duration) (int, string, time.Duration, error) {
 		res, err := rl.AllowN(ctx, key, limit, l.chunk)
 		if err != nil {
-			return 0, 0, err
+			return 0, "", 0, err
 		}
-		return res.Allowed, res.RetryAfter, nil
+		return res.Allowed, "", res.RetryAfter, nil
 	}
 	return l
 }
 
-// Wait hands out a slot left from this process's chunk, or asks Redis for
-// one and sleeps as long as Redis says the next one is away, until one is
-// granted or ctx ends.
+// Wait takes a slot that counts from its grant, as though its request were
+// answered at once.
 func (l *redisLimiter) Wait(ctx context.Context) error {
+	_, err := l.hold(ctx, 0)
+	return err
+}
+
+func (l *redisLimiter) hold(ctx context.Context, flight time.Duration) (slot, error) {
 	if l.takeLeft() {
-		return nil
+		return slot{asked: time.Now()}, nil
 	}
 	select {
 	case l.turn <- struct{}{}:
 		defer func() { <-l.turn }()
 	case <-ctx.Done():
-		return ctx.Err()
+		return slot{}, ctx.Err()
 	}
 	if l.takeLeft() { // a chunk came while this one waited its turn
-		return nil
+		return slot{asked: time.Now()}, nil
 	}
 	slept := false
 	var late time.Duration // how late the last sleep ended
 	for {
 		asked := time.Now()
-		granted, retryAfter, err := l.ask(ctx)
+		granted, member, retryAfter, err := l.ask(ctx, flight)
 		if err != nil {
-			return fmt.Errorf("redis rate limit %q: %w", l.key, err)
+			return slot{}, fmt.Errorf("redis rate limit %q: %w", l.key, err)
 		}
 		if slept {
 			l.learn(late + time.Since(asked))
-			l.noteLate(late)
 		}
 		if granted > 0 {
 			l.keep(granted - 1)
-			return nil
+			return slot{asked: asked, release: l.releaser(member)}, nil
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < retryAfter {
-			return fmt.Errorf("redis rate limit %q: next slot in %s is past the deadline: %w",
+			return slot{}, fmt.Errorf("redis rate limit %q: next slot in %s is past the deadline: %w",
 				l.key, retryAfter.Round(time.Millisecond), context.DeadlineExceeded)
 		}
 		wait := max(retryAfter-time.Duration(l.lead.Load()), minWait)
 		wake := time.Now().Add(wait)
 		if err := sleep(ctx, wait); err != nil {
-			return err
+			return slot{}, err
 		}
 		slept, late = true, time.Since(wake)
+	}
+}
+
+// releaser ends member's slot in the window log; nil for a chunk's slot,
+// which nothing holds.
+func (l *redisLimiter) releaser(member string) func(context.Context, outcome) error {
+	if member == "" {
+		return nil
+	}
+	return func(ctx context.Context, how outcome) error {
+		var err error
+		switch how {
+		case unsent:
+			err = l.log.unsent(ctx, member)
+		case answered:
+			err = l.log.answered(ctx, member)
+		default:
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("redis rate limit %q: release a slot: %w", l.key, err)
+		}
+		return nil
 	}
 }
 
@@ -170,13 +235,6 @@ func (l *redisLimiter) learn(d time.Duration) {
 	old := time.Duration(l.lead.Load())
 	next := old + (d-old)/8
 	l.lead.Store(int64(min(max(next, 0), l.interval/4, 2*time.Millisecond)))
-}
-
-// noteLate keeps late the worst of the recent wake-ups: a new worst at
-// once, then a sixty-fourth less per wake-up.
-func (l *redisLimiter) noteLate(d time.Duration) {
-	old := time.Duration(l.late.Load())
-	l.late.Store(int64(max(d, old-old/64)))
 }
 
 // takeLeft hands out a slot of the current chunk, if one is left and the

@@ -174,17 +174,30 @@ type call struct {
 // send waits for the limits and makes one attempt, under its own timeout.
 // cancel ends the attempt's context; it is nil when nothing was sent.
 func (c *call) send(attempt int) (resp *http.Response, cancel context.CancelFunc, elapsed time.Duration, err error) {
-	if err := c.admit(c.ctx, c.req, c.route); err != nil {
-		return nil, nil, 0, c.errorf("attempt %d: %w", attempt, err)
+	var slots []heldSlot
+	var actx context.Context
+	for {
+		if slots, err = c.admit(c.ctx, c.req, c.route); err != nil {
+			return nil, nil, 0, c.errorf("attempt %d: %w", attempt, err)
+		}
+		actx, cancel = context.WithTimeout(c.ctx, c.attemptTimeout)
+		if fresh(slots, time.Now()) {
+			break
+		}
+		// A slot waited on another limit too long to cover the attempt:
+		// give them all back and ask again.
+		cancel()
+		c.release(slots, unsent)
 	}
 	body := c.req.Body
 	if attempt > 1 && body != nil && body != http.NoBody {
 		if body, err = c.req.GetBody(); err != nil {
+			cancel()
+			c.release(slots, unsent)
 			return nil, nil, 0, c.errorf("replay body for attempt %d: %w", attempt, err)
 		}
 	}
 	c.bodySent = true
-	actx, cancel := context.WithTimeout(c.ctx, c.attemptTimeout)
 	areq := c.req.WithContext(actx)
 	areq.Body = body
 	start := time.Now()
@@ -194,6 +207,11 @@ func (c *call) send(attempt int) (resp *http.Response, cancel context.CancelFunc
 		resp.Body.Close()
 		resp = nil
 	}
+	how := answered
+	if resp == nil && actx.Err() != nil {
+		how = unknown
+	}
+	c.release(slots, how)
 	return resp, cancel, time.Since(start), err
 }
 
@@ -240,24 +258,82 @@ func (c *call) errorf(format string, args ...any) error {
 	return fmt.Errorf("%s %s %s: "+format, append([]any{c.vendor, c.req.Method, c.route}, args...)...)
 }
 
+// admitLead bounds the time from a held slot's grant to the start of the
+// attempt that uses it: the slot counts the request as in flight until
+// admitLead + AttemptTimeout after its grant, by which the attempt has
+// ended. A slot older than that when the attempt would start (it waited
+// for another limit) is given back and asked for again.
+const admitLead = time.Second
+
+// heldSlot is a slot of a named limit, for the log.
+type heldSlot struct {
+	limit string
+	slot
+}
+
+// fresh reports whether every held slot still covers an attempt that
+// starts at now.
+func fresh(slots []heldSlot, now time.Time) bool {
+	for _, s := range slots {
+		if now.Sub(s.asked) > admitLead {
+			return false
+		}
+	}
+	return true
+}
+
 // admit waits for the vendor's window to reopen and for every matching
-// client-side limit.
-func (t *Transport) admit(ctx context.Context, req *http.Request, route string) error {
-	if waited, err := t.hold.wait(ctx); err != nil {
-		return err
+// client-side limit, and returns the slots held for the attempt.
+func (c *call) admit(ctx context.Context, req *http.Request, route string) ([]heldSlot, error) {
+	if waited, err := c.hold.wait(ctx); err != nil {
+		return nil, err
 	} else if waited > 0 {
-		t.log.Debug("held until the vendor's rate-limit window reset",
+		c.log.Debug("held until the vendor's rate-limit window reset",
 			zap.String("method", req.Method), zap.String("route", route), zap.Duration("waited", waited))
 	}
-	for _, l := range t.limits {
+	var slots []heldSlot
+	for _, l := range c.limits {
 		if !l.matches(req) {
 			continue
 		}
-		if err := l.Limiter.Wait(ctx); err != nil {
-			return fmt.Errorf("rate limit %q: %w", l.Name, err)
+		h, holds := l.Limiter.(holder)
+		if !holds {
+			if err := l.Limiter.Wait(ctx); err != nil {
+				c.release(slots, unsent)
+				return nil, fmt.Errorf("rate limit %q: %w", l.Name, err)
+			}
+			continue
+		}
+		s, err := h.hold(ctx, admitLead+c.attemptTimeout)
+		if err != nil {
+			c.release(slots, unsent)
+			return nil, fmt.Errorf("rate limit %q: %w", l.Name, err)
+		}
+		if s.release != nil {
+			slots = append(slots, heldSlot{limit: l.Name, slot: s})
 		}
 	}
-	return nil
+	return slots, nil
+}
+
+// releaseTimeout bounds giving a slot back; a slot not given back counts
+// until its bound, which only costs the budget.
+const releaseTimeout = 2 * time.Second
+
+// release tells each slot's budget how its request ended. It runs after
+// the caller may have given up, so on a context of its own.
+func (c *call) release(slots []heldSlot, how outcome) {
+	if len(slots) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), releaseTimeout)
+	defer cancel()
+	for _, s := range slots {
+		if err := s.release(ctx, how); err != nil {
+			c.log.Warn("rate limit slot not released: it counts as in flight until its bound",
+				zap.String("limit", s.limit), zap.String("method", c.req.Method), zap.String("route", c.route), zap.Error(err))
+		}
+	}
 }
 
 // observe reads what the attempt tells about the vendor's limits, closes the

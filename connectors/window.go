@@ -12,81 +12,109 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// windowSlack widens a vendor's window of length per. The vendor counts a
-// request when it arrives, and two requests a window apart here arrive
-// less than a window apart there when the first is held up on its way
-// more than the second: by the network (a hundredth of a second's window
-// is 10 ms) or by a thread that waits for a CPU. Those waits are what a
-// process's timers show as lateness, so late is the recent worst of it:
-// on an idle machine 2 ms of slack drew no 429 in 9,268 requests at 15×,
-// 0.7 ms drew 4; with the CPUs busy, a fixed slack drew several.
-func windowSlack(per, late time.Duration) time.Duration {
-	return min(per/100+2*time.Millisecond+late, per)
-}
-
-// windowLog is a sliding-window log in Redis: a sorted set of the times
-// (Redis's clock, µs) at which requests were granted in the last window.
-// A request is granted while the set holds fewer than limit; else the
-// caller learns when the oldest one that matters leaves the window.
+// windowLog is a budget of limit requests per window kept in Redis, shared
+// by every replica: a sorted set of the requests whose score is the latest
+// moment (Redis's clock, µs) at which each may have reached the vendor.
 //
-// The vendors count requests per window ("400 a minute", "10 a second");
-// a log is the budget that says exactly that, so it never overruns a
-// window and never leaves one unused: a request that went late does not
-// move later ones (as it does with an evenly paced budget, whose slot it
-// missed is lost), and requests that wait on nothing go at once. GCRA
-// (go-redis/redis_rate) can burst only by letting a window hold more than
-// its rate; no library keeps a shared log, hence the script.
+// The vendor counts a request when it arrives, which is somewhere between
+// its grant here and its answer there. So a request is entered at its
+// grant with the latest moment it can still arrive (grant + flight, the
+// bound the caller gives) and, once its answer is back, with the moment it
+// was reported back (see answered); a request granted at t needs fewer
+// than limit entries at or after t − window. Then no window of the vendor's
+// holds more than limit arrivals, however late a request goes out or
+// however long it takes on the way: of the requests that arrived in one,
+// the last granted was granted at t before the window's end, and every
+// other arrived, so came back, after its start, at or after t − window, so
+// was counted when t was granted. A request that is never reported back
+// (its process died) counts until its bound, then for one window more.
+//
+// The price is that a slot is busy for the request's round trip as well as
+// the window: a budget of limit per window serves limit per (window +
+// round trip) while it binds.
 type windowLog struct {
-	rdb   redis.UniversalClient
-	key   string
-	limit int
-	// keep is the longest window a caller asks about: grants older are
-	// dropped.
-	keep time.Duration
+	rdb    redis.UniversalClient
+	key    string
+	limit  int
+	window int64 // µs, rounded up: a shorter window could be overrun
 	// id and seq make each grant's member unique across replicas.
 	id  string
 	seq atomic.Uint64
 }
 
-func newWindowLog(rdb redis.UniversalClient, key string, limit int, keep time.Duration) *windowLog {
+func newWindowLog(rdb redis.UniversalClient, key string, limit int, window time.Duration) *windowLog {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	return &windowLog{rdb: rdb, key: key, limit: limit, keep: keep, id: hex.EncodeToString(b)}
+	us := (window + time.Microsecond - 1) / time.Microsecond
+	return &windowLog{rdb: rdb, key: key, limit: limit, window: int64(us), id: hex.EncodeToString(b)}
 }
 
-// takeScript grants one request (returns {1, 0}) or says in how many µs
-// the next one may go ({0, µs}), counting the grants of the caller's
-// window (ARGV[2]): each replica widens it by its own slack. Times are
-// Redis's, so replicas' clocks do not matter; they are formatted whole
-// because a number handed to redis.call may be printed with fewer digits
-// than 16.
+// takeScript grants one request (returns {1, 0}) or says in how many µs a
+// slot may be free ({0, µs}). Times are Redis's, so replicas' clocks do not
+// matter; they are formatted whole because a number handed to redis.call
+// may be printed with fewer digits than 16. When the entry that must leave
+// first is still in flight, its answer is at least now away, so a slot is
+// at least a window away.
 var takeScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local limit, window, keep = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now - keep))
-local since = '(' .. string.format('%.0f', now - window)
-local n = redis.call('ZCOUNT', KEYS[1], since, '+inf')
+local limit, window, flight = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%.0f', now - window))
+local n = redis.call('ZCARD', KEYS[1])
 if n < limit then
-  redis.call('ZADD', KEYS[1], string.format('%.0f', now), ARGV[4])
-  redis.call('PEXPIRE', KEYS[1], math.ceil(keep / 1000))
+  redis.call('ZADD', KEYS[1], string.format('%.0f', now + flight), ARGV[4])
+  local ttl = math.ceil((flight + window) / 1000) + 1
+  if redis.call('PTTL', KEYS[1]) < ttl then
+    redis.call('PEXPIRE', KEYS[1], ttl)
+  end
   return {1, 0}
 end
-local oldest = redis.call('ZRANGEBYSCORE', KEYS[1], since, '+inf', 'WITHSCORES', 'LIMIT', n - limit, 1)
-return {0, tonumber(oldest[2]) + window - now}
+local first = tonumber(redis.call('ZRANGE', KEYS[1], n - limit, n - limit, 'WITHSCORES')[2])
+if first > now then
+  return {0, window}
+end
+return {0, first + window + 1 - now}
 `)
 
-// take grants a request if fewer than limit were granted in the last
-// window (at most keep), or says how long until one may go.
-func (w *windowLog) take(ctx context.Context, window time.Duration) (int, time.Duration, error) {
-	member := w.id + ":" + strconv.FormatUint(w.seq.Add(1), 36)
-	window = min(window, w.keep)
-	res, err := takeScript.Run(ctx, w.rdb, []string{w.key}, w.limit, window.Microseconds(), w.keep.Microseconds(), member).Int64Slice()
+// answeredScript records that a request's answer is back: it arrived, if
+// at all, before now. Its entry counts for a window from now (re-entered
+// if it had already left, which only a request slower than its bound
+// does).
+var answeredScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+redis.call('ZADD', KEYS[1], string.format('%.0f', now), ARGV[1])
+local ttl = math.ceil(tonumber(ARGV[2]) / 1000) + 1
+if redis.call('PTTL', KEYS[1]) < ttl then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
+return 1
+`)
+
+// take grants a request if fewer than limit entries count, entering it as
+// in flight until flight from now; or says how long until a slot may be
+// free. member names the grant ("" when refused).
+func (w *windowLog) take(ctx context.Context, flight time.Duration) (member string, retryAfter time.Duration, err error) {
+	m := w.id + ":" + strconv.FormatUint(w.seq.Add(1), 36)
+	res, err := takeScript.Run(ctx, w.rdb, []string{w.key}, w.limit, w.window, flight.Microseconds(), m).Int64Slice()
 	if err != nil {
-		return 0, 0, err
+		return "", 0, err
 	}
 	if len(res) != 2 {
-		return 0, 0, fmt.Errorf("window log %q answered %v", w.key, res)
+		return "", 0, fmt.Errorf("window log %q answered %v", w.key, res)
 	}
-	return int(res[0]), time.Duration(res[1]) * time.Microsecond, nil
+	if res[0] == 1 {
+		return m, 0, nil
+	}
+	return "", time.Duration(res[1]) * time.Microsecond, nil
+}
+
+// answered records that member's request has its answer back.
+func (w *windowLog) answered(ctx context.Context, member string) error {
+	return answeredScript.Run(ctx, w.rdb, []string{w.key}, member, w.window).Err()
+}
+
+// unsent frees member's slot: its request was never handed to the network.
+func (w *windowLog) unsent(ctx context.Context, member string) error {
+	return w.rdb.ZRem(ctx, w.key, member).Err()
 }

@@ -5,35 +5,62 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
 )
 
+// redisNow is Redis's clock, which the window log's scores are on.
+func redisNow(t *testing.T, rdb redis.UniversalClient) time.Time {
+	t.Helper()
+	now, err := rdb.Time(t.Context()).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return now
+}
+
+// scores are the log's entries, member to time.
+func scores(t *testing.T, rdb redis.UniversalClient, key string) map[string]time.Time {
+	t.Helper()
+	zs, err := rdb.ZRangeWithScores(t.Context(), key, 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]time.Time{}
+	for _, z := range zs {
+		out[z.Member.(string)] = time.UnixMicro(int64(z.Score))
+	}
+	return out
+}
+
 func TestWindowLogGrantsUpToLimitThenNamesTheOldest(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
-	const limit, window = 3, 200 * time.Millisecond
-	w := newWindowLog(rdb, prefix+"log", limit, 2*window)
-	start := time.Now()
+	// A window no stall of a loaded machine outlasts; how a grant leaves
+	// it is TestWindowLogCountsARequestUntilItsAnswerAndAWindowAfter's.
+	const limit, window = 3, time.Minute
+	w := newWindowLog(rdb, prefix+"log", limit, window)
+	var members []string
 	for i := range limit {
 		if i == limit-1 {
 			time.Sleep(50 * time.Millisecond) // the last grant comes later
 		}
-		granted, _, err := w.take(t.Context(), window)
-		if err != nil || granted != 1 {
-			t.Fatalf("take %d of %d = %d, %v; want granted at once", i+1, limit, granted, err)
+		m, _, err := w.take(t.Context(), 0)
+		if err != nil || m == "" {
+			t.Fatalf("take %d of %d = %q, %v; want granted at once", i+1, limit, m, err)
 		}
+		members = append(members, m)
 	}
-	granted, retry, err := w.take(t.Context(), window)
-	if err != nil || granted != 0 {
-		t.Fatalf("take past the limit = %d, %v; want refused", granted, err)
+	before := redisNow(t, rdb)
+	m, retry, err := w.take(t.Context(), 0)
+	if err != nil || m != "" {
+		t.Fatalf("take past the limit = %q, %v; want refused", m, err)
 	}
 	// The first grant leaves the window first: the next slot is a window
 	// after it, not after the latest grant.
-	if most := window - time.Since(start) + 20*time.Millisecond; retry <= 0 || retry > most {
-		t.Errorf("next slot in %s; want within %s (a window after the first grant)", retry, most)
-	}
-	time.Sleep(retry)
-	if granted, _, err := w.take(t.Context(), window); err != nil || granted != 1 {
-		t.Errorf("take after the oldest left = %d, %v; want granted", granted, err)
+	first := scores(t, rdb, prefix+"log")[members[0]]
+	if most := first.Add(window + time.Microsecond).Sub(before); retry <= 0 || retry > most {
+		t.Errorf("next slot in %s; want at most %s (a window after the first grant)", retry, most)
 	}
 }
 
@@ -42,11 +69,11 @@ func TestWindowLogIsSharedAndKeepsWholeMicroseconds(t *testing.T) {
 	key := prefix + "log"
 	a, b := newWindowLog(rdb, key, 2, time.Minute), newWindowLog(rdb, key, 2, time.Minute)
 	for _, w := range []*windowLog{a, b} {
-		if granted, _, err := w.take(t.Context(), time.Minute); err != nil || granted != 1 {
-			t.Fatalf("take = %d, %v", granted, err)
+		if m, _, err := w.take(t.Context(), 0); err != nil || m == "" {
+			t.Fatalf("take = %q, %v", m, err)
 		}
 	}
-	if granted, _, _ := a.take(t.Context(), time.Minute); granted != 0 {
+	if m, _, _ := a.take(t.Context(), 0); m != "" {
 		t.Error("two replicas' grants did not count against one budget")
 	}
 	got, err := rdb.ZRangeWithScores(t.Context(), key, 0, -1).Result()
@@ -66,70 +93,92 @@ func TestWindowLogShrinksWithTheLimit(t *testing.T) {
 	key := prefix + "log"
 	wide := newWindowLog(rdb, key, 4, time.Minute)
 	for range 4 {
-		if _, _, err := wide.take(t.Context(), time.Minute); err != nil {
+		if _, _, err := wide.take(t.Context(), 0); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// A budget lowered by a new configuration waits until the log holds
 	// fewer than the new limit: the next slot is the third grant's expiry.
 	narrow := newWindowLog(rdb, key, 2, time.Minute)
-	granted, retry, err := narrow.take(t.Context(), time.Minute)
-	if err != nil || granted != 0 || retry <= 0 || retry > time.Minute {
-		t.Errorf("take under a lowered limit = %d, %s, %v; want refused until a grant leaves", granted, retry, err)
+	m, retry, err := narrow.take(t.Context(), 0)
+	if err != nil || m != "" || retry <= 0 || retry > time.Minute {
+		t.Errorf("take under a lowered limit = %q, %s, %v; want refused until a grant leaves", m, retry, err)
 	}
 }
 
-func TestWindowLogCountsTheCallersWindow(t *testing.T) {
+func TestWindowLogCountsARequestUntilItsAnswerAndAWindowAfter(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
 	key := prefix + "log"
-	w := newWindowLog(rdb, key, 1, time.Minute)
-	if granted, _, err := w.take(t.Context(), 10*time.Millisecond); err != nil || granted != 1 {
-		t.Fatalf("take = %d, %v", granted, err)
+	// A window no stall of a loaded machine outlasts.
+	const window = time.Minute
+	w := newWindowLog(rdb, key, 1, window)
+	start := time.Now()
+	m, _, err := w.take(t.Context(), time.Hour)
+	if err != nil || m == "" {
+		t.Fatalf("take = %q, %v", m, err)
 	}
+	if ttl := rdb.PTTL(t.Context(), key).Val(); ttl < time.Hour+window-time.Since(start) {
+		t.Errorf("TTL %s while a request may be in flight for an hour", ttl)
+	}
+	// In flight: however long since its grant, its answer is at least now
+	// away, so the next slot is at least a window away.
 	time.Sleep(20 * time.Millisecond)
-	// A replica whose threads wait for a CPU widens its window: the grant
-	// 20 ms ago still counts for it, not for one that asks about 10 ms.
-	if granted, retry, err := w.take(t.Context(), time.Second); err != nil || granted != 0 || retry < 900*time.Millisecond {
-		t.Errorf("take with a 1s window = %d, %s, %v; want refused for about 980ms", granted, retry, err)
+	if m2, retry, err := w.take(t.Context(), time.Hour); err != nil || m2 != "" || retry != window {
+		t.Fatalf("take beside a request in flight = %q, %s, %v; want refused for a window", m2, retry, err)
 	}
-	if granted, _, err := w.take(t.Context(), 10*time.Millisecond); err != nil || granted != 1 {
-		t.Errorf("take with a 10ms window = %d, %v; want granted", granted, err)
+	before := redisNow(t, rdb)
+	if err := w.answered(t.Context(), m); err != nil {
+		t.Fatal(err)
 	}
-	// Asking past keep asks about keep.
-	if _, retry, err := w.take(t.Context(), time.Hour); err != nil || retry > time.Minute {
-		t.Errorf("take with a window past keep: next in %s, %v; want within keep (1m)", retry, err)
+	answeredAt := scores(t, rdb, key)[m]
+	if now := redisNow(t, rdb); answeredAt.Before(before) || answeredAt.After(now) {
+		t.Errorf("answered at %s; asked between %s and %s", answeredAt, before, now)
+	}
+	// Answered: it counts for a window from its answer.
+	m2, retry, err := w.take(t.Context(), time.Hour)
+	if err != nil || m2 != "" || retry <= 0 || retry > window+time.Microsecond {
+		t.Fatalf("take after the answer = %q, %s, %v; want refused until a window after it", m2, retry, err)
+	}
+	// Never sent: the slot is free at once.
+	if err := w.unsent(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	if m3, _, err := w.take(t.Context(), 0); err != nil || m3 == "" {
+		t.Errorf("take after the request gave its slot back = %q, %v; want granted", m3, err)
 	}
 }
 
-func TestWindowSlack(t *testing.T) {
-	for _, tc := range []struct {
-		name      string
-		per, late time.Duration
-		want      time.Duration
-	}{
-		{"Jira's second, idle", time.Second, 0, 12 * time.Millisecond},
-		{"Zendesk's minute, idle", time.Minute, 0, 602 * time.Millisecond},
-		{"a second sped up 15x", time.Second / 15, 0, time.Second/1500 + 2*time.Millisecond},
-		{"threads waiting 5ms for a CPU", time.Second, 5 * time.Millisecond, 17 * time.Millisecond},
-		{"never more than a window", 10 * time.Millisecond, time.Second, 10 * time.Millisecond},
-	} {
-		if got := windowSlack(tc.per, tc.late); got != tc.want {
-			t.Errorf("%s: windowSlack(%s, %s) = %s, want %s", tc.name, tc.per, tc.late, got, tc.want)
+func TestWindowLogForgetsAnUnreportedRequestAfterItsBound(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	const window, flight = 20 * time.Millisecond, 30 * time.Millisecond
+	w := newWindowLog(rdb, prefix+"log", 1, window)
+	start := time.Now()
+	if m, _, err := w.take(t.Context(), flight); err != nil || m == "" {
+		t.Fatalf("take = %q, %v", m, err)
+	}
+	// Its process died: nothing reports its answer. It counts until its
+	// bound and a window after, then the slot is free.
+	for {
+		m, retry, err := w.take(t.Context(), flight)
+		if err != nil {
+			t.Fatal(err)
 		}
+		if m != "" {
+			break
+		}
+		time.Sleep(retry)
+	}
+	if took := time.Since(start); took < flight+window {
+		t.Errorf("slot free after %s; a request that may be in flight for %s counts %s more", took, flight, window)
 	}
 }
 
-func TestRedisLimiterLatenessDecays(t *testing.T) {
-	l := &redisLimiter{}
-	l.noteLate(64 * time.Millisecond)
-	l.noteLate(time.Millisecond) // a worse one is kept, then decays
-	if got := time.Duration(l.late.Load()); got != 63*time.Millisecond {
-		t.Errorf("late after 64ms then 1ms = %s, want 63ms", got)
-	}
-	for range 1000 {
-		l.noteLate(0)
-	}
-	if got := time.Duration(l.late.Load()); got > time.Millisecond {
-		t.Errorf("late after 1000 punctual wake-ups = %s, want under 1ms", got)
+func TestWindowLogRoundsTheWindowUp(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	// A vendor's second sped up 15 times is 66,666,666 ns: a window of
+	// 66,666 µs would be shorter than the vendor's.
+	w := newWindowLog(rdb, prefix+"log", 1, time.Second/15)
+	if w.window != 66_667 {
+		t.Errorf("window = %d µs, want 66,667", w.window)
 	}
 }

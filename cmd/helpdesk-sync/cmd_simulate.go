@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +14,7 @@ import (
 	"github.com/peterbourgon/ff/v3/ffcli"
 
 	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/logging"
+	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
 )
 
@@ -91,15 +94,25 @@ func (a *app) simulate(ctx context.Context, d simulation.Dataset, zdAddr, jiraAd
 	if err != nil {
 		return err
 	}
-	printStack(a.stdout, st)
+	printStack(a.stdout, st, trialPrefix())
 	<-ctx.Done()
 	fmt.Fprintln(a.stdout, "Stopping the simulators.")
 	return st.Close()
 }
 
+// trialPrefix is a key prefix of its own for a trial of the service
+// against the simulators: under the default one, the same Redis may hold a
+// real installation's state, which the trial's cursors and markers would
+// overwrite, and keys the trial would leave behind for good.
+func trialPrefix() string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return "helpdesk-sync-trial-" + hex.EncodeToString(b) + ":"
+}
+
 // printStack tells a person where the simulators are, what they hold and
-// how to use them.
-func printStack(w io.Writer, st *simulation.Stack) {
+// how to use them; the service it suggests keeps its state under prefix.
+func printStack(w io.Writer, st *simulation.Stack, prefix string) {
 	s, sum := st.Settings, st.Summary
 	fmt.Fprintf(w, "Zendesk simulator  %s   user %s, API token %s\n", s.ZendeskURL, s.ZendeskEmail, s.ZendeskToken)
 	fmt.Fprintf(w, "Jira simulator     %s   user %s, API token %s\n", s.JiraURL, s.JiraEmail, s.JiraToken)
@@ -113,13 +126,18 @@ func printStack(w io.Writer, st *simulation.Stack) {
 	}
 	fmt.Fprintln(w, "  # The simulators enforce no budget; Zendesk's real 10 exports a minute would pace a backfill.")
 	fmt.Fprintln(w, "  export HELPDESK_SYNC_ZENDESK_EXPORT_REQUESTS_PER_MINUTE=400")
-	fmt.Fprintln(w, "  # Redis: REDIS_URL, or 127.0.0.1:6379 by default.")
+	fmt.Fprintln(w, "  # Redis: REDIS_URL, or 127.0.0.1:6379 by default; the trial's state goes under a prefix")
+	fmt.Fprintln(w, "  # of its own, away from the default helpdesk-sync: of a real installation.")
+	fmt.Fprintf(w, "  export %sREDIS_KEY_PREFIX=%s\n", config.EnvPrefix, shellQuote(prefix))
 	fmt.Fprintln(w, "  helpdesk-sync once")
+	fmt.Fprintln(w, "  # Done? Delete the trial's keys (with -u \"$REDIS_URL\" after each redis-cli for another server):")
+	fmt.Fprintf(w, "  redis-cli --scan --pattern %s | xargs -r redis-cli unlink\n", shellQuote(prefix+"*"))
 	fmt.Fprintln(w, "\nor in a configuration file (the tokens stay in the environment):")
 	fmt.Fprintln(w)
 	for line := range strings.Lines(s.YAML()) {
 		fmt.Fprint(w, "  "+line)
 	}
+	fmt.Fprintf(w, "  redis:\n    key_prefix: %q\n", prefix)
 
 	zdUser := shellQuote(s.ZendeskEmail + "/token:" + s.ZendeskToken)
 	jiraUser := shellQuote(s.JiraEmail + ":" + s.JiraToken)

@@ -10,6 +10,8 @@ import (
 	stdsync "sync"
 	"testing"
 	"time"
+
+	"github.com/helpdesk-sync/helpdesk-sync/config"
 )
 
 // syncBuffer is a bytes.Buffer a command writes while the test reads it.
@@ -36,23 +38,7 @@ func (b *syncBuffer) String() string {
 func TestSimulateServesUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"simulate", "--zendesk", "127.0.0.1:0", "--jira", "127.0.0.1:0",
-			"--seed", "7", "--tickets", "40", "--bugs", "8", "--orgs", "6"}, []string{"PATH=/usr/bin"}, &stdout, &stderr)
-	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(stdout.String(), "Serving until interrupted") {
-		select {
-		case code := <-done:
-			t.Fatalf("simulate exited %d before serving\n%s\n%s", code, stdout.String(), stderr.String())
-		case <-time.After(10 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("simulate did not start:\n%s\n%s", stdout.String(), stderr.String())
-		}
-	}
+	stdout, stderr, done := startSimulate(t, ctx)
 	out := stdout.String()
 	for _, want := range []string{"Zendesk simulator  http://127.0.0.1:", "Jira simulator     http://127.0.0.1:",
 		"6 organizations", "8 bugs in PROJ, WEB, MOB", "40 tickets", "export HELPDESK_SYNC_ZENDESK_URL=http://127.0.0.1:",
@@ -90,6 +76,61 @@ func TestSimulateServesUntilCancelled(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("simulate did not stop after its context ended")
+	}
+}
+
+// startSimulate runs simulate in-process on free ports until ctx ends and
+// returns once it serves; done gets its exit code.
+func startSimulate(t *testing.T, ctx context.Context) (stdout, stderr *syncBuffer, done chan int) {
+	t.Helper()
+	stdout, stderr, done = &syncBuffer{}, &syncBuffer{}, make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"simulate", "--zendesk", "127.0.0.1:0", "--jira", "127.0.0.1:0",
+			"--seed", "7", "--tickets", "40", "--bugs", "8", "--orgs", "6"}, []string{"PATH=/usr/bin"}, stdout, stderr)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stdout.String(), "Serving until interrupted") {
+		select {
+		case code := <-done:
+			t.Fatalf("simulate exited %d before serving\n%s\n%s", code, stdout.String(), stderr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("simulate did not start:\n%s\n%s", stdout.String(), stderr.String())
+		}
+	}
+	return stdout, stderr, done
+}
+
+// TestSimulateHintUsesAThrowawayPrefix: the once it suggests must not
+// write under the default prefix, where the same Redis may hold a real
+// installation's state, and the user is told how to delete what it wrote.
+func TestSimulateHintUsesAThrowawayPrefix(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout, _, done := startSimulate(t, ctx)
+	out := stdout.String()
+	cancel()
+	<-done
+
+	m := regexp.MustCompile(`(?m)^  export HELPDESK_SYNC_REDIS_KEY_PREFIX=(\S+)\n  helpdesk-sync once$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no key prefix set before the suggested once:\n%s", out)
+	}
+	prefix := m[1]
+	if prefix == config.Default().Redis.KeyPrefix || !regexp.MustCompile(`^helpdesk-sync-trial-[0-9a-f]{6}:$`).MatchString(prefix) {
+		t.Errorf("suggested prefix %q; want a throwaway one, not the default %q", prefix, config.Default().Redis.KeyPrefix)
+	}
+	for _, want := range []string{
+		"  redis-cli --scan --pattern '" + prefix + "*' | xargs -r redis-cli unlink\n",
+		"  redis:\n    key_prefix: \"" + prefix + "\"\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if a, b := trialPrefix(), trialPrefix(); a == b {
+		t.Errorf("two trials share the prefix %q", a)
 	}
 }
 

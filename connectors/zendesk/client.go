@@ -82,6 +82,7 @@ type Client struct {
 	clock      Clock
 	jobPoll    time.Duration
 	jobTimeout time.Duration
+	pace       pace // of following update_many jobs
 }
 
 var _ sync.Helpdesk = (*Client)(nil)
@@ -122,7 +123,7 @@ func New(opts Options) (*Client, error) {
 	c := &Client{api: api, base: base, keysField: opts.KeysFieldID, statusFld: opts.StatusFieldID,
 		tierField: opts.TierField, startTime: opts.StartTime, pageSize: opts.PageSize,
 		noteAuthor: opts.NoteAuthorID, log: opts.Logger, clock: opts.Clock,
-		jobPoll: opts.JobPoll, jobTimeout: opts.JobTimeout}
+		jobPoll: opts.JobPoll, jobTimeout: opts.JobTimeout, pace: wallPace{}}
 	if c.pageSize == 0 {
 		c.pageSize = maxPageSize
 	}

@@ -39,10 +39,12 @@ type jobResultWire struct {
 // follow polls the jobs (show_many when several) with a doubling wait until
 // each one ends or JobTimeout passes, and fills in the results of their
 // tickets. No ticket of a job is reported written unless the job completed
-// with a successful result for it.
+// with a successful result for it. The waits and the timeout run on
+// c.pace; JobTimeout also bounds the polls in real time.
 func (c *Client) follow(ctx context.Context, jobs []pendingJob, updates []sync.TicketUpdate, results []sync.TicketResult) {
 	ctx, cancel := context.WithTimeout(ctx, c.jobTimeout)
 	defer cancel()
+	deadline := c.pace.Now().Add(c.jobTimeout)
 	pending := make(map[string]pendingJob, len(jobs))
 	for _, j := range jobs {
 		pending[j.id] = j
@@ -54,16 +56,21 @@ func (c *Client) follow(ctx context.Context, jobs []pendingJob, updates []sync.T
 		delete(pending, j.id)
 	}
 	wait := c.jobPoll
+	// lastErr is the last poll's failure, for the timeout's message: the
+	// vendor's answer, not the cut of a poll by the timeout itself.
 	var lastErr error
 	for len(pending) > 0 {
-		select {
-		case <-ctx.Done():
+		left := deadline.Sub(c.pace.Now())
+		var err error
+		if left > 0 {
+			err = c.pace.Sleep(ctx, min(wait, left))
+		}
+		if left <= 0 || err != nil {
 			for _, j := range pending {
 				failAll(j, &Error{Op: fmt.Sprintf("follow job %s for tickets %s", j.id, jobTickets(j, updates)),
-					Message: fmt.Sprintf("job not finished after %s", c.jobTimeout), cause: errors.Join(ctx.Err(), lastErr)})
+					Message: fmt.Sprintf("job not finished after %s", c.jobTimeout), cause: errors.Join(err, lastErr)})
 			}
 			return
-		case <-time.After(wait):
 		}
 		wait = min(2*wait, 8*c.jobPoll)
 
@@ -75,7 +82,9 @@ func (c *Client) follow(ctx context.Context, jobs []pendingJob, updates []sync.T
 				}
 				return
 			}
-			lastErr = err // transient: try again until the timeout
+			if ctx.Err() == nil {
+				lastErr = err // transient: try again until the timeout
+			}
 			continue
 		}
 		for id, j := range pending {
@@ -207,6 +216,28 @@ func (r *jobResultWire) err(op string) error {
 		e.Message = "job reported a failure without a reason"
 	}
 	return e
+}
+
+// pace is the time that following a job takes: the wall clock, or a fake
+// one that lets a test follow a job through its timeout without waiting.
+type pace interface {
+	Now() time.Time
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+type wallPace struct{}
+
+func (wallPace) Now() time.Time { return time.Now() }
+
+func (wallPace) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 func jobTickets(j pendingJob, updates []sync.TicketUpdate) string {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	stdsync "sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/connectors"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
 )
 
 // withTransport puts the shared connectors.Transport under the adapter, as
@@ -89,20 +91,20 @@ func TestRateLimitStormThroughTheSharedTransport(t *testing.T) {
 	}
 }
 
-// TestLocalLimitsKeepTheAdapterUnderTheBudget gives the transport the
-// simulator's budgets as client-side limits: a whole sync's worth of
-// requests (export, reads, notes, a batch update and its job) never
-// exceeds a budget in any window, so the account never answers 429.
-func TestLocalLimitsKeepTheAdapterUnderTheBudget(t *testing.T) {
+// TestClientLimitsKeepTheAdapterUnderTheBudget gives the transport the
+// simulator's budgets as client-side limits, shared in Redis as the
+// service keeps them: a whole sync's worth of requests (export, reads,
+// notes, a batch update and its job) never exceeds a budget in any window,
+// so the account never answers 429. The budgets hold by construction,
+// however late requests arrive, so their windows are the simulator's.
+func TestClientLimitsKeepTheAdapterUnderTheBudget(t *testing.T) {
 	const account, export = 8, 3
 	window := 500 * time.Millisecond // TimeScale 120
-	// The limits pace at the budget over a window a tenth longer, the
-	// margin for requests that arrive later than they were sent.
-	per := window + window/10
+	rdb, prefix := redistest.Client(t)
 	limits := []connectors.Limit{
-		{Name: "account", Limiter: connectors.NewLocalLimiter(account, per, 1)},
+		{Name: "account", Limiter: connectors.NewRedisLimiter(rdb, prefix+"account", account, window)},
 		{Name: "export", Match: func(r *http.Request) bool { return strings.Contains(r.URL.Path, "/incremental/") },
-			Limiter: connectors.NewLocalLimiter(export, per, 1)},
+			Limiter: connectors.NewRedisLimiter(rdb, prefix+"export", export, window)},
 	}
 	srv, c := newPair(t, func(o *Options) {
 		o.PageSize = 5
@@ -139,6 +141,7 @@ func TestLocalLimitsKeepTheAdapterUnderTheBudget(t *testing.T) {
 	}
 
 	reqs := srv.Requests()
+	slices.SortFunc(reqs, func(a, b zendesktest.Request) int { return a.At.Compare(b.At) })
 	if n := len(withStatus(srv, http.StatusTooManyRequests)); n != 0 {
 		t.Fatalf("%d requests answered 429 with the client-side limits at the budget", n)
 	}

@@ -3,7 +3,9 @@ package zendesk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	stdsync "sync"
 	"testing"
 	"time"
 
@@ -114,31 +116,99 @@ func TestUpdateTicketsFailedJobsAreRetryable(t *testing.T) {
 	}
 }
 
+// fakePace follows jobs without waiting: a sleep moves its time on.
+type fakePace struct {
+	mu      stdsync.Mutex
+	now     time.Time
+	sleeps  []time.Duration
+	onSleep func(n int) // called with the sleep's number, from 1
+}
+
+func (p *fakePace) Now() time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.now
+}
+
+func (p *fakePace) Sleep(ctx context.Context, d time.Duration) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	err := ctx.Err() // as the sleep starts: onSleep may end ctx during it
+	p.now = p.now.Add(d)
+	p.sleeps = append(p.sleeps, d)
+	if p.onSleep != nil {
+		p.onSleep(len(p.sleeps))
+	}
+	return err
+}
+
+// withFakePace follows jobs on a fake clock: JobPoll 1s and JobTimeout 1m
+// of it take no real time (a minute of real time bounds the test).
+func withFakePace(t *testing.T, c *Client) *fakePace {
+	t.Helper()
+	p := &fakePace{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+	c.pace, c.jobPoll, c.jobTimeout = p, time.Second, time.Minute
+	return p
+}
+
 func TestUpdateTicketsJobNeverFinishes(t *testing.T) {
-	srv, c := newPair(t, func(o *Options) { o.JobTimeout = 50 * time.Millisecond },
-		zendesktest.WithJobDelay(time.Hour))
+	srv, c := newPair(t, nil, zendesktest.WithJobDelay(time.Hour))
+	pace := withFakePace(t, c)
 	srv.CreateTicket(zendesktest.Ticket{ID: 1})
 	res, err := c.UpdateTickets(context.Background(), []sync.TicketUpdate{{ID: 1, AddTags: []string{"x"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "not finished") {
-		t.Fatalf("result %v, want a timeout failure", res[0].Err)
+	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "not finished after 1m0s") || errors.Is(res[0].Err, sync.ErrPermanent) {
+		t.Fatalf("result %v, want a retryable timeout failure", res[0].Err)
 	}
-	if n := srv.Count("GET", "/api/v2/job_statuses/{id}"); n == 0 {
-		t.Fatalf("job polled %d times", n)
+	// Waits of 1, 2, 4 and then 8 s up to the minute, a poll after each.
+	want := []time.Duration{1, 2, 4, 8, 8, 8, 8, 8, 8, 5}
+	for i := range want {
+		want[i] *= time.Second
+	}
+	if fmt.Sprint(pace.sleeps) != fmt.Sprint(want) {
+		t.Errorf("waits %v, want %v", pace.sleeps, want)
+	}
+	if n := srv.Count("GET", "/api/v2/job_statuses/{id}"); n != len(want) {
+		t.Fatalf("job polled %d times, want %d", n, len(want))
 	}
 }
 
 func TestUpdateTicketsJobStatusUnreadable(t *testing.T) {
-	srv, c := newPair(t, func(o *Options) { o.JobTimeout = 200 * time.Millisecond })
+	srv, c := newPair(t, nil)
+	withFakePace(t, c)
 	srv.CreateTicket(zendesktest.Ticket{ID: 1})
 	// Every read of the job status fails: the ticket must not be reported
-	// written.
+	// written, and the failure names the vendor's last answer.
 	srv.Inject(zendesktest.Fault{Path: "/api/v2/job_statuses/{id}", Status: 502, Times: 1000})
 	res, _ := c.UpdateTickets(context.Background(), []sync.TicketUpdate{{ID: 1, AddTags: []string{"x"}}})
-	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "HTTP 502") {
-		t.Fatalf("result %v, want a failure naming the last error", res[0].Err)
+	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "not finished after 1m0s") ||
+		!strings.Contains(res[0].Err.Error(), "HTTP 502") {
+		t.Fatalf("result %v, want a timeout naming the last error", res[0].Err)
+	}
+}
+
+func TestUpdateTicketsJobFollowingEndsWithTheContext(t *testing.T) {
+	srv, c := newPair(t, nil)
+	pace := withFakePace(t, c)
+	srv.CreateTicket(zendesktest.Ticket{ID: 1})
+	srv.Inject(zendesktest.Fault{Path: "/api/v2/job_statuses/{id}", Status: 502, Times: 1000})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// The context ends during the third wait, after two polls: the third
+	// poll fails for it, and the next wait ends following.
+	pace.onSleep = func(n int) {
+		if n == 3 {
+			cancel()
+		}
+	}
+	res, _ := c.UpdateTickets(ctx, []sync.TicketUpdate{{ID: 1, AddTags: []string{"x"}}})
+	if !errors.Is(res[0].Err, context.Canceled) || !strings.Contains(res[0].Err.Error(), "HTTP 502") {
+		t.Fatalf("result %v, want the cancellation and the vendor's last answer", res[0].Err)
+	}
+	if n := srv.Count("GET", "/api/v2/job_statuses/{id}"); n != 2 {
+		t.Errorf("job polled %d times, want 2", n)
 	}
 }
 

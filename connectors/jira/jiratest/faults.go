@@ -168,8 +168,11 @@ func (s *Site) faultLayer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, pattern := s.mux.Handler(r)
 		path := routePath(pattern)
-		now := s.now()
 		s.faults.mu.Lock()
+		// Read under the lock: a request counted into a window must not
+		// carry a time from before the window started, as one that waited
+		// for the lock would.
+		now := s.now()
 		latency := s.faults.scaled(s.faults.latency)
 		rate := s.faults.rate
 		remaining, wait, admitted := s.faults.admit(now)

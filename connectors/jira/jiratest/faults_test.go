@@ -52,6 +52,13 @@ func TestRateLimitAndFaults(t *testing.T) {
 	if _, err := srv.Client().Do(req); err == nil {
 		t.Fatal("a hanging response returned")
 	}
+	// The hung request is logged once the site sees the client gone: wait
+	// for it, or it could land in the log after the reset.
+	for deadline := time.Now().Add(10 * time.Second); srv.Count("GET", "/rest/api/2/myself") < 8; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the hung request was never logged")
+		}
+	}
 	srv.ResetLog()
 	if n := len(srv.Requests()); n != 0 {
 		t.Errorf("%d requests after ResetLog", n)

@@ -110,8 +110,11 @@ type Site struct {
 	handler http.Handler
 	mux     *http.ServeMux
 
-	mu       stdsync.Mutex
-	data     *store
+	mu   stdsync.Mutex
+	data *store
+	// logMu guards the request log apart from mu: a request is logged as
+	// its response starts, which a handler may write holding mu.
+	logMu    stdsync.Mutex
 	log      []Request
 	faults   faults
 	webhooks *webhooks
@@ -189,15 +192,15 @@ type Request struct {
 	Path    string
 	Query   string
 	Status  int
-	At      time.Time
+	At      time.Time // when it arrived, on the site's clock
 }
 
 // Count reports how many requests matched method and route pattern, e.g.
 // Count("PUT", "/rest/api/2/issue/{issueIdOrKey}"). An empty method counts
 // every method.
 func (s *Site) Count(method, pattern string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
 	n := 0
 	for _, r := range s.log {
 		if (method == "" || r.Method == method) && r.Pattern == pattern {
@@ -209,8 +212,8 @@ func (s *Site) Count(method, pattern string) int {
 
 // Counts returns the number of requests per "METHOD pattern".
 func (s *Site) Counts() map[string]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
 	m := map[string]int{}
 	for _, r := range s.log {
 		m[r.Method+" "+r.Pattern]++
@@ -221,8 +224,8 @@ func (s *Site) Counts() map[string]int {
 // Writes counts the requests that could change something, by "METHOD
 // pattern": all but GETs and searches (a search may be a POST that reads).
 func (s *Site) Writes() map[string]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
 	m := map[string]int{}
 	for _, r := range s.log {
 		if r.Method != http.MethodGet && !strings.Contains(r.Pattern, "/search") {
@@ -232,29 +235,44 @@ func (s *Site) Writes() map[string]int {
 	return m
 }
 
-// Requests returns a copy of the request log, oldest first.
+// Requests returns a copy of the request log in the order the responses
+// started. A request is logged before its response is written, so a client
+// that has a response finds its request here.
 func (s *Site) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
 	return append([]Request(nil), s.log...)
 }
 
 // ResetLog empties the request log.
 func (s *Site) ResetLog() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
 	s.log = nil
 }
 
-// statusRecorder remembers the status a handler wrote.
+// statusRecorder logs the request as its response starts, before a byte
+// of it is written: a client that has read the response, or part of it,
+// finds the request in the log. Logged after the handler instead, it could
+// be missing from a count read right after the call.
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	status int // 0 until the response starts
+	log    func(status int)
+	logged bool
+}
+
+func (r *statusRecorder) logOnce() {
+	if !r.logged {
+		r.logged = true
+		r.log(r.status)
+	}
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
 	if r.status == 0 {
 		r.status = code
+		r.logOnce()
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
@@ -262,6 +280,7 @@ func (r *statusRecorder) WriteHeader(code int) {
 func (r *statusRecorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
+		r.logOnce()
 	}
 	return r.ResponseWriter.Write(b)
 }
@@ -272,15 +291,17 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 // tests count calls per endpoint without caring about ids.
 func (s *Site) logLayer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w}
 		_, pattern := s.mux.Handler(r)
-		// Deferred so that aborted (truncated) responses are logged too.
-		defer func() {
-			entry := Request{Method: r.Method, Pattern: routePath(pattern), Path: r.URL.Path, Query: r.URL.RawQuery, Status: rec.status, At: s.now()}
-			s.mu.Lock()
+		at := s.now()
+		rec := &statusRecorder{ResponseWriter: w, log: func(status int) {
+			entry := Request{Method: r.Method, Pattern: routePath(pattern), Path: r.URL.Path, Query: r.URL.RawQuery, Status: status, At: at}
+			s.logMu.Lock()
 			s.log = append(s.log, entry)
-			s.mu.Unlock()
-		}()
+			s.logMu.Unlock()
+		}}
+		// A request that got no response (the client gave up, a hang was
+		// released) is logged when the handler returns.
+		defer rec.logOnce()
 		next.ServeHTTP(rec, r)
 	})
 }

@@ -15,27 +15,29 @@ type Request struct {
 	Route    string // the endpoint, e.g. /api/v2/tickets/{id}; "" for unknown paths
 	Status   int    // status answered (499 when the client gave up first)
 	At       time.Time
-	Duration time.Duration
+	Duration time.Duration // until the response started
 }
 
 func (s *Server) logRequest(r Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
 	s.requests = append(s.requests, r)
 }
 
-// Requests returns the request log, oldest first.
+// Requests returns the request log in the order the responses started.
+// A request is logged before its response is written, so a client that has
+// a response finds its request here.
 func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
 	return slices.Clone(s.requests)
 }
 
 // Writes counts the requests that could change something, by "METHOD
 // route": every one but GETs.
 func (s *Server) Writes() map[string]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
 	m := map[string]int{}
 	for _, r := range s.requests {
 		if r.Method != http.MethodGet {
@@ -49,8 +51,8 @@ func (s *Server) Writes() map[string]int {
 // a concrete path ("/api/v2/tickets/42") or a route ("/api/v2/tickets/{id}");
 // the ".json" suffix is optional on both sides.
 func (s *Server) Count(method, path string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
 	n := 0
 	for _, r := range s.requests {
 		if r.Method == method && matchPath(path, r.Path, r.Route) {
@@ -62,8 +64,8 @@ func (s *Server) Count(method, path string) int {
 
 // ResetRequests empties the request log.
 func (s *Server) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
 	s.requests = nil
 }
 

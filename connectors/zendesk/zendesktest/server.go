@@ -65,10 +65,14 @@ type Server struct {
 	jobs      map[string]*job
 	jobOrder  []string
 	jobFaults []string // statuses forced on the next jobs: "failed" or "killed"
-	requests  []Request
 	faults    []*Fault
 	latency   time.Duration
 	limits    *limiter
+
+	// logMu guards the request log apart from mu: a request is logged as
+	// its response starts, which some handlers write holding mu.
+	logMu    stdsync.Mutex
+	requests []Request
 
 	hooks   *webhooks
 	closing chan struct{}
@@ -235,12 +239,14 @@ func basicKey(email, token string) string {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, pattern := s.mux.Handler(r)
 	route := routeOf(pattern)
-	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	start := time.Now()
-	defer func() {
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK, log: func(status int) {
 		s.logRequest(Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-			Route: route, Status: rec.status, At: start, Duration: time.Since(start)})
-	}()
+			Route: route, Status: status, At: start, Duration: time.Since(start)})
+	}}
+	// A request that got no response (the client gave up, the server
+	// closed) is logged when the handler returns.
+	defer rec.logOnce()
 
 	if d := s.currentLatency(); d > 0 {
 		select {
@@ -313,16 +319,38 @@ func userFrom(ctx context.Context) int64 {
 	return id
 }
 
-// statusRecorder remembers the status written, for the request log.
+// statusRecorder logs the request as its response starts, before a byte
+// of it is written: a client that has read the response, or part of it,
+// finds the request in the log. Logged after the handler instead, it could
+// be missing from a count read right after the call.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	log    func(status int)
+	logged bool
+}
+
+func (r *statusRecorder) logOnce() {
+	if !r.logged {
+		r.logged = true
+		r.log(r.status)
+	}
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
+	if !r.logged {
+		r.status = code
+		r.logOnce()
+	}
 	r.ResponseWriter.WriteHeader(code)
 }
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.logOnce()
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // baseURL is the scheme and host the client used, so that URLs in responses
 // (ticket url, after_url, job url) point back at this server whatever

@@ -12,7 +12,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
+	"strings"
 	stdsync "sync"
 	"testing"
 	"time"
@@ -32,9 +35,13 @@ var (
 )
 
 // Client returns a client for the test Redis and a key prefix unique to the
-// test; keys under the prefix are deleted when the test ends. Tests must keep
-// every key they write under the prefix and never flush the database: other
-// packages' tests share the server.
+// test; keys under the prefix are deleted when the test ends, and a key
+// that is back right after (written by something the test left running)
+// fails the test. Tests must keep every key they write under the prefix
+// and never flush the database: other packages' tests share the server,
+// and with no REDIS_URL it is the developer's own Redis. A package whose
+// TestMain calls Run is also told of keys written under its prefixes
+// after their tests ended.
 func Client(t testing.TB) (redis.UniversalClient, string) {
 	t.Helper()
 	u, err := URL()
@@ -47,13 +54,106 @@ func Client(t testing.TB) (redis.UniversalClient, string) {
 	}
 	c := redis.NewClient(opts)
 	prefix := "test:" + randomHex(6) + ":"
+	handedOut.add(prefix, t.Name())
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_ = deletePrefix(ctx, c, prefix)
+		if err := deletePrefix(ctx, c, prefix); err != nil {
+			t.Errorf("redistest: delete the keys under %s: %v", prefix, err)
+		}
+		if left, err := keysUnder(ctx, c, prefix); err == nil && len(left) > 0 {
+			t.Errorf("redistest: %d keys written under %s while its test ended (something it started still runs): %s",
+				len(left), prefix, strings.Join(left, ", "))
+			_ = deletePrefix(ctx, c, prefix)
+		}
 		_ = c.Close()
 	})
 	return c, prefix
+}
+
+// prefixes are the prefixes Client handed out in this process, with the
+// tests they went to.
+type prefixes struct {
+	mu    stdsync.Mutex
+	tests map[string]string
+}
+
+var handedOut prefixes
+
+func (p *prefixes) add(prefix, test string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tests == nil {
+		p.tests = map[string]string{}
+	}
+	p.tests[prefix] = test
+}
+
+func (p *prefixes) all() map[string]string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.tests)
+}
+
+// Run runs the package's tests (call it from TestMain) and then looks for
+// keys under every prefix Client handed out: a key there was written after
+// its test's cleanup, by a goroutine or process the test left running. It
+// names them, deletes them, and fails the run.
+func Run(m *testing.M) int {
+	code := m.Run()
+	if len(handedOut.all()) == 0 {
+		return code
+	}
+	u, err := URL()
+	if err != nil {
+		return code
+	}
+	opts, err := redis.ParseURL(u)
+	if err != nil {
+		return code
+	}
+	c := redis.NewClient(opts)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if strays := sweep(ctx, c, handedOut.all()); len(strays) > 0 {
+		for _, s := range strays {
+			fmt.Fprintln(os.Stderr, "redistest:", s)
+		}
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
+// sweep deletes the keys left under the prefixes and describes them.
+func sweep(ctx context.Context, c *redis.Client, tests map[string]string) []string {
+	var out []string
+	for prefix, test := range tests {
+		left, err := keysUnder(ctx, c, prefix)
+		if err != nil {
+			out = append(out, fmt.Sprintf("cannot look under %s (%s): %v", prefix, test, err))
+			continue
+		}
+		if len(left) > 0 {
+			out = append(out, fmt.Sprintf("%d keys left behind by %s after it ended: %s",
+				len(left), test, strings.Join(left, ", ")))
+			_ = deletePrefix(ctx, c, prefix)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// keysUnder lists up to 20 keys under prefix.
+func keysUnder(ctx context.Context, c *redis.Client, prefix string) ([]string, error) {
+	var out []string
+	iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	for iter.Next(ctx) && len(out) < 20 {
+		out = append(out, iter.Val())
+	}
+	return out, iter.Err()
 }
 
 // URL returns the URL of the Redis tests should use, starting the embedded

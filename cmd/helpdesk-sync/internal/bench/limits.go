@@ -126,6 +126,9 @@ func limitsTable(r backfillRun, scale float64, dep *deployment) *table {
 		fmt.Sprintf("%.2f (target ≤ 1.10)", actual.Seconds()/worst.Seconds()))
 	t.note("429 responses received: Zendesk %d, Jira %d (target 0). Errors: %d. Remote links in Jira %d of %d; tickets showing status %d of %d.",
 		z429, j429, r.m.Report.Errors, r.links, r.want, r.shown, r.linked)
+	calls := total(r.m.Requests, func(string, string) bool { return true })
+	t.note("Redis round trips %s per ticket, %.2f per API call (a budget's slot is taken, and given back, in Redis).",
+		perUnit(r.m.RedisRoundTrips, r.tickets), float64(r.m.RedisRoundTrips)/float64(max(calls, 1)))
 	t.note("The simulators count fixed windows %.0f× shorter than the vendors'; the engine's budgets are the same ones, their windows as short.", scale)
 	t.note("In real time this backfill takes about %s.", (time.Duration(float64(actual) * scale)).Round(time.Minute))
 	return t
