@@ -23,6 +23,11 @@ type Fence interface {
 	Check(ctx context.Context) error
 }
 
+// ErrStopping is what a Fence's error wraps once the replica is shutting
+// down: leader work stops at its next checkpoint, and the step ends as a
+// clean stop (Report.Stopped), as it does when its context is cancelled.
+var ErrStopping = errors.New("shutting down")
+
 // Options are the engine's dependencies and operating knobs.
 type Options struct {
 	Helpdesk Helpdesk
@@ -236,7 +241,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.log.Info("stopped")
 			return nil
 		}
-		if err != nil {
+		if err != nil && !onlyStopped(err) {
 			e.log.Error("cycle failed; retrying next period", zap.Error(err))
 		}
 		select {
@@ -282,15 +287,22 @@ func (e *Engine) begin(step string) time.Time {
 }
 
 func (e *Engine) finish(t *tally, start time.Time, what string, err error) (Report, error) {
+	stopped := onlyStopped(err)
 	t.add(func(r *Report) {
 		r.Duration = e.now().Sub(start)
-		if err != nil && r.Errors == 0 {
+		r.Stopped = stopped
+		if err != nil && !stopped && r.Errors == 0 {
 			r.Errors = 1
 		}
 	})
 	rep := t.report()
 	if e.opts.Steps != nil {
-		e.opts.Steps.ObserveStep(what, rep, err)
+		// A clean stop is not a failure for metrics, readiness or the board.
+		observed := err
+		if stopped {
+			observed = nil
+		}
+		e.opts.Steps.ObserveStep(what, rep, observed)
 	}
 	fields := []zap.Field{
 		zap.Bool("dry_run", rep.DryRun), zap.Duration("took", rep.Duration),
@@ -303,8 +315,8 @@ func (e *Engine) finish(t *tally, start time.Time, what string, err error) (Repo
 		zap.Int("errors", rep.Errors), zap.Int("held", len(rep.Held)),
 	}
 	switch {
-	case err != nil && errors.Is(err, context.Canceled):
-		e.log.Warn(what+" stopped before it finished; what it had not done stays queued", append(fields, zap.Error(err))...)
+	case stopped:
+		e.log.Info(what+" stopped for shutdown before it finished; what it had not done stays queued", fields...)
 	case err != nil:
 		e.log.Error(what+" finished with errors", append(fields, zap.Error(err))...)
 	case what == "drain" && rep.TicketsObserved+rep.BugsObserved+rep.Writes() == 0:
@@ -315,6 +327,33 @@ func (e *Engine) finish(t *tally, start time.Time, what string, err error) (Repo
 		e.log.Info(what+" finished", fields...)
 	}
 	return rep, err
+}
+
+// onlyStopped reports whether err says nothing but that the step was
+// stopped: every error it joins is a cancelled context or ErrStopping (a
+// stopping fence's error comes wrapped with errNotLeader).
+func onlyStopped(err error) bool {
+	switch u := err.(type) {
+	case nil:
+		return false
+	case interface{ Unwrap() []error }:
+		some := false
+		for _, e := range u.Unwrap() {
+			if e == nil || e == errNotLeader {
+				continue
+			}
+			if !onlyStopped(e) {
+				return false
+			}
+			some = true
+		}
+		return some
+	case interface{ Unwrap() error }:
+		if inner := u.Unwrap(); inner != nil {
+			return onlyStopped(inner)
+		}
+	}
+	return errors.Is(err, context.Canceled) || errors.Is(err, ErrStopping)
 }
 
 // newEpoch is a short random id for a new state generation.

@@ -117,6 +117,26 @@ func (l *Lease) Run(ctx context.Context, lead func(ctx context.Context, token in
 	}
 }
 
+// Do campaigns until this replica leads (or ctx ends), runs fn once while
+// leading, releases the lease and returns fn's error: one-off commands
+// that must not write beside a running leader. fn's context ends if the
+// lease is lost meanwhile, and Do then says so with ErrNotLeader.
+func (l *Lease) Do(ctx context.Context, fn func(ctx context.Context, token int64) error) error {
+	if !l.running.CompareAndSwap(false, true) {
+		return fmt.Errorf("lease %q: Run or Do is already running", l.key)
+	}
+	defer l.running.Store(false)
+	t, err := l.campaign(ctx)
+	if err != nil {
+		return err
+	}
+	lost, err := l.serve(ctx, t, fn)
+	if lost {
+		return errors.Join(err, fmt.Errorf("lease %q: lost while leading with token %d: %w", l.key, t.token, ErrNotLeader))
+	}
+	return err
+}
+
 // Leading reports whether this replica holds the lease, as far as it knows
 // without asking Redis; Check asks.
 func (l *Lease) Leading() bool {
