@@ -145,7 +145,7 @@ type Stale struct {
 
 // Sync paces the reconciler.
 type Sync struct {
-	PollInterval        time.Duration `yaml:"poll_interval" doc:"How often both systems are polled for changes."`
+	PollInterval        time.Duration `yaml:"poll_interval" doc:"Time from the start of one poll of both systems to the start of the next (the next starts at once when a poll takes longer)."`
 	WebhookPollInterval time.Duration `yaml:"webhook_poll_interval" doc:"Polling interval while webhooks are enabled and healthy: a backstop."`
 	SweepInterval       time.Duration `yaml:"sweep_interval" doc:"How often bugs are checked for staleness."`
 	Workers             int           `yaml:"workers" doc:"Bugs reconciled in parallel (a resync reads as many bugs' remote links at once)."`

@@ -12,9 +12,18 @@ import (
 	"go.uber.org/zap"
 )
 
-// Clock tells the engine the time; tests pass a fake one.
+// Clock tells the engine the time; tests pass a fake one. A Clock that
+// also has After (as synctest.Clock does) paces Run too; Run otherwise
+// waits on the wall clock.
 type Clock interface {
 	Now() time.Time
+}
+
+// pacingClock is a Clock with timers.
+type pacingClock interface {
+	Clock
+	// After returns a channel that receives once d has passed.
+	After(d time.Duration) <-chan time.Time
 }
 
 // Fence tells whether this replica may act as the leader (poll, sweep, and
@@ -47,6 +56,9 @@ type Options struct {
 	// between its periodic steps: webhook deliveries accepted on any
 	// replica arrive here.
 	Wake <-chan struct{}
+	// Elected, when set, tells Run that this replica has just become the
+	// leader: it polls at once instead of at its next drain.
+	Elected <-chan struct{}
 
 	// DryRun computes and logs every vendor write and makes none. Redis
 	// state still follows observation, but markers and last-written values
@@ -56,13 +68,16 @@ type Options struct {
 	// ConfirmLargeChange lets writes over the policy's limits through.
 	ConfirmLargeChange bool
 
-	Workers      int           // bugs reconciled in parallel; default 4
-	Batch        int           // queue items claimed at once; default 100
-	PollInterval time.Duration // Run's cycle period; default 1m
-	// DrainInterval is how often Run works the shared queue and checks
-	// the lease between polls (default 5s, never above PollInterval): a
-	// replica that becomes leader polls within it, and retried items are
-	// picked up without waiting a whole poll interval.
+	Workers int // bugs reconciled in parallel; default 4
+	Batch   int // queue items claimed at once; default 100
+	// PollInterval is the time from the start of one poll cycle to the
+	// start of the next (at once when a cycle takes longer); default 1m.
+	PollInterval time.Duration
+	// DrainInterval is how long after each step Run works the shared
+	// queue again and checks the lease, between polls (default 5s, never
+	// above PollInterval): retried items are picked up without waiting a
+	// whole poll interval, and a standby that is not told it was Elected
+	// finds out within it.
 	DrainInterval  time.Duration
 	SweepInterval  time.Duration // stale sweep period; default 1h
 	Lease          time.Duration // how long a claim hides an item; default 5m
@@ -97,6 +112,8 @@ type Engine struct {
 type wallClock struct{}
 
 func (wallClock) Now() time.Time { return time.Now() }
+
+func (wallClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // New checks the options and returns an engine.
 func New(o Options) (*Engine, error) {
@@ -213,28 +230,38 @@ func (e *Engine) Drain(ctx context.Context) (Report, error) {
 	return e.finish(t, start, "drain", err)
 }
 
-// Run works until ctx ends. Every DrainInterval it cycles as the leader
-// when the fence allows and a poll is due (every PollInterval; the Pacer
-// may space polls further apart while webhooks deliver), else drains the
-// shared queue; each receive on Wake drains at once. Every page and item
-// is checkpointed as it completes, so stopping at any point loses nothing.
+// Run works until ctx ends. As the leader (the fence allows) it polls:
+// at once, then PollInterval after each poll started (the Pacer may space
+// polls further apart while webhooks deliver), and at once again whenever
+// Elected says this replica has just become the leader. Between polls,
+// and on a standby, it drains the shared queue DrainInterval after each
+// step, and at once on each receive on Wake. Every page and item is
+// checkpointed as it completes, so stopping at any point loses nothing.
 func (e *Engine) Run(ctx context.Context) error {
-	tick := time.NewTicker(e.opts.DrainInterval)
-	defer tick.Stop()
-	var nextPoll time.Time // wall clock, as the ticker; zero polls at once
+	clock, ok := e.clock.(pacingClock)
+	if !ok {
+		clock = wallClock{}
+	}
 	every := e.opts.PollInterval
+	var lastPoll time.Time // when the last poll started; zero: none yet
+	leading := false       // the fence passed at its last check
+	var poll, drain alarm
 	woken := false
 	for {
 		var err error
-		switch {
-		case !woken && !time.Now().Before(nextPoll) && e.leading(ctx) == nil:
+		now := clock.Now()
+		due := !woken && (lastPoll.IsZero() || !now.Before(lastPoll.Add(every)))
+		if due {
+			leading = e.leading(ctx) == nil
+		}
+		if due && leading {
+			lastPoll = now
 			_, err = e.Cycle(ctx)
 			if d := e.pollInterval(ctx); d != every {
 				e.log.Info("poll interval changed", zap.Duration("from", every), zap.Duration("to", d))
 				every = d
 			}
-			nextPoll = time.Now().Add(every)
-		default:
+		} else {
 			_, err = e.Drain(ctx)
 		}
 		if ctx.Err() != nil {
@@ -244,16 +271,41 @@ func (e *Engine) Run(ctx context.Context) error {
 		if err != nil && !onlyStopped(err) {
 			e.log.Error("cycle failed; retrying next period", zap.Error(err))
 		}
+		if leading {
+			poll.set(clock, lastPoll.Add(every))
+		} else {
+			poll = alarm{}
+		}
+		drain.set(clock, clock.Now().Add(e.opts.DrainInterval))
+		woken = false
 		select {
 		case <-ctx.Done():
 			e.log.Info("stopped")
 			return nil
-		case <-tick.C:
-			woken = false
+		case <-poll.c:
+			poll = alarm{}
+		case <-drain.c:
+			drain = alarm{}
 		case <-e.opts.Wake: // nil without webhooks: never ready
 			woken = true
+		case <-e.opts.Elected: // nil without a lease: never ready
+			lastPoll = time.Time{}
 		}
 	}
+}
+
+// alarm is a channel that receives at a time on a pacing clock; set arms
+// a new timer only when the time changes.
+type alarm struct {
+	at time.Time
+	c  <-chan time.Time
+}
+
+func (a *alarm) set(clock pacingClock, at time.Time) {
+	if a.c != nil && a.at.Equal(at) {
+		return
+	}
+	a.at, a.c = at, clock.After(at.Sub(clock.Now()))
 }
 
 // pollInterval is the time until the next poll cycle: the Pacer's when it

@@ -47,9 +47,10 @@ type Lease struct {
 	ttl      time.Duration
 	log      *zap.Logger
 
-	running atomic.Bool
-	mu      stdsync.Mutex
-	term    *term // the current leadership, nil when standing by
+	running  atomic.Bool
+	mu       stdsync.Mutex
+	term     *term         // the current leadership, nil when standing by
+	acquired chan struct{} // a value after each acquisition, until received
 }
 
 // term is one leadership: from acquisition to release or loss.
@@ -81,8 +82,14 @@ func New(rdb redis.UniversalClient, key string, ttl time.Duration, logger *zap.L
 		epochKey: key + ":epoch",
 		ttl:      ttl,
 		log:      logger.With(zap.String("lease", key)),
+		acquired: make(chan struct{}, 1),
 	}
 }
+
+// Acquired receives after this replica acquires the lease (acquisitions
+// not yet received make one value), so that the new leader starts its
+// work at once instead of at its next periodic check.
+func (l *Lease) Acquired() <-chan struct{} { return l.acquired }
 
 // Run campaigns until ctx ends, then returns ctx's error. While this replica
 // leads, Run calls lead with a context that ends the moment the lease is

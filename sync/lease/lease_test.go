@@ -374,3 +374,23 @@ func TestDoLeadsOnceAndReleases(t *testing.T) {
 		t.Errorf("Do = %v, want fn's error", err)
 	}
 }
+
+// Acquired tells of each acquisition, so that a new leader starts at once.
+func TestAcquiredTellsOfEachAcquisition(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	l := New(rdb, prefix+"leader", time.Minute, logger(t))
+	select {
+	case <-l.Acquired():
+		t.Fatal("acquired before campaigning")
+	default:
+	}
+	tokens := make(chan int64, 1)
+	stop := replica(t, l, holdUntilLost(tokens, nil))
+	receive(t, tokens, "leader")
+	receive(t, l.Acquired(), "acquisition notice")
+	_ = stop()
+	if err := l.Do(context.Background(), func(context.Context, int64) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	receive(t, l.Acquired(), "second acquisition notice")
+}

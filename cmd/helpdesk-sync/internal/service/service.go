@@ -155,6 +155,7 @@ func New(cfg *config.Config, o Options) (*Service, error) {
 	if !o.NoLease {
 		s.Lease = lease.New(s.Redis, prefix+"leader", cfg.Sync.LeaseTTL, o.Logger)
 		s.fence.lease = s.Lease
+		eo.Elected = s.Lease.Acquired()
 	}
 	eo.Fence = &s.fence
 	if s.Engine, err = sync.New(eo); err != nil {
