@@ -11,27 +11,34 @@ import (
 )
 
 // observeBugs reads the tracker from its watermark, page by page; each page
-// is committed with the watermark it reached.
+// is committed with the watermark it reached. The last page moves the
+// watermark on to the search's Through as well, when the search read any
+// bug: in a quiet account the newest update seen stays where it is, and
+// searching back from it would read the same bugs every cycle.
 func (e *Engine) observeBugs(ctx context.Context, t *tally) error {
 	since, err := e.st.BugWatermark(ctx)
 	if err != nil {
 		return err
 	}
-	pages := 0
+	pages, read := 0, 0
 	mark := since
-	err = e.tr.ChangedBugs(ctx, since, func(ctx context.Context, bugs []Bug) error {
+	err = e.tr.ChangedBugs(ctx, since, func(ctx context.Context, page BugPage) error {
 		pages++
+		read += len(page.Bugs)
 		reached := mark
-		for _, b := range bugs {
+		for _, b := range page.Bugs {
 			if b.Updated.After(reached) {
 				reached = b.Updated
 			}
+		}
+		if read > 0 && page.Through.After(reached) {
+			reached = page.Through
 		}
 		var watermark time.Time // zero: the page does not move it
 		if reached.After(mark) {
 			watermark = reached
 		}
-		if err := e.applyBugs(ctx, bugs, watermark, true, t); err != nil {
+		if err := e.applyBugs(ctx, page.Bugs, watermark, true, t); err != nil {
 			return err
 		}
 		mark = reached

@@ -34,9 +34,9 @@ type Helpdesk interface {
 // Tracker is the port to the issue tracker (Jira).
 type Tracker interface {
 	// ChangedBugs streams bugs of the configured projects updated at or after
-	// since (the adapter subtracts its overlap), oldest first, one page per
-	// call of handle.
-	ChangedBugs(ctx context.Context, since time.Time, handle func(context.Context, []Bug) error) error
+	// since (the adapter subtracts its overlap, which covers the lag of the
+	// tracker's search index), oldest first, one page per call of handle.
+	ChangedBugs(ctx context.Context, since time.Time, handle func(context.Context, BugPage) error) error
 	// BugsByKey resolves keys to bugs. A key of an issue that moved project
 	// resolves to the moved issue (with its new Key). Keys that match no issue
 	// are returned in missing; they are not an error.

@@ -151,12 +151,14 @@ func copyBug(b sync.Bug) sync.Bug {
 	return b
 }
 
-// ChangedBugs streams bugs updated at or after since, oldest first.
-func (t *Tracker) ChangedBugs(ctx context.Context, since time.Time, handle func(context.Context, []sync.Bug) error) error {
+// ChangedBugs streams bugs updated at or after since, oldest first. Its
+// index never lags: the last page is Through the time the search began.
+func (t *Tracker) ChangedBugs(ctx context.Context, since time.Time, handle func(context.Context, sync.BugPage) error) error {
 	size := t.PageSize
 	if size <= 0 {
 		size = 50
 	}
+	began := t.clock().UTC()
 	t.mu.Lock()
 	var all []sync.Bug
 	for _, bg := range t.bugs {
@@ -170,8 +172,11 @@ func (t *Tracker) ChangedBugs(ctx context.Context, since time.Time, handle func(
 		if err := gate(ctx, &t.Calls, t.Fail, "ChangedBugs"); err != nil {
 			return err
 		}
-		page := all[:min(size, len(all))]
-		all = all[len(page):]
+		page := sync.BugPage{Bugs: all[:min(size, len(all))]}
+		all = all[len(page.Bugs):]
+		if len(all) == 0 {
+			page.Through = began
+		}
 		if err := handle(ctx, page); err != nil {
 			return err
 		}

@@ -112,6 +112,7 @@ type Site struct {
 
 	mu       stdsync.Mutex
 	data     *store
+	stale    map[int64]*issue // the search index's copy of issues it lags on
 	log      []Request
 	faults   faults
 	webhooks *webhooks
@@ -137,6 +138,7 @@ func NewHandler(opts ...Option) *Site {
 	var h http.Handler = s.routes()
 	h = s.faultLayer(h)
 	h = s.logLayer(h)
+	h = s.dateLayer(h)
 	for _, mw := range cfg.middleware {
 		h = mw(h)
 	}
@@ -282,6 +284,16 @@ func (s *Site) logLayer(next http.Handler) http.Handler {
 			s.mu.Unlock()
 		}()
 		next.ServeHTTP(rec, r)
+	})
+}
+
+// dateLayer stamps every response's Date header with the site's clock, as
+// Jira's own clock would: the header is Jira's time, the same clock as its
+// issues' created and updated.
+func (s *Site) dateLayer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
+		next.ServeHTTP(w, r)
 	})
 }
 
