@@ -147,7 +147,7 @@ type Stale struct {
 type Sync struct {
 	PollInterval        time.Duration `yaml:"poll_interval" doc:"Time from the start of one poll of both systems to the start of the next (the next starts at once when a poll takes longer)."`
 	WebhookPollInterval time.Duration `yaml:"webhook_poll_interval" doc:"Polling interval while webhooks are enabled and healthy: a backstop."`
-	SweepInterval       time.Duration `yaml:"sweep_interval" doc:"How often bugs are checked for staleness."`
+	SweepInterval       time.Duration `yaml:"sweep_interval" doc:"How often the leader looks for bugs that time alone may have made stale (a bug a cycle reconciles is judged then)."`
 	Workers             int           `yaml:"workers" doc:"Bugs reconciled in parallel (a resync reads as many bugs' remote links at once)."`
 	CacheTTL            time.Duration `yaml:"cache_ttl" doc:"How long organizations (and their tiers) are cached."`
 	LeaseTTL            time.Duration `yaml:"lease_ttl" doc:"Leader lease; a standby replica takes over within this long after the leader dies."`

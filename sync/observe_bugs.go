@@ -138,24 +138,18 @@ func (e *Engine) bugChange(ctx context.Context, b Bug, prev BugRecord, known boo
 		e.event(Event{Kind: EventTransition, BugID: b.ID, BugKey: b.Key,
 			Detail: fmt.Sprintf("bug moved from %s to %s (status %s)", prev.State, st, describeStatus(b))})
 	}
-	// The engine's own writes are applied to the record when they succeed,
-	// so a field that differs was changed by someone else. When only the
-	// update time moved, it was someone else unless the engine wrote since.
-	if moved && (!same && !echo || !mem.WroteAt.After(prev.Updated)) {
-		rec.LastActivity = b.Updated
-	}
-	if prev.Stale.Flagged && moved {
-		touched := !same && !echo
-		if !touched {
-			var err error
-			if touched, err = e.tr.TouchedByOthers(ctx, b.ID, prev.Stale.Since); err != nil {
-				return ch, false, fmt.Errorf("sync: check activity on stale bug %s: %w", b.Key, err)
-			}
+	if moved {
+		who := whoMoved(prev, b, mem, same || echo)
+		switch who {
+		case byOthers:
+			rec.LastActivity, rec.Unattributed = b.Updated, time.Time{}
+		case byUnknown:
+			rec.Unattributed = b.Updated
 		}
-		if touched {
-			rec.Stale.Flagged, rec.LastActivity = false, b.Updated
-			t.add(func(r *Report) { r.StaleUnflagged++ })
-			e.event(Event{Kind: EventStaleUnflagged, BugID: b.ID, BugKey: b.Key, Detail: "bug was updated; stale flag lifted"})
+		if prev.Stale.Flagged {
+			if err := e.liftStale(ctx, &rec, who, t); err != nil {
+				return ch, false, err
+			}
 		}
 	}
 	ch.Record = rec
@@ -163,6 +157,58 @@ func (e *Engine) bugChange(ctx context.Context, b Bug, prev BugRecord, known boo
 	ch.TicketsDirty = prev.Key != b.Key || prev.Status != b.Status || rec.State != prev.State ||
 		prev.Resolution != b.Resolution || !slices.Equal(prev.FixVersions, b.FixVersions)
 	return ch, true, nil
+}
+
+// mover is whose a move of a bug's update time was.
+type mover int
+
+const (
+	byOthers  mover = iota // someone else's: a person
+	byEngine               // the engine's own write, and nothing after it
+	byUnknown              // the engine wrote since it last saw the bug, at a time it does not know
+)
+
+// whoMoved tells whose the move of the bug's update time from prev's to
+// b's was. explained is whether every field the engine reads is as the
+// record, with the engine's own expected edit applied, says: a field
+// changed otherwise is someone else's change. The engine's writes of known
+// time (comments) leave Echo; those of unknown time (edits and links:
+// Jira answers an edit without a time) leave Seen at the update time they
+// followed. Both are on the tracker's clock.
+func whoMoved(prev BugRecord, b Bug, mem BugMemory, explained bool) mover {
+	switch {
+	case !explained:
+		return byOthers
+	case !mem.Echo.IsZero() && !b.Updated.After(mem.Echo):
+		return byEngine
+	case !mem.Seen.IsZero() && !mem.Seen.Before(prev.Updated):
+		return byUnknown
+	}
+	return byOthers
+}
+
+// liftStale lifts the stale flag of a bug someone else touched after it
+// was flagged. When the update may be the engine's own write of unknown
+// time, the tracker's changelog and comments tell; when it surely is the
+// engine's, nobody is asked.
+func (e *Engine) liftStale(ctx context.Context, rec *BugRecord, who mover, t *tally) error {
+	switch who {
+	case byEngine:
+		return nil
+	case byUnknown:
+		at, err := e.tr.ActivityByOthers(ctx, rec.ID, rec.Stale.Since)
+		if err != nil {
+			return fmt.Errorf("sync: check activity on stale bug %s: %w", rec.Key, err)
+		}
+		if at.IsZero() {
+			return nil
+		}
+		rec.LastActivity, rec.Unattributed = at, time.Time{}
+	}
+	rec.Stale.Flagged = false
+	t.add(func(r *Report) { r.StaleUnflagged++ })
+	e.event(Event{Kind: EventStaleUnflagged, BugID: rec.ID, BugKey: rec.Key, Detail: "bug was updated; stale flag lifted"})
+	return nil
 }
 
 // trackerLinks are the tickets the bug's people-made remote links point at.

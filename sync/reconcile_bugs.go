@@ -141,12 +141,19 @@ func (e *Engine) keepDirty(ctx context.Context, q Queue, claims []Claim) error {
 
 // reconcileBug plans one bug and makes (or, dry, describes) its writes.
 func (e *Engine) reconcileBug(ctx context.Context, v bugView, holdPriority bool, t *tally) (bugOutcome, error) {
-	plan := e.policy.planBug(v)
+	v.HoldPriority = holdPriority
+	plan, kept, err := e.planStale(ctx, &v, t)
 	outcome := bugDone
-	if holdPriority && plan.changesPriority() {
-		plan, outcome = plan.withoutPriority(), bugHeld
+	switch {
+	case err != nil:
+	case !kept:
+		return bugHeld, nil // observed meanwhile: planned again next pass
+	default:
+		if holdPriority && plan.changesPriority() {
+			plan, outcome = plan.withoutPriority(), bugHeld
+		}
+		err = e.executeBug(ctx, v, plan, t)
 	}
-	err := e.executeBug(ctx, v, plan, t)
 	switch {
 	case err == nil:
 		return outcome, nil
@@ -157,6 +164,53 @@ func (e *Engine) reconcileBug(ctx context.Context, v bugView, holdPriority bool,
 		t.add(func(r *Report) { r.Errors++ })
 		return bugFailed, err
 	}
+}
+
+// planStale plans the bug, first asking the tracker whose its unattributed
+// updates were when its staleness depends on it, and records what it
+// learns and a new stale flag before any write: the flag must outlive a
+// crash between the label and its comment. kept is false when the record
+// changed meanwhile (observed by another pass).
+func (e *Engine) planStale(ctx context.Context, v *bugView, t *tally) (plan bugPlan, kept bool, err error) {
+	plan = e.policy.planBug(*v)
+	rec, changed := v.Bug, false
+	if !plan.AskSince.IsZero() {
+		at, err := e.tr.ActivityByOthers(ctx, rec.ID, plan.AskSince)
+		if err != nil {
+			return plan, false, fmt.Errorf("sync: check activity on bug %s: %w", rec.Key, err)
+		}
+		if at.IsZero() {
+			// Nobody but the service since: the last person's change is
+			// at the latest then.
+			rec.Unattributed = plan.AskSince
+		} else {
+			rec.LastActivity, rec.Unattributed = at, time.Time{}
+		}
+		v.Bug, changed = rec, true
+		plan = e.policy.planBug(*v)
+	}
+	if plan.Flag != nil {
+		rec.Stale, changed = *plan.Flag, true
+	}
+	if changed && !e.opts.DryRun {
+		ok, err := e.st.PutBug(ctx, rec)
+		if err != nil || !ok {
+			return plan, false, err
+		}
+		rec.Version++
+	}
+	v.Bug = rec
+	if plan.Flag != nil {
+		priority := rec.Priority
+		if plan.changesPriority() {
+			priority = plan.Edit.Priority
+		}
+		t.add(func(r *Report) { r.StaleFlagged++ })
+		e.event(Event{Kind: EventStaleFlagged, BugID: rec.ID, BugKey: rec.Key, Detail: fmt.Sprintf(
+			"stale: %d open tickets wait and nobody updated it for %d days (window %s for %s)",
+			plan.OpenTickets, int(plan.Flag.Idle.Hours()/24), e.policy.Window(priority), orNone(priority))})
+	}
+	return plan, true, nil
 }
 
 // executeBug makes a plan's writes in an order that survives a crash at any
@@ -183,11 +237,11 @@ func (e *Engine) executeBug(ctx context.Context, v bugView, plan bugPlan, t *tal
 	}
 	rec := b
 	mem.Expect = BugEdit{}
-	saved := false // whether memory with a fresh WroteAt was just saved
+	saved := false // whether memory with Seen at b.Updated was just saved
 	if plan.hasEdit() {
 		// Saved first: if the process dies after the edit lands but before
 		// it is recorded, the echo is still known to be the engine's.
-		mem.Expect, mem.WroteAt = plan.Edit, e.now()
+		mem.Expect, mem.Seen = plan.Edit, b.Updated
 		if err := save(); err != nil {
 			return err
 		}
@@ -217,8 +271,9 @@ func (e *Engine) executeBug(ctx context.Context, v bugView, plan bugPlan, t *tal
 		saved = true
 	}
 	if len(plan.Upserts)+len(plan.Deletes) > 0 && !saved {
-		// Link writes may move the bug's update time too.
-		mem.WroteAt = e.now()
+		// Link writes may move the bug's update time too, at a time the
+		// engine does not learn.
+		mem.Seen = b.Updated
 		if err := save(); err != nil {
 			return err
 		}
@@ -285,14 +340,15 @@ func (e *Engine) commentOnce(ctx context.Context, b BugRecord, mem *BugMemory, p
 			return save()
 		}
 	}
-	p.Phase, mem.WroteAt = PhaseSending, e.now()
+	p.Phase, mem.Seen = PhaseSending, b.Updated
 	if err := save(); err != nil {
 		return err
 	}
-	if err := e.tr.AddComment(ctx, b.ID, p.Text); err != nil {
+	created, err := e.tr.AddComment(ctx, b.ID, p.Text)
+	if err != nil {
 		return fmt.Errorf("sync: comment on bug %s: %w", b.Key, err)
 	}
-	p.Phase = PhaseDone
+	p.Phase, mem.Echo = PhaseDone, latest(mem.Echo, created)
 	t.add(func(r *Report) { r.Comments++ })
 	e.event(Event{Kind: EventCommented, BugID: b.ID, BugKey: b.Key, Detail: "comment: " + firstLine(p.Text)})
 	return save()
@@ -436,8 +492,9 @@ func (e *Engine) bugHeads(ctx context.Context, epoch string, ids []string) ([]bu
 		return nil, err
 	}
 	views := make([]bugView, len(present))
+	now := e.now()
 	for i, id := range present {
-		views[i] = bugView{Bug: recs[id], Memory: mems[id], Links: links[id], Written: written[id], Epoch: epoch}
+		views[i] = bugView{Bug: recs[id], Memory: mems[id], Links: links[id], Written: written[id], Epoch: epoch, Now: now}
 	}
 	return views, nil
 }
@@ -545,7 +602,7 @@ func sameEdit(a, b BugEdit) bool {
 }
 
 func sameMemory(a, b BugMemory) bool {
-	return a.Bump == b.Bump && a.StaleNote == b.StaleNote && sameEdit(a.Expect, b.Expect) && a.WroteAt.Equal(b.WroteAt) && a.OpenTickets == b.OpenTickets &&
+	return a.Bump == b.Bump && a.StaleNote == b.StaleNote && sameEdit(a.Expect, b.Expect) && a.Seen.Equal(b.Seen) && a.Echo.Equal(b.Echo) && a.OpenTickets == b.OpenTickets &&
 		a.Customers.Distinct == b.Customers.Distinct && a.Customers.Weighted == b.Customers.Weighted &&
 		maps.Equal(a.Customers.ByTier, b.Customers.ByTier) &&
 		a.Category == b.Category && maps.EqualFunc(a.Waiting, b.Waiting, time.Time.Equal)

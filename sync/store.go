@@ -34,11 +34,30 @@ type BugRecord struct {
 	// are due per (ticket, bug, Seq).
 	Seq   int
 	State BugState
-	// LastActivity is the last time someone other than this service changed
-	// the bug, as far as observation can tell.
+	// LastActivity is the last time a person (anyone but this service)
+	// is known to have changed the bug; zero when none is known yet.
+	// Unattributed is the newest update the engine could not attribute:
+	// the service's own write, or someone else's change as well, at or
+	// before it; zero when there is none past LastActivity. The last
+	// person's change lies between the two, and the tracker's changelog
+	// and comments tell which, when the stale policy needs to know.
 	LastActivity time.Time
+	Unattributed time.Time
 	Stale        StaleFlag
 	Version      int64
+}
+
+// activityBounds are the earliest and latest time the last change by a
+// person can have been.
+func (r BugRecord) activityBounds() (lo, hi time.Time) {
+	return r.LastActivity, latest(r.LastActivity, r.Unattributed)
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // StaleFlag is the stale state of a bug. Episode counts the times it was
@@ -81,8 +100,16 @@ type BugMemory struct {
 	// Expect is an edit that may have been sent and not yet recorded: an
 	// observation it explains is the engine's own echo, not someone's
 	// activity. Zero when none.
-	Expect      BugEdit
-	WroteAt     time.Time // when the engine last wrote (or was about to write) to the bug
+	Expect BugEdit
+	// Seen is the bug's update time as observed when the engine last
+	// wrote (or was about to write) to it: while the record's Updated is
+	// still Seen, the next move of the update time may be the engine's.
+	// Both are the tracker's clock, so no clock skew enters the rule.
+	Seen time.Time
+	// Echo is the update time, on the tracker's clock, that the engine's
+	// latest write of known time left on the bug (a comment's creation
+	// time): an update time not after it is the engine's own.
+	Echo        time.Time
 	OpenTickets int       // linked open tickets at the last reconcile
 	Customers   Customers // at the last reconcile, for the stale comment
 	// Category and Waiting are the bug's standing for the impact board at

@@ -199,12 +199,12 @@ func TestDataCenter(t *testing.T) {
 		t.Fatalf("BugsByKey on DC: %v %v %v", found, missing, err)
 	}
 	since := f.clock.add(time.Minute)
-	f.clock.add(time.Minute)
+	at := f.clock.add(time.Minute)
 	if _, err := f.srv.AddComment(is[0].Key, jiratest.Engineer, "on it"); err != nil {
 		t.Fatal(err)
 	}
-	if touched, err := f.jira.TouchedByOthers(context.Background(), is[0].ID, since); err != nil || !touched {
-		t.Fatalf("TouchedByOthers on DC (users by key): %v %v", touched, err)
+	if got, err := f.jira.ActivityByOthers(context.Background(), is[0].ID, since); err != nil || !got.Equal(at) {
+		t.Fatalf("ActivityByOthers on DC (users by key): %v %v, want %v", got, err, at)
 	}
 }
 

@@ -509,7 +509,7 @@ func TestMemoryMarksAndLinksRoundTrip(t *testing.T) {
 		Bump:      sync.Pending{Seq: 2, Target: "High", Text: "t", Phase: sync.PhaseSending},
 		StaleNote: sync.Pending{Seq: 1, Phase: sync.PhaseDone},
 		Expect:    sync.BugEdit{ID: "10", Key: "PROJ-1", Priority: "High", AddLabels: []string{"x"}},
-		WroteAt:   t0, OpenTickets: 3,
+		Seen:      t0, Echo: t0.Add(time.Second), OpenTickets: 3,
 		Customers: sync.Customers{Distinct: 3, Weighted: 7, ByTier: map[string]int{"pro": 2}},
 		Category:  sync.CategoryInProgress, Waiting: map[int64]time.Time{501: t0, 502: t0.Add(time.Hour)},
 	}
