@@ -19,6 +19,9 @@ type bugView struct {
 	// HoldPriority: the guard withholds priority changes, so the bug is
 	// judged stale by the priority it keeps.
 	HoldPriority bool
+	// Holder is the claimant the bug was claimed for: its memory is written
+	// only while that claim holds.
+	Holder string
 }
 
 // bugPlan is the minimal set of writes that makes a bug what the policy

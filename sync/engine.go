@@ -32,6 +32,24 @@ type Fence interface {
 	Check(ctx context.Context) error
 }
 
+// Claimant names this replica's claims on the shared queue. A claim made
+// for a claimant is held only while the claimant lives, so that the work
+// of a replica that dies, leader or not, is taken up by the next claim of
+// another at once; sync/lease.Claimant implements it.
+type Claimant interface {
+	// Token is the claimant's current token, "" while it has none (its
+	// claims are then held for Options.Lease, as without a claimant).
+	Token() string
+	// Holds reports whether token is still this replica's and surely
+	// alive: the engine marks a note or comment in flight only then.
+	Holds(token string) bool
+}
+
+// ErrClaimLost: the claim of an item is no longer this replica's (its
+// claimant lapsed, or the claim timed out and another replica took it), so
+// nothing may be said about the item now.
+var ErrClaimLost = errors.New("claim lost")
+
 // ErrStopping is what a Fence's error wraps once the replica is shutting
 // down: leader work stops at its next checkpoint, and the step ends as a
 // clean stop (Report.Stopped), as it does when its context is cancelled.
@@ -47,6 +65,7 @@ type Options struct {
 	Clock    Clock           // nil is the wall clock
 	Recorder Recorder        // nil records nothing
 	Fence    Fence           // nil: this replica always leads
+	Claimant Claimant        // nil: claims are held for Lease
 	Latency  LatencyObserver // nil observes nothing
 	Steps    StepObserver    // nil observes nothing
 	// Pacer, when set, sets the time between poll cycles (see Run); nil
@@ -78,9 +97,11 @@ type Options struct {
 	// above PollInterval): retried items are picked up without waiting a
 	// whole poll interval, and a standby that is not told it was Elected
 	// finds out within it.
-	DrainInterval  time.Duration
-	SweepInterval  time.Duration // stale sweep period; default 1h
-	Lease          time.Duration // how long a claim hides an item; default 5m
+	DrainInterval time.Duration
+	SweepInterval time.Duration // stale sweep period; default 1h
+	// Lease is how long a claim hides an item at most; default 5m. A claim
+	// of a live Claimant ends with the claimant.
+	Lease          time.Duration
 	RetryBase      time.Duration // first retry delay of a failed item; default 30s
 	RetryMax       time.Duration // longest retry delay; default 1h
 	MissingRecheck time.Duration // first re-check of a missing key; default 6h, doubling to a week
@@ -162,6 +183,23 @@ func setDefault[T int | time.Duration](v *T, def T) {
 }
 
 func (e *Engine) now() time.Time { return e.clock.Now().UTC() }
+
+// claimant is the token to claim items for, "" without a claimant.
+func (e *Engine) claimant() string {
+	if e.opts.Claimant == nil {
+		return ""
+	}
+	return e.opts.Claimant.Token()
+}
+
+// holds checks, before something is said once, that the claim it was
+// claimed for is still this replica's to act on.
+func (e *Engine) holds(what string, token string) error {
+	if token == "" || e.opts.Claimant == nil || e.opts.Claimant.Holds(token) {
+		return nil
+	}
+	return fmt.Errorf("sync: %s: %w: this replica's claimant lapsed", what, ErrClaimLost)
+}
 
 // dueNow is the due time for items marked dirty now: now, but never within
 // the horizon of a running reconcile pass.

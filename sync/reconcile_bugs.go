@@ -48,6 +48,7 @@ func (e *Engine) bugBatch(ctx context.Context, epoch string, claims []Claim, hol
 		}
 		for _, v := range views {
 			i := at[v.Bug.ID]
+			v.Holder = claims[i].Claimant
 			if started[i] = e.goInBugSlot(ctx, &wg, func() {
 				outcomes[i], errs[i] = e.reconcileBug(ctx, v, holdPriority, t)
 			}); !started[i] {
@@ -225,7 +226,7 @@ func (e *Engine) executeBug(ctx context.Context, v bugView, plan bugPlan, t *tal
 		if e.opts.DryRun {
 			return nil
 		}
-		return e.st.SetBugMemory(ctx, b.ID, mem)
+		return e.st.SetBugMemoryFor(ctx, b.ID, mem, v.Holder)
 	}
 	if plan.Bump != nil {
 		mem.Bump = *plan.Bump
@@ -258,14 +259,14 @@ func (e *Engine) executeBug(ctx context.Context, v bugView, plan bugPlan, t *tal
 		mem.Expect = BugEdit{}
 	}
 	if plan.Bump != nil {
-		if err := e.commentOnce(ctx, b, &mem, &mem.Bump, bumpMarker(v.Epoch, b.ID, mem.Bump.Seq), save, t); err != nil {
+		if err := e.commentOnce(ctx, v, &mem, &mem.Bump, bumpMarker(v.Epoch, b.ID, mem.Bump.Seq), save, t); err != nil {
 			return err
 		}
 		saved = true
 	}
 	if plan.StaleNote != nil && slices.Contains(rec.Labels, e.policy.Stale.Label) {
 		mem.StaleNote = *plan.StaleNote
-		if err := e.commentOnce(ctx, b, &mem, &mem.StaleNote, staleMarker(v.Epoch, b.ID, mem.StaleNote.Seq), save, t); err != nil {
+		if err := e.commentOnce(ctx, v, &mem, &mem.StaleNote, staleMarker(v.Epoch, b.ID, mem.StaleNote.Seq), save, t); err != nil {
 			return err
 		}
 		saved = true
@@ -320,8 +321,10 @@ func (e *Engine) editBug(ctx context.Context, b BugRecord, plan bugPlan, t *tall
 }
 
 // commentOnce posts a pending comment exactly once: a comment that may have
-// gone out before a crash is looked for by its marker first.
-func (e *Engine) commentOnce(ctx context.Context, b BugRecord, mem *BugMemory, p *Pending, marker string, save func() error, t *tally) error {
+// gone out before a crash is looked for by its marker first, and one is
+// marked in flight only while this replica holds the bug's claim.
+func (e *Engine) commentOnce(ctx context.Context, v bugView, mem *BugMemory, p *Pending, marker string, save func() error, t *tally) error {
+	b := v.Bug
 	if p.Phase == PhaseDone {
 		return nil
 	}
@@ -339,6 +342,9 @@ func (e *Engine) commentOnce(ctx context.Context, b BugRecord, mem *BugMemory, p
 			p.Phase = PhaseDone
 			return save()
 		}
+	}
+	if err := e.holds("comment on bug "+b.Key, v.Holder); err != nil {
+		return err
 	}
 	p.Phase, mem.Seen = PhaseSending, b.Updated
 	if err := save(); err != nil {

@@ -222,6 +222,10 @@ type Claim struct {
 	// Due is when the item was due; for an item never claimed before, when
 	// it was first marked.
 	Due time.Time
+	// Claimant is the token the item was claimed for ("" for none): the
+	// claim lasts while that claimant lives, and writes that say something
+	// once are fenced by it.
+	Claimant string
 }
 
 // GuardState is the blast-radius guard holding writes of one kind.
@@ -275,10 +279,17 @@ type Index interface {
 type Memory interface {
 	BugMemories(ctx context.Context, ids []string) (map[string]BugMemory, error)
 	SetBugMemory(ctx context.Context, id string, m BugMemory) error
+	// SetBugMemoryFor is SetBugMemory for claimant holder ("" for none):
+	// refused with ErrClaimLost unless holder still holds the bug's claim.
+	SetBugMemoryFor(ctx context.Context, id string, m BugMemory, holder string) error
 	NoteMarks(ctx context.Context, ticketIDs []int64) (map[int64]map[string]NoteMark, error)
 	// SetNoteMarks writes marks and deletes those of drop (bug ids per
 	// ticket) in one transaction.
 	SetNoteMarks(ctx context.Context, set map[int64]map[string]NoteMark, drop map[int64][]string) error
+	// SetNoteMarksFor is SetNoteMarks for claimant holder ("" for none):
+	// refused with ErrClaimLost unless holder still holds every ticket's
+	// claim.
+	SetNoteMarksFor(ctx context.Context, set map[int64]map[string]NoteMark, drop map[int64][]string, holder string) error
 	// WrittenLinks are the remote links last written per bug, by ticket id.
 	WrittenLinks(ctx context.Context, bugIDs []string) (map[string]map[int64]WrittenLink, error)
 	SetWrittenLinks(ctx context.Context, bugID string, set map[int64]WrittenLink, del []int64) error
@@ -292,13 +303,17 @@ type WorkQueue interface {
 	Due(ctx context.Context, q Queue, until time.Time, offset, count int64) ([]string, error)
 	DueCount(ctx context.Context, q Queue, until time.Time) (int64, error)
 	// Claim takes up to count items due at or before until, hiding them from
-	// other claimants until leaseUntil.
-	Claim(ctx context.Context, q Queue, until time.Time, count int64, leaseUntil time.Time) ([]Claim, error)
+	// other claimants until leaseUntil, and, when claimant is not "", only
+	// while that claimant lives: the claims of a claimant that died are
+	// released, due at once, by the next Claim of any replica.
+	Claim(ctx context.Context, q Queue, until time.Time, count int64, leaseUntil time.Time, claimant string) ([]Claim, error)
 	// Ack removes claimed items that were not marked dirty again meanwhile;
-	// the others become due at now.
+	// the others become due at now. Items claimed again by another
+	// claimant since are left to it.
 	Ack(ctx context.Context, q Queue, claims []Claim, now time.Time) error
 	// Reschedule makes claimed items due at due, counting a failed attempt
-	// when failed is set.
+	// when failed is set; items claimed again by another claimant since
+	// are left to it.
 	Reschedule(ctx context.Context, q Queue, claims []Claim, due time.Time, failed bool) error
 }
 

@@ -69,6 +69,13 @@ var errLeaseBusy = errors.New("another replica holds the leader lease")
 func asLeader(ctx context.Context, svc *service.Service, wait time.Duration, fn func(ctx context.Context) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// What fn claims is held for this process's claimant: released at
+	// once on return, within sync.lease_ttl if the process dies.
+	stopClaimant, err := svc.Claimant.Start(ctx)
+	if err != nil {
+		return fmt.Errorf("register this process's claimant: %w", err)
+	}
+	defer stopClaimant()
 	acquired := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
@@ -87,7 +94,7 @@ func asLeader(ctx context.Context, svc *service.Service, wait time.Duration, fn 
 	case <-timer.C:
 	}
 	cancel()
-	err := <-done
+	err = <-done
 	select {
 	case <-acquired: // won the lease as the wait ran out: fn ran
 		return err
