@@ -159,58 +159,6 @@ func (e *Engine) bugChange(ctx context.Context, b Bug, prev BugRecord, known boo
 	return ch, true, nil
 }
 
-// mover is whose a move of a bug's update time was.
-type mover int
-
-const (
-	byOthers  mover = iota // someone else's: a person
-	byEngine               // the engine's own write, and nothing after it
-	byUnknown              // the engine wrote since it last saw the bug, at a time it does not know
-)
-
-// whoMoved tells whose the move of the bug's update time from prev's to
-// b's was. explained is whether every field the engine reads is as the
-// record, with the engine's own expected edit applied, says: a field
-// changed otherwise is someone else's change. The engine's writes of known
-// time (comments) leave Echo; those of unknown time (edits and links:
-// Jira answers an edit without a time) leave Seen at the update time they
-// followed. Both are on the tracker's clock.
-func whoMoved(prev BugRecord, b Bug, mem BugMemory, explained bool) mover {
-	switch {
-	case !explained:
-		return byOthers
-	case !mem.Echo.IsZero() && !b.Updated.After(mem.Echo):
-		return byEngine
-	case !mem.Seen.IsZero() && !mem.Seen.Before(prev.Updated):
-		return byUnknown
-	}
-	return byOthers
-}
-
-// liftStale lifts the stale flag of a bug someone else touched after it
-// was flagged. When the update may be the engine's own write of unknown
-// time, the tracker's changelog and comments tell; when it surely is the
-// engine's, nobody is asked.
-func (e *Engine) liftStale(ctx context.Context, rec *BugRecord, who mover, t *tally) error {
-	switch who {
-	case byEngine:
-		return nil
-	case byUnknown:
-		at, err := e.tr.ActivityByOthers(ctx, rec.ID, rec.Stale.Since)
-		if err != nil {
-			return fmt.Errorf("sync: check activity on stale bug %s: %w", rec.Key, err)
-		}
-		if at.IsZero() {
-			return nil
-		}
-		rec.LastActivity, rec.Unattributed = at, time.Time{}
-	}
-	rec.Stale.Flagged = false
-	t.add(func(r *Report) { r.StaleUnflagged++ })
-	e.event(Event{Kind: EventStaleUnflagged, BugID: rec.ID, BugKey: rec.Key, Detail: "bug was updated; stale flag lifted"})
-	return nil
-}
-
 // trackerLinks are the tickets the bug's people-made remote links point at.
 func (e *Engine) trackerLinks(ctx context.Context, bugID string) ([]int64, error) {
 	links, err := e.tr.RemoteLinks(ctx, bugID)

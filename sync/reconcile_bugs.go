@@ -167,53 +167,6 @@ func (e *Engine) reconcileBug(ctx context.Context, v bugView, holdPriority bool,
 	}
 }
 
-// planStale plans the bug, first asking the tracker whose its unattributed
-// updates were when its staleness depends on it, and records what it
-// learns and a new stale flag before any write: the flag must outlive a
-// crash between the label and its comment. kept is false when the record
-// changed meanwhile (observed by another pass).
-func (e *Engine) planStale(ctx context.Context, v *bugView, t *tally) (plan bugPlan, kept bool, err error) {
-	plan = e.policy.planBug(*v)
-	rec, changed := v.Bug, false
-	if !plan.AskSince.IsZero() {
-		at, err := e.tr.ActivityByOthers(ctx, rec.ID, plan.AskSince)
-		if err != nil {
-			return plan, false, fmt.Errorf("sync: check activity on bug %s: %w", rec.Key, err)
-		}
-		if at.IsZero() {
-			// Nobody but the service since: the last person's change is
-			// at the latest then.
-			rec.Unattributed = plan.AskSince
-		} else {
-			rec.LastActivity, rec.Unattributed = at, time.Time{}
-		}
-		v.Bug, changed = rec, true
-		plan = e.policy.planBug(*v)
-	}
-	if plan.Flag != nil {
-		rec.Stale, changed = *plan.Flag, true
-	}
-	if changed && !e.opts.DryRun {
-		ok, err := e.st.PutBug(ctx, rec)
-		if err != nil || !ok {
-			return plan, false, err
-		}
-		rec.Version++
-	}
-	v.Bug = rec
-	if plan.Flag != nil {
-		priority := rec.Priority
-		if plan.changesPriority() {
-			priority = plan.Edit.Priority
-		}
-		t.add(func(r *Report) { r.StaleFlagged++ })
-		e.event(Event{Kind: EventStaleFlagged, BugID: rec.ID, BugKey: rec.Key, Detail: fmt.Sprintf(
-			"stale: %d open tickets wait and nobody updated it for %d days (window %s for %s)",
-			plan.OpenTickets, int(plan.Flag.Idle.Hours()/24), e.policy.Window(priority), orNone(priority))})
-	}
-	return plan, true, nil
-}
-
 // executeBug makes a plan's writes in an order that survives a crash at any
 // point: the intent of a priority change is saved before the edit, the edit
 // before its comment, each comment marked in flight before it is sent.
