@@ -26,7 +26,10 @@ const (
 // changed otherwise is someone else's change. The engine's writes of known
 // time (comments) leave Echo; those of unknown time (edits and links:
 // Jira answers an edit without a time) leave Seen at the update time they
-// followed. Both are on the tracker's clock.
+// followed. Both are on the tracker's clock. What the update time cannot
+// show is not seen: a comment, or a change to a field the engine does not
+// read, made between the poll that read prev and the engine's own write
+// is taken for the engine's, until anyone's next change.
 func whoMoved(prev BugRecord, b Bug, mem BugMemory, explained bool) mover {
 	switch {
 	case !explained:
