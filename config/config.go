@@ -147,12 +147,12 @@ type Stale struct {
 
 // Sync paces the reconciler.
 type Sync struct {
-	PollInterval        time.Duration `yaml:"poll_interval" doc:"How often both systems are polled for changes."`
+	PollInterval        time.Duration `yaml:"poll_interval" doc:"Time from the start of one poll of both systems to the start of the next (the next starts at once when a poll takes longer)."`
 	WebhookPollInterval time.Duration `yaml:"webhook_poll_interval" doc:"Polling interval while webhooks are enabled and healthy: a backstop."`
-	SweepInterval       time.Duration `yaml:"sweep_interval" doc:"How often bugs are checked for staleness."`
+	SweepInterval       time.Duration `yaml:"sweep_interval" doc:"How often the leader looks for bugs that time alone may have made stale (a bug a cycle reconciles is judged then)."`
 	Workers             int           `yaml:"workers" doc:"Bugs reconciled in parallel (a resync reads as many bugs' remote links at once)."`
 	CacheTTL            time.Duration `yaml:"cache_ttl" doc:"How long organizations (and their tiers) are cached."`
-	LeaseTTL            time.Duration `yaml:"lease_ttl" doc:"Leader lease; a standby replica takes over within this long after the leader dies."`
+	LeaseTTL            time.Duration `yaml:"lease_ttl" doc:"Leader lease, and each replica's hold on the work it claimed: a standby takes over within about this long after the leader dies, and what a dead replica had claimed returns to the queue within it."`
 	ShutdownGrace       time.Duration `yaml:"shutdown_grace" doc:"Time to finish the current page after SIGTERM; keep it under the orchestrator's kill timeout."`
 }
 

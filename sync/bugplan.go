@@ -3,6 +3,7 @@ package sync
 import (
 	"maps"
 	"slices"
+	"time"
 )
 
 // bugView is everything reconciling one bug looks at.
@@ -14,6 +15,13 @@ type bugView struct {
 	Tiers   map[int64]string       // organization id → tier
 	Written map[int64]WrittenLink  // remote links last written, by ticket
 	Epoch   string
+	Now     time.Time // when the bug is judged stale or not
+	// HoldPriority: the guard withholds priority changes, so the bug is
+	// judged stale by the priority it keeps.
+	HoldPriority bool
+	// Holder is the claimant the bug was claimed for: its memory is written
+	// only while that claim holds.
+	Holder string
 }
 
 // bugPlan is the minimal set of writes that makes a bug what the policy
@@ -31,8 +39,16 @@ type bugPlan struct {
 	// StaleNote is the comment owed for the current stale episode; it is
 	// posted once the stale label is on the bug.
 	StaleNote *Pending
-	Upserts   map[int64]RemoteLink
-	Deletes   map[int64]WrittenLink
+	// Flag, when set, flags the bug stale now; Edit and StaleNote already
+	// carry its label and comment. The record must keep it before the
+	// label is written.
+	Flag *StaleFlag
+	// AskSince is set when whether the bug is stale depends on whose its
+	// unattributed updates were: the tracker is asked about activity by
+	// others after it, and the bug planned again.
+	AskSince time.Time
+	Upserts  map[int64]RemoteLink
+	Deletes  map[int64]WrittenLink
 }
 
 func (b bugPlan) hasEdit() bool {
@@ -78,18 +94,48 @@ func (p Policy) planBug(v bugView) bugPlan {
 	count := plan.Customers.Weighted
 
 	target, change := p.targetPriority(bug.Bug, count)
+	priority := bug.Priority
 	if change {
 		plan.Edit.Priority, plan.FromPrio = target, bug.Priority
+		if !v.HoldPriority {
+			priority = target
+		}
 	}
 	plan.Bump = p.planBump(v, target, change, plan.Customers)
 
 	if bug.CustomerCount == nil && count != 0 || bug.CustomerCount != nil && *bug.CustomerCount != count {
 		plan.Edit.CustomerCount = &count
 	}
+	// Judged after the counting, with the priority the plan gives the
+	// bug: a bug raised to a shorter window is flagged in the same edit.
+	plan.Flag, plan.AskSince = p.judgeStale(bug, open, priority, v.Now)
+	if plan.Flag != nil {
+		bug.Stale = *plan.Flag
+		v.Bug = bug
+	}
 	plan.Edit.AddLabels, plan.Edit.RemoveLabels = p.labelDelta(bug, count)
-	plan.StaleNote = p.planStaleNote(v, plan.Customers)
+	plan.StaleNote = p.planStaleNote(v, priority, plan.Customers)
 	plan.Upserts, plan.Deletes = remoteLinkDelta(v)
 	return plan
+}
+
+// judgeStale flags a bug customers wait on (open tickets), not done or
+// exempt, whose last change by a person is older than the window of its
+// priority; it returns since = now - window instead when the record's
+// unattributed updates leave that open.
+func (p Policy) judgeStale(r BugRecord, open int, priority string, now time.Time) (flag *StaleFlag, askSince time.Time) {
+	if r.Stale.Flagged || open == 0 || r.State == StateDone || r.State == StateWontFix || p.StaleExempt(r.Bug) {
+		return nil, time.Time{}
+	}
+	since := now.Add(-p.Window(priority))
+	lo, hi := r.activityBounds()
+	switch {
+	case lo.After(since):
+		return nil, time.Time{}
+	case hi.After(since):
+		return nil, since
+	}
+	return &StaleFlag{Flagged: true, Episode: r.Stale.Episode + 1, Since: now, Idle: now.Sub(hi)}, time.Time{}
 }
 
 // targetPriority decides the priority a bug should have for count: raised to
@@ -170,8 +216,9 @@ func (p Policy) labelDelta(b BugRecord, count float64) (add, remove []string) {
 	return add, remove
 }
 
-// planStaleNote returns the comment owed for the current stale episode.
-func (p Policy) planStaleNote(v bugView, c Customers) *Pending {
+// planStaleNote returns the comment owed for the current stale episode;
+// priority is the one the plan gives the bug.
+func (p Policy) planStaleNote(v bugView, priority string, c Customers) *Pending {
 	st, mem := v.Bug.Stale, v.Memory.StaleNote
 	if !st.Flagged || st.Episode == 0 || p.Stale.Label == "" || p.Stale.Silent {
 		return nil
@@ -185,9 +232,11 @@ func (p Policy) planStaleNote(v bugView, c Customers) *Pending {
 	if mem.Seq > st.Episode {
 		return nil
 	}
+	b := v.Bug.Bug
+	b.Priority = priority
 	return &Pending{
 		Seq:   st.Episode,
-		Text:  p.staleText(v.Bug.Bug, c, st.Idle, staleMarker(v.Epoch, v.Bug.ID, st.Episode)),
+		Text:  p.staleText(b, c, st.Idle, staleMarker(v.Epoch, v.Bug.ID, st.Episode)),
 		Phase: PhasePlanned,
 	}
 }

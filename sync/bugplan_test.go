@@ -362,3 +362,81 @@ func TestPlanBugStaleSilent(t *testing.T) {
 		t.Fatalf("silent stale policy must still add the label %q: edit %+v", p.Stale.Label, got.Edit)
 	}
 }
+
+const day = 24 * time.Hour
+
+func TestJudgeStale(t *testing.T) {
+	p := testPolicy()
+	p.Stale = StalePolicy{Label: "stale", DefaultWindow: 14 * day, Windows: map[string]time.Duration{"Highest": 2 * day}, ExemptLabels: []string{"long-term"}}
+	now := time.Date(2025, 6, 30, 12, 0, 0, 0, time.UTC)
+	ago := func(d time.Duration) time.Time { return now.Add(-d) }
+	rec := func(lo, un time.Time, mutate ...func(*BugRecord)) BugRecord {
+		r := BugRecord{Bug: Bug{ID: "1", Key: "PROJ-1", Priority: "Low"}, State: StateToDo, LastActivity: lo, Unattributed: un}
+		for _, m := range mutate {
+			m(&r)
+		}
+		return r
+	}
+	tests := []struct {
+		name     string
+		r        BugRecord
+		open     int
+		priority string
+		flag     bool
+		idle     time.Duration
+		ask      bool
+	}{
+		{name: "a person within the window", r: rec(ago(3*day), time.Time{}), open: 1, priority: "Low"},
+		{name: "untouched past the window", r: rec(ago(20*day), time.Time{}), open: 1, priority: "Low", flag: true, idle: 20 * day},
+		{name: "nobody waits", r: rec(ago(20*day), time.Time{}), open: 0, priority: "Low"},
+		{name: "raised to a shorter window", r: rec(ago(3*day), time.Time{}), open: 1, priority: "Highest", flag: true, idle: 3 * day},
+		{name: "done", r: rec(ago(20*day), time.Time{}, func(r *BugRecord) { r.State = StateDone }), open: 1, priority: "Low"},
+		{name: "won't fix", r: rec(ago(20*day), time.Time{}, func(r *BugRecord) { r.State = StateWontFix }), open: 1, priority: "Low"},
+		{name: "exempt label", r: rec(ago(20*day), time.Time{}, func(r *BugRecord) { r.Labels = []string{"long-term"} }), open: 1, priority: "Low"},
+		{name: "flagged already", r: rec(ago(20*day), time.Time{}, func(r *BugRecord) { r.Stale.Flagged = true }), open: 1, priority: "Low"},
+		{name: "unattributed update within the window: ask", r: rec(ago(20*day), ago(day)), open: 1, priority: "Low", ask: true},
+		{name: "unattributed update past the window too", r: rec(ago(30*day), ago(20*day)), open: 1, priority: "Low", flag: true, idle: 20 * day},
+		{name: "no person known, update time maybe the service's: ask", r: rec(time.Time{}, ago(day)), open: 1, priority: "Low", ask: true},
+		{name: "no person known, update past the window", r: rec(time.Time{}, ago(15*day)), open: 1, priority: "Low", flag: true, idle: 15 * day},
+		{name: "a person after an unattributed update", r: rec(ago(day), ago(2*day)), open: 1, priority: "Low"},
+	}
+	for _, tt := range tests {
+		flag, ask := p.judgeStale(tt.r, tt.open, tt.priority, now)
+		switch {
+		case tt.flag != (flag != nil):
+			t.Errorf("%s: flag %+v, want flag %v", tt.name, flag, tt.flag)
+		case flag != nil && (flag.Idle != tt.idle || !flag.Flagged || flag.Episode != tt.r.Stale.Episode+1 || !flag.Since.Equal(now)):
+			t.Errorf("%s: flag %+v, want idle %s since now", tt.name, flag, tt.idle)
+		case tt.ask != !ask.IsZero():
+			t.Errorf("%s: ask since %v, want asking %v", tt.name, ask, tt.ask)
+		case tt.ask && !ask.Equal(now.Add(-p.Window(tt.priority))):
+			t.Errorf("%s: ask since %v, want the window's start", tt.name, ask)
+		}
+	}
+}
+
+func TestWhoMoved(t *testing.T) {
+	u0 := time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
+	prev := BugRecord{Bug: Bug{ID: "1", Updated: u0}}
+	at := func(d time.Duration) Bug { return Bug{ID: "1", Updated: u0.Add(d)} }
+	tests := []struct {
+		name      string
+		b         Bug
+		mem       BugMemory
+		explained bool
+		want      mover
+	}{
+		{"a field changed, not by the engine's edit", at(time.Minute), BugMemory{Seen: u0, Echo: u0.Add(time.Hour)}, false, byOthers},
+		{"the engine wrote nothing since it saw the bug", at(time.Minute), BugMemory{Seen: u0.Add(-time.Hour)}, true, byOthers},
+		{"never wrote", at(time.Minute), BugMemory{}, true, byOthers},
+		{"its comment is the last update", at(time.Minute), BugMemory{Seen: u0, Echo: u0.Add(time.Minute)}, true, byEngine},
+		{"an update after its comment", at(2 * time.Minute), BugMemory{Seen: u0, Echo: u0.Add(time.Minute)}, true, byUnknown},
+		{"an earlier comment, an edit since", at(2 * time.Minute), BugMemory{Seen: u0, Echo: u0.Add(-time.Hour)}, true, byUnknown},
+		{"an edit alone: its time unknown", at(time.Minute), BugMemory{Seen: u0}, true, byUnknown},
+	}
+	for _, tt := range tests {
+		if got := whoMoved(prev, tt.b, tt.mem, tt.explained); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -110,6 +110,17 @@ type Bug struct {
 	URL            string // browse URL, e.g. https://acme.atlassian.net/browse/PROJ-12
 }
 
+// BugPage is one page of changed bugs from the tracker. Through, set on
+// the last page when the adapter knows it, is a time on the tracker's clock
+// at or before the start of the search: every update made before it that
+// the search's index could show (the overlap covers the index's lag) has
+// been streamed, so the next search need reach back no further than from
+// Through, however long ago the last bug changed.
+type BugPage struct {
+	Bugs    []Bug
+	Through time.Time
+}
+
 // BugEdit is one minimal edit of a bug, sent as a single request. Zero fields
 // mean "leave as is".
 type BugEdit struct {

@@ -12,9 +12,18 @@ import (
 	"go.uber.org/zap"
 )
 
-// Clock tells the engine the time; tests pass a fake one.
+// Clock tells the engine the time; tests pass a fake one. A Clock that
+// also has After (as synctest.Clock does) paces Run too; Run otherwise
+// waits on the wall clock.
 type Clock interface {
 	Now() time.Time
+}
+
+// pacingClock is a Clock with timers.
+type pacingClock interface {
+	Clock
+	// After returns a channel that receives once d has passed.
+	After(d time.Duration) <-chan time.Time
 }
 
 // Fence tells whether this replica may act as the leader (poll, sweep, and
@@ -22,6 +31,29 @@ type Clock interface {
 type Fence interface {
 	Check(ctx context.Context) error
 }
+
+// Claimant names this replica's claims on the shared queue. A claim made
+// for a claimant is held only while the claimant lives, so that the work
+// of a replica that dies, leader or not, is taken up by the next claim of
+// another at once; sync/lease.Claimant implements it.
+type Claimant interface {
+	// Token is the claimant's current token, "" while it has none (its
+	// claims are then held for Options.Lease, as without a claimant).
+	Token() string
+	// Holds reports whether token is still this replica's and surely
+	// alive: the engine marks a note or comment in flight only then.
+	Holds(token string) bool
+}
+
+// ErrClaimLost: the claim of an item is no longer this replica's (its
+// claimant lapsed, or the claim timed out and another replica took it), so
+// nothing may be said about the item now.
+var ErrClaimLost = errors.New("claim lost")
+
+// ErrStopping is what a Fence's error wraps once the replica is shutting
+// down: leader work stops at its next checkpoint, and the step ends as a
+// clean stop (Report.Stopped), as it does when its context is cancelled.
+var ErrStopping = errors.New("shutting down")
 
 // Options are the engine's dependencies and operating knobs.
 type Options struct {
@@ -33,6 +65,7 @@ type Options struct {
 	Clock    Clock           // nil is the wall clock
 	Recorder Recorder        // nil records nothing
 	Fence    Fence           // nil: this replica always leads
+	Claimant Claimant        // nil: claims are held for Lease
 	Latency  LatencyObserver // nil observes nothing
 	Steps    StepObserver    // nil observes nothing
 	// Pacer, when set, sets the time between poll cycles (see Run); nil
@@ -42,6 +75,9 @@ type Options struct {
 	// between its periodic steps: webhook deliveries accepted on any
 	// replica arrive here.
 	Wake <-chan struct{}
+	// Elected, when set, tells Run that this replica has just become the
+	// leader: it polls at once instead of at its next drain.
+	Elected <-chan struct{}
 
 	// DryRun computes and logs every vendor write and makes none. Redis
 	// state still follows observation, but markers and last-written values
@@ -51,16 +87,21 @@ type Options struct {
 	// ConfirmLargeChange lets writes over the policy's limits through.
 	ConfirmLargeChange bool
 
-	Workers      int           // bugs reconciled in parallel; default 4
-	Batch        int           // queue items claimed at once; default 100
-	PollInterval time.Duration // Run's cycle period; default 1m
-	// DrainInterval is how often Run works the shared queue and checks
-	// the lease between polls (default 5s, never above PollInterval): a
-	// replica that becomes leader polls within it, and retried items are
-	// picked up without waiting a whole poll interval.
-	DrainInterval  time.Duration
-	SweepInterval  time.Duration // stale sweep period; default 1h
-	Lease          time.Duration // how long a claim hides an item; default 5m
+	Workers int // bugs reconciled in parallel; default 4
+	Batch   int // queue items claimed at once; default 100
+	// PollInterval is the time from the start of one poll cycle to the
+	// start of the next (at once when a cycle takes longer); default 1m.
+	PollInterval time.Duration
+	// DrainInterval is how long after each step Run works the shared
+	// queue again and checks the lease, between polls (default 5s, never
+	// above PollInterval): retried items are picked up without waiting a
+	// whole poll interval, and a standby that is not told it was Elected
+	// finds out within it.
+	DrainInterval time.Duration
+	SweepInterval time.Duration // stale sweep period; default 1h
+	// Lease is how long a claim hides an item at most; default 5m. A claim
+	// of a live Claimant ends with the claimant.
+	Lease          time.Duration
 	RetryBase      time.Duration // first retry delay of a failed item; default 30s
 	RetryMax       time.Duration // longest retry delay; default 1h
 	MissingRecheck time.Duration // first re-check of a missing key; default 6h, doubling to a week
@@ -92,6 +133,8 @@ type Engine struct {
 type wallClock struct{}
 
 func (wallClock) Now() time.Time { return time.Now() }
+
+func (wallClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // New checks the options and returns an engine.
 func New(o Options) (*Engine, error) {
@@ -140,6 +183,23 @@ func setDefault[T int | time.Duration](v *T, def T) {
 }
 
 func (e *Engine) now() time.Time { return e.clock.Now().UTC() }
+
+// claimant is the token to claim items for, "" without a claimant.
+func (e *Engine) claimant() string {
+	if e.opts.Claimant == nil {
+		return ""
+	}
+	return e.opts.Claimant.Token()
+}
+
+// holds checks, before something is said once, that the claim it was
+// claimed for is still this replica's to act on.
+func (e *Engine) holds(what string, token string) error {
+	if token == "" || e.opts.Claimant == nil || e.opts.Claimant.Holds(token) {
+		return nil
+	}
+	return fmt.Errorf("sync: %s: %w: this replica's claimant lapsed", what, ErrClaimLost)
+}
 
 // dueNow is the due time for items marked dirty now: now, but never within
 // the horizon of a running reconcile pass.
@@ -208,47 +268,82 @@ func (e *Engine) Drain(ctx context.Context) (Report, error) {
 	return e.finish(t, start, "drain", err)
 }
 
-// Run works until ctx ends. Every DrainInterval it cycles as the leader
-// when the fence allows and a poll is due (every PollInterval; the Pacer
-// may space polls further apart while webhooks deliver), else drains the
-// shared queue; each receive on Wake drains at once. Every page and item
-// is checkpointed as it completes, so stopping at any point loses nothing.
+// Run works until ctx ends. As the leader (the fence allows) it polls:
+// at once, then PollInterval after each poll started (the Pacer may space
+// polls further apart while webhooks deliver), and at once again whenever
+// Elected says this replica has just become the leader. Between polls,
+// and on a standby, it drains the shared queue DrainInterval after each
+// step, and at once on each receive on Wake. Every page and item is
+// checkpointed as it completes, so stopping at any point loses nothing.
 func (e *Engine) Run(ctx context.Context) error {
-	tick := time.NewTicker(e.opts.DrainInterval)
-	defer tick.Stop()
-	var nextPoll time.Time // wall clock, as the ticker; zero polls at once
+	clock, ok := e.clock.(pacingClock)
+	if !ok {
+		clock = wallClock{}
+	}
 	every := e.opts.PollInterval
+	var lastPoll time.Time // when the last poll started; zero: none yet
+	leading := false       // the fence passed at its last check
+	var poll, drain alarm
 	woken := false
 	for {
 		var err error
-		switch {
-		case !woken && !time.Now().Before(nextPoll) && e.leading(ctx) == nil:
+		now := clock.Now()
+		due := !woken && (lastPoll.IsZero() || !now.Before(lastPoll.Add(every)))
+		if due {
+			leading = e.leading(ctx) == nil
+		}
+		if due && leading {
+			lastPoll = now
 			_, err = e.Cycle(ctx)
 			if d := e.pollInterval(ctx); d != every {
 				e.log.Info("poll interval changed", zap.Duration("from", every), zap.Duration("to", d))
 				every = d
 			}
-			nextPoll = time.Now().Add(every)
-		default:
+		} else {
 			_, err = e.Drain(ctx)
 		}
 		if ctx.Err() != nil {
 			e.log.Info("stopped")
 			return nil
 		}
-		if err != nil {
+		if err != nil && !onlyStopped(err) {
 			e.log.Error("cycle failed; retrying next period", zap.Error(err))
 		}
+		if leading {
+			poll.set(clock, lastPoll.Add(every))
+		} else {
+			poll = alarm{}
+		}
+		drain.set(clock, clock.Now().Add(e.opts.DrainInterval))
+		woken = false
 		select {
 		case <-ctx.Done():
 			e.log.Info("stopped")
 			return nil
-		case <-tick.C:
-			woken = false
+		case <-poll.c:
+			poll = alarm{}
+		case <-drain.c:
+			drain = alarm{}
 		case <-e.opts.Wake: // nil without webhooks: never ready
 			woken = true
+		case <-e.opts.Elected: // nil without a lease: never ready
+			lastPoll = time.Time{}
 		}
 	}
+}
+
+// alarm is a channel that receives at a time on a pacing clock; set arms
+// a new timer only when the time changes.
+type alarm struct {
+	at time.Time
+	c  <-chan time.Time
+}
+
+func (a *alarm) set(clock pacingClock, at time.Time) {
+	if a.c != nil && a.at.Equal(at) {
+		return
+	}
+	a.at, a.c = at, clock.After(at.Sub(clock.Now()))
 }
 
 // pollInterval is the time until the next poll cycle: the Pacer's when it
@@ -282,15 +377,22 @@ func (e *Engine) begin(step string) time.Time {
 }
 
 func (e *Engine) finish(t *tally, start time.Time, what string, err error) (Report, error) {
+	stopped := onlyStopped(err)
 	t.add(func(r *Report) {
 		r.Duration = e.now().Sub(start)
-		if err != nil && r.Errors == 0 {
+		r.Stopped = stopped
+		if err != nil && !stopped && r.Errors == 0 {
 			r.Errors = 1
 		}
 	})
 	rep := t.report()
 	if e.opts.Steps != nil {
-		e.opts.Steps.ObserveStep(what, rep, err)
+		// A clean stop is not a failure for metrics, readiness or the board.
+		observed := err
+		if stopped {
+			observed = nil
+		}
+		e.opts.Steps.ObserveStep(what, rep, observed)
 	}
 	fields := []zap.Field{
 		zap.Bool("dry_run", rep.DryRun), zap.Duration("took", rep.Duration),
@@ -303,8 +405,8 @@ func (e *Engine) finish(t *tally, start time.Time, what string, err error) (Repo
 		zap.Int("errors", rep.Errors), zap.Int("held", len(rep.Held)),
 	}
 	switch {
-	case err != nil && errors.Is(err, context.Canceled):
-		e.log.Warn(what+" stopped before it finished; what it had not done stays queued", append(fields, zap.Error(err))...)
+	case stopped:
+		e.log.Info(what+" stopped for shutdown before it finished; what it had not done stays queued", fields...)
 	case err != nil:
 		e.log.Error(what+" finished with errors", append(fields, zap.Error(err))...)
 	case what == "drain" && rep.TicketsObserved+rep.BugsObserved+rep.Writes() == 0:
@@ -315,6 +417,33 @@ func (e *Engine) finish(t *tally, start time.Time, what string, err error) (Repo
 		e.log.Info(what+" finished", fields...)
 	}
 	return rep, err
+}
+
+// onlyStopped reports whether err says nothing but that the step was
+// stopped: every error it joins is a cancelled context or ErrStopping (a
+// stopping fence's error comes wrapped with errNotLeader).
+func onlyStopped(err error) bool {
+	switch u := err.(type) {
+	case nil:
+		return false
+	case interface{ Unwrap() []error }:
+		some := false
+		for _, e := range u.Unwrap() {
+			if e == nil || e == errNotLeader {
+				continue
+			}
+			if !onlyStopped(e) {
+				return false
+			}
+			some = true
+		}
+		return some
+	case interface{ Unwrap() error }:
+		if inner := u.Unwrap(); inner != nil {
+			return onlyStopped(inner)
+		}
+	}
+	return errors.Is(err, context.Canceled) || errors.Is(err, ErrStopping)
 }
 
 // newEpoch is a short random id for a new state generation.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	stdsync "sync"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/synctest"
 )
 
 func TestNewRejectsMissingDependenciesAndBadPolicy(t *testing.T) {
@@ -170,26 +172,132 @@ func (f *switchFence) Check(context.Context) error {
 	return errors.New("lease held by another replica")
 }
 
-// A replica that becomes leader while Run runs polls within a drain
-// interval, not a whole poll interval later: a standby takes over at once.
+// A replica that becomes leader while Run runs, without being told it was
+// elected, polls at its next drain, not a whole poll interval later.
 func TestRunPollsSoonAfterBecomingLeader(t *testing.T) {
 	lease := &switchFence{}
 	h := newHarness(t, func(o *sync.Options) {
-		o.Fence, o.PollInterval, o.DrainInterval = lease, time.Hour, 10*time.Millisecond
+		o.Fence, o.PollInterval, o.DrainInterval = lease, time.Hour, 10*time.Second
 	})
 	h.bug("10", "PROJ-1", "Low")
 	h.ticket(1, 101, "PROJ-1")
 	ctx, cancel := context.WithCancel(h.ctx)
 	done := make(chan error, 1)
 	go func() { done <- h.engine().Run(ctx) }()
-	time.Sleep(50 * time.Millisecond) // a few drains as a standby
+	for range 3 { // a few drains as a standby
+		at := h.clock.Now().Add(10 * time.Second)
+		waitFor(t, func() bool { return slices.Contains(h.clock.Timers(), at) })
+		h.clock.Advance(10 * time.Second)
+	}
 	if n := h.hd.Calls.Get("ChangedTickets"); n != 0 {
 		t.Fatalf("a standby polled %d times", n)
 	}
 	lease.leading.Store(true)
+	at := h.clock.Now().Add(10 * time.Second)
+	waitFor(t, func() bool { return slices.Contains(h.clock.Timers(), at) })
+	h.clock.Advance(10 * time.Second)
 	waitFor(t, func() bool { return h.hd.Calls.Get("ChangedTickets") > 0 })
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// stepClock records when, on the harness clock, each step started.
+type stepClock struct {
+	clock *synctest.Clock
+	mu    stdsync.Mutex
+	at    []stepAt
+}
+
+type stepAt struct {
+	step string
+	at   time.Time
+}
+
+func (s *stepClock) StepStarted(step string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.at = append(s.at, stepAt{step, s.clock.Now()})
+}
+
+func (s *stepClock) ObserveStep(string, sync.Report, error) {}
+
+// cycles returns when each cycle started.
+func (s *stepClock) cycles() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []time.Time
+	for _, a := range s.at {
+		if a.step == "cycle" {
+			out = append(out, a.at)
+		}
+	}
+	return out
+}
+
+// Polls start PollInterval after the previous poll started, however long
+// it took (at once when it took longer), and a replica elected leader
+// polls at once rather than at its next drain.
+func TestRunPollsOnTime(t *testing.T) {
+	lease := &switchFence{}
+	elected := make(chan struct{}, 1)
+	steps := &stepClock{}
+	h := newHarness(t, func(o *sync.Options) {
+		o.Fence, o.Elected, o.Steps = lease, elected, steps
+		o.PollInterval, o.DrainInterval = 30*time.Second, 10*time.Second
+	})
+	steps.clock = h.clock
+	h.bug("10", "PROJ-1", "Low")
+	h.ticket(1, 101, "PROJ-1")
+	// Each poll takes 5 s; one set here takes longer, once.
+	const takes = 5 * time.Second
+	var long atomic.Int64
+	h.tr.Fail = func(_ context.Context, op string) error {
+		if op == "ChangedBugs" {
+			h.clock.Advance(max(takes, time.Duration(long.Swap(0))))
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(h.ctx)
+	done := make(chan error, 1)
+	go func() { done <- h.engine().Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	// A standby drains, and arms its next drain.
+	start := h.clock.Now()
+	waitFor(t, func() bool { return slices.Contains(h.clock.Timers(), start.Add(10*time.Second)) })
+	if n := len(steps.cycles()); n != 0 {
+		t.Fatalf("a standby polled %d times", n)
+	}
+	// Elected: it polls at once, without the clock moving.
+	lease.leading.Store(true)
+	elected <- struct{}{}
+	waitFor(t, func() bool { return len(steps.cycles()) == 1 })
+	first := steps.cycles()[0]
+	if !first.Equal(start) {
+		t.Fatalf("the new leader polled %s after it was elected", first.Sub(start))
+	}
+	// The next poll is armed for 30 s after the first started, not after
+	// it ended; advancing to that instant starts it.
+	next := first.Add(30 * time.Second)
+	waitFor(t, func() bool { return slices.Contains(h.clock.Timers(), next) })
+	h.clock.Advance(next.Sub(h.clock.Now()))
+	waitFor(t, func() bool { return len(steps.cycles()) == 2 })
+	if at := steps.cycles()[1]; !at.Equal(next) {
+		t.Fatalf("second poll %s after the first started, want 30s", at.Sub(first))
+	}
+	// A poll that outlasts the interval is followed by the next at once.
+	next = next.Add(30 * time.Second)
+	waitFor(t, func() bool { return slices.Contains(h.clock.Timers(), next) })
+	long.Store(int64(45 * time.Second))
+	h.clock.Advance(next.Sub(h.clock.Now()))
+	waitFor(t, func() bool { return len(steps.cycles()) == 4 })
+	if c := steps.cycles(); !c[3].Equal(c[2].Add(45 * time.Second)) {
+		t.Fatalf("the poll after a 45s one started %s after it, want at once", c[3].Sub(c[2]))
 	}
 }

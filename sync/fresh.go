@@ -103,7 +103,7 @@ func (e *Engine) readNamed(ctx context.Context, t *tally) ([]named, error) {
 			read, kind = e.readBugs, "bug"
 		}
 		for ctx.Err() == nil {
-			claims, err := e.st.Claim(ctx, q, until, int64(e.opts.Batch), e.now().Add(e.opts.Lease))
+			claims, err := e.st.Claim(ctx, q, until, int64(e.opts.Batch), e.now().Add(e.opts.Lease), e.claimant())
 			if err != nil {
 				errs = append(errs, err)
 				break

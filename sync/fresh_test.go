@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	stdsync "sync"
 	"testing"
 	"time"
@@ -186,9 +187,12 @@ func TestRunWakes(t *testing.T) {
 	}
 }
 
-// With a pacer asking for slower polls, the ticks between polls drain.
+// With a pacer asking for slower polls, the drains between polls work the
+// queue and nothing polls before the pacer's interval.
 func TestRunPaces(t *testing.T) {
-	h := newHarness(t, func(o *sync.Options) { o.PollInterval = 10 * time.Millisecond; o.Pacer = pace(time.Hour) })
+	h := newHarness(t, func(o *sync.Options) {
+		o.PollInterval, o.DrainInterval, o.Pacer = 10*time.Second, 10*time.Second, pace(time.Hour)
+	})
 	h.bug("10", "PROJ-1", "Low")
 	h.ticket(1, 101, "PROJ-1")
 	h.settle()
@@ -202,7 +206,12 @@ func TestRunPaces(t *testing.T) {
 	if err := e.Enqueue(h.ctx, []int64{1}, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return h.tr.Calls.Get("EditBug") > 0 }) // a tick's drain
+	for range 3 { // drains, 10 s apart: no poll before the pacer's hour
+		at := h.clock.Now().Add(10 * time.Second)
+		waitFor(t, func() bool { return slices.Contains(h.clock.Timers(), at) })
+		h.clock.Advance(10 * time.Second)
+	}
+	waitFor(t, func() bool { return h.tr.Calls.Get("EditBug") > 0 })
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)

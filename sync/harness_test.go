@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
@@ -61,6 +62,7 @@ type harness struct {
 	hd     *synctest.Helpdesk
 	tr     *synctest.Tracker
 	store  *state.Store
+	rdb    redis.UniversalClient
 	prefix string
 	events *recorder
 	opts   sync.Options
@@ -71,7 +73,7 @@ func newHarness(t *testing.T, mutate ...func(*sync.Options)) *harness {
 	clock := synctest.NewClock(start)
 	c, prefix := redistest.Client(t)
 	h := &harness{
-		t: t, ctx: context.Background(), clock: clock, prefix: prefix,
+		t: t, ctx: context.Background(), clock: clock, prefix: prefix, rdb: c,
 		hd:     synctest.NewHelpdesk(clock.Now, zdBase),
 		tr:     synctest.NewTracker(clock.Now, jiraBase),
 		store:  state.New(c, prefix, time.Hour),

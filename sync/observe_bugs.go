@@ -11,27 +11,34 @@ import (
 )
 
 // observeBugs reads the tracker from its watermark, page by page; each page
-// is committed with the watermark it reached.
+// is committed with the watermark it reached. The last page moves the
+// watermark on to the search's Through as well, when the search read any
+// bug: in a quiet account the newest update seen stays where it is, and
+// searching back from it would read the same bugs every cycle.
 func (e *Engine) observeBugs(ctx context.Context, t *tally) error {
 	since, err := e.st.BugWatermark(ctx)
 	if err != nil {
 		return err
 	}
-	pages := 0
+	pages, read := 0, 0
 	mark := since
-	err = e.tr.ChangedBugs(ctx, since, func(ctx context.Context, bugs []Bug) error {
+	err = e.tr.ChangedBugs(ctx, since, func(ctx context.Context, page BugPage) error {
 		pages++
+		read += len(page.Bugs)
 		reached := mark
-		for _, b := range bugs {
+		for _, b := range page.Bugs {
 			if b.Updated.After(reached) {
 				reached = b.Updated
 			}
+		}
+		if read > 0 && page.Through.After(reached) {
+			reached = page.Through
 		}
 		var watermark time.Time // zero: the page does not move it
 		if reached.After(mark) {
 			watermark = reached
 		}
-		if err := e.applyBugs(ctx, bugs, watermark, true, t); err != nil {
+		if err := e.applyBugs(ctx, page.Bugs, watermark, true, t); err != nil {
 			return err
 		}
 		mark = reached
@@ -131,24 +138,18 @@ func (e *Engine) bugChange(ctx context.Context, b Bug, prev BugRecord, known boo
 		e.event(Event{Kind: EventTransition, BugID: b.ID, BugKey: b.Key,
 			Detail: fmt.Sprintf("bug moved from %s to %s (status %s)", prev.State, st, describeStatus(b))})
 	}
-	// The engine's own writes are applied to the record when they succeed,
-	// so a field that differs was changed by someone else. When only the
-	// update time moved, it was someone else unless the engine wrote since.
-	if moved && (!same && !echo || !mem.WroteAt.After(prev.Updated)) {
-		rec.LastActivity = b.Updated
-	}
-	if prev.Stale.Flagged && moved {
-		touched := !same && !echo
-		if !touched {
-			var err error
-			if touched, err = e.tr.TouchedByOthers(ctx, b.ID, prev.Stale.Since); err != nil {
-				return ch, false, fmt.Errorf("sync: check activity on stale bug %s: %w", b.Key, err)
-			}
+	if moved {
+		who := whoMoved(prev, b, mem, same || echo)
+		switch who {
+		case byOthers:
+			rec.LastActivity, rec.Unattributed = b.Updated, time.Time{}
+		case byUnknown:
+			rec.Unattributed = b.Updated
 		}
-		if touched {
-			rec.Stale.Flagged, rec.LastActivity = false, b.Updated
-			t.add(func(r *Report) { r.StaleUnflagged++ })
-			e.event(Event{Kind: EventStaleUnflagged, BugID: b.ID, BugKey: b.Key, Detail: "bug was updated; stale flag lifted"})
+		if prev.Stale.Flagged {
+			if err := e.liftStale(ctx, &rec, who, t); err != nil {
+				return ch, false, err
+			}
 		}
 	}
 	ch.Record = rec

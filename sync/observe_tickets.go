@@ -274,12 +274,19 @@ func (e *Engine) missingBackoff(checks int) time.Duration {
 
 // newBugRecord starts the record of a bug seen for the first time. A stale
 // label already on it is adopted without a comment (episode 0): after a
-// Redis loss the comment was made already.
+// Redis loss the comment was made already. Its update time is a person's
+// unless the bug carries something only the service writes (a customer
+// count, a managed label): then it may be the service's own write, and is
+// left unattributed until the stale policy needs to know.
 func (e *Engine) newBugRecord(b Bug) BugRecord {
-	return BugRecord{
+	r := BugRecord{
 		Bug: b, State: e.policy.StateOf(b), LastActivity: b.Updated,
 		Stale: StaleFlag{Flagged: e.policy.Stale.Label != "" && slices.Contains(b.Labels, e.policy.Stale.Label)},
 	}
+	if e.policy.carriesOwnWrites(b) {
+		r.LastActivity, r.Unattributed = time.Time{}, b.Updated
+	}
+	return r
 }
 
 // reportRejected is one line a ticket for the candidates it names that were

@@ -266,6 +266,19 @@ func (p Policy) ManagedCountLabels() []string {
 	return out
 }
 
+// carriesOwnWrites reports whether the bug shows something only the
+// service writes: a customer count, a count label, the stale label. One
+// that shows none has not been edited by the service (its first edit sets
+// the count), so its update time is someone else's.
+func (p Policy) carriesOwnWrites(b Bug) bool {
+	if b.CustomerCount != nil {
+		return true
+	}
+	return slices.ContainsFunc(b.Labels, func(l string) bool {
+		return l == p.Stale.Label && l != "" || slices.Contains(p.ManagedCountLabels(), l)
+	})
+}
+
 // Window is how long a bug of priority may go untouched before it is stale.
 func (p Policy) Window(priority string) time.Duration {
 	if w, ok := p.Stale.Windows[priority]; ok {

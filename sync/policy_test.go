@@ -189,3 +189,28 @@ func TestStatusTags(t *testing.T) {
 		t.Error("unconfigured tags map to no state")
 	}
 }
+
+func TestCarriesOwnWrites(t *testing.T) {
+	p := testPolicy()
+	p.Stale.Label = "stale"
+	p.CountLabels = []CountLabel{{Customers: 10, Label: "customers-10plus"}}
+	zero := 0.0
+	for _, tt := range []struct {
+		name string
+		b    Bug
+		want bool
+	}{
+		{"untouched by the service", Bug{Labels: []string{"ui"}}, false},
+		{"a customer count, even zero", Bug{CustomerCount: &zero}, true},
+		{"a count label", Bug{Labels: []string{"customers-10plus"}}, true},
+		{"the stale label", Bug{Labels: []string{"stale"}}, true},
+	} {
+		if got := p.carriesOwnWrites(tt.b); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	p.Stale.Label = ""
+	if p.carriesOwnWrites(Bug{Labels: []string{""}}) {
+		t.Error("an empty label counts as the stale label when stale flags are off")
+	}
+}

@@ -34,9 +34,9 @@ type Helpdesk interface {
 // Tracker is the port to the issue tracker (Jira).
 type Tracker interface {
 	// ChangedBugs streams bugs of the configured projects updated at or after
-	// since (the adapter subtracts its overlap), oldest first, one page per
-	// call of handle.
-	ChangedBugs(ctx context.Context, since time.Time, handle func(context.Context, []Bug) error) error
+	// since (the adapter subtracts its overlap, which covers the lag of the
+	// tracker's search index), oldest first, one page per call of handle.
+	ChangedBugs(ctx context.Context, since time.Time, handle func(context.Context, BugPage) error) error
 	// BugsByKey resolves keys to bugs. A key of an issue that moved project
 	// resolves to the moved issue (with its new Key). Keys that match no issue
 	// are returned in missing; they are not an error.
@@ -46,8 +46,10 @@ type Tracker interface {
 	BugsByID(ctx context.Context, ids []string) (found []Bug, missing []string, err error)
 	// EditBug sends one edit request carrying every changed field.
 	EditBug(ctx context.Context, edit BugEdit) error
-	// AddComment posts a comment on the bug.
-	AddComment(ctx context.Context, bugID, body string) error
+	// AddComment posts a comment on the bug and returns its creation time
+	// on the tracker's clock, which is the bug's update time it leaves
+	// (zero when the tracker did not say).
+	AddComment(ctx context.Context, bugID, body string) (time.Time, error)
 	// HasComment reports whether the bug already carries a comment containing
 	// marker; used to recover exactly-once comments after a crash.
 	HasComment(ctx context.Context, bugID, marker string) (bool, error)
@@ -57,8 +59,11 @@ type Tracker interface {
 	UpsertRemoteLink(ctx context.Context, bugID string, link RemoteLink) error
 	// DeleteRemoteLink removes the remote link with globalID; absent is not an error.
 	DeleteRemoteLink(ctx context.Context, bugID, globalID string) error
-	// TouchedByOthers reports whether anyone but this service's own account
-	// changed or commented on the bug after since (changelog and comments);
-	// used to lift a stale flag only on human activity.
-	TouchedByOthers(ctx context.Context, bugID string, since time.Time) (bool, error)
+	// ActivityByOthers returns the time of the newest change or comment by
+	// anyone but this service's own account after since, zero when there
+	// is none. It reads the bug's changelog and comments (on Jira two or
+	// three requests), so the engine asks only where the update time alone
+	// cannot tell whose the last change was and the stale policy depends on
+	// it.
+	ActivityByOthers(ctx context.Context, bugID string, since time.Time) (time.Time, error)
 }

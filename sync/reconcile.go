@@ -94,7 +94,7 @@ func (e *Engine) batches(ctx context.Context, q Queue, until time.Time, inFlight
 		if stopped.Load() {
 			break
 		}
-		claims, err := e.st.Claim(ctx, q, until, int64(e.opts.Batch), e.now().Add(e.opts.Lease))
+		claims, err := e.st.Claim(ctx, q, until, int64(e.opts.Batch), e.now().Add(e.opts.Lease), e.claimant())
 		if err != nil || len(claims) == 0 {
 			if err != nil {
 				fail(err)
@@ -283,7 +283,7 @@ func (e *Engine) countBugWrites(ctx context.Context, epoch string, until time.Ti
 // countTicketWrites plans every due ticket without writing.
 func (e *Engine) countTicketWrites(ctx context.Context, epoch string, until time.Time) (writes int, err error) {
 	err = e.peek(ctx, TicketQueue, until, func(ids []string) error {
-		views, err := e.ticketViews(ctx, epoch, parseTicketIDs(ids), false)
+		views, err := e.ticketViews(ctx, epoch, parseTicketIDs(ids), false, "")
 		if err != nil {
 			return err
 		}

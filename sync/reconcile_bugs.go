@@ -48,6 +48,7 @@ func (e *Engine) bugBatch(ctx context.Context, epoch string, claims []Claim, hol
 		}
 		for _, v := range views {
 			i := at[v.Bug.ID]
+			v.Holder = claims[i].Claimant
 			if started[i] = e.goInBugSlot(ctx, &wg, func() {
 				outcomes[i], errs[i] = e.reconcileBug(ctx, v, holdPriority, t)
 			}); !started[i] {
@@ -141,12 +142,19 @@ func (e *Engine) keepDirty(ctx context.Context, q Queue, claims []Claim) error {
 
 // reconcileBug plans one bug and makes (or, dry, describes) its writes.
 func (e *Engine) reconcileBug(ctx context.Context, v bugView, holdPriority bool, t *tally) (bugOutcome, error) {
-	plan := e.policy.planBug(v)
+	v.HoldPriority = holdPriority
+	plan, kept, err := e.planStale(ctx, &v, t)
 	outcome := bugDone
-	if holdPriority && plan.changesPriority() {
-		plan, outcome = plan.withoutPriority(), bugHeld
+	switch {
+	case err != nil:
+	case !kept:
+		return bugHeld, nil // observed meanwhile: planned again next pass
+	default:
+		if holdPriority && plan.changesPriority() {
+			plan, outcome = plan.withoutPriority(), bugHeld
+		}
+		err = e.executeBug(ctx, v, plan, t)
 	}
-	err := e.executeBug(ctx, v, plan, t)
 	switch {
 	case err == nil:
 		return outcome, nil
@@ -171,7 +179,7 @@ func (e *Engine) executeBug(ctx context.Context, v bugView, plan bugPlan, t *tal
 		if e.opts.DryRun {
 			return nil
 		}
-		return e.st.SetBugMemory(ctx, b.ID, mem)
+		return e.st.SetBugMemoryFor(ctx, b.ID, mem, v.Holder)
 	}
 	if plan.Bump != nil {
 		mem.Bump = *plan.Bump
@@ -183,11 +191,11 @@ func (e *Engine) executeBug(ctx context.Context, v bugView, plan bugPlan, t *tal
 	}
 	rec := b
 	mem.Expect = BugEdit{}
-	saved := false // whether memory with a fresh WroteAt was just saved
+	saved := false // whether memory with Seen at b.Updated was just saved
 	if plan.hasEdit() {
 		// Saved first: if the process dies after the edit lands but before
 		// it is recorded, the echo is still known to be the engine's.
-		mem.Expect, mem.WroteAt = plan.Edit, e.now()
+		mem.Expect, mem.Seen = plan.Edit, b.Updated
 		if err := save(); err != nil {
 			return err
 		}
@@ -204,21 +212,22 @@ func (e *Engine) executeBug(ctx context.Context, v bugView, plan bugPlan, t *tal
 		mem.Expect = BugEdit{}
 	}
 	if plan.Bump != nil {
-		if err := e.commentOnce(ctx, b, &mem, &mem.Bump, bumpMarker(v.Epoch, b.ID, mem.Bump.Seq), save, t); err != nil {
+		if err := e.commentOnce(ctx, v, &mem, &mem.Bump, bumpMarker(v.Epoch, b.ID, mem.Bump.Seq), save, t); err != nil {
 			return err
 		}
 		saved = true
 	}
 	if plan.StaleNote != nil && slices.Contains(rec.Labels, e.policy.Stale.Label) {
 		mem.StaleNote = *plan.StaleNote
-		if err := e.commentOnce(ctx, b, &mem, &mem.StaleNote, staleMarker(v.Epoch, b.ID, mem.StaleNote.Seq), save, t); err != nil {
+		if err := e.commentOnce(ctx, v, &mem, &mem.StaleNote, staleMarker(v.Epoch, b.ID, mem.StaleNote.Seq), save, t); err != nil {
 			return err
 		}
 		saved = true
 	}
 	if len(plan.Upserts)+len(plan.Deletes) > 0 && !saved {
-		// Link writes may move the bug's update time too.
-		mem.WroteAt = e.now()
+		// Link writes may move the bug's update time too, at a time the
+		// engine does not learn.
+		mem.Seen = b.Updated
 		if err := save(); err != nil {
 			return err
 		}
@@ -265,8 +274,10 @@ func (e *Engine) editBug(ctx context.Context, b BugRecord, plan bugPlan, t *tall
 }
 
 // commentOnce posts a pending comment exactly once: a comment that may have
-// gone out before a crash is looked for by its marker first.
-func (e *Engine) commentOnce(ctx context.Context, b BugRecord, mem *BugMemory, p *Pending, marker string, save func() error, t *tally) error {
+// gone out before a crash is looked for by its marker first, and one is
+// marked in flight only while this replica holds the bug's claim.
+func (e *Engine) commentOnce(ctx context.Context, v bugView, mem *BugMemory, p *Pending, marker string, save func() error, t *tally) error {
+	b := v.Bug
 	if p.Phase == PhaseDone {
 		return nil
 	}
@@ -285,14 +296,18 @@ func (e *Engine) commentOnce(ctx context.Context, b BugRecord, mem *BugMemory, p
 			return save()
 		}
 	}
-	p.Phase, mem.WroteAt = PhaseSending, e.now()
+	if err := e.holds("comment on bug "+b.Key, v.Holder); err != nil {
+		return err
+	}
+	p.Phase, mem.Seen = PhaseSending, b.Updated
 	if err := save(); err != nil {
 		return err
 	}
-	if err := e.tr.AddComment(ctx, b.ID, p.Text); err != nil {
+	created, err := e.tr.AddComment(ctx, b.ID, p.Text)
+	if err != nil {
 		return fmt.Errorf("sync: comment on bug %s: %w", b.Key, err)
 	}
-	p.Phase = PhaseDone
+	p.Phase, mem.Echo = PhaseDone, latest(mem.Echo, created)
 	t.add(func(r *Report) { r.Comments++ })
 	e.event(Event{Kind: EventCommented, BugID: b.ID, BugKey: b.Key, Detail: "comment: " + firstLine(p.Text)})
 	return save()
@@ -441,8 +456,9 @@ func (e *Engine) bugHeads(ctx context.Context, epoch string, ids []string) ([]bu
 		return nil, err
 	}
 	views := make([]bugView, len(present))
+	now := e.now()
 	for i, id := range present {
-		views[i] = bugView{Bug: recs[id], Memory: mems[id], Links: links[id], Written: written[id], Epoch: epoch}
+		views[i] = bugView{Bug: recs[id], Memory: mems[id], Links: links[id], Written: written[id], Epoch: epoch, Now: now}
 	}
 	return views, nil
 }
@@ -550,7 +566,7 @@ func sameEdit(a, b BugEdit) bool {
 }
 
 func sameMemory(a, b BugMemory) bool {
-	return a.Bump == b.Bump && a.StaleNote == b.StaleNote && sameEdit(a.Expect, b.Expect) && a.WroteAt.Equal(b.WroteAt) && a.OpenTickets == b.OpenTickets &&
+	return a.Bump == b.Bump && a.StaleNote == b.StaleNote && sameEdit(a.Expect, b.Expect) && a.Seen.Equal(b.Seen) && a.Echo.Equal(b.Echo) && a.OpenTickets == b.OpenTickets &&
 		a.Customers.Distinct == b.Customers.Distinct && a.Customers.Weighted == b.Customers.Weighted &&
 		maps.Equal(a.Customers.ByTier, b.Customers.ByTier) &&
 		a.Category == b.Category && maps.EqualFunc(a.Waiting, b.Waiting, time.Time.Equal)

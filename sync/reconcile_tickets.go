@@ -26,7 +26,7 @@ func (e *Engine) ticketBatch(ctx context.Context, epoch string, claims []Claim, 
 		}
 		ids, claimOf[id] = append(ids, id), c
 	}
-	views, plans, err := e.planTickets(ctx, epoch, ids, t)
+	views, plans, err := e.planTickets(ctx, epoch, ids, claims[0].Claimant, t)
 	if err != nil {
 		return errors.Join(err, e.retryLater(ctx, TicketQueue, claims))
 	}
@@ -58,7 +58,8 @@ func (e *Engine) ticketBatch(ctx context.Context, epoch string, claims []Claim, 
 	}
 	sctx, cancel := settling(ctx)
 	defer cancel()
-	if err := e.st.SetNoteMarks(ctx, set, drop); err != nil {
+	holder := claims[0].Claimant // one Claim call took them all
+	if err := e.st.SetNoteMarksFor(ctx, set, drop, holder); err != nil {
 		return errors.Join(err, e.retryLater(sctx, TicketQueue, claims))
 	}
 	if fenced && len(updates) > 0 {
@@ -66,14 +67,14 @@ func (e *Engine) ticketBatch(ctx context.Context, epoch string, claims []Claim, 
 			return errors.Join(err, e.st.Ack(sctx, TicketQueue, done, e.dueNow()), e.keepDirty(sctx, TicketQueue, pick(claimOf, updates)))
 		}
 	}
-	return errors.Join(e.st.Ack(sctx, TicketQueue, done, e.dueNow()), e.writeTickets(ctx, views, plans, updates, claimOf, t))
+	return errors.Join(e.st.Ack(sctx, TicketQueue, done, e.dueNow()), e.writeTickets(ctx, views, plans, updates, claimOf, holder, t))
 }
 
 // planTickets loads and plans the tickets. A conditional write needs the
 // ticket's current stamp, so tickets the engine wrote since it last saw them
 // are read again (one helpdesk read for the batch) and planned afresh.
-func (e *Engine) planTickets(ctx context.Context, epoch string, ids []int64, t *tally) (map[int64]ticketView, map[int64]ticketPlan, error) {
-	views, err := e.ticketViews(ctx, epoch, ids, true)
+func (e *Engine) planTickets(ctx context.Context, epoch string, ids []int64, holder string, t *tally) (map[int64]ticketView, map[int64]ticketPlan, error) {
+	views, err := e.ticketViews(ctx, epoch, ids, true, holder)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -92,7 +93,7 @@ func (e *Engine) planTickets(ctx context.Context, epoch string, ids []int64, t *
 	if err := e.refreshTickets(ctx, stale, t); err != nil {
 		return nil, nil, err
 	}
-	fresh, err := e.ticketViews(ctx, epoch, stale, true)
+	fresh, err := e.ticketViews(ctx, epoch, stale, true, holder)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -109,12 +110,16 @@ func (e *Engine) planTickets(ctx context.Context, epoch string, ids []int64, t *
 // writeTickets sends the updates in one batch and settles each ticket by its
 // result. Notes are marked in flight first: a crash between the write and
 // the mark is resolved by looking for the note's marker on the ticket.
-func (e *Engine) writeTickets(ctx context.Context, views map[int64]ticketView, plans map[int64]ticketPlan, updates []TicketUpdate, claimOf map[int64]Claim, t *tally) error {
+func (e *Engine) writeTickets(ctx context.Context, views map[int64]ticketView, plans map[int64]ticketPlan, updates []TicketUpdate, claimOf map[int64]Claim, holder string, t *tally) error {
 	if len(updates) == 0 {
 		return nil
 	}
 	inFlight, before := notesInFlight(views, plans, updates)
-	if err := e.st.SetNoteMarks(ctx, inFlight, nil); err != nil {
+	err := e.holds(fmt.Sprintf("update %d tickets", len(updates)), holder)
+	if err == nil && len(inFlight) > 0 {
+		err = e.st.SetNoteMarksFor(ctx, inFlight, nil, holder)
+	}
+	if err != nil {
 		return errors.Join(err, e.retryLater(ctx, TicketQueue, pick(claimOf, updates)))
 	}
 	results, err := e.hd.UpdateTickets(ctx, updates)
@@ -131,7 +136,12 @@ func (e *Engine) writeTickets(ctx context.Context, views map[int64]ticketView, p
 	sctx, cancel := settling(ctx)
 	defer cancel()
 	o := e.sortResults(updates, results, before, t)
-	errs := []error{e.settleWritten(sctx, views, plans, o.written, o.marks, t), e.st.SetNoteMarks(sctx, o.marks, nil)}
+	// The notes written are recorded whoever holds the claims now; those
+	// surely not written fall back only while the claims are still ours,
+	// or another replica's note in flight could be forgotten.
+	sent := map[int64]map[string]NoteMark{}
+	errs := []error{e.settleWritten(sctx, views, plans, o.written, sent, t), e.st.SetNoteMarks(sctx, sent, nil),
+		e.st.SetNoteMarksFor(sctx, o.marks, nil, holder)}
 	if len(o.gone) > 0 {
 		errs = append(errs, e.forgetTickets(sctx, o.gone, t))
 	}
@@ -164,7 +174,7 @@ func notesInFlight(views map[int64]ticketView, plans map[int64]ticketPlan, updat
 // ticketResults sorts a batch's tickets by outcome.
 type ticketResults struct {
 	written, gone, conflicted, failed []int64
-	marks                             map[int64]map[string]NoteMark // marks that change now
+	marks                             map[int64]map[string]NoteMark // marks of notes surely not sent, back as they were
 	errs                              error
 }
 
@@ -287,7 +297,7 @@ func (e *Engine) forgetTickets(ctx context.Context, ids []int64, t *tally) error
 // ticketViews loads everything reconciling the tickets needs. Notes that may
 // be in flight are resolved first (when resolve is set) by looking for their
 // markers on the tickets.
-func (e *Engine) ticketViews(ctx context.Context, epoch string, ids []int64, resolve bool) (map[int64]ticketView, error) {
+func (e *Engine) ticketViews(ctx context.Context, epoch string, ids []int64, resolve bool, holder string) (map[int64]ticketView, error) {
 	recs, err := e.st.Tickets(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -312,7 +322,7 @@ func (e *Engine) ticketViews(ctx context.Context, epoch string, ids []int64, res
 	if err != nil {
 		return nil, err
 	}
-	if err := e.resolveInFlight(ctx, epoch, marks, resolve); err != nil {
+	if err := e.resolveInFlight(ctx, epoch, marks, resolve, holder); err != nil {
 		return nil, err
 	}
 	views := make(map[int64]ticketView, len(present))
@@ -330,8 +340,10 @@ func (e *Engine) ticketViews(ctx context.Context, epoch string, ids []int64, res
 
 // resolveInFlight settles notes that may have been sent: found on the
 // ticket, the mark advances; not found, it falls back and the note is sent
-// again. Without resolve, in-flight notes are assumed unsent.
-func (e *Engine) resolveInFlight(ctx context.Context, epoch string, marks map[int64]map[string]NoteMark, resolve bool) error {
+// again. Without resolve, in-flight notes are assumed unsent. The marks
+// are written only while holder holds the tickets' claims: another
+// replica's note may be in flight otherwise.
+func (e *Engine) resolveInFlight(ctx context.Context, epoch string, marks map[int64]map[string]NoteMark, resolve bool, holder string) error {
 	settled := map[int64]map[string]NoteMark{}
 	for _, tid := range slices.Sorted(maps.Keys(marks)) {
 		for bid, m := range marks[tid] {
@@ -355,7 +367,7 @@ func (e *Engine) resolveInFlight(ctx context.Context, epoch string, marks map[in
 	if e.opts.DryRun {
 		return nil
 	}
-	return e.st.SetNoteMarks(ctx, settled, nil)
+	return e.st.SetNoteMarksFor(ctx, settled, nil, holder)
 }
 
 func applyUpdate(r TicketRecord, u TicketUpdate) TicketRecord {

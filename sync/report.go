@@ -29,7 +29,11 @@ type Report struct {
 	Errors              int
 	Held                []GuardState // kinds of writes the blast-radius guard held
 	DryRun              bool
-	Duration            time.Duration
+	// Stopped reports that the step was cut short by a shutdown (its
+	// context ended, or the fence said the replica is stopping): a clean
+	// stop, not a failure; what it had not done stays queued.
+	Stopped  bool
+	Duration time.Duration
 
 	// HelpdeskRead and TrackerRead report that the step read that system's
 	// changes up to the present without an error: when each vendor last

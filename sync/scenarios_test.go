@@ -549,7 +549,7 @@ func TestSweepCutShortStillLabels(t *testing.T) {
 	}
 	h.tr.Fail = nil
 	// Lose the queue entry, as a crash between flagging and queueing would.
-	claims, err := h.store.Claim(h.ctx, sync.BugQueue, h.clock.Now().Add(time.Hour), 100, h.clock.Now().Add(time.Hour))
+	claims, err := h.store.Claim(h.ctx, sync.BugQueue, h.clock.Now().Add(time.Hour), 100, h.clock.Now().Add(time.Hour), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,11 +37,30 @@ type BugRecord struct {
 	// are due per (ticket, bug, Seq).
 	Seq   int
 	State BugState
-	// LastActivity is the last time someone other than this service changed
-	// the bug, as far as observation can tell.
+	// LastActivity is the last time a person (anyone but this service)
+	// is known to have changed the bug; zero when none is known yet.
+	// Unattributed is the newest update the engine could not attribute:
+	// the service's own write, or someone else's change as well, at or
+	// before it; zero when there is none past LastActivity. The last
+	// person's change lies between the two, and the tracker's changelog
+	// and comments tell which, when the stale policy needs to know.
 	LastActivity time.Time
+	Unattributed time.Time
 	Stale        StaleFlag
 	Version      int64
+}
+
+// activityBounds are the earliest and latest time the last change by a
+// person can have been.
+func (r BugRecord) activityBounds() (lo, hi time.Time) {
+	return r.LastActivity, latest(r.LastActivity, r.Unattributed)
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // StaleFlag is the stale state of a bug. Episode counts the times it was
@@ -84,8 +103,16 @@ type BugMemory struct {
 	// Expect is an edit that may have been sent and not yet recorded: an
 	// observation it explains is the engine's own echo, not someone's
 	// activity. Zero when none.
-	Expect      BugEdit
-	WroteAt     time.Time // when the engine last wrote (or was about to write) to the bug
+	Expect BugEdit
+	// Seen is the bug's update time as observed when the engine last
+	// wrote (or was about to write) to it: while the record's Updated is
+	// still Seen, the next move of the update time may be the engine's.
+	// Both are the tracker's clock, so no clock skew enters the rule.
+	Seen time.Time
+	// Echo is the update time, on the tracker's clock, that the engine's
+	// latest write of known time left on the bug (a comment's creation
+	// time): an update time not after it is the engine's own.
+	Echo        time.Time
 	OpenTickets int       // linked open tickets at the last reconcile
 	Customers   Customers // at the last reconcile, for the stale comment
 	// Category and Waiting are the bug's standing for the impact board at
@@ -199,6 +226,10 @@ type Claim struct {
 	// Due is when the item was due; for an item never claimed before, when
 	// it was first marked.
 	Due time.Time
+	// Claimant is the token the item was claimed for ("" for none): the
+	// claim lasts while that claimant lives, and writes that say something
+	// once are fenced by it.
+	Claimant string
 }
 
 // GuardState is the blast-radius guard holding writes of one kind.
@@ -252,10 +283,17 @@ type Index interface {
 type Memory interface {
 	BugMemories(ctx context.Context, ids []string) (map[string]BugMemory, error)
 	SetBugMemory(ctx context.Context, id string, m BugMemory) error
+	// SetBugMemoryFor is SetBugMemory for claimant holder ("" for none):
+	// refused with ErrClaimLost unless holder still holds the bug's claim.
+	SetBugMemoryFor(ctx context.Context, id string, m BugMemory, holder string) error
 	NoteMarks(ctx context.Context, ticketIDs []int64) (map[int64]map[string]NoteMark, error)
 	// SetNoteMarks writes marks and deletes those of drop (bug ids per
 	// ticket) in one transaction.
 	SetNoteMarks(ctx context.Context, set map[int64]map[string]NoteMark, drop map[int64][]string) error
+	// SetNoteMarksFor is SetNoteMarks for claimant holder ("" for none):
+	// refused with ErrClaimLost unless holder still holds every ticket's
+	// claim.
+	SetNoteMarksFor(ctx context.Context, set map[int64]map[string]NoteMark, drop map[int64][]string, holder string) error
 	// WrittenLinks are the remote links last written per bug, by ticket id.
 	WrittenLinks(ctx context.Context, bugIDs []string) (map[string]map[int64]WrittenLink, error)
 	SetWrittenLinks(ctx context.Context, bugID string, set map[int64]WrittenLink, del []int64) error
@@ -269,13 +307,17 @@ type WorkQueue interface {
 	Due(ctx context.Context, q Queue, until time.Time, offset, count int64) ([]string, error)
 	DueCount(ctx context.Context, q Queue, until time.Time) (int64, error)
 	// Claim takes up to count items due at or before until, hiding them from
-	// other claimants until leaseUntil.
-	Claim(ctx context.Context, q Queue, until time.Time, count int64, leaseUntil time.Time) ([]Claim, error)
+	// other claimants until leaseUntil, and, when claimant is not "", only
+	// while that claimant lives: the claims of a claimant that died are
+	// released, due at once, by the next Claim of any replica.
+	Claim(ctx context.Context, q Queue, until time.Time, count int64, leaseUntil time.Time, claimant string) ([]Claim, error)
 	// Ack removes claimed items that were not marked dirty again meanwhile;
-	// the others become due at now.
+	// the others become due at now. Items claimed again by another
+	// claimant since are left to it.
 	Ack(ctx context.Context, q Queue, claims []Claim, now time.Time) error
 	// Reschedule makes claimed items due at due, counting a failed attempt
-	// when failed is set.
+	// when failed is set; items claimed again by another claimant since
+	// are left to it.
 	Reschedule(ctx context.Context, q Queue, claims []Claim, due time.Time, failed bool) error
 }
 

@@ -130,3 +130,29 @@ func TestOnceWaitsForTheLeader(t *testing.T) {
 		t.Fatalf("resync after release: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }
+
+// A clean once takes the lease, runs its cycle and gives the lease back:
+// its release is logged as clean, not as an error.
+func TestOnceReleasesTheLeaseCleanly(t *testing.T) {
+	env, _, _, _, _ := simEnv(t, 1)
+	env = append(env, "HELPDESK_SYNC_LOG_LEVEL=info", "HELPDESK_SYNC_LOG_FORMAT=json")
+	code, stdout, stderr := runCLI(t, env, "once")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	released := 0
+	for _, line := range strings.Split(stderr, "\n") {
+		if strings.Contains(line, `"lease released"`) {
+			released++
+			if !strings.Contains(line, `"error":false`) {
+				t.Errorf("a clean once logged its release as %s", line)
+			}
+		}
+		if strings.Contains(line, `"level":"error"`) {
+			t.Errorf("a clean once logged an error: %s", line)
+		}
+	}
+	if released != 1 {
+		t.Errorf("%d lease releases logged, want 1:\n%s", released, stderr)
+	}
+}

@@ -97,8 +97,8 @@ type replica struct {
 	// The engine and the lease have contexts of their own, not the
 	// signal's: stop ends them in order, the engine first, so that the
 	// lease is held until the last write under way has returned.
-	stopEngine, stopLease func()
-	engineDone, leaseDone chan error
+	stopEngine, stopLease, stopClaimant func()
+	engineDone, leaseDone, claimantDone chan error
 }
 
 // assemble builds the replica: metrics on a registry of its own, the
@@ -180,6 +180,11 @@ func (r *replica) start(sampleEvery time.Duration) {
 			return nil
 		})
 	}()
+	// The claimant outlives the engine: what the engine did not settle
+	// is released when stop deletes its key.
+	claimantCtx, stopClaimant := context.WithCancel(context.Background())
+	r.stopClaimant, r.claimantDone = stopClaimant, make(chan error, 1)
+	go func() { r.claimantDone <- r.svc.Claimant.Run(claimantCtx) }()
 	engineCtx, stopEngine := context.WithCancel(context.Background())
 	r.stopEngine, r.engineDone = stopEngine, make(chan error, 1)
 	r.gate.stop = stopEngine
@@ -225,6 +230,8 @@ func (r *replica) stop(grace time.Duration) error {
 		r.log.Warn("engine stopped: the step under way outlasted sync.shutdown_grace and was cancelled; what it had not finished is retried",
 			zap.Duration("grace", grace), zap.Duration("took", time.Since(start)))
 	}
+	r.stopClaimant()
+	<-r.claimantDone // deletes the claimant's key with its own timeout
 	r.stopLease()
 	<-r.leaseDone // Run releases the lease with its own timeout, and returns ctx's error
 	// The listener gets what is left of the grace, and a second at least,

@@ -470,6 +470,67 @@ func TestStandbyTakesOver(t *testing.T) {
 	}
 }
 
+// TestKilledLeadersClaimsComeBackAtOnce kills the leader with SIGKILL
+// while it holds the claims of tickets it is writing notes for, moves the
+// bug on, and checks that the standby, once it leads, writes every
+// ticket's note within seconds, not after the five-minute claim lease, and
+// says nothing twice.
+func TestKilledLeadersClaimsComeBackAtOnce(t *testing.T) {
+	const ttl, tickets = 2 * time.Second, 8
+	w := newWorld(t, 1, tickets, "HELPDESK_SYNC_SYNC_LEASE_TTL="+ttl.String())
+	a := w.start("a")
+	w.waitFor("a to lead", 10*time.Second, func() bool { l, _ := a.leading(); return l })
+	w.waitFor("a to sync every ticket", 30*time.Second, func() bool { return w.showing("To Do") == tickets })
+	b := w.start("b")
+	w.waitFor("b to be ready", 10*time.Second, func() bool { code, _ := b.readyz(); return code == 200 })
+
+	// Zendesk slows down: a holds the tickets' claims while it writes.
+	w.zd.SetLatency(500 * time.Millisecond)
+	if err := w.jr.Transition(w.bugs[0], "In Progress", jiratest.Engineer); err != nil {
+		t.Fatal(err)
+	}
+	w.waitFor("a to claim the tickets", 20*time.Second, func() bool {
+		n, err := w.rdb.ZCount(context.Background(), w.prefix+"q:ticket", strconv.FormatInt(time.Now().Add(time.Minute).UnixMilli(), 10), "+inf").Result()
+		return err == nil && n > 0
+	})
+	if err := a.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-a.done
+	killed := time.Now()
+	w.zd.SetLatency(0)
+	if err := w.jr.Resolve(w.bugs[0], "Done", "2.0", jiratest.Engineer); err != nil {
+		t.Fatal(err)
+	}
+	// b leads within the lease's TTL and a retry; the dead leader's claims
+	// are back by then. The notes go out under Zendesk's Update Ticket
+	// budget, one every 0.6 s.
+	w.waitFor("every ticket to show the fix", 30*time.Second, func() bool { return w.showing("Done") == tickets })
+	t.Logf("every ticket shows the fix %s after the kill", time.Since(killed).Round(time.Millisecond))
+	for id := int64(1); id <= tickets; id++ {
+		seen := map[string]bool{}
+		fixed := 0
+		for _, c := range w.zd.Comments(id) {
+			if c.Public {
+				continue
+			}
+			if seen[c.Body] {
+				t.Errorf("ticket %d got the same note twice: %q", id, c.Body)
+			}
+			seen[c.Body] = true
+			if strings.Contains(c.Body, "ships in 2.0") {
+				fixed++
+			}
+		}
+		if fixed != 1 {
+			t.Errorf("ticket %d has %d notes of the fix, want 1", id, fixed)
+		}
+	}
+	if code, _ := b.stop(syscall.SIGTERM, 10*time.Second); code != 0 {
+		t.Fatalf("b exit %d", code)
+	}
+}
+
 func TestStepGate(t *testing.T) {
 	stopped := 0
 	idle := &stepGate{stop: func() { stopped++ }}

@@ -77,32 +77,38 @@ var errLeaseBusy = errors.New("another replica holds the leader lease")
 // command never writes beside a running deployment. It waits up to wait
 // for the lease (a dead leader's lease expires within sync.lease_ttl).
 func asLeader(ctx context.Context, svc *service.Service, wait time.Duration, fn func(ctx context.Context) error) error {
-	errDone := errors.New("done")
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// What fn claims is held for this process's claimant: released at
+	// once on return, within sync.lease_ttl if the process dies.
+	stopClaimant, err := svc.Claimant.Start(ctx)
+	if err != nil {
+		return fmt.Errorf("register this process's claimant: %w", err)
+	}
+	defer stopClaimant()
 	acquired := make(chan struct{})
-	var fnErr error
 	done := make(chan error, 1)
 	go func() {
-		done <- svc.Lease.Run(ctx, func(lctx context.Context, _ int64) error {
+		done <- svc.Lease.Do(ctx, func(lctx context.Context, _ int64) error {
 			close(acquired)
-			fnErr = fn(lctx)
-			return errDone
+			return fn(lctx)
 		})
 	}()
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	select {
 	case <-acquired:
-		if err := <-done; !errors.Is(err, errDone) {
-			return errors.Join(fnErr, err)
-		}
-		return fnErr
+		return <-done
 	case err := <-done:
 		return err
 	case <-timer.C:
-		cancel()
-		<-done
+	}
+	cancel()
+	err = <-done
+	select {
+	case <-acquired: // won the lease as the wait ran out: fn ran
+		return err
+	default:
 		return fmt.Errorf("%w (waited %s; is a 'run' deployment up? stop it, or use its webhooks and polling instead)", errLeaseBusy, wait)
 	}
 }

@@ -47,33 +47,49 @@ type changelogPage struct {
 	} `json:"values"`
 }
 
-// TouchedByOthers reports whether someone other than the service account
-// changed (changelog) or commented on the bug after since. The changelog
-// is oldest first, so it is read from its last page backwards; comments
-// newest first; both stop at the first entry not after since.
-func (c *Client) TouchedByOthers(ctx context.Context, bugID string, since time.Time) (bool, error) {
+// ActivityByOthers returns the time of the newest change (changelog) or
+// comment after since by someone other than the service account, zero when
+// there is none. The changelog is oldest first, so it is read from its last
+// page backwards; comments newest first; each stops at the first entry by
+// someone else or not after since. That is one changelog request (two when
+// it has more than a page of entries) and one comments request, more only
+// while the service's own entries fill whole pages.
+func (c *Client) ActivityByOthers(ctx context.Context, bugID string, since time.Time) (time.Time, error) {
 	if err := checkID(bugID); err != nil {
-		return false, err
+		return time.Time{}, err
 	}
 	self, err := c.myself(ctx)
 	if err != nil {
-		return false, err
+		return time.Time{}, err
 	}
-	touched, err := c.changedByOthers(ctx, bugID, since, self)
-	if err != nil || touched {
-		return touched, err
+	newest, err := c.changedByOthers(ctx, bugID, since, self)
+	if err != nil {
+		return time.Time{}, err
 	}
+	after := latestTime(since, newest) // only a later comment is news
 	err = c.comments(ctx, "list comments of issue", bugID, func(_ string, created time.Time, author accountJSON) bool {
-		if !created.After(since) {
+		if !created.After(after) {
 			return false
 		}
-		touched = !self.is(author.user())
-		return !touched
+		if self.is(author.user()) {
+			return true
+		}
+		newest = created
+		return false
 	})
-	return touched, err
+	return newest, err
 }
 
-func (c *Client) changedByOthers(ctx context.Context, bugID string, since time.Time, self account) (bool, error) {
+func latestTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// changedByOthers returns the time of the newest changelog entry after
+// since made by someone other than self, zero when there is none.
+func (c *Client) changedByOthers(ctx context.Context, bugID string, since time.Time, self account) (time.Time, error) {
 	const size = 100
 	read := func(start int) (changelogPage, error) {
 		var page changelogPage
@@ -83,32 +99,32 @@ func (c *Client) changedByOthers(ctx context.Context, bugID string, since time.T
 	}
 	page, err := read(0)
 	if err != nil {
-		return false, err
+		return time.Time{}, err
 	}
 	start := 0
 	if page.Total > len(page.Values) {
 		// Jump to the newest entries; go back only while they are recent.
 		start = max(page.Total-size, 0)
 		if page, err = read(start); err != nil {
-			return false, err
+			return time.Time{}, err
 		}
 	}
 	for {
 		for i := len(page.Values) - 1; i >= 0; i-- {
 			h := page.Values[i]
 			if !time.Time(h.Created).After(since) {
-				return false, nil
+				return time.Time{}, nil
 			}
 			if !self.is(h.Author.user()) {
-				return true, nil
+				return time.Time(h.Created), nil
 			}
 		}
 		if start == 0 {
-			return false, nil
+			return time.Time{}, nil
 		}
 		start = max(start-size, 0)
 		if page, err = read(start); err != nil {
-			return false, err
+			return time.Time{}, err
 		}
 	}
 }

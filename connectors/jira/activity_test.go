@@ -10,7 +10,11 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/sync"
 )
 
-func TestTouchedByOthers(t *testing.T) {
+// ActivityByOthers finds the newest change or comment by someone else
+// after since, past pages of the service's own changelog entries; the
+// service's comment is its own, and its creation time is the issue's
+// update time.
+func TestActivityByOthers(t *testing.T) {
 	f := newFixture(t, nil)
 	is := f.seed(t, "PROJ", 1)[0]
 	ctx := context.Background()
@@ -22,31 +26,34 @@ func TestTouchedByOthers(t *testing.T) {
 		}
 	}
 	since := f.clock.add(time.Minute)
-	if touched, err := f.jira.TouchedByOthers(ctx, is.ID, since); err != nil || touched {
-		t.Fatalf("before anyone else acted: %v, %v", touched, err)
+	expect := func(what string, since, want time.Time) {
+		t.Helper()
+		if got, err := f.jira.ActivityByOthers(ctx, is.ID, since); err != nil || !got.Equal(want) {
+			t.Fatalf("%s: %v, %v; want %v", what, got, err, want)
+		}
 	}
-	f.clock.add(time.Minute)
-	if err := f.jira.AddComment(ctx, is.ID, "stale flag"); err != nil {
+	expect("before anyone else acted", since, time.Time{})
+	at := f.clock.add(time.Minute)
+	created, err := f.jira.AddComment(ctx, is.ID, "stale flag")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if touched, err := f.jira.TouchedByOthers(ctx, is.ID, since); err != nil || touched {
-		t.Fatalf("the service's own comment: %v, %v", touched, err)
+	if now, _ := f.srv.Issue(is.Key); !created.Equal(at) || !now.Updated.Equal(created) {
+		t.Fatalf("comment created %v, issue updated %v; want both %v", created, now.Updated, at)
 	}
-	f.clock.add(time.Minute)
+	expect("the service's own comment", since, time.Time{})
+	commented := f.clock.add(time.Minute)
 	if _, err := f.srv.AddComment(is.Key, jiratest.Engineer, "looking"); err != nil {
 		t.Fatal(err)
 	}
-	if touched, err := f.jira.TouchedByOthers(ctx, is.ID, since); err != nil || !touched {
-		t.Fatalf("an engineer's comment: %v, %v", touched, err)
-	}
+	expect("an engineer's comment", since, commented)
 	later := f.clock.add(time.Minute)
-	f.clock.add(time.Minute)
+	moved := f.clock.add(time.Minute)
 	if err := f.srv.Transition(is.Key, "In Progress", jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}
-	if touched, err := f.jira.TouchedByOthers(ctx, is.ID, later); err != nil || !touched {
-		t.Fatalf("an engineer's transition: %v, %v", touched, err)
-	}
+	expect("an engineer's transition", later, moved)
+	expect("the newest of a comment and a transition", since, moved)
 	if n := f.srv.Count("GET", "/rest/api/2/myself"); n != 1 {
 		t.Errorf("GET /myself %d times, want once (cached)", n)
 	}

@@ -76,7 +76,7 @@ func BenchmarkChangedBugs(b *testing.B) {
 	ctx := context.Background()
 	for b.Loop() {
 		n := 0
-		err := c.ChangedBugs(ctx, time.Time{}, func(_ context.Context, bugs []sync.Bug) error { n += len(bugs); return nil })
+		err := c.ChangedBugs(ctx, time.Time{}, func(_ context.Context, page sync.BugPage) error { n += len(page.Bugs); return nil })
 		if err != nil || n != 1000 {
 			b.Fatalf("%d bugs, %v", n, err)
 		}

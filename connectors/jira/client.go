@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	stdsync "sync"
+	"sync/atomic"
 	"time"
 
 	gojira "github.com/andygrunwald/go-jira"
@@ -79,6 +80,8 @@ type Client struct {
 
 	selfMu stdsync.Mutex
 	self   *account
+	// dates is the newest Date header of a Jira response (unix seconds).
+	dates *atomic.Int64
 }
 
 var _ sync.Tracker = (*Client)(nil)
@@ -147,6 +150,10 @@ func New(opts Options) (*Client, error) {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
+	dates := &atomic.Int64{}
+	hc := *httpClient
+	hc.Transport = dated{next: httpClient.Transport, newest: dates}
+	httpClient = &hc
 	jc, err := gojira.NewClient(httpClient, opts.BaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("jira: client for %s: %w", opts.BaseURL, err)
@@ -155,8 +162,45 @@ func New(opts Options) (*Client, error) {
 		jc: jc, deployment: opts.Deployment, base: strings.TrimSuffix(opts.BaseURL, "/"),
 		projects: append([]string(nil), opts.Projects...), countField: opts.CustomerCountField,
 		overlap: opts.SearchOverlap, pageSize: opts.PageSize, notify: opts.Notify,
-		log: opts.Logger.With(zap.String("tracker", "jira")), now: opts.Clock,
+		log: opts.Logger.With(zap.String("tracker", "jira")), now: opts.Clock, dates: dates,
 	}, nil
+}
+
+// dated notes the Date header of every Jira response: Jira's own clock,
+// the one its issues' updated times are on.
+type dated struct {
+	next   http.RoundTripper // nil is http.DefaultTransport
+	newest *atomic.Int64
+}
+
+func (d dated) RoundTrip(r *http.Request) (*http.Response, error) {
+	next := d.next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	resp, err := next.RoundTrip(r)
+	if err != nil {
+		return resp, err
+	}
+	if t, perr := http.ParseTime(resp.Header.Get("Date")); perr == nil {
+		for sec := t.Unix(); ; {
+			old := d.newest.Load()
+			if sec <= old || d.newest.CompareAndSwap(old, sec) {
+				break
+			}
+		}
+	}
+	return resp, err
+}
+
+// jiraTime is the newest time a Jira response's Date header gave, zero
+// before any: Jira's clock had reached it before any request sent now
+// arrives. The header counts whole seconds, rounded down.
+func (c *Client) jiraTime() time.Time {
+	if sec := c.dates.Load(); sec > 0 {
+		return time.Unix(sec, 0).UTC()
+	}
+	return time.Time{}
 }
 
 // account identifies the service's own Jira user: accountId on Cloud,

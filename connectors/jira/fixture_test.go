@@ -78,8 +78,16 @@ func (f *fixture) seed(t *testing.T, project string, n int) []jiratest.Issue {
 
 func collect(t *testing.T, c *jira.Client, since time.Time) (pages [][]sync.Bug) {
 	t.Helper()
-	err := c.ChangedBugs(context.Background(), since, func(_ context.Context, bugs []sync.Bug) error {
-		pages = append(pages, bugs)
+	for _, p := range collectPages(t, c, since) {
+		pages = append(pages, p.Bugs)
+	}
+	return pages
+}
+
+func collectPages(t *testing.T, c *jira.Client, since time.Time) (pages []sync.BugPage) {
+	t.Helper()
+	err := c.ChangedBugs(context.Background(), since, func(_ context.Context, page sync.BugPage) error {
+		pages = append(pages, page)
 		return nil
 	})
 	if err != nil {

@@ -33,8 +33,12 @@ func (c *Client) fields() []string {
 // ChangedBugs streams the configured projects' issues updated at or after
 // since minus the overlap, oldest first. The bound is an epoch-millisecond
 // number, which JQL reads as an instant: quoted dates would be read in the
-// service account's profile time zone, to the minute.
-func (c *Client) ChangedBugs(ctx context.Context, since time.Time, handle func(context.Context, []sync.Bug) error) error {
+// service account's profile time zone, to the minute. The last page is
+// Through the newest Date a Jira response gave before the search was sent
+// (zero before the first response): Jira's clock had reached it when the
+// search arrived.
+func (c *Client) ChangedBugs(ctx context.Context, since time.Time, handle func(context.Context, sync.BugPage) error) error {
+	through := c.jiraTime()
 	from := since.Add(-c.overlap)
 	bound := fmt.Sprintf(" AND updated >= %d", from.UnixMilli())
 	if from.Before(time.Unix(0, 0)) {
@@ -45,7 +49,7 @@ func (c *Client) ChangedBugs(ctx context.Context, since time.Time, handle func(c
 	jql := fmt.Sprintf("project in (%s)%s ORDER BY updated ASC, key ASC", quoteAll(c.projects), bound)
 	start := c.now()
 	pages, total := 0, 0
-	err := c.search(ctx, "search changed issues", jql, func(ctx context.Context, issues []gojira.Issue) error {
+	err := c.search(ctx, "search changed issues", jql, func(ctx context.Context, issues []gojira.Issue, last bool) error {
 		bugs, err := c.bugs(issues)
 		if err != nil {
 			return err
@@ -57,7 +61,11 @@ func (c *Client) ChangedBugs(ctx context.Context, since time.Time, handle func(c
 			fields = append(fields, zap.Time("last_updated", bugs[n-1].Updated))
 		}
 		c.log.Info("jira: changed issues page", fields...)
-		return handle(ctx, bugs)
+		page := sync.BugPage{Bugs: bugs}
+		if last {
+			page.Through = through
+		}
+		return handle(ctx, page)
 	})
 	if err != nil {
 		return err
@@ -67,9 +75,10 @@ func (c *Client) ChangedBugs(ctx context.Context, since time.Time, handle func(c
 	return nil
 }
 
-// search runs one JQL query to the end, a page per call of page: Cloud's
-// enhanced search by nextPageToken, Data Center's search by startAt.
-func (c *Client) search(ctx context.Context, op, jql string, page func(context.Context, []gojira.Issue) error) error {
+// search runs one JQL query to the end, a page per call of page (last on
+// the final one): Cloud's enhanced search by nextPageToken, Data Center's
+// search by startAt.
+func (c *Client) search(ctx context.Context, op, jql string, page func(ctx context.Context, issues []gojira.Issue, last bool) error) error {
 	if c.deployment == DataCenter {
 		opts := &gojira.SearchOptions{MaxResults: c.pageSize, Fields: c.fields(), ValidateQuery: "strict"}
 		for {
@@ -77,12 +86,10 @@ func (c *Client) search(ctx context.Context, op, jql string, page func(context.C
 			if err != nil {
 				return goJiraError(op, "", resp, err)
 			}
-			if err := page(ctx, issues); err != nil {
-				return err
-			}
 			opts.StartAt += len(issues)
-			if len(issues) == 0 || opts.StartAt >= resp.Total {
-				return nil
+			last := len(issues) == 0 || opts.StartAt >= resp.Total
+			if err := page(ctx, issues, last); err != nil || last {
+				return err
 			}
 		}
 	}
@@ -92,11 +99,9 @@ func (c *Client) search(ctx context.Context, op, jql string, page func(context.C
 		if err != nil {
 			return goJiraError(op, "", resp, err)
 		}
-		if err := page(ctx, issues); err != nil {
+		last := resp.IsLast || resp.NextPageToken == ""
+		if err := page(ctx, issues, last); err != nil || last {
 			return err
-		}
-		if resp.IsLast || resp.NextPageToken == "" {
-			return nil
 		}
 		opts.NextPageToken = resp.NextPageToken
 	}
@@ -153,7 +158,7 @@ func (c *Client) lookup(ctx context.Context, field string, values []string) (fou
 		for len(batch) > 0 {
 			jql := fmt.Sprintf("%s in (%s)", field, quoteAll(batch))
 			var page []sync.Bug
-			err := c.search(ctx, "look up issues by "+field, jql, func(_ context.Context, issues []gojira.Issue) error {
+			err := c.search(ctx, "look up issues by "+field, jql, func(_ context.Context, issues []gojira.Issue, _ bool) error {
 				bugs, err := c.bugs(issues)
 				page = append(page, bugs...)
 				return err

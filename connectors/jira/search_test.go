@@ -73,6 +73,28 @@ func TestChangedBugsOverlapWindow(t *testing.T) {
 	}
 }
 
+// The last page of a search is Through the newest Date a Jira response
+// gave before the search was sent (Jira's clock, whole seconds): zero
+// before any response; the others carry none.
+func TestChangedBugsThroughIsJiraTimeBeforeTheSearch(t *testing.T) {
+	for name, dep := range map[string]jiratest.Deployment{"cloud": jiratest.Cloud, "datacenter": jiratest.DataCenter} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, func(o *jira.Options) { o.PageSize = 2 }, jiratest.WithDeployment(dep))
+			f.seed(t, "PROJ", 3)
+			first := collectPages(t, f.jira, time.Time{})
+			if len(first) != 2 || !first[0].Through.IsZero() || !first[1].Through.IsZero() {
+				t.Fatalf("first search: %+v; want two pages, no Through before any response", first)
+			}
+			answered := f.clock.now() // the clock when the first search was answered
+			f.clock.add(90*time.Second + 700*time.Millisecond)
+			second := collectPages(t, f.jira, time.Time{})
+			if n := len(second); n != 2 || !second[0].Through.IsZero() || !second[1].Through.Equal(answered.Truncate(time.Second)) {
+				t.Fatalf("second search: %+v; want Through %s on its last page", second, answered)
+			}
+		})
+	}
+}
+
 func TestChangedBugsFromTheBeginning(t *testing.T) {
 	f := newFixture(t, nil)
 	f.seed(t, "PROJ", 2)
@@ -89,7 +111,7 @@ func TestChangedBugsStopsOnHandlerError(t *testing.T) {
 	f.seed(t, "PROJ", 3)
 	stop := errors.New("stop")
 	calls := 0
-	err := f.jira.ChangedBugs(context.Background(), t0, func(context.Context, []sync.Bug) error { calls++; return stop })
+	err := f.jira.ChangedBugs(context.Background(), t0, func(context.Context, sync.BugPage) error { calls++; return stop })
 	if !errors.Is(err, stop) || calls != 1 {
 		t.Fatalf("err %v after %d calls; want the handler's error after one page", err, calls)
 	}
@@ -177,12 +199,12 @@ func TestDataCenter(t *testing.T) {
 		t.Fatalf("BugsByKey on DC: %v %v %v", found, missing, err)
 	}
 	since := f.clock.add(time.Minute)
-	f.clock.add(time.Minute)
+	at := f.clock.add(time.Minute)
 	if _, err := f.srv.AddComment(is[0].Key, jiratest.Engineer, "on it"); err != nil {
 		t.Fatal(err)
 	}
-	if touched, err := f.jira.TouchedByOthers(context.Background(), is[0].ID, since); err != nil || !touched {
-		t.Fatalf("TouchedByOthers on DC (users by key): %v %v", touched, err)
+	if got, err := f.jira.ActivityByOthers(context.Background(), is[0].ID, since); err != nil || !got.Equal(at) {
+		t.Fatalf("ActivityByOthers on DC (users by key): %v %v, want %v", got, err, at)
 	}
 }
 

@@ -93,7 +93,7 @@ func TestServerErrorBurstsThroughTheSharedTransport(t *testing.T) {
 	// A comment that got a 500 may have been posted: it is not resent, and
 	// the engine's marker check decides.
 	f.srv.InjectFault(jiratest.Fault{Method: "POST", Pattern: "/rest/api/2/issue/{issueIdOrKey}/comment", Status: 500})
-	err := f.jira.AddComment(ctx, is.ID, "note")
+	_, err := f.jira.AddComment(ctx, is.ID, "note")
 	var jerr *jira.Error
 	if !errors.As(err, &jerr) || jerr.Status != 500 || errors.Is(err, sync.ErrPermanent) {
 		t.Fatalf("comment after a 500: %v", err)

@@ -2,6 +2,7 @@ package jira
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -65,14 +66,24 @@ func ref(key, id string) string {
 	return key + " (" + id + ")"
 }
 
-// AddComment posts a plain-text (v2) comment.
-func (c *Client) AddComment(ctx context.Context, bugID, body string) error {
+// AddComment posts a plain-text (v2) comment and returns its created time,
+// on Jira's clock (Jira stamps the issue's updated with it).
+func (c *Client) AddComment(ctx context.Context, bugID, body string) (time.Time, error) {
 	if err := checkID(bugID); err != nil {
-		return err
+		return time.Time{}, err
 	}
-	_, err := c.call(ctx, "comment on issue", bugID, http.MethodPost, issuePath(bugID)+"/comment",
-		map[string]string{"body": body}, nil)
-	return err
+	var out struct {
+		Created json.RawMessage `json:"created"`
+	}
+	if _, err := c.call(ctx, "comment on issue", bugID, http.MethodPost, issuePath(bugID)+"/comment",
+		map[string]string{"body": body}, &out); err != nil {
+		return time.Time{}, err
+	}
+	var created jiraTime
+	if json.Unmarshal(out.Created, &created) != nil {
+		return time.Time{}, nil // posted; its time unknown, which only costs a changelog read later
+	}
+	return time.Time(created), nil
 }
 
 type commentPage struct {

@@ -89,7 +89,7 @@ func TestCommentsAndMarkersAcrossPages(t *testing.T) {
 	f := newFixture(t, nil)
 	is := f.seed(t, "PROJ", 1)[0]
 	ctx := context.Background()
-	if err := f.jira.AddComment(ctx, is.ID, "first words [hs:marker-1]"); err != nil {
+	if _, err := f.jira.AddComment(ctx, is.ID, "first words [hs:marker-1]"); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 230 {

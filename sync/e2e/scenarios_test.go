@@ -226,6 +226,10 @@ func TestStaleFlagLiftedOnlyByPeople(t *testing.T) {
 	}
 	e.expectWrites(map[string]int{jiraEdit: 1, jiraComment: 1})
 	e.expectIssue(b.Key, "Low", 1, "stale")
+	// The label and the comment are the service's: the next cycles are
+	// idle, one read per system, with no changelog or comments read.
+	e.expectIdle()
+	e.expectIdle()
 
 	for i := int64(2); i <= 3; i++ {
 		e.org(100+i, "")

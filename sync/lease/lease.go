@@ -47,9 +47,10 @@ type Lease struct {
 	ttl      time.Duration
 	log      *zap.Logger
 
-	running atomic.Bool
-	mu      stdsync.Mutex
-	term    *term // the current leadership, nil when standing by
+	running  atomic.Bool
+	mu       stdsync.Mutex
+	term     *term         // the current leadership, nil when standing by
+	acquired chan struct{} // a value after each acquisition, until received
 }
 
 // term is one leadership: from acquisition to release or loss.
@@ -81,8 +82,14 @@ func New(rdb redis.UniversalClient, key string, ttl time.Duration, logger *zap.L
 		epochKey: key + ":epoch",
 		ttl:      ttl,
 		log:      logger.With(zap.String("lease", key)),
+		acquired: make(chan struct{}, 1),
 	}
 }
+
+// Acquired receives after this replica acquires the lease (acquisitions
+// not yet received make one value), so that the new leader starts its
+// work at once instead of at its next periodic check.
+func (l *Lease) Acquired() <-chan struct{} { return l.acquired }
 
 // Run campaigns until ctx ends, then returns ctx's error. While this replica
 // leads, Run calls lead with a context that ends the moment the lease is
@@ -115,6 +122,26 @@ func (l *Lease) Run(ctx context.Context, lead func(ctx context.Context, token in
 			return err
 		}
 	}
+}
+
+// Do campaigns until this replica leads (or ctx ends), runs fn once while
+// leading, releases the lease and returns fn's error: one-off commands
+// that must not write beside a running leader. fn's context ends if the
+// lease is lost meanwhile, and Do then says so with ErrNotLeader.
+func (l *Lease) Do(ctx context.Context, fn func(ctx context.Context, token int64) error) error {
+	if !l.running.CompareAndSwap(false, true) {
+		return fmt.Errorf("lease %q: Run or Do is already running", l.key)
+	}
+	defer l.running.Store(false)
+	t, err := l.campaign(ctx)
+	if err != nil {
+		return err
+	}
+	lost, err := l.serve(ctx, t, fn)
+	if lost {
+		return errors.Join(err, fmt.Errorf("lease %q: lost while leading with token %d: %w", l.key, t.token, ErrNotLeader))
+	}
+	return err
 }
 
 // Leading reports whether this replica holds the lease, as far as it knows

@@ -342,3 +342,55 @@ func TestStandbyState(t *testing.T) {
 		t.Error("a second concurrent Run was accepted")
 	}
 }
+
+// Do leads once: fn runs with the token, the lease is released after it,
+// and a clean run is logged as a clean release; fn's error comes back.
+func TestDoLeadsOnceAndReleases(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	ctx := context.Background()
+	key := prefix + "leader"
+	core, logs := observer.New(zap.InfoLevel)
+	l := New(rdb, key, time.Minute, zap.New(core))
+	runs := 0
+	err := l.Do(ctx, func(lctx context.Context, token int64) error {
+		runs++
+		if token <= 0 || l.Check(lctx) != nil {
+			t.Errorf("fn runs with token %d, Check %v", token, l.Check(lctx))
+		}
+		return nil
+	})
+	if err != nil || runs != 1 {
+		t.Fatalf("Do = %v after %d runs", err, runs)
+	}
+	if n := rdb.Exists(ctx, key).Val(); n != 0 || l.Leading() {
+		t.Error("the lease is still held after Do returned")
+	}
+	released := logs.FilterMessage("lease released").All()
+	if len(released) != 1 || released[0].ContextMap()["error"] != false {
+		t.Errorf("release logged as %v, want one clean release", released)
+	}
+	boom := errors.New("cycle failed")
+	if err := l.Do(ctx, func(context.Context, int64) error { return boom }); !errors.Is(err, boom) {
+		t.Errorf("Do = %v, want fn's error", err)
+	}
+}
+
+// Acquired tells of each acquisition, so that a new leader starts at once.
+func TestAcquiredTellsOfEachAcquisition(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	l := New(rdb, prefix+"leader", time.Minute, logger(t))
+	select {
+	case <-l.Acquired():
+		t.Fatal("acquired before campaigning")
+	default:
+	}
+	tokens := make(chan int64, 1)
+	stop := replica(t, l, holdUntilLost(tokens, nil))
+	receive(t, tokens, "leader")
+	receive(t, l.Acquired(), "acquisition notice")
+	_ = stop()
+	if err := l.Do(context.Background(), func(context.Context, int64) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	receive(t, l.Acquired(), "second acquisition notice")
+}

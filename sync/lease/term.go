@@ -80,6 +80,10 @@ func (l *Lease) renewDeadline() time.Duration { return l.ttl - l.ttl/5 }
 func (l *Lease) serve(ctx context.Context, t *term, lead func(context.Context, int64) error) (lost bool, err error) {
 	l.log.Info("lease acquired: leading", zap.Int64("epoch", t.token))
 	l.setCurrent(t)
+	select {
+	case l.acquired <- struct{}{}:
+	default: // one is waiting already
+	}
 	renewed := make(chan struct{})
 	go func() {
 		defer close(renewed)

@@ -47,6 +47,7 @@ type bugWire struct {
 	Seq          int      `json:"q,omitempty"`
 	State        int      `json:"st,omitempty"`
 	LastActivity int64    `json:"la,omitempty"`
+	Unattributed int64    `json:"ua,omitempty"`
 	Stale        bool     `json:"sf,omitempty"`
 	Episode      int      `json:"se,omitempty"`
 	StaleSince   int64    `json:"ss,omitempty"`
@@ -73,7 +74,8 @@ type memoryWire struct {
 	Bump      pendingWire      `json:"b"`
 	StaleNote pendingWire      `json:"s"`
 	Expect    *editWire        `json:"e,omitempty"`
-	WroteAt   int64            `json:"w,omitempty"`
+	Seen      int64            `json:"sn,omitempty"`
+	Echo      int64            `json:"ec,omitempty"`
 	Open      int              `json:"o,omitempty"`
 	Distinct  int              `json:"cd,omitempty"`
 	Weighted  float64          `json:"cw,omitempty"`
@@ -139,7 +141,7 @@ func encodeBug(r sync.BugRecord) string {
 		Key: r.Key, Project: r.Project, Summary: r.Summary, Status: r.Status, Category: string(r.StatusCategory),
 		Resolution: r.Resolution, FixVersions: r.FixVersions, Priority: r.Priority, Labels: r.Labels,
 		Count: r.CustomerCount, Updated: nanos(r.Updated), URL: r.URL, Seq: r.Seq, State: int(r.State),
-		LastActivity: nanos(r.LastActivity), Stale: r.Stale.Flagged, Episode: r.Stale.Episode, StaleSince: nanos(r.Stale.Since),
+		LastActivity: nanos(r.LastActivity), Unattributed: nanos(r.Unattributed), Stale: r.Stale.Flagged, Episode: r.Stale.Episode, StaleSince: nanos(r.Stale.Since),
 		StaleIdle: int64(r.Stale.Idle),
 	})
 }
@@ -155,7 +157,7 @@ func decodeBug(id, blob string, version int64) (sync.BugRecord, error) {
 			StatusCategory: sync.StatusCategory(w.Category), Resolution: w.Resolution, FixVersions: w.FixVersions,
 			Priority: w.Priority, Labels: w.Labels, CustomerCount: w.Count, Updated: fromNanos(w.Updated), URL: w.URL,
 		},
-		Seq: w.Seq, State: sync.BugState(w.State), LastActivity: fromNanos(w.LastActivity),
+		Seq: w.Seq, State: sync.BugState(w.State), LastActivity: fromNanos(w.LastActivity), Unattributed: fromNanos(w.Unattributed),
 		Stale:   sync.StaleFlag{Flagged: w.Stale, Episode: w.Episode, Since: fromNanos(w.StaleSince), Idle: time.Duration(w.StaleIdle)},
 		Version: version,
 	}, nil
@@ -171,7 +173,7 @@ func pendingFromWire(w pendingWire) sync.Pending {
 
 func encodeMemory(m sync.BugMemory) string {
 	w := memoryWire{
-		Bump: pendingToWire(m.Bump), StaleNote: pendingToWire(m.StaleNote), WroteAt: nanos(m.WroteAt), Open: m.OpenTickets,
+		Bump: pendingToWire(m.Bump), StaleNote: pendingToWire(m.StaleNote), Seen: nanos(m.Seen), Echo: nanos(m.Echo), Open: m.OpenTickets,
 		Distinct: m.Customers.Distinct, Weighted: m.Customers.Weighted, ByTier: m.Customers.ByTier,
 		Category: string(m.Category),
 	}
@@ -193,7 +195,7 @@ func decodeMemory(id, blob string) (sync.BugMemory, error) {
 		return sync.BugMemory{}, fmt.Errorf("state: decode memory of bug %s: %w", id, err)
 	}
 	m := sync.BugMemory{
-		Bump: pendingFromWire(w.Bump), StaleNote: pendingFromWire(w.StaleNote), WroteAt: fromNanos(w.WroteAt), OpenTickets: w.Open,
+		Bump: pendingFromWire(w.Bump), StaleNote: pendingFromWire(w.StaleNote), Seen: fromNanos(w.Seen), Echo: fromNanos(w.Echo), OpenTickets: w.Open,
 		Customers: sync.Customers{Distinct: w.Distinct, Weighted: w.Weighted, ByTier: w.ByTier},
 		Category:  sync.StatusCategory(w.Category),
 	}

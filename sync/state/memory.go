@@ -47,8 +47,14 @@ func (s *Store) BugMemories(ctx context.Context, ids []string) (map[string]sync.
 // the impact board, in one script. Only the claimant of the bug writes it,
 // so no compare-and-set is needed.
 func (s *Store) SetBugMemory(ctx context.Context, id string, m sync.BugMemory) error {
-	if err := s.run(ctx, setMemoryScript, time.Time{}, id, encodeMemory(m), encodeStanding(m)).Err(); err != nil {
-		return fmt.Errorf("state: write memory of bug %s: %w", id, err)
+	return s.SetBugMemoryFor(ctx, id, m, "")
+}
+
+// SetBugMemoryFor is SetBugMemory, refused (sync.ErrClaimLost) unless
+// claimant holder ("" for none) still holds the bug's claim and lives.
+func (s *Store) SetBugMemoryFor(ctx context.Context, id string, m sync.BugMemory, holder string) error {
+	if err := s.run(ctx, setMemoryScript, time.Time{}, id, encodeMemory(m), encodeStanding(m), holder).Err(); err != nil {
+		return fmt.Errorf("state: write memory of bug %s: %w", id, claimLost(err))
 	}
 	return nil
 }
@@ -103,31 +109,48 @@ func (s *Store) NoteMarks(ctx context.Context, ticketIDs []int64) (map[int64]map
 	return out, nil
 }
 
-// SetNoteMarks writes marks and deletes those of drop in one transaction.
+// SetNoteMarks deletes the marks of drop and writes those of set, all or
+// none.
 func (s *Store) SetNoteMarks(ctx context.Context, set map[int64]map[string]sync.NoteMark, drop map[int64][]string) error {
+	return s.SetNoteMarksFor(ctx, set, drop, "")
+}
+
+// SetNoteMarksFor is SetNoteMarks, refused (sync.ErrClaimLost) unless
+// claimant holder ("" for none) still holds every ticket's claim and lives.
+func (s *Store) SetNoteMarksFor(ctx context.Context, set map[int64]map[string]sync.NoteMark, drop map[int64][]string, holder string) error {
 	if len(set) == 0 && len(drop) == 0 {
 		return nil
 	}
-	_, err := s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for tid, bugs := range drop {
-			if len(bugs) > 0 {
-				p.HDel(ctx, s.key("n:", formatID(tid)), bugs...)
-			}
+	var req struct {
+		Set  map[string]map[string]string `json:"set,omitempty"`
+		Drop map[string][]string          `json:"drop,omitempty"`
+	}
+	for tid, byBug := range set {
+		if len(byBug) == 0 {
+			continue
 		}
-		for tid, byBug := range set {
-			if len(byBug) == 0 {
-				continue
-			}
-			vals := make([]any, 0, 2*len(byBug))
-			for bid, m := range byBug {
-				vals = append(vals, bid, encodeMark(m))
-			}
-			p.HSet(ctx, s.key("n:", formatID(tid)), vals...)
+		marks := make(map[string]string, len(byBug))
+		for bid, m := range byBug {
+			marks[bid] = encodeMark(m)
 		}
+		if req.Set == nil {
+			req.Set = map[string]map[string]string{}
+		}
+		req.Set[formatID(tid)] = marks
+	}
+	for tid, bugs := range drop {
+		if len(bugs) > 0 {
+			if req.Drop == nil {
+				req.Drop = map[string][]string{}
+			}
+			req.Drop[formatID(tid)] = bugs
+		}
+	}
+	if req.Set == nil && req.Drop == nil {
 		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("state: write note marks of %d tickets: %w", len(set)+len(drop), err)
+	}
+	if err := s.run(ctx, setMarksScript, time.Time{}, holder, mustJSON(req)).Err(); err != nil {
+		return fmt.Errorf("state: write note marks of %d tickets: %w", len(set)+len(drop), claimLost(err))
 	}
 	return nil
 }

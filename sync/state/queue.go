@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -55,9 +56,16 @@ func (s *Store) DueCount(ctx context.Context, q sync.Queue, until time.Time) (in
 	return n, nil
 }
 
-// Claim takes up to count due items until leaseUntil.
-func (s *Store) Claim(ctx context.Context, q sync.Queue, until time.Time, count int64, leaseUntil time.Time) ([]sync.Claim, error) {
-	res, err := s.run(ctx, claimScript, until, string(q), ms(until), strconv.FormatInt(count, 10), ms(leaseUntil)).StringSlice()
+// ClaimantPrefix is where, under the store's prefix, the claimants' keys
+// live: a claim made for claimant token is held while prefix+ClaimantPrefix
+// +token exists (see sync/lease.Claimant).
+const ClaimantPrefix = "claimant:"
+
+// Claim takes up to count due items until leaseUntil, for claimant
+// ("" for none): its claims end early if its key expires. Claims of
+// claimants whose key is gone are released first.
+func (s *Store) Claim(ctx context.Context, q sync.Queue, until time.Time, count int64, leaseUntil time.Time, claimant string) ([]sync.Claim, error) {
+	res, err := s.run(ctx, claimScript, until, string(q), ms(until), strconv.FormatInt(count, 10), ms(leaseUntil), claimant).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("state: claim %s items: %w", q, err)
 	}
@@ -66,19 +74,20 @@ func (s *Store) Claim(ctx context.Context, q sync.Queue, until time.Time, count 
 		v, _ := strconv.ParseInt(res[i+1], 10, 64)
 		a, _ := strconv.Atoi(res[i+2])
 		due, _ := strconv.ParseFloat(res[i+3], 64)
-		out = append(out, sync.Claim{ID: res[i], Version: v, Attempts: a, Due: time.UnixMilli(int64(due)).UTC()})
+		out = append(out, sync.Claim{ID: res[i], Version: v, Attempts: a, Due: time.UnixMilli(int64(due)).UTC(), Claimant: claimant})
 	}
 	return out, nil
 }
 
-// Ack finishes claimed items; those marked dirty meanwhile become due at now.
+// Ack finishes claimed items; those marked dirty meanwhile become due at
+// now. An item another claimant has claimed since is left to it.
 func (s *Store) Ack(ctx context.Context, q sync.Queue, claims []sync.Claim, now time.Time) error {
 	if len(claims) == 0 {
 		return nil
 	}
 	args := []any{string(q)}
 	for _, c := range claims {
-		args = append(args, c.ID, strconv.FormatInt(c.Version, 10))
+		args = append(args, c.ID, strconv.FormatInt(c.Version, 10), c.Claimant)
 	}
 	if err := s.run(ctx, ackScript, now, args...).Err(); err != nil {
 		return fmt.Errorf("state: ack %d %s items: %w", len(claims), q, err)
@@ -87,7 +96,7 @@ func (s *Store) Ack(ctx context.Context, q sync.Queue, claims []sync.Claim, now 
 }
 
 // Reschedule makes claimed items due at due, counting a failed attempt when
-// failed is set.
+// failed is set. An item another claimant has claimed since is left to it.
 func (s *Store) Reschedule(ctx context.Context, q sync.Queue, claims []sync.Claim, due time.Time, failed bool) error {
 	if len(claims) == 0 {
 		return nil
@@ -98,10 +107,19 @@ func (s *Store) Reschedule(ctx context.Context, q sync.Queue, claims []sync.Clai
 	}
 	args := []any{string(q), ms(due), flag}
 	for _, c := range claims {
-		args = append(args, c.ID)
+		args = append(args, c.ID, c.Claimant)
 	}
 	if err := s.run(ctx, rescheduleScript, due, args...).Err(); err != nil {
 		return fmt.Errorf("state: reschedule %d %s items: %w", len(claims), q, err)
 	}
 	return nil
+}
+
+// claimLost turns the scripts' refusal to write for a claimant that no
+// longer holds the claim into sync.ErrClaimLost.
+func claimLost(err error) error {
+	if err != nil && strings.HasPrefix(err.Error(), "CLAIM_LOST") {
+		return fmt.Errorf("%w: %s", sync.ErrClaimLost, strings.TrimPrefix(err.Error(), "CLAIM_LOST "))
+	}
+	return err
 }

@@ -63,6 +63,7 @@ var (
 	bugPageScript    = script("bug_page.lua")
 	putRecordsScript = script("put_records.lua")
 	setMemoryScript  = script("set_memory.lua")
+	setMarksScript   = script("set_marks.lua")
 	healthScript     = script("health.lua")
 	dropBugScript    = script("drop_bug.lua")
 	claimScript      = script("claim.lua")

@@ -207,7 +207,7 @@ func TestCommitTicketPageBugsDirty(t *testing.T) {
 func drain(t *testing.T, s *Store, q sync.Queue) {
 	t.Helper()
 	ctx := context.Background()
-	claims, err := s.Claim(ctx, q, t0.Add(time.Hour), 1000, t0.Add(2*time.Hour))
+	claims, err := s.Claim(ctx, q, t0.Add(time.Hour), 1000, t0.Add(2*time.Hour), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,7 +439,7 @@ func TestQueueClaimAckRetry(t *testing.T) {
 		t.Fatalf("due %d, want 2", n)
 	}
 
-	claims, err := s.Claim(ctx, q, t0, 10, lease)
+	claims, err := s.Claim(ctx, q, t0, 10, lease, "")
 	must(err)
 	if len(claims) != 2 {
 		t.Fatalf("claims %+v", claims)
@@ -450,7 +450,7 @@ func TestQueueClaimAckRetry(t *testing.T) {
 		}
 	}
 	// Claimed items are hidden from other claimants until the lease ends.
-	if again, _ := s.Claim(ctx, q, t0.Add(30*time.Second), 10, lease); len(again) != 0 {
+	if again, _ := s.Claim(ctx, q, t0.Add(30*time.Second), 10, lease, ""); len(again) != 0 {
 		t.Fatalf("claimed twice: %+v", again)
 	}
 	// b is marked dirty while being worked on: acking keeps it, due now.
@@ -461,18 +461,18 @@ func TestQueueClaimAckRetry(t *testing.T) {
 	}
 
 	// A failure is retried later, with the attempt counted.
-	claims, _ = s.Claim(ctx, q, t0.Add(20*time.Second), 10, lease.Add(time.Minute))
+	claims, _ = s.Claim(ctx, q, t0.Add(20*time.Second), 10, lease.Add(time.Minute), "")
 	must(s.Reschedule(ctx, q, claims, t0.Add(5*time.Minute), true))
 	if ids, _ := s.Due(ctx, q, t0.Add(4*time.Minute), 0, 10); len(ids) != 0 {
 		t.Fatalf("retried too early: %v", ids)
 	}
-	claims, _ = s.Claim(ctx, q, t0.Add(5*time.Minute), 10, t0.Add(6*time.Minute))
+	claims, _ = s.Claim(ctx, q, t0.Add(5*time.Minute), 10, t0.Add(6*time.Minute), "")
 	if len(claims) != 1 || claims[0].Attempts != 1 {
 		t.Fatalf("claims %+v, want b with one attempt", claims)
 	}
 
 	// A claimant that dies loses nothing: the item is due again after its lease.
-	if ids, _ := s.Claim(ctx, q, t0.Add(6*time.Minute+time.Millisecond), 10, t0.Add(7*time.Minute)); len(ids) != 1 {
+	if ids, _ := s.Claim(ctx, q, t0.Add(6*time.Minute+time.Millisecond), 10, t0.Add(7*time.Minute), ""); len(ids) != 1 {
 		t.Fatalf("expired claim not reclaimable: %v", ids)
 	}
 	// Rescheduling an item someone dropped does not bring it back.
@@ -509,7 +509,7 @@ func TestMemoryMarksAndLinksRoundTrip(t *testing.T) {
 		Bump:      sync.Pending{Seq: 2, Target: "High", Text: "t", Phase: sync.PhaseSending},
 		StaleNote: sync.Pending{Seq: 1, Phase: sync.PhaseDone},
 		Expect:    sync.BugEdit{ID: "10", Key: "PROJ-1", Priority: "High", AddLabels: []string{"x"}},
-		WroteAt:   t0, OpenTickets: 3,
+		Seen:      t0, Echo: t0.Add(time.Second), OpenTickets: 3,
 		Customers: sync.Customers{Distinct: 3, Weighted: 7, ByTier: map[string]int{"pro": 2}},
 		Category:  sync.CategoryInProgress, Waiting: map[int64]time.Time{501: t0, 502: t0.Add(time.Hour)},
 	}

@@ -9,14 +9,23 @@ package synctest
 
 import (
 	"context"
+	"slices"
 	stdsync "sync"
 	"time"
 )
 
-// Clock is a clock tests move by hand.
+// Clock is a clock tests move by hand. Its timers (After) fire as Advance
+// moves it past them, so a test drives the engine's Run through time
+// without waiting for it.
 type Clock struct {
-	mu  stdsync.Mutex
-	now time.Time
+	mu     stdsync.Mutex
+	now    time.Time
+	timers []timer
+}
+
+type timer struct {
+	at time.Time
+	c  chan time.Time
 }
 
 // NewClock returns a clock set to start.
@@ -29,11 +38,47 @@ func (c *Clock) Now() time.Time {
 	return c.now
 }
 
-// Advance moves the clock forward by d.
+// Advance moves the clock forward by d, firing the timers it reaches.
 func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
-	c.mu.Unlock()
+	pending := c.timers[:0]
+	for _, t := range c.timers {
+		if t.at.After(c.now) {
+			pending = append(pending, t)
+			continue
+		}
+		t.c <- c.now
+	}
+	c.timers = pending
+}
+
+// After returns a channel that receives the clock's time once Advance has
+// moved it d past now; at once when d is not positive.
+func (c *Clock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- c.now
+		return ch
+	}
+	c.timers = append(c.timers, timer{at: c.now.Add(d), c: ch})
+	return ch
+}
+
+// Timers returns the times the pending timers fire at, soonest first: a
+// test waits for the timer it expects before advancing to it.
+func (c *Clock) Timers() []time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]time.Time, len(c.timers))
+	for i, t := range c.timers {
+		out[i] = t.at
+	}
+	slices.SortFunc(out, time.Time.Compare)
+	return out
 }
 
 // Calls counts port calls by operation name.

@@ -14,7 +14,7 @@ import (
 
 // Tracker is an in-memory sync.Tracker. Writes made through the port are
 // the service's; writes made through the helper methods are people's, which
-// is what TouchedByOthers tells apart.
+// is what ActivityByOthers tells apart.
 type Tracker struct {
 	Calls    Calls
 	PageSize int      // bugs per ChangedBugs page; default 50
@@ -151,12 +151,14 @@ func copyBug(b sync.Bug) sync.Bug {
 	return b
 }
 
-// ChangedBugs streams bugs updated at or after since, oldest first.
-func (t *Tracker) ChangedBugs(ctx context.Context, since time.Time, handle func(context.Context, []sync.Bug) error) error {
+// ChangedBugs streams bugs updated at or after since, oldest first. Its
+// index never lags: the last page is Through the time the search began.
+func (t *Tracker) ChangedBugs(ctx context.Context, since time.Time, handle func(context.Context, sync.BugPage) error) error {
 	size := t.PageSize
 	if size <= 0 {
 		size = 50
 	}
+	began := t.clock().UTC()
 	t.mu.Lock()
 	var all []sync.Bug
 	for _, bg := range t.bugs {
@@ -170,8 +172,11 @@ func (t *Tracker) ChangedBugs(ctx context.Context, since time.Time, handle func(
 		if err := gate(ctx, &t.Calls, t.Fail, "ChangedBugs"); err != nil {
 			return err
 		}
-		page := all[:min(size, len(all))]
-		all = all[len(page):]
+		page := sync.BugPage{Bugs: all[:min(size, len(all))]}
+		all = all[len(page.Bugs):]
+		if len(all) == 0 {
+			page.Through = began
+		}
 		if err := handle(ctx, page); err != nil {
 			return err
 		}
@@ -257,19 +262,21 @@ func (t *Tracker) EditBug(ctx context.Context, e sync.BugEdit) error {
 	return nil
 }
 
-// AddComment posts a comment as the service.
-func (t *Tracker) AddComment(ctx context.Context, bugID, body string) error {
+// AddComment posts a comment as the service and returns its time, the
+// bug's new update time.
+func (t *Tracker) AddComment(ctx context.Context, bugID, body string) (time.Time, error) {
 	if err := gate(ctx, &t.Calls, t.Fail, "AddComment"); err != nil {
-		return err
+		return time.Time{}, err
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	bg, err := t.get(bugID)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
-	bg.comments = append(bg.comments, comment{body: body, service: true, at: t.touch(bg)})
-	return nil
+	at := t.touch(bg)
+	bg.comments = append(bg.comments, comment{body: body, service: true, at: at})
+	return at, nil
 }
 
 // HasComment reports whether a comment on the bug contains marker.
@@ -336,21 +343,30 @@ func (t *Tracker) DeleteRemoteLink(ctx context.Context, bugID, globalID string) 
 	return nil
 }
 
-// TouchedByOthers reports a person's edit or comment after since.
-func (t *Tracker) TouchedByOthers(ctx context.Context, bugID string, since time.Time) (bool, error) {
-	if err := gate(ctx, &t.Calls, t.Fail, "TouchedByOthers"); err != nil {
-		return false, err
+// ActivityByOthers returns the time of a person's newest edit or comment
+// after since, zero when there is none.
+func (t *Tracker) ActivityByOthers(ctx context.Context, bugID string, since time.Time) (time.Time, error) {
+	if err := gate(ctx, &t.Calls, t.Fail, "ActivityByOthers"); err != nil {
+		return time.Time{}, err
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	bg, err := t.get(bugID)
 	if err != nil {
-		return false, err
+		return time.Time{}, err
 	}
-	if slices.ContainsFunc(bg.edits, func(at time.Time) bool { return at.After(since) }) {
-		return true, nil
+	var newest time.Time
+	for _, at := range bg.edits {
+		if at.After(since) && at.After(newest) {
+			newest = at
+		}
 	}
-	return slices.ContainsFunc(bg.comments, func(c comment) bool { return !c.service && c.at.After(since) }), nil
+	for _, c := range bg.comments {
+		if !c.service && c.at.After(since) && c.at.After(newest) {
+			newest = c.at
+		}
+	}
+	return newest, nil
 }
 
 // TrackerWrites are the Tracker methods that write.

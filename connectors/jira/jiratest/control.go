@@ -2,6 +2,7 @@ package jiratest
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -156,6 +157,35 @@ func (s *Site) MustCreateIssue(n NewIssue) Issue {
 		panic(err)
 	}
 	return is
+}
+
+// HoldIndex makes searches lag on the issue, as Jira's index does now and
+// then: until ReleaseIndex, every JQL search matches and returns the issue
+// as it is now, whatever later edits change (GET issue shows them).
+func (s *Site) HoldIndex(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is := s.data.lookup(key)
+	if is == nil {
+		return
+	}
+	old := *is
+	old.labels, old.fixVersions, old.oldKeys = slices.Clone(is.labels), slices.Clone(is.fixVersions), slices.Clone(is.oldKeys)
+	old.custom = maps.Clone(is.custom)
+	old.comments, old.links, old.histories = slices.Clone(is.comments), slices.Clone(is.links), slices.Clone(is.histories)
+	if s.stale == nil {
+		s.stale = map[int64]*issue{}
+	}
+	s.stale[is.id] = &old
+}
+
+// ReleaseIndex lets searches see the issue as it is again.
+func (s *Site) ReleaseIndex(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if is := s.data.lookup(key); is != nil {
+		delete(s.stale, is.id)
+	}
 }
 
 // edit runs fn on the issue under the lock, records a changelog history of

@@ -107,6 +107,9 @@ func (s *Site) run(r *http.Request, jql string, after sortKey) ([]*issue, compil
 	}
 	var found []hit
 	for _, is := range s.data.issues {
+		if old, ok := s.stale[is.id]; ok {
+			is = old // what the lagging index still holds
+		}
 		if !c.where(is) {
 			continue
 		}

@@ -2,6 +2,7 @@ package jiratest_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -113,5 +114,43 @@ func TestDataCenterSearchPagesByOffset(t *testing.T) {
 	_, b, _ = call(t, srv, "GET", "/rest/api/2/myself", "")
 	if u := decode[map[string]any](t, b); u["key"] != "JIRAUSER10100" || u["name"] != "helpdesk-sync" || u["accountId"] != nil {
 		t.Errorf("DC user %v", u)
+	}
+}
+
+// Responses carry the site's clock in Date; an issue whose index lags is
+// searched as it was when the lag began, and GET issue shows it as it is.
+func TestDateAndIndexLag(t *testing.T) {
+	srv, clk := start(t)
+	clk.add(time.Minute)
+	is := srv.MustCreateIssue(jiratest.NewIssue{Project: "PROJ", Summary: "s"})
+	srv.HoldIndex(is.Key)
+	clk.add(90 * time.Second)
+	if err := srv.AddLabels(is.Key, jiratest.Engineer, "late"); err != nil {
+		t.Fatal(err)
+	}
+	search := func(jql string) []string {
+		t.Helper()
+		_, b, h := call(t, srv, "GET", "/rest/api/2/search/jql?"+url.Values{"jql": {jql}, "fields": {"labels"}}.Encode(), "")
+		if d, err := http.ParseTime(h.Get("Date")); err != nil || !d.Equal(clk.now().Truncate(time.Second)) {
+			t.Fatalf("Date %q, want the site's clock %s", h.Get("Date"), clk.now())
+		}
+		var keys []string
+		for _, is := range decode[searchPage](t, b).Issues {
+			keys = append(keys, is["key"].(string))
+		}
+		return keys
+	}
+	if got := search("labels = late"); len(got) != 0 {
+		t.Fatalf("a lagging index found %v by its new label", got)
+	}
+	if got := search("project = PROJ"); !slices.Equal(got, []string{is.Key}) {
+		t.Fatalf("a lagging index lost the issue: %v", got)
+	}
+	if now, _ := srv.Issue(is.Key); !slices.Contains(now.Labels, "late") {
+		t.Fatalf("the issue itself lacks its label: %v", now.Labels)
+	}
+	srv.ReleaseIndex(is.Key)
+	if got := search("labels = late"); !slices.Equal(got, []string{is.Key}) {
+		t.Fatalf("after the index caught up: %v", got)
 	}
 }

@@ -110,8 +110,9 @@ type Site struct {
 	handler http.Handler
 	mux     *http.ServeMux
 
-	mu   stdsync.Mutex
-	data *store
+	mu    stdsync.Mutex
+	data  *store
+	stale map[int64]*issue // the search index's copy of issues it lags on
 	// logMu guards the request log apart from mu: a request is logged as
 	// its response starts, which a handler may write holding mu.
 	logMu    stdsync.Mutex
@@ -140,6 +141,7 @@ func NewHandler(opts ...Option) *Site {
 	var h http.Handler = s.routes()
 	h = s.faultLayer(h)
 	h = s.logLayer(h)
+	h = s.dateLayer(h)
 	for _, mw := range cfg.middleware {
 		h = mw(h)
 	}
@@ -303,6 +305,16 @@ func (s *Site) logLayer(next http.Handler) http.Handler {
 		// released) is logged when the handler returns.
 		defer rec.logOnce()
 		next.ServeHTTP(rec, r)
+	})
+}
+
+// dateLayer stamps every response's Date header with the site's clock, as
+// Jira's own clock would: the header is Jira's time, the same clock as its
+// issues' created and updated.
+func (s *Site) dateLayer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
+		next.ServeHTTP(w, r)
 	})
 }
 

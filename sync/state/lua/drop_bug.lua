@@ -18,4 +18,5 @@ end
 redis.call('ZREM', P .. 'q:bug', bid)
 redis.call('HDEL', P .. 'q:bug:v', bid)
 redis.call('HDEL', P .. 'q:bug:a', bid)
+redis.call('HDEL', P .. 'q:bug:c', bid)
 return tickets

@@ -14,6 +14,48 @@ local function enqueue(queue, id)
   redis.call('HINCRBY', P .. 'q:' .. queue .. ':v', id, 1)
 end
 
+-- A claim with a claimant is recorded in <queue>:c (item → claimant), and
+-- per claimant in <queue>:o:<claimant>, with the claimants that hold any in
+-- <queue>:owners. A claimant is alive while claimantKey(token) exists; the
+-- replica renews it (sync/lease.Claimant).
+local function claimantKey(token)
+  return P .. 'claimant:' .. token
+end
+
+-- releaseClaims makes the items a gone claimant still holds due now.
+local function releaseClaims(q, owner)
+  local held = q .. ':o:' .. owner
+  for _, id in ipairs(redis.call('SMEMBERS', held)) do
+    if redis.call('HGET', q .. ':c', id) == owner then
+      redis.call('HDEL', q .. ':c', id)
+      redis.call('ZADD', q, 'XX', NOW, id)
+    end
+  end
+  redis.call('DEL', held)
+  redis.call('SREM', q .. ':owners', owner)
+end
+
+-- mayRelease reports whether owner may settle its claim of id: nobody
+-- else has claimed the item since; it forgets owner's claim if so.
+local function mayRelease(q, id, owner)
+  local holder = redis.call('HGET', q .. ':c', id)
+  if holder and holder ~= owner then return false end
+  if holder then
+    redis.call('HDEL', q .. ':c', id)
+    redis.call('SREM', q .. ':o:' .. holder, id)
+  end
+  return true
+end
+
+-- holds reports whether claimant token (when not '') still holds the
+-- claim of id in queue and is alive: the fence of every write that says
+-- something once (a note, a comment), so that a replica whose claim lapsed
+-- and went to another says nothing more about the item.
+local function holds(queue, id, token)
+  if token == '' then return true end
+  return redis.call('HGET', P .. 'q:' .. queue .. ':c', id) == token and redis.call('EXISTS', claimantKey(token)) == 1
+end
+
 -- changes collects {ticket, bug, source bit, 1|0} for every link added or
 -- removed; scripts return it.
 local changes = {}

@@ -1,5 +1,9 @@
 -- ARGV[3]: bug id, ARGV[4]: its memory, ARGV[5]: its standing as JSON (see
--- stand in lib.lua). The memory and the board's read models change together.
+-- stand in lib.lua), ARGV[6]: the claimant that must hold the bug's claim
+-- ('' for none). The memory and the board's read models change together.
+if not holds('bug', ARGV[3], ARGV[6]) then
+  return redis.error_reply('CLAIM_LOST the claim of bug ' .. ARGV[3] .. ' is no longer held by ' .. ARGV[6])
+end
 redis.call('SET', P .. 'bm:' .. ARGV[3], ARGV[4])
 stand(ARGV[3], cjson.decode(ARGV[5]))
 return 1

@@ -2,14 +2,16 @@ package service
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"sync/atomic"
 
+	"github.com/helpdesk-sync/helpdesk-sync/sync"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/lease"
 )
 
-// errQuiesced is the fence's answer once the replica is shutting down.
-var errQuiesced = errors.New("shutting down: no new leader work")
+// errQuiesced is the fence's answer once the replica is shutting down; the
+// engine ends the step under way as a clean stop.
+var errQuiesced = fmt.Errorf("%w: no new leader work", sync.ErrStopping)
 
 // fence guards the engine's leader work: the lease says whether this
 // replica leads, and Quiesce refuses everything from shutdown on.

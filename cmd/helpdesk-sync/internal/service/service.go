@@ -88,6 +88,10 @@ type Service struct {
 	Engine   *sync.Engine
 	// Lease is nil with Options.NoLease.
 	Lease *lease.Lease
+	// Claimant holds this replica's claims on the shared queue: Start it
+	// before the engine works, stop it after, so that the claims of a
+	// replica that dies return to the queue within sync.lease_ttl.
+	Claimant *lease.Claimant
 	// Requests counts every HTTP attempt by vendor route.
 	Requests *connectors.Counter
 	// Webhooks is Options.Webhooks.
@@ -163,8 +167,11 @@ func New(cfg *config.Config, o Options) (*Service, error) {
 	if !o.NoLease {
 		s.Lease = lease.New(s.Redis, prefix+"leader", cfg.Sync.LeaseTTL, o.Logger)
 		s.fence.lease = s.Lease
+		eo.Elected = s.Lease.Acquired()
 	}
 	eo.Fence = &s.fence
+	s.Claimant = lease.NewClaimant(s.Redis, prefix+state.ClaimantPrefix, cfg.Sync.LeaseTTL, o.Logger)
+	eo.Claimant = s.Claimant
 	if s.Engine, err = sync.New(eo); err != nil {
 		s.Close()
 		return nil, err
