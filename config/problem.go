@@ -40,7 +40,8 @@ func (p Problem) String() string {
 	if p.Fix != "" {
 		b.WriteString("; " + p.Fix)
 	}
-	if p.Env != "" {
+	// The variable is named once: a value that came from it says so already.
+	if p.Env != "" && (p.Origin != "env "+p.Env || p.EnvExample != "") {
 		b.WriteString(" (env " + p.Env)
 		if p.EnvExample != "" {
 			b.WriteString("=" + p.EnvExample)

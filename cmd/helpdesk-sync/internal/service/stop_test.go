@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"errors"
+	"strings"
 	stdsync "sync"
 	"testing"
 
@@ -74,8 +75,8 @@ func TestQuiesceMidCycleIsACleanStop(t *testing.T) {
 		"HELPDESK_SYNC_JIRA_TOKEN": jiratest.ServiceToken, "HELPDESK_SYNC_JIRA_PROJECTS": "PROJ",
 		"HELPDESK_SYNC_JIRA_CUSTOMER_COUNT_FIELD": jiratest.CustomerCountField,
 		"HELPDESK_SYNC_REDIS_URL":                 redisURL, "HELPDESK_SYNC_REDIS_KEY_PREFIX": prefix,
-		"HELPDESK_SYNC_WEBHOOKS_ZENDESK_SECRET": "zd", "HELPDESK_SYNC_WEBHOOKS_JIRA_SECRET": "jira",
-		"HELPDESK_SYNC_BOARD_TOKEN": "board",
+		"HELPDESK_SYNC_WEBHOOKS_ZENDESK_SECRET": strings.Repeat("z", 44), "HELPDESK_SYNC_WEBHOOKS_JIRA_SECRET": strings.Repeat("j", 32),
+		"HELPDESK_SYNC_BOARD_TOKEN": strings.Repeat("b", 32),
 	}
 	cfg, err := config.Load("../../../../config/example.yaml", func(k string) string { return env[k] })
 	if err != nil {
