@@ -106,9 +106,7 @@ func (e *Engine) planStale(ctx context.Context, v *bugView, t *tally) (plan bugP
 			priority = plan.Edit.Priority
 		}
 		t.add(func(r *Report) { r.StaleFlagged++ })
-		e.event(Event{Kind: EventStaleFlagged, BugID: rec.ID, BugKey: rec.Key, Detail: fmt.Sprintf(
-			"stale: %d open tickets wait and nobody updated it for %d days (window %s for %s)",
-			plan.OpenTickets, int(plan.Flag.Idle.Hours()/24), e.policy.Window(priority), orNone(priority))})
+		e.event(Event{Kind: EventStaleFlagged, BugID: rec.ID, BugKey: rec.Key, Detail: staleDetail(plan.OpenTickets, plan.Flag.Idle, e.policy.Window(priority), priority)})
 	}
 	return plan, true, nil
 }

@@ -32,6 +32,18 @@ func TestFirstCycleFlagsStaleBugs(t *testing.T) {
 	}
 	h.expectBug("10", "Low", 1, "stale")
 	h.expectBug("20", "Highest", 25, "stale", "customers-10plus")
+	details := map[string]string{}
+	for _, ev := range h.events.of(sync.EventStaleFlagged) {
+		details[ev.BugKey] = ev.Detail
+	}
+	for key, want := range map[string]string{
+		"PROJ-1": "stale: 1 open ticket waits and nobody updated it for 20 days (window 14 days for Low)",
+		"PROJ-2": "stale: 25 open tickets wait and nobody updated it for 3 days (window 2 days for Highest)",
+	} {
+		if details[key] != want {
+			t.Errorf("%s flagged with %q, want %q", key, details[key], want)
+		}
+	}
 	h.settle()
 	if c := h.tr.ServiceComments("10"); len(c) != 1 || !strings.Contains(c[0], "nobody has updated it for 20 days") {
 		t.Fatalf("bug 10 comments %q", c)
