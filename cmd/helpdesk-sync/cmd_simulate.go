@@ -124,8 +124,6 @@ func printStack(w io.Writer, st *simulation.Stack, prefix string) {
 		k, v, _ := strings.Cut(kv, "=")
 		fmt.Fprintf(w, "  export %s=%s\n", k, shellQuote(v))
 	}
-	fmt.Fprintln(w, "  # The simulators enforce no budget; Zendesk's real 10 exports a minute would pace a backfill.")
-	fmt.Fprintln(w, "  export HELPDESK_SYNC_ZENDESK_EXPORT_REQUESTS_PER_MINUTE=400")
 	fmt.Fprintln(w, "  # Redis: REDIS_URL, or 127.0.0.1:6379 by default; the trial's state goes under a prefix")
 	fmt.Fprintln(w, "  # of its own, away from the default helpdesk-sync: of a real installation.")
 	fmt.Fprintf(w, "  export %sREDIS_KEY_PREFIX=%s\n", config.EnvPrefix, shellQuote(prefix))

@@ -67,6 +67,13 @@ func TestSimulatorsConfigRunsAgainstSimulate(t *testing.T) {
 			t.Errorf("%s is %q, simulate serves %q", c.key, c.got, c.want)
 		}
 	}
+	if cfg.Zendesk.ExportRequestsPerMinute != simulation.ExportRequestsPerMinute {
+		t.Errorf("zendesk.export_requests_per_minute is %d, simulate suggests %d", cfg.Zendesk.ExportRequestsPerMinute, simulation.ExportRequestsPerMinute)
+	}
+	// A trial keeps its state apart from a real installation's.
+	if def := config.Default().Redis.KeyPrefix; cfg.Redis.KeyPrefix == def || !strings.Contains(cfg.Redis.KeyPrefix, "trial") {
+		t.Errorf("redis.key_prefix is %q: a trial against the simulators must not share a real installation's (%q)", cfg.Redis.KeyPrefix, def)
+	}
 	if cfg.Zendesk.KeysFieldID != s.KeysFieldID || cfg.Zendesk.StatusFieldID != s.StatusFieldID || !slices.Equal(cfg.Jira.Projects, s.Projects) {
 		t.Errorf("fields %d %d projects %v; simulate has %d %d %v", cfg.Zendesk.KeysFieldID, cfg.Zendesk.StatusFieldID,
 			cfg.Jira.Projects, s.KeysFieldID, s.StatusFieldID, s.Projects)

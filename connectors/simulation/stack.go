@@ -163,6 +163,7 @@ func (s Settings) Env() []string {
 		{"JIRA_TOKEN", s.JiraToken},
 		{"JIRA_PROJECTS", strings.Join(s.Projects, ",")},
 		{"JIRA_CUSTOMER_COUNT_FIELD", s.CustomerCountField},
+		{"ZENDESK_EXPORT_REQUESTS_PER_MINUTE", strconv.Itoa(ExportRequestsPerMinute)},
 	}
 	out := make([]string, len(kv))
 	for i, p := range kv {
@@ -170,6 +171,11 @@ func (s Settings) Env() []string {
 	}
 	return out
 }
+
+// ExportRequestsPerMinute is the export budget Env and YAML give the
+// service: the simulators enforce none, and Zendesk's real 10 a minute
+// would pace the backfill of a seeded account.
+const ExportRequestsPerMinute = 400
 
 // YAML is the configuration file's part of the settings. The tokens are
 // left to the environment, where the configuration wants secrets.
@@ -180,11 +186,12 @@ func (s Settings) YAML() string {
   keys_field_id: %d
   status_field_id: %d
   tier_field: %s
+  export_requests_per_minute: %d
 jira:
   url: %s
   email: %s
   projects: [%s]
   customer_count_field: %s
-`, s.ZendeskURL, s.ZendeskEmail, s.KeysFieldID, s.StatusFieldID, s.TierField,
+`, s.ZendeskURL, s.ZendeskEmail, s.KeysFieldID, s.StatusFieldID, s.TierField, ExportRequestsPerMinute,
 		s.JiraURL, s.JiraEmail, strings.Join(s.Projects, ", "), s.CustomerCountField)
 }
