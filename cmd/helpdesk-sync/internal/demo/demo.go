@@ -69,7 +69,17 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	defer closeRedis()
 	prefix := o.KeyPrefix
 	if prefix == "" {
-		prefix = "helpdesk-sync-demo:" + randomHex(4) + ":"
+		prefix = demoPrefix + randomHex(4) + ":"
+		stopAlive, err := keepAlive(ctx, rdb, prefix)
+		if err != nil {
+			return nil, err
+		}
+		defer stopAlive()
+		if n, err := sweepAbandoned(ctx, rdb, demoPrefix); err != nil {
+			return nil, err
+		} else if n > 0 {
+			out.f("Redis: deleted %s that stopped demos left behind.\n", plural(n, "key", "keys"))
+		}
 	}
 	defer func() {
 		n, cerr := deletePrefix(context.WithoutCancel(ctx), rdb, prefix)

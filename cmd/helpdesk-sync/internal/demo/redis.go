@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -74,4 +75,71 @@ func deletePrefix(ctx context.Context, c redis.UniversalClient, prefix string) (
 		return n, err
 	}
 	return n, flush()
+}
+
+// demoPrefix starts the key prefix of every demo run that was not given
+// one: "helpdesk-sync-demo:<random>:".
+const demoPrefix = "helpdesk-sync-demo:"
+
+// aliveTTL is how long a demo's "alive" key outlives the demo's last
+// renewal. A demo deletes its keys when it ends; one that was killed
+// cannot, and the next demo deletes them once this has passed.
+const aliveTTL = 15 * time.Second
+
+// keepAlive marks prefix as in use by a running demo until stop is called.
+func keepAlive(ctx context.Context, c redis.UniversalClient, prefix string) (stop func(), _ error) {
+	key := prefix + "alive"
+	if err := c.Set(ctx, key, "1", aliveTTL).Err(); err != nil {
+		return nil, fmt.Errorf("demo: mark %s in use: %w", prefix, err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(aliveTTL / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				_ = c.Expire(ctx, key, aliveTTL).Err()
+			}
+		}
+	}()
+	return func() { cancel(); <-done }, nil
+}
+
+// sweepAbandoned deletes the keys of demos under base (demoPrefix) that
+// were stopped before they could delete their own (their "alive" key has
+// expired), and returns how many it deleted. Demos still running are left
+// alone.
+func sweepAbandoned(ctx context.Context, c redis.UniversalClient, base string) (int, error) {
+	prefixes := map[string]bool{}
+	iter := c.Scan(ctx, 0, base+"*", 500).Iterator()
+	for iter.Next(ctx) {
+		rest := strings.TrimPrefix(iter.Val(), base)
+		if id, _, ok := strings.Cut(rest, ":"); ok {
+			prefixes[base+id+":"] = true
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return 0, fmt.Errorf("demo: look for stopped demos' keys: %w", err)
+	}
+	deleted := 0
+	for p := range prefixes {
+		alive, err := c.Exists(ctx, p+"alive").Result()
+		if err != nil {
+			return deleted, fmt.Errorf("demo: look for stopped demos' keys: %w", err)
+		}
+		if alive > 0 {
+			continue
+		}
+		n, err := deletePrefix(ctx, c, p)
+		deleted += n
+		if err != nil {
+			return deleted, fmt.Errorf("demo: delete the keys a stopped demo left under %s: %w", p, err)
+		}
+	}
+	return deleted, nil
 }
