@@ -223,6 +223,13 @@ func (s *stepClock) StepStarted(step string) {
 
 func (s *stepClock) ObserveStep(string, sync.Report, error) {}
 
+// count is the steps started so far.
+func (s *stepClock) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.at)
+}
+
 // cycles returns when each cycle started.
 func (s *stepClock) cycles() []time.Time {
 	s.mu.Lock()
@@ -299,5 +306,43 @@ func TestRunPollsOnTime(t *testing.T) {
 	waitFor(t, func() bool { return len(steps.cycles()) == 4 })
 	if c := steps.cycles(); !c[3].Equal(c[2].Add(45 * time.Second)) {
 		t.Fatalf("the poll after a 45s one started %s after it, want at once", c[3].Sub(c[2]))
+	}
+}
+
+// Without a DrainInterval, a replica drains the queue 5 s after its last
+// step, or PollInterval after when that is shorter: what webhooks queued
+// is worked within that even when the wake-up is lost (README, Webhooks).
+func TestRunDrainsFiveSecondsAfterEachStepByDefault(t *testing.T) {
+	for _, tt := range []struct {
+		poll, want time.Duration
+	}{
+		{0, 5 * time.Second}, // PollInterval's default, 1m
+		{time.Hour, 5 * time.Second},
+		{2 * time.Second, 2 * time.Second},
+	} {
+		t.Run(tt.poll.String(), func(t *testing.T) {
+			steps := &stepClock{}
+			h := newHarness(t, func(o *sync.Options) {
+				o.Fence, o.Steps, o.PollInterval = &switchFence{}, steps, tt.poll // a standby: it only drains
+			})
+			steps.clock = h.clock
+			ctx, cancel := context.WithCancel(h.ctx)
+			done := make(chan error, 1)
+			go func() { done <- h.engine().Run(ctx) }()
+			defer func() {
+				cancel()
+				if err := <-done; err != nil {
+					t.Error(err)
+				}
+			}()
+			for i := range 3 {
+				waitFor(t, func() bool { return len(h.clock.Timers()) == 1 })
+				if at := h.clock.Timers()[0]; !at.Equal(start.Add(time.Duration(i+1) * tt.want)) {
+					t.Fatalf("drain %d armed the next for %s after the run started, want %s", i+1, at.Sub(start), time.Duration(i+1)*tt.want)
+				}
+				h.clock.Advance(tt.want)
+				waitFor(t, func() bool { return steps.count() == i+2 })
+			}
+		})
 	}
 }

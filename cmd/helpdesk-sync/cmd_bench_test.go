@@ -106,8 +106,9 @@ func check429s(t *testing.T, out string) {
 }
 
 // checkFreshness: both modes timed every change (--quick makes 3 of each
-// kind), and in the webhook mode both vendors' deliveries were accepted
-// and the queue drains they woke wrote the changes.
+// kind), and in the webhook mode both vendors' deliveries were accepted,
+// no poll ran while the changes were timed (the backstop is 10m), and the
+// queue drains the deliveries woke wrote the changes.
 func checkFreshness(t *testing.T, out string) {
 	t.Helper()
 	for _, mode := range []string{"polling every 200ms", "webhooks, polling backstop every 10m"} {
@@ -133,9 +134,12 @@ func checkFreshness(t *testing.T, out string) {
 	for i := 1; i < len(m); i++ {
 		n[i], _ = strconv.Atoi(m[i])
 	}
-	drainLinks, drainTickets, zd, jira := n[5], n[6], n[7], n[8]
+	polls, drainLinks, drainTickets, zd, jira := n[1], n[5], n[6], n[7], n[8]
 	if zd == 0 || jira == 0 {
 		t.Errorf("webhook mode: deliveries accepted Zendesk %d, Jira %d; want both > 0", zd, jira)
+	}
+	if polls != 0 {
+		t.Errorf("webhook mode: %d poll cycles while the changes were timed, want none (backstop 10m): %s", polls, m[0])
 	}
 	// Each relink upserts one remote link, each started bug updates at
 	// least the ticket timed.

@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 	if mode := os.Getenv("HS_E2E_CHILD"); mode != "" {
 		os.Exit(child(mode))
 	}
-	os.Exit(m.Run())
+	os.Exit(redistest.Run(m)) // and fail when a test leaves keys in Redis
 }
 
 // childStats is what an engine process reports when it finishes.

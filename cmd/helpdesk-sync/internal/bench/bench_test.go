@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -225,5 +226,98 @@ func TestDurationsPrinted(t *testing.T) {
 		if got := millis(d); got != want {
 			t.Errorf("millis(%s) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// heldRun is a Reconciler whose Run takes two steps, each held until the
+// test lets it end: a cycle (Run's first poll), then a drain.
+type heldRun struct {
+	steps                *Steps
+	endCycle, endDrain   chan struct{} // closed by the test
+	inDrain, cutOffDrain chan struct{} // closed by Run
+}
+
+func (h *heldRun) Cycle(context.Context) (sync.Report, error) { return sync.Report{}, nil }
+
+func (h *heldRun) Backlog(context.Context) (map[sync.Queue]int64, error) { return nil, nil }
+
+func (h *heldRun) Run(ctx context.Context) error {
+	h.steps.StepStarted("cycle")
+	<-h.endCycle
+	h.steps.ObserveStep("cycle", sync.Report{RemoteLinksUpserted: 1}, nil)
+	h.steps.StepStarted("drain")
+	close(h.inDrain)
+	select {
+	case <-h.endDrain:
+		h.steps.ObserveStep("drain", sync.Report{RemoteLinksUpserted: 2, TicketUpdates: 3}, nil)
+	case <-ctx.Done():
+		close(h.cutOffDrain)
+		h.steps.ObserveStep("drain", sync.Report{}, ctx.Err())
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// Run answers once its first poll has ended, so that the changes the
+// bench times next are not caught by that poll; at stop it lets the step
+// in flight end, so that the writes the bench saw are counted.
+func TestServeRunAnswersAfterTheFirstPollAndStopsBetweenSteps(t *testing.T) {
+	steps := &Steps{}
+	h := &heldRun{steps: steps, endCycle: make(chan struct{}), endDrain: make(chan struct{}),
+		inDrain: make(chan struct{}), cutOffDrain: make(chan struct{})}
+	e := Engine{Engine: h, Requests: &connectors.Counter{}, RoundTrips: &state.RoundTrips{}, Steps: steps}
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	served := make(chan error, 1)
+	go func() {
+		served <- e.Serve(context.Background(), inR, outW)
+		_ = outW.Close()
+	}()
+	answers := make(chan Step)
+	go func() {
+		defer close(answers)
+		for dec := json.NewDecoder(outR); ; {
+			var s Step
+			if dec.Decode(&s) != nil {
+				return
+			}
+			answers <- s
+		}
+	}()
+	next := func(what string) Step {
+		t.Helper()
+		select {
+		case s := <-answers:
+			return s
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no answer %s within 10s", what)
+			return Step{}
+		}
+	}
+	if _, err := io.WriteString(inW, "run\n"); err != nil {
+		t.Fatal(err)
+	}
+	close(h.endCycle)
+	if s := next("to run"); s.Err != "" || s.Cycles != 1 || s.Drains != 0 || s.Report.RemoteLinksUpserted != 1 {
+		t.Fatalf("answer to run %+v, want the first poll's, once it ended", s)
+	}
+	<-h.inDrain
+	if _, err := io.WriteString(inW, "stop\n"); err != nil {
+		t.Fatal(err)
+	}
+	// Give a stop that does not wait every chance to cut the drain off.
+	select {
+	case <-h.cutOffDrain:
+		t.Fatal("stop cancelled the drain in flight")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(h.endDrain)
+	if s := next("to stop"); s.Err != "" || s.Cycles != 0 || s.Drains != 1 ||
+		s.DrainReport.RemoteLinksUpserted != 2 || s.DrainReport.TicketUpdates != 3 {
+		t.Fatalf("answer to stop %+v, want the drain that was in flight, whole, and not the first poll", s)
+	}
+	_ = inW.Close()
+	if err := <-served; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -26,8 +26,10 @@ import (
 //
 //	cycle   one Engine.Cycle
 //	settle  cycles until one writes nothing and nothing is due
-//	run     Engine.Run, polling every sync.poll_interval, until the next
-//	        line (stop) arrives; then one Step for the whole run
+//	run     Engine.Run, polling every sync.poll_interval: one Step once
+//	        Run's first step (its first poll) has ended, then, when the
+//	        next line (stop) arrives and the step then in flight has
+//	        ended, one Step for the run after the first
 //	listen  nothing; the Step says where the webhook receiver listens
 const (
 	cmdCycle  = "cycle"
@@ -66,10 +68,18 @@ type Step struct {
 	Err               string `json:",omitempty"`
 }
 
+// Reconciler is the engine the process drives; *sync.Engine implements
+// it.
+type Reconciler interface {
+	Cycle(ctx context.Context) (sync.Report, error)
+	Run(ctx context.Context) error
+	Backlog(ctx context.Context) (map[sync.Queue]int64, error)
+}
+
 // Engine is the engine process's side: the service's engine and the
 // meters that Step reads.
 type Engine struct {
-	Engine     *sync.Engine
+	Engine     Reconciler
 	Requests   *connectors.Counter
 	RoundTrips *state.RoundTrips
 	// Steps must be the engine's sync.Options.Steps: it hears every
@@ -107,15 +117,25 @@ func (d *Deliveries) snapshot() map[string]int {
 	return maps.Clone(d.n)
 }
 
-// Steps is a sync.StepObserver summing the reports of the steps it hears.
+// Steps is a sync.StepObserver summing the reports of the steps it hears,
+// and telling when one is in flight (the engine runs one at a time).
 type Steps struct {
 	mu             stdsync.Mutex
 	cycles, drains int
 	rep, drainRep  sync.Report
+	running        bool // a step started and has not ended
+	ended          int  // steps ended so far
+	// changed is closed, and replaced, whenever a step starts or ends.
+	changed chan struct{}
 }
 
 // StepStarted implements sync.StepObserver.
-func (s *Steps) StepStarted(string) {}
+func (s *Steps) StepStarted(string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.running = true
+	s.notify()
+}
 
 // ObserveStep implements sync.StepObserver.
 func (s *Steps) ObserveStep(step string, rep sync.Report, _ error) {
@@ -129,6 +149,47 @@ func (s *Steps) ObserveStep(step string, rep sync.Report, _ error) {
 		s.drainRep = addReports(s.drainRep, rep)
 	}
 	s.rep = addReports(s.rep, rep)
+	s.running = false
+	s.ended++
+	s.notify()
+}
+
+// notify wakes those waiting in await; s.mu is held.
+func (s *Steps) notify() {
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
+}
+
+// await waits until cond, called with s.mu held, is true; false when quit
+// is closed first.
+func (s *Steps) await(quit <-chan struct{}, cond func() bool) bool {
+	for {
+		s.mu.Lock()
+		if cond() {
+			s.mu.Unlock()
+			return true
+		}
+		if s.changed == nil {
+			s.changed = make(chan struct{})
+		}
+		changed := s.changed
+		s.mu.Unlock()
+		select {
+		case <-quit:
+			return false
+		case <-changed:
+		}
+	}
+}
+
+// endedSoFar counts the steps that have ended, and says whether one is
+// in flight.
+func (s *Steps) endedSoFar() (ended int, running bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ended, s.running
 }
 
 func (s *Steps) snapshot() (cycles, drains int, rep, drainRep sync.Report) {
@@ -145,18 +206,26 @@ func (e Engine) Serve(ctx context.Context, in io.Reader, out io.Writer) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		step, err := e.do(ctx, strings.TrimSpace(lines.Text()), lines)
+		answer := func(step Step) error {
+			if err := enc.Encode(step); err != nil {
+				return fmt.Errorf("bench: engine process: write step: %w", err)
+			}
+			return nil
+		}
+		step, err := e.do(ctx, strings.TrimSpace(lines.Text()), lines, answer)
 		if err != nil {
 			step.Err = err.Error()
 		}
-		if err := enc.Encode(step); err != nil {
-			return fmt.Errorf("bench: engine process: write step: %w", err)
+		if err := answer(step); err != nil {
+			return err
 		}
 	}
 	return lines.Err()
 }
 
-func (e Engine) do(ctx context.Context, cmd string, lines *bufio.Scanner) (Step, error) {
+// do runs one command and returns its Step; run answers once more
+// before.
+func (e Engine) do(ctx context.Context, cmd string, lines *bufio.Scanner, answer func(Step) error) (Step, error) {
 	m := e.startMeter()
 	var err error
 	switch cmd {
@@ -165,7 +234,7 @@ func (e Engine) do(ctx context.Context, cmd string, lines *bufio.Scanner) (Step,
 	case cmdSettle:
 		err = e.settle(ctx)
 	case cmdRun:
-		err = e.run(ctx, lines)
+		m, err = e.run(ctx, lines, m, answer)
 	case cmdListen:
 		if e.Listen == "" {
 			err = errors.New("no webhook receiver: webhooks.enabled is false")
@@ -180,19 +249,47 @@ func (e Engine) do(ctx context.Context, cmd string, lines *bufio.Scanner) (Step,
 	return s, err
 }
 
-// run works as a deployment does until the next line of input.
-func (e Engine) run(ctx context.Context, lines *bufio.Scanner) error {
+// run works as a deployment does until the next line of input. Run begins
+// with a poll; run answers (the Step of m) once that first step has
+// ended, so that changes the caller times after the answer find the
+// engine running day to day, not caught by that poll. At stop it lets the
+// step in flight end before it stops Run: the writes the caller saw are
+// then counted, not cut off after the vendor took them. It returns the
+// meter of the run after the first answer.
+func (e Engine) run(ctx context.Context, lines *bufio.Scanner, m *meter, answer func(Step) error) (*meter, error) {
 	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- e.Engine.Run(rctx) }()
-	var err error
-	if !lines.Scan() {
-		err = errors.Join(errors.New("input ended while running"), lines.Err())
-	} else if cmd := strings.TrimSpace(lines.Text()); cmd != cmdStop {
-		err = fmt.Errorf("got %q while running; only %q stops a run", cmd, cmdStop)
+	defer cancel()
+	exited := make(chan struct{})
+	var runErr error
+	before, _ := e.Steps.endedSoFar()
+	go func() {
+		defer close(exited)
+		runErr = e.Engine.Run(rctx)
+	}()
+	finish := func(err error) error {
+		cancel()
+		<-exited
+		return errors.Join(err, runErr)
 	}
-	cancel()
-	return errors.Join(err, <-done)
+	if !e.Steps.await(exited, func() bool { return e.Steps.ended > before }) {
+		return m, finish(errors.New("run ended before its first step did"))
+	}
+	first := m.stop()
+	m = e.startMeter()
+	if err := answer(first); err != nil {
+		return m, finish(err)
+	}
+	if !lines.Scan() {
+		return m, finish(errors.Join(errors.New("input ended while running"), lines.Err()))
+	}
+	if cmd := strings.TrimSpace(lines.Text()); cmd != cmdStop {
+		return m, finish(fmt.Errorf("got %q while running; only %q stops a run", cmd, cmdStop))
+	}
+	atStop, running := e.Steps.endedSoFar()
+	if running {
+		e.Steps.await(exited, func() bool { return e.Steps.ended > atStop })
+	}
+	return m, finish(nil)
 }
 
 // settle cycles until a cycle writes nothing and leaves nothing due: a

@@ -73,7 +73,7 @@ func cleanEnv(env []string) []string {
 	return out
 }
 
-// send sends one command without waiting for an answer (run).
+// send sends one command without waiting for an answer.
 func (p *engineProc) send(command string) error {
 	if _, err := io.WriteString(p.in, command+"\n"); err != nil {
 		return fmt.Errorf("bench: engine process: send %q: %w", command, err)
