@@ -2,7 +2,7 @@ package connectors
 
 import (
 	"maps"
-	stdsync "sync"
+	"sync"
 	"time"
 )
 
@@ -45,7 +45,7 @@ func (o Observers) ObserveRequest(info RequestInfo) {
 // retries included. Tests and benchmarks use it to assert the cost of an
 // operation in requests. The zero value is ready to use.
 type Counter struct {
-	mu     stdsync.Mutex
+	mu     sync.Mutex
 	counts map[string]int
 	total  int
 }

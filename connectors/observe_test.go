@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +15,7 @@ import (
 
 // recorder keeps every RequestInfo it is given.
 type recorder struct {
-	mu    stdsync.Mutex
+	mu    sync.Mutex
 	infos []RequestInfo
 }
 
@@ -86,7 +86,7 @@ func TestCounter(t *testing.T) {
 	if c.Total() != 0 || c.Count("GET", "/x") != 0 || len(c.Snapshot()) != 0 {
 		t.Fatal("zero Counter is not empty")
 	}
-	var wg stdsync.WaitGroup
+	var wg sync.WaitGroup
 	for i := range 50 {
 		wg.Go(func() {
 			method := []string{"GET", "PUT"}[i%2]

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,7 +40,7 @@ func maxInWindow(got []received, w time.Duration) int {
 // transport in turn, and fails the test on any error or non-200.
 func burst(t *testing.T, url string, n int, trs ...*Transport) {
 	t.Helper()
-	var wg stdsync.WaitGroup
+	var wg sync.WaitGroup
 	errs := make(chan error, n*len(trs))
 	for i := range n {
 		for r, tr := range trs {
@@ -111,7 +111,7 @@ func TestLimitMatchAndRetriesCount(t *testing.T) {
 }
 
 type countingLimiter struct {
-	mu stdsync.Mutex
+	mu sync.Mutex
 	n  int
 }
 
@@ -225,7 +225,7 @@ func TestSpentWindowHoldsRequests(t *testing.T) {
 		resp.Body.Close()
 	}
 	get()
-	var wg stdsync.WaitGroup
+	var wg sync.WaitGroup
 	for range 3 {
 		wg.Go(get)
 	}
@@ -358,13 +358,13 @@ func TestRedisLimiterChunksKeepWindowsNearBudget(t *testing.T) {
 		chunk  = 200
 	)
 	var (
-		mu  stdsync.Mutex
+		mu  sync.Mutex
 		got []received
 	)
 	// Three windows' worth: at least three windows long, however fast the
 	// machine; as many on a slow one.
 	const each = 3 * events / 8
-	var wg stdsync.WaitGroup
+	var wg sync.WaitGroup
 	for range 2 { // replicas
 		lim := NewRedisLimiter(rdb, prefix+"budget", events, per)
 		for range 4 { // workers each
@@ -395,7 +395,7 @@ func TestRedisLimiterWaitersAskOneAtATime(t *testing.T) {
 	rdb.AddHook(rt)
 	lim := NewRedisLimiter(rdb, prefix+"budget", 200, time.Second)
 	const workers, each = 8, 5
-	var wg stdsync.WaitGroup
+	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for range each {
@@ -422,7 +422,7 @@ type lateBase struct {
 	late  int
 	delay time.Duration
 
-	mu   stdsync.Mutex
+	mu   sync.Mutex
 	seen int
 }
 
@@ -464,7 +464,7 @@ func TestRedisLimiterHoldsWhenRequestsArriveLate(t *testing.T) {
 // slowLimiter makes its first Wait last d.
 type slowLimiter struct {
 	d     time.Duration
-	mu    stdsync.Mutex
+	mu    sync.Mutex
 	waits int
 }
 

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 )
@@ -33,7 +33,7 @@ type received struct {
 // repeats) and records every request it receives.
 type vendor struct {
 	*httptest.Server
-	mu      stdsync.Mutex
+	mu      sync.Mutex
 	script  []reply
 	got     []received
 	arrived chan struct{}

@@ -4,7 +4,7 @@
 # (deploy/build.sh) and checks that it is static and stamped; runs it the
 # way the image and the Helm chart do (configuration from the environment
 # only, UID 65532, read-only root filesystem with a tmpfs /tmp, no
-# capabilities) against the simulators (helpdesk-sync simulate) and Redis;
+# capabilities) against the simulators (helpdesk-sync-sim) and Redis;
 # probes it through its own healthcheck command, as the image's
 # HEALTHCHECK does; stops it with SIGTERM and expects exit 0 within the
 # grace; and runs the Helm chart's tests (helm lint and template, every
@@ -34,6 +34,7 @@ prefix="helpdesk-sync-check:$$:"
 work=$(mktemp -d /var/tmp/helpdesk-sync-check.XXXXXX)
 chmod 0755 "$work"
 bin=$work/helpdesk-sync
+sim=$work/helpdesk-sync-sim
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -70,7 +71,9 @@ grep -q "\"version\": \"$version\"" <<<"$stamp" && grep -q "\"commit\": \"$commi
 # 3. The simulators, as the same non-root user.
 redis-cli -u "$redis_url" ping | grep -q PONG || fatal "no Redis at $redis_url"
 zp=$(free_port); jp=$(free_port); hp=$(free_port); ap=$(free_port)
-as_nonroot "$bin" simulate --zendesk "127.0.0.1:$zp" --jira "127.0.0.1:$jp" --tickets 300 >"$work/simulate.log" 2>&1 &
+PKG=./cmd/helpdesk-sync-sim deploy/build.sh "$sim"
+chmod 0755 "$sim"
+as_nonroot "$sim" --zendesk "127.0.0.1:$zp" --jira "127.0.0.1:$jp" --tickets 300 >"$work/simulate.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do grep -q 'Serving until interrupted' "$work/simulate.log" && break; sleep 0.1; done
 grep -q 'Serving until interrupted' "$work/simulate.log" || { cat "$work/simulate.log"; fatal "simulators did not start"; }

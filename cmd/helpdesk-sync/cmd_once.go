@@ -7,8 +7,8 @@ import (
 
 	"github.com/peterbourgon/ff/v3/ffcli"
 
-	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/service"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
 )
 
 func (a *app) onceCommand() *ffcli.Command {
@@ -17,7 +17,7 @@ func (a *app) onceCommand() *ffcli.Command {
 			"jobs and debugging. It takes the leader lease first, so it never writes beside a running\n"+
 			"deployment. Exits 5 when the blast-radius guard held writes, 1 when items failed (they\n"+
 			"stay queued), 0 otherwise.",
-		"cycle", (*sync.Engine).Cycle)
+		"cycle", (*engine.Engine).Cycle)
 }
 
 func (a *app) resyncCommand() *ffcli.Command {
@@ -26,13 +26,13 @@ func (a *app) resyncCommand() *ffcli.Command {
 			"and rebuilds the link index and snapshots in Redis. Zendesk and Jira are the source of\n"+
 			"truth: after a lost Redis this repairs the state without repeating notes or comments\n"+
 			"already made. Takes the leader lease first. Exit codes as for once.",
-		"resync", (*sync.Engine).Resync)
+		"resync", (*engine.Engine).Resync)
 }
 
 // leaderStepCommand is a command that runs one engine step as the leader
 // and prints its report: once and resync.
 func (a *app) leaderStepCommand(name, short, long, title string,
-	step func(*sync.Engine, context.Context) (sync.Report, error)) *ffcli.Command {
+	step func(*engine.Engine, context.Context) (engine.Report, error)) *ffcli.Command {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	a.globalFlags(fs)
 	f := a.cycleFlags(fs)
@@ -43,7 +43,7 @@ func (a *app) leaderStepCommand(name, short, long, title string,
 		LongHelp:   long,
 		FlagSet:    fs,
 		Exec: func(ctx context.Context, args []string) error {
-			return a.leaderCommand(ctx, args, f, title, func(ctx context.Context, e *sync.Engine) (sync.Report, error) {
+			return a.leaderCommand(ctx, args, f, title, func(ctx context.Context, e *engine.Engine) (engine.Report, error) {
 				return step(e, ctx)
 			})
 		},
@@ -60,7 +60,7 @@ func (a *app) cycleFlags(fs *flag.FlagSet) cycleFlags {
 		dryRun:  fs.Bool("dry-run", false, "compute and log every write, make none (overrides policy.dry_run)"),
 		confirm: fs.Bool("confirm-large-change", false, "let writes over the policy.max_* limits through, once"),
 		json:    fs.Bool("json", false, "print the report as JSON"),
-		wait:    fs.Duration("wait", 0, "how long to wait for the leader lease; 0 is sync.lease_ttl plus 5s"),
+		wait:    fs.Duration("wait", 0, "how long to wait for the leader lease; 0 is engine.lease_ttl plus 5s"),
 	}
 	return f
 }
@@ -68,7 +68,7 @@ func (a *app) cycleFlags(fs *flag.FlagSet) cycleFlags {
 // leaderCommand is once and resync: load, assemble, take the lease, run
 // step, print its report, exit by it.
 func (a *app) leaderCommand(ctx context.Context, args []string, f cycleFlags, title string,
-	step func(context.Context, *sync.Engine) (sync.Report, error)) error {
+	step func(context.Context, *engine.Engine) (engine.Report, error)) error {
 	if err := noArgs(args); err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func (a *app) leaderCommand(ctx context.Context, args []string, f cycleFlags, ti
 	if wait <= 0 {
 		wait = cfg.Sync.LeaseTTL + 5*time.Second
 	}
-	var rep sync.Report
+	var rep engine.Report
 	var stepErr error
 	if err := asLeader(ctx, svc, wait, func(ctx context.Context) error {
 		rep, stepErr = step(ctx, svc.Engine)

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	stdsync "sync"
+	"sync"
 	"time"
 
 	"github.com/peterbourgon/ff/v3/ffcli"
@@ -13,14 +13,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.uber.org/zap"
 
-	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/service"
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/webhook"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/board"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/metrics"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/ops"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
 )
 
 func (a *app) runCommand() *ffcli.Command {
@@ -31,11 +31,11 @@ func (a *app) runCommand() *ffcli.Command {
 		ShortUsage: "helpdesk-sync run [--config FILE]",
 		ShortHelp:  "run the service: poll as the leader, work the shared queue, serve health, metrics and webhooks",
 		LongHelp: "Runs until SIGTERM or SIGINT. Every replica works the shared queue; the one holding the\n" +
-			"leader lease in Redis also polls both systems every sync.poll_interval and sweeps for stale\n" +
+			"leader lease in Redis also polls both systems every engine.poll_interval and sweeps for stale\n" +
 			"bugs. http.listen serves /healthz, /readyz, /metrics (and /debug/pprof with http.pprof), and the\n" +
 			"webhooks and board; with http.admin_listen, /metrics, pprof and /readyz's details move there.\n" +
 			"On SIGTERM /readyz turns 503 at once, no new leader work starts, the step under way\n" +
-			"finishes (cancelled past sync.shutdown_grace: every page and item is a checkpoint), the\n" +
+			"finishes (cancelled past engine.shutdown_grace: every page and item is a checkpoint), the\n" +
 			"lease is released for a standby to take over, and the process exits 0.",
 		FlagSet: fs,
 		Exec: func(ctx context.Context, args []string) error {
@@ -227,7 +227,7 @@ func (r *replica) stop(grace time.Duration) error {
 	case <-ctx.Done():
 		r.stopEngine()
 		<-r.engineDone
-		r.log.Warn("engine stopped: the step under way outlasted sync.shutdown_grace and was cancelled; what it had not finished is retried",
+		r.log.Warn("engine stopped: the step under way outlasted engine.shutdown_grace and was cancelled; what it had not finished is retried",
 			zap.Duration("grace", grace), zap.Duration("took", time.Since(start)))
 	}
 	r.stopClaimant()
@@ -250,7 +250,7 @@ func (r *replica) stop(grace time.Duration) error {
 // at once when no step is under way, else as the one under way finishes
 // (Run checks its context right after each step).
 type stepGate struct {
-	mu      stdsync.Mutex
+	mu      sync.Mutex
 	stop    func() // cancels Run's context
 	inStep  bool
 	closing bool
@@ -262,7 +262,7 @@ func (g *stepGate) StepStarted(string) {
 	g.inStep = true
 }
 
-func (g *stepGate) ObserveStep(string, sync.Report, error) {
+func (g *stepGate) ObserveStep(string, engine.Report, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.inStep = false
@@ -325,7 +325,7 @@ func (a *app) readinessChecks(svc *service.Service, progress *ops.Progress) []op
 
 // guardState describes what the guard holds; holding is an error, shown
 // but not making the replica unready (the writes wait for an operator).
-func guardState(held []sync.GuardState) (string, error) {
+func guardState(held []engine.GuardState) (string, error) {
 	if len(held) == 0 {
 		return "holding no writes", nil
 	}
@@ -347,7 +347,7 @@ func sample(ctx context.Context, svc *service.Service, m *metrics.Recorder, ever
 		backlog, err := svc.Engine.Backlog(ctx)
 		if err == nil {
 			m.SetBacklog(backlog)
-			var held []sync.GuardState
+			var held []engine.GuardState
 			if held, err = svc.Store.Guards(ctx); err == nil {
 				m.SetGuards(held)
 			}
@@ -369,7 +369,7 @@ func sample(ctx context.Context, svc *service.Service, m *metrics.Recorder, ever
 }
 
 // stepObservers fans the engine's step reports out.
-type stepObservers []sync.StepObserver
+type stepObservers []engine.StepObserver
 
 func (s stepObservers) StepStarted(step string) {
 	for _, o := range s {
@@ -377,7 +377,7 @@ func (s stepObservers) StepStarted(step string) {
 	}
 }
 
-func (s stepObservers) ObserveStep(step string, rep sync.Report, err error) {
+func (s stepObservers) ObserveStep(step string, rep engine.Report, err error) {
 	for _, o := range s {
 		o.ObserveStep(step, rep, err)
 	}

@@ -13,7 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,7 +23,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
 )
@@ -172,7 +172,7 @@ type proc struct {
 	done      chan struct{}
 	code      int
 
-	mu   stdsync.Mutex
+	mu   sync.Mutex
 	logs []map[string]any
 }
 
@@ -423,7 +423,7 @@ func TestStandbyTakesOver(t *testing.T) {
 	// Both gauges, every 25ms, until the end: never two leaders.
 	ctx, cancel := context.WithCancel(context.Background())
 	var both []string
-	var watch stdsync.WaitGroup
+	var watch sync.WaitGroup
 	watch.Go(func() {
 		for ctx.Err() == nil {
 			la, ta := a.leading()
@@ -535,7 +535,7 @@ func TestStepGate(t *testing.T) {
 	stopped := 0
 	idle := &stepGate{stop: func() { stopped++ }}
 	idle.StepStarted("drain")
-	idle.ObserveStep("drain", sync.Report{}, nil)
+	idle.ObserveStep("drain", engine.Report{}, nil)
 	if stopped != 0 {
 		t.Fatal("stopped before close")
 	}
@@ -551,7 +551,7 @@ func TestStepGate(t *testing.T) {
 	if stopped != 0 {
 		t.Fatal("closing stopped the step under way")
 	}
-	busy.ObserveStep("cycle", sync.Report{}, errors.New("not the leader"))
+	busy.ObserveStep("cycle", engine.Report{}, errors.New("not the leader"))
 	if stopped != 1 {
 		t.Fatalf("the step under way finished; stopped %d times", stopped)
 	}
@@ -582,7 +582,7 @@ func TestGuardState(t *testing.T) {
 		t.Errorf("nothing held: %q, %v", detail, err)
 	}
 	since := time.Date(2025, 6, 2, 9, 0, 0, 0, time.UTC)
-	_, err := guardState([]sync.GuardState{{Kind: "ticket", Planned: 3000, Limit: 2000, Since: since}, {Kind: "priority", Planned: 60, Limit: 50, Since: since}})
+	_, err := guardState([]engine.GuardState{{Kind: "ticket", Planned: 3000, Limit: 2000, Since: since}, {Kind: "priority", Planned: 60, Limit: 50, Since: since}})
 	for _, want := range []string{"holding 3000 ticket writes (limit 2000) since 2025-06-02T09:00:00Z", "holding 60 priority writes (limit 50)"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v lacks %q", err, want)

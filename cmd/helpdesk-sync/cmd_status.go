@@ -16,9 +16,9 @@ import (
 	"github.com/peterbourgon/ff/v3/ffcli"
 	"go.uber.org/zap"
 
-	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/service"
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/board"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 )
 

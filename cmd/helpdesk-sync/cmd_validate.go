@@ -7,7 +7,7 @@ import (
 
 	"github.com/peterbourgon/ff/v3/ffcli"
 
-	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/logging"
+	"github.com/helpdesk-sync/helpdesk-sync/cmd/internal/logging"
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 )
 

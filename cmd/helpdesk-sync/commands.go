@@ -15,13 +15,10 @@ import (
 // with a method returning its *ffcli.Command, and one line here.
 func (a *app) subcommands() []*ffcli.Command {
 	return []*ffcli.Command{
-		a.demoCommand(),
 		a.runCommand(),
 		a.onceCommand(),
 		a.resyncCommand(),
 		a.statusCommand(),
-		a.simulateCommand(),
-		a.benchCommand(),
 		a.validateCommand(),
 		a.versionCommand(),
 		a.webhooksCommand(),

@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,11 +54,10 @@ func TestSimulatorsConfigRunsAgainstSimulate(t *testing.T) {
 	if err == nil {
 		t.Fatal("simulators.yaml is valid without the tokens")
 	}
-	sim := newApp(nil, &bytes.Buffer{}, &bytes.Buffer{}).simulateCommand().FlagSet
 	s := st.Settings
 	for _, c := range []struct{ key, got, want string }{
-		{"zendesk.url", cfg.Zendesk.URL, "http://127.0.0.1" + sim.Lookup("zendesk").DefValue},
-		{"jira.url", cfg.Jira.URL, "http://127.0.0.1" + sim.Lookup("jira").DefValue},
+		{"zendesk.url", cfg.Zendesk.URL, "http://127.0.0.1" + simulation.ZendeskAddr},
+		{"jira.url", cfg.Jira.URL, "http://127.0.0.1" + simulation.JiraAddr},
 		{"zendesk.email", cfg.Zendesk.Email, s.ZendeskEmail},
 		{"jira.email", cfg.Jira.Email, s.JiraEmail},
 		{"zendesk.tier_field", cfg.Zendesk.TierField, s.TierField},
@@ -94,7 +94,7 @@ func TestSimulatorsConfigRunsAgainstSimulate(t *testing.T) {
 			env = append(env, kv)
 		}
 	}
-	var stdout, stderr syncBuffer
+	var stdout, stderr lockedBuffer
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"run"}, env, &stdout, &stderr) }()
 	counted := func() bool {
@@ -119,4 +119,22 @@ func TestSimulatorsConfigRunsAgainstSimulate(t *testing.T) {
 	if code := <-done; code != exitOK {
 		t.Fatalf("run exited %d after the stop\n%s", code, stderr.String())
 	}
+}
+
+// lockedBuffer is a bytes.Buffer a command writes while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

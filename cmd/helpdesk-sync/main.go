@@ -17,7 +17,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/logging"
+	"github.com/helpdesk-sync/helpdesk-sync/cmd/internal/logging"
 )
 
 // defaultGOGC is the collector's target unless the GOGC environment

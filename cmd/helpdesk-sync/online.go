@@ -9,8 +9,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/service"
 	"github.com/helpdesk-sync/helpdesk-sync/config"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
 )
 
 // onlineCheck is one line of validate --online: the configuration key it

@@ -36,7 +36,6 @@ func TestNoRawRedisLines(t *testing.T) {
 	}{
 		{args: []string{"once", "--wait", "2s"}, want: "helpdesk-sync: redis: dial tcp"},
 		{args: []string{"validate", "--online"}, want: "FAIL  redis    ping: redis: dial tcp"},
-		{args: []string{"demo", "--tickets", "20"}, want: "so an embedded in-process miniredis"},
 		// At debug: the library's lines show that it dialled, through the logger.
 		{args: []string{"--log-level", "debug", "run"}, stop: 5 * time.Second, want: `"logger":"redis"`},
 		{args: []string{"--log-level", "debug", "once", "--wait", "1s"},

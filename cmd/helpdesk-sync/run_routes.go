@@ -7,9 +7,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
-	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/service"
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/board"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
 )
 
 // dialRedis is the Redis client of the configuration.

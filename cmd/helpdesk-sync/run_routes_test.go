@@ -6,7 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -185,7 +185,7 @@ func stallingServer(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu stdsync.Mutex
+	var mu sync.Mutex
 	var conns []net.Conn
 	go func() {
 		for {

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/config"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/board"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // The command line's output agrees with its counts at 0, 1 and 2: the
@@ -17,8 +17,8 @@ import (
 // and the status summary.
 func TestOutputAgreesWithCounts(t *testing.T) {
 	var report bytes.Buffer
-	if err := printReport(&report, "Cycle", sync.Report{TicketsObserved: 1, BugsObserved: 2, Errors: 1,
-		Held: []sync.GuardState{{Kind: "priority", Planned: 1, Limit: 0}}}, false); err != nil {
+	if err := printReport(&report, "Cycle", engine.Report{TicketsObserved: 1, BugsObserved: 2, Errors: 1,
+		Held: []engine.GuardState{{Kind: "priority", Planned: 1, Limit: 0}}}, false); err != nil {
 		t.Fatal(err)
 	}
 	var status bytes.Buffer
@@ -39,7 +39,7 @@ func TestOutputAgreesWithCounts(t *testing.T) {
 	}
 	exit := func(n int) string {
 		var ee *exitError
-		if !errors.As(reportExit(sync.Report{Errors: n}), &ee) {
+		if !errors.As(reportExit(engine.Report{Errors: n}), &ee) {
 			return ""
 		}
 		return ee.err.Error()

@@ -10,10 +10,10 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/logging"
-	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync/internal/service"
+	"github.com/helpdesk-sync/helpdesk-sync/cmd/internal/logging"
 	"github.com/helpdesk-sync/helpdesk-sync/config"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
 )
 
 // loadValidConfig loads the configuration and turns every problem into
@@ -75,12 +75,12 @@ var errLeaseBusy = errors.New("another replica holds the leader lease")
 
 // asLeader runs fn once while holding the leader lease, so that a one-off
 // command never writes beside a running deployment. It waits up to wait
-// for the lease (a dead leader's lease expires within sync.lease_ttl).
+// for the lease (a dead leader's lease expires within engine.lease_ttl).
 func asLeader(ctx context.Context, svc *service.Service, wait time.Duration, fn func(ctx context.Context) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// What fn claims is held for this process's claimant: released at
-	// once on return, within sync.lease_ttl if the process dies.
+	// once on return, within engine.lease_ttl if the process dies.
 	stopClaimant, err := svc.Claimant.Start(ctx)
 	if err != nil {
 		return fmt.Errorf("register this process's claimant: %w", err)
@@ -114,7 +114,7 @@ func asLeader(ctx context.Context, svc *service.Service, wait time.Duration, fn 
 }
 
 // printReport writes a cycle's report as a table, or as JSON.
-func printReport(w io.Writer, title string, rep sync.Report, asJSON bool) error {
+func printReport(w io.Writer, title string, rep engine.Report, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -151,7 +151,7 @@ func printReport(w io.Writer, title string, rep sync.Report, asJSON bool) error 
 }
 
 // reportExit maps a finished cycle to the exit code scripts rely on.
-func reportExit(rep sync.Report) error {
+func reportExit(rep engine.Report) error {
 	switch {
 	case len(rep.Held) > 0:
 		return exitWith(exitHeld, nil)

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // ActivityByOthers finds the newest change or comment by someone else
@@ -21,7 +21,7 @@ func TestActivityByOthers(t *testing.T) {
 	// 150 edits by the service itself, then the flag time.
 	for i := range 150 {
 		f.clock.add(time.Second)
-		if err := f.jira.EditBug(ctx, sync.BugEdit{ID: is.ID, AddLabels: []string{fmt.Sprintf("l%d", i%2)}, RemoveLabels: []string{fmt.Sprintf("l%d", (i+1)%2)}}); err != nil {
+		if err := f.jira.EditBug(ctx, engine.BugEdit{ID: is.ID, AddLabels: []string{fmt.Sprintf("l%d", i%2)}, RemoveLabels: []string{fmt.Sprintf("l%d", (i+1)%2)}}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -13,7 +13,7 @@ import (
 	gojira "github.com/andygrunwald/go-jira"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // benchSite seeds n issues with the fields the adapter reads.
@@ -76,7 +76,7 @@ func BenchmarkChangedBugs(b *testing.B) {
 	ctx := context.Background()
 	for b.Loop() {
 		n := 0
-		err := c.ChangedBugs(ctx, time.Time{}, func(_ context.Context, page sync.BugPage) error { n += len(page.Bugs); return nil })
+		err := c.ChangedBugs(ctx, time.Time{}, func(_ context.Context, page engine.BugPage) error { n += len(page.Bugs); return nil })
 		if err != nil || n != 1000 {
 			b.Fatalf("%d bugs, %v", n, err)
 		}

@@ -13,14 +13,14 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	gojira "github.com/andygrunwald/go-jira"
 	"go.uber.org/zap"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // Deployment is the kind of Jira the client talks to.
@@ -65,7 +65,7 @@ type Options struct {
 	Clock  func() time.Time
 }
 
-// Client implements sync.Tracker over the Jira REST API v2.
+// Client implements engine.Tracker over the Jira REST API v2.
 type Client struct {
 	jc         *gojira.Client
 	deployment Deployment
@@ -78,13 +78,13 @@ type Client struct {
 	log        *zap.Logger
 	now        func() time.Time
 
-	selfMu stdsync.Mutex
+	selfMu sync.Mutex
 	self   *account
 	// dates is the newest Date header of a Jira response (unix seconds).
 	dates *atomic.Int64
 }
 
-var _ sync.Tracker = (*Client)(nil)
+var _ engine.Tracker = (*Client)(nil)
 
 var (
 	projectPattern = regexp.MustCompile(`^[A-Z][A-Z0-9_]{1,9}$`)
@@ -247,7 +247,7 @@ func issuePath(id string) string { return "rest/api/2/issue/" + url.PathEscape(i
 
 func checkID(id string) error {
 	if !idPattern.MatchString(id) {
-		return fmt.Errorf("jira: issue id %q is not a Jira issue id: %w", id, sync.ErrPermanent)
+		return fmt.Errorf("jira: issue id %q is not a Jira issue id: %w", id, engine.ErrPermanent)
 	}
 	return nil
 }

@@ -9,13 +9,13 @@ import (
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 func TestAuthFailureKeepsTheTokenSecret(t *testing.T) {
 	f := newFixture(t, func(o *jira.Options) { o.Token = "wrong-token-s3cret" })
 	_, _, err := f.jira.BugsByKey(context.Background(), []string{"PROJ-1"})
-	if !errors.Is(err, sync.ErrPermanent) || !strings.Contains(err.Error(), "HTTP 401") {
+	if !errors.Is(err, engine.ErrPermanent) || !strings.Contains(err.Error(), "HTTP 401") {
 		t.Fatalf("err = %v", err)
 	}
 	if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), jiratest.ServiceEmail) {
@@ -44,7 +44,7 @@ func TestVendorFailuresAreRetryableAndNamed(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want it to mention %q", err, c.want)
 			}
-			if c.name == "409" != errors.Is(err, sync.ErrConflict) || errors.Is(err, sync.ErrPermanent) || errors.Is(err, sync.ErrNotFound) {
+			if c.name == "409" != errors.Is(err, engine.ErrConflict) || errors.Is(err, engine.ErrPermanent) || errors.Is(err, engine.ErrNotFound) {
 				t.Errorf("%s classified as %v", c.name, err)
 			}
 		})
@@ -53,7 +53,7 @@ func TestVendorFailuresAreRetryableAndNamed(t *testing.T) {
 	_, _ = f.jira.RemoteLinks(ctx, is.ID)
 	_, err := f.jira.RemoteLinks(ctx, is.ID)
 	var jerr *jira.Error
-	if !errors.As(err, &jerr) || jerr.Status != 429 || errors.Is(err, sync.ErrPermanent) {
+	if !errors.As(err, &jerr) || jerr.Status != 429 || errors.Is(err, engine.ErrPermanent) {
 		t.Fatalf("over the burst budget: %v", err)
 	}
 }

@@ -11,12 +11,12 @@ import (
 
 	gojira "github.com/andygrunwald/go-jira"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // Error is a refusal from Jira: what was attempted on which issue, the HTTP
 // status, and Jira's errorMessages and field errors. It unwraps to
-// sync.ErrNotFound (404), sync.ErrConflict (409) or sync.ErrPermanent (400,
+// engine.ErrNotFound (404), engine.ErrConflict (409) or engine.ErrPermanent (400,
 // 401, 403, 410, 413, 422); 429 and 5xx unwrap to nothing and are retried.
 type Error struct {
 	Op       string // e.g. "edit issue"
@@ -49,12 +49,12 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error {
 	switch e.Status {
 	case http.StatusNotFound:
-		return sync.ErrNotFound
+		return engine.ErrNotFound
 	case http.StatusConflict:
-		return sync.ErrConflict
+		return engine.ErrConflict
 	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusGone,
 		http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
-		return sync.ErrPermanent
+		return engine.ErrPermanent
 	}
 	return nil
 }

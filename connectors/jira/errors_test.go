@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 func TestErrorClassification(t *testing.T) {
@@ -14,13 +14,13 @@ func TestErrorClassification(t *testing.T) {
 		status int
 		want   error
 	}{
-		{400, sync.ErrPermanent}, {401, sync.ErrPermanent}, {403, sync.ErrPermanent}, {404, sync.ErrNotFound},
-		{409, sync.ErrConflict}, {410, sync.ErrPermanent}, {413, sync.ErrPermanent}, {422, sync.ErrPermanent},
+		{400, engine.ErrPermanent}, {401, engine.ErrPermanent}, {403, engine.ErrPermanent}, {404, engine.ErrNotFound},
+		{409, engine.ErrConflict}, {410, engine.ErrPermanent}, {413, engine.ErrPermanent}, {422, engine.ErrPermanent},
 		{429, nil}, {500, nil}, {502, nil}, {503, nil},
 	}
 	for _, c := range cases {
 		err := newError("edit issue", "PROJ-1 (10001)", c.status, []byte(`{"errorMessages":["m"],"errors":{"b":"y","a":"x"}}`))
-		for _, s := range []error{sync.ErrPermanent, sync.ErrNotFound, sync.ErrConflict} {
+		for _, s := range []error{engine.ErrPermanent, engine.ErrNotFound, engine.ErrConflict} {
 			if errors.Is(err, s) != (s == c.want) {
 				t.Errorf("HTTP %d: errors.Is(%v) = %v", c.status, s, errors.Is(err, s))
 			}
@@ -70,7 +70,7 @@ func FuzzNewError(f *testing.F) {
 	batch := []string{"PROJ-1", "PROJ-2"}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		e := newError("search", "", 400, body)
-		if e.Unwrap() != sync.ErrPermanent || !strings.Contains(e.Error(), "HTTP 400") {
+		if e.Unwrap() != engine.ErrPermanent || !strings.Contains(e.Error(), "HTTP 400") {
 			t.Fatalf("%v", e)
 		}
 		if !looksJSON(body) && len(e.Messages) == 1 && utf8.RuneCountInString(e.Messages[0]) > 201 {

@@ -3,19 +3,19 @@ package jira_test
 import (
 	"context"
 	"fmt"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest/contract"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // clock is a settable time source shared by the simulator and the test.
 type clock struct {
-	mu stdsync.Mutex
+	mu sync.Mutex
 	t  time.Time
 }
 
@@ -76,7 +76,7 @@ func (f *fixture) seed(t *testing.T, project string, n int) []jiratest.Issue {
 	return out
 }
 
-func collect(t *testing.T, c *jira.Client, since time.Time) (pages [][]sync.Bug) {
+func collect(t *testing.T, c *jira.Client, since time.Time) (pages [][]engine.Bug) {
 	t.Helper()
 	for _, p := range collectPages(t, c, since) {
 		pages = append(pages, p.Bugs)
@@ -84,9 +84,9 @@ func collect(t *testing.T, c *jira.Client, since time.Time) (pages [][]sync.Bug)
 	return pages
 }
 
-func collectPages(t *testing.T, c *jira.Client, since time.Time) (pages []sync.BugPage) {
+func collectPages(t *testing.T, c *jira.Client, since time.Time) (pages []engine.BugPage) {
 	t.Helper()
-	err := c.ChangedBugs(context.Background(), since, func(_ context.Context, page sync.BugPage) error {
+	err := c.ChangedBugs(context.Background(), since, func(_ context.Context, page engine.BugPage) error {
 		pages = append(pages, page)
 		return nil
 	})
@@ -96,7 +96,7 @@ func collectPages(t *testing.T, c *jira.Client, since time.Time) (pages []sync.B
 	return pages
 }
 
-func keys(bugs []sync.Bug) []string {
+func keys(bugs []engine.Bug) []string {
 	out := make([]string, len(bugs))
 	for i, b := range bugs {
 		out[i] = b.Key

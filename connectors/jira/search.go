@@ -14,7 +14,7 @@ import (
 	gojira "github.com/andygrunwald/go-jira"
 	"go.uber.org/zap"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // batchSize bounds the keys or ids in one "key in (…)" query.
@@ -37,7 +37,7 @@ func (c *Client) fields() []string {
 // Through the newest Date a Jira response gave before the search was sent
 // (zero before the first response): Jira's clock had reached it when the
 // search arrived.
-func (c *Client) ChangedBugs(ctx context.Context, since time.Time, handle func(context.Context, sync.BugPage) error) error {
+func (c *Client) ChangedBugs(ctx context.Context, since time.Time, handle func(context.Context, engine.BugPage) error) error {
 	through := c.jiraTime()
 	from := since.Add(-c.overlap)
 	bound := fmt.Sprintf(" AND updated >= %d", from.UnixMilli())
@@ -61,7 +61,7 @@ func (c *Client) ChangedBugs(ctx context.Context, since time.Time, handle func(c
 			fields = append(fields, zap.Time("last_updated", bugs[n-1].Updated))
 		}
 		c.log.Info("jira: changed issues page", fields...)
-		page := sync.BugPage{Bugs: bugs}
+		page := engine.BugPage{Bugs: bugs}
 		if last {
 			page.Through = through
 		}
@@ -118,7 +118,7 @@ var (
 // the strict key pattern or name a project outside the configuration never
 // reach JQL; they are missing. A key of a moved issue resolves to the issue
 // under its new key.
-func (c *Client) BugsByKey(ctx context.Context, keys []string) (found []sync.Bug, missing []string, err error) {
+func (c *Client) BugsByKey(ctx context.Context, keys []string) (found []engine.Bug, missing []string, err error) {
 	var valid []string
 	for _, k := range keys {
 		if keyPattern.MatchString(k) && slices.Contains(c.projects, k[:strings.LastIndexByte(k, '-')]) {
@@ -135,7 +135,7 @@ func (c *Client) BugsByKey(ctx context.Context, keys []string) (found []sync.Bug
 }
 
 // BugsByID reads issues by immutable id in batches of id in (…).
-func (c *Client) BugsByID(ctx context.Context, ids []string) (found []sync.Bug, missing []string, err error) {
+func (c *Client) BugsByID(ctx context.Context, ids []string) (found []engine.Bug, missing []string, err error) {
 	var valid []string
 	for _, id := range ids {
 		if idPattern.MatchString(id) {
@@ -150,14 +150,14 @@ func (c *Client) BugsByID(ctx context.Context, ids []string) (found []sync.Bug, 
 
 // lookup runs "field in (…)" per batch. When Jira refuses a batch because
 // some values do not exist, those are missing and the rest is asked again.
-func (c *Client) lookup(ctx context.Context, field string, values []string) (found []sync.Bug, missing []string, err error) {
+func (c *Client) lookup(ctx context.Context, field string, values []string) (found []engine.Bug, missing []string, err error) {
 	values = dedupe(values)
 	for len(values) > 0 {
 		batch := values[:min(batchSize, len(values))]
 		values = values[len(batch):]
 		for len(batch) > 0 {
 			jql := fmt.Sprintf("%s in (%s)", field, quoteAll(batch))
-			var page []sync.Bug
+			var page []engine.Bug
 			err := c.search(ctx, "look up issues by "+field, jql, func(_ context.Context, issues []gojira.Issue, _ bool) error {
 				bugs, err := c.bugs(issues)
 				page = append(page, bugs...)
@@ -227,8 +227,8 @@ func dedupe(ss []string) []string {
 }
 
 // bugs maps a page of issues to the engine's Bug.
-func (c *Client) bugs(issues []gojira.Issue) ([]sync.Bug, error) {
-	out := make([]sync.Bug, 0, len(issues))
+func (c *Client) bugs(issues []gojira.Issue) ([]engine.Bug, error) {
+	out := make([]engine.Bug, 0, len(issues))
 	for _, is := range issues {
 		b, err := c.bug(is)
 		if err != nil {
@@ -239,14 +239,14 @@ func (c *Client) bugs(issues []gojira.Issue) ([]sync.Bug, error) {
 	return out, nil
 }
 
-func (c *Client) bug(is gojira.Issue) (sync.Bug, error) {
+func (c *Client) bug(is gojira.Issue) (engine.Bug, error) {
 	f := is.Fields
 	if f == nil || f.Status == nil || is.ID == "" || is.Key == "" {
-		return sync.Bug{}, fmt.Errorf("jira: issue %q (%s) came without id, key, fields or status", is.Key, is.ID)
+		return engine.Bug{}, fmt.Errorf("jira: issue %q (%s) came without id, key, fields or status", is.Key, is.ID)
 	}
-	b := sync.Bug{
+	b := engine.Bug{
 		ID: is.ID, Key: is.Key, Project: f.Project.Key, Summary: f.Summary,
-		Status: f.Status.Name, StatusCategory: sync.StatusCategory(f.Status.StatusCategory.Key),
+		Status: f.Status.Name, StatusCategory: engine.StatusCategory(f.Status.StatusCategory.Key),
 		Labels: f.Labels, Updated: time.Time(f.Updated), URL: c.browseURL(is.Key),
 	}
 	if b.Project == "" {
@@ -272,11 +272,11 @@ func (c *Client) bug(is gojira.Issue) (sync.Bug, error) {
 			// Some number fields come back as strings through proxies/add-ons.
 			n, err := strconv.ParseFloat(v, 64)
 			if err != nil {
-				return sync.Bug{}, fmt.Errorf("jira: issue %s: field %s holds %q, not a number", is.Key, c.countField, v)
+				return engine.Bug{}, fmt.Errorf("jira: issue %s: field %s holds %q, not a number", is.Key, c.countField, v)
 			}
 			b.CustomerCount = &n
 		default:
-			return sync.Bug{}, fmt.Errorf("jira: issue %s: field %s holds %T, not a number", is.Key, c.countField, v)
+			return engine.Bug{}, fmt.Errorf("jira: issue %s: field %s holds %T, not a number", is.Key, c.countField, v)
 		}
 	}
 	return b, nil

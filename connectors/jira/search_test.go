@@ -11,7 +11,7 @@ import (
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 func TestChangedBugsPagesOldestFirstWithMappedFields(t *testing.T) {
@@ -33,7 +33,7 @@ func TestChangedBugsPagesOldestFirstWithMappedFields(t *testing.T) {
 	if len(pages) != 3 {
 		t.Fatalf("got %d pages, want 3 (5 issues, 2 per page)", len(pages))
 	}
-	var all []sync.Bug
+	var all []engine.Bug
 	for _, p := range pages {
 		all = append(all, p...)
 	}
@@ -42,10 +42,10 @@ func TestChangedBugsPagesOldestFirstWithMappedFields(t *testing.T) {
 	}
 	p1, o2 := all[3], all[4]
 	if p1.CustomerCount == nil || *p1.CustomerCount != 4 || p1.Project != "PROJ" || p1.Priority != "Medium" ||
-		p1.StatusCategory != sync.CategoryToDo || p1.URL != f.srv.URL+"/browse/PROJ-1" || p1.Summary != "bug 0" {
+		p1.StatusCategory != engine.CategoryToDo || p1.URL != f.srv.URL+"/browse/PROJ-1" || p1.Summary != "bug 0" {
 		t.Errorf("PROJ-1 mapped to %+v", p1)
 	}
-	if o2.StatusCategory != sync.CategoryDone || o2.Resolution != "Done" || !slices.Equal(o2.FixVersions, []string{"2.4.1"}) ||
+	if o2.StatusCategory != engine.CategoryDone || o2.Resolution != "Done" || !slices.Equal(o2.FixVersions, []string{"2.4.1"}) ||
 		o2.Status != "Done" || o2.CustomerCount != nil || !o2.Updated.Equal(t0.Add(8*time.Minute)) {
 		t.Errorf("OPS-2 mapped to %+v", o2)
 	}
@@ -111,7 +111,7 @@ func TestChangedBugsStopsOnHandlerError(t *testing.T) {
 	f.seed(t, "PROJ", 3)
 	stop := errors.New("stop")
 	calls := 0
-	err := f.jira.ChangedBugs(context.Background(), t0, func(context.Context, sync.BugPage) error { calls++; return stop })
+	err := f.jira.ChangedBugs(context.Background(), t0, func(context.Context, engine.BugPage) error { calls++; return stop })
 	if !errors.Is(err, stop) || calls != 1 {
 		t.Fatalf("err %v after %d calls; want the handler's error after one page", err, calls)
 	}
@@ -130,7 +130,7 @@ func TestBugsByKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slices.SortFunc(found, func(a, b sync.Bug) int { return strings.Compare(a.Key, b.Key) })
+	slices.SortFunc(found, func(a, b engine.Bug) int { return strings.Compare(a.Key, b.Key) })
 	if got := keys(found); !slices.Equal(got, []string{moved, "PROJ-1"}) {
 		t.Errorf("found %v, want [%s PROJ-1] (PROJ-2 resolves to its new key)", got, moved)
 	}

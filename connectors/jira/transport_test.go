@@ -11,7 +11,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/connectors"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // withTransport puts the shared connectors.Transport under the adapter, as
@@ -68,7 +68,7 @@ func TestServerErrorBurstsThroughTheSharedTransport(t *testing.T) {
 	f := newFixture(t, withTransport(counter))
 	is := f.seed(t, "PROJ", 1)[0]
 	ctx := context.Background()
-	link := sync.RemoteLink{GlobalID: "g-1", URL: "https://acme.zendesk.com/agent/tickets/1", Title: "Ticket #1"}
+	link := engine.RemoteLink{GlobalID: "g-1", URL: "https://acme.zendesk.com/agent/tickets/1", Title: "Ticket #1"}
 
 	// Reads and idempotent writes are resent through a burst of 5xx.
 	f.srv.InjectFault(jiratest.Fault{Method: "GET", Status: 502, Times: 3})
@@ -76,7 +76,7 @@ func TestServerErrorBurstsThroughTheSharedTransport(t *testing.T) {
 		t.Fatalf("GET through a 502 burst: %v", err)
 	}
 	f.srv.InjectFault(jiratest.Fault{Method: "PUT", Status: 500, Times: 2})
-	if err := f.jira.EditBug(ctx, sync.BugEdit{ID: is.ID, Priority: "High"}); err != nil {
+	if err := f.jira.EditBug(ctx, engine.BugEdit{ID: is.ID, Priority: "High"}); err != nil {
 		t.Fatalf("PUT through a 500 burst: %v", err)
 	}
 	f.srv.InjectFault(jiratest.Fault{Method: "POST", Pattern: "/rest/api/2/issue/{issueIdOrKey}/remotelink", Status: 500, Times: 2})
@@ -95,7 +95,7 @@ func TestServerErrorBurstsThroughTheSharedTransport(t *testing.T) {
 	f.srv.InjectFault(jiratest.Fault{Method: "POST", Pattern: "/rest/api/2/issue/{issueIdOrKey}/comment", Status: 500})
 	_, err := f.jira.AddComment(ctx, is.ID, "note")
 	var jerr *jira.Error
-	if !errors.As(err, &jerr) || jerr.Status != 500 || errors.Is(err, sync.ErrPermanent) {
+	if !errors.As(err, &jerr) || jerr.Status != 500 || errors.Is(err, engine.ErrPermanent) {
 		t.Fatalf("comment after a 500: %v", err)
 	}
 	if n := f.srv.Count("POST", "/rest/api/2/issue/{issueIdOrKey}/comment"); n != 1 {
@@ -104,7 +104,7 @@ func TestServerErrorBurstsThroughTheSharedTransport(t *testing.T) {
 
 	// A burst longer than the attempts comes back as a retryable error.
 	f.srv.InjectFault(jiratest.Fault{Method: "GET", Status: 503, Times: 10})
-	if _, err := f.jira.RemoteLinks(ctx, is.ID); !errors.As(err, &jerr) || jerr.Status != 503 || errors.Is(err, sync.ErrPermanent) {
+	if _, err := f.jira.RemoteLinks(ctx, is.ID); !errors.As(err, &jerr) || jerr.Status != 503 || errors.Is(err, engine.ErrPermanent) {
 		t.Fatalf("after the last attempt: %v", err)
 	}
 	f.srv.ClearFaults()

@@ -13,13 +13,13 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // EditBug sends one PUT /issue/{id} carrying every changed field: the
 // priority by name and the customer count under fields, labels as add and
 // remove verbs under update (so concurrent label edits by people survive).
-func (c *Client) EditBug(ctx context.Context, edit sync.BugEdit) error {
+func (c *Client) EditBug(ctx context.Context, edit engine.BugEdit) error {
 	if err := checkID(edit.ID); err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (c *Client) HasComment(ctx context.Context, bugID, marker string) (bool, er
 }
 
 // RemoteLinks lists the bug's remote links.
-func (c *Client) RemoteLinks(ctx context.Context, bugID string) ([]sync.RemoteLink, error) {
+func (c *Client) RemoteLinks(ctx context.Context, bugID string) ([]engine.RemoteLink, error) {
 	if err := checkID(bugID); err != nil {
 		return nil, err
 	}
@@ -141,9 +141,9 @@ func (c *Client) RemoteLinks(ctx context.Context, bugID string) ([]sync.RemoteLi
 	if err != nil {
 		return nil, goJiraError("list remote links of issue", bugID, resp, err)
 	}
-	var out []sync.RemoteLink
+	var out []engine.RemoteLink
 	for _, l := range *links {
-		rl := sync.RemoteLink{GlobalID: l.GlobalID}
+		rl := engine.RemoteLink{GlobalID: l.GlobalID}
 		if l.Object != nil {
 			rl.URL, rl.Title, rl.Summary = l.Object.URL, l.Object.Title, l.Object.Summary
 			if l.Object.Status != nil {
@@ -186,7 +186,7 @@ type object struct {
 }
 
 // UpsertRemoteLink creates or replaces the link with link.GlobalID.
-func (c *Client) UpsertRemoteLink(ctx context.Context, bugID string, link sync.RemoteLink) error {
+func (c *Client) UpsertRemoteLink(ctx context.Context, bugID string, link engine.RemoteLink) error {
 	if err := checkID(bugID); err != nil {
 		return err
 	}
@@ -225,7 +225,7 @@ func (c *Client) DeleteRemoteLink(ctx context.Context, bugID, globalID string) e
 	}
 	path := issuePath(bugID) + "/remotelink?globalId=" + url.QueryEscape(globalID)
 	_, err := c.call(ctx, "unlink ticket from issue", bugID, http.MethodDelete, path, nil, nil)
-	if errors.Is(err, sync.ErrNotFound) {
+	if errors.Is(err, engine.ErrNotFound) {
 		c.log.Debug("jira: remote link already gone", zap.String("issue_id", bugID))
 		return nil
 	}

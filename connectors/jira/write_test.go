@@ -11,7 +11,7 @@ import (
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 func TestEditBugSendsOneRequestWithEveryField(t *testing.T) {
@@ -21,7 +21,7 @@ func TestEditBugSendsOneRequestWithEveryField(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 12.0
-	err := f.jira.EditBug(context.Background(), sync.BugEdit{ID: is.ID, Key: is.Key, Priority: "Highest",
+	err := f.jira.EditBug(context.Background(), engine.BugEdit{ID: is.ID, Key: is.Key, Priority: "Highest",
 		CustomerCount: &n, AddLabels: []string{"zendesk"}, RemoveLabels: []string{"stale"}})
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +41,7 @@ func TestEditBugSendsOneRequestWithEveryField(t *testing.T) {
 	}
 	// Nothing to change: nothing is sent.
 	f.srv.ResetLog()
-	if err := f.jira.EditBug(context.Background(), sync.BugEdit{ID: is.ID}); err != nil || len(f.srv.Requests()) != 0 {
+	if err := f.jira.EditBug(context.Background(), engine.BugEdit{ID: is.ID}); err != nil || len(f.srv.Requests()) != 0 {
 		t.Errorf("empty edit: err %v, %d requests", err, len(f.srv.Requests()))
 	}
 }
@@ -52,7 +52,7 @@ func TestEditBugWithoutAdminNotifies(t *testing.T) {
 	if err := f.srv.SetAdmin(jiratest.ServiceAccount, false); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.jira.EditBug(context.Background(), sync.BugEdit{ID: is.ID, Priority: "High"}); err != nil {
+	if err := f.jira.EditBug(context.Background(), engine.BugEdit{ID: is.ID, Priority: "High"}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := f.srv.Issue(is.Key); got.Notified != 1 {
@@ -63,24 +63,24 @@ func TestEditBugWithoutAdminNotifies(t *testing.T) {
 func TestEditBugErrors(t *testing.T) {
 	f := newFixture(t, nil)
 	is := f.seed(t, "PROJ", 1)[0]
-	err := f.jira.EditBug(context.Background(), sync.BugEdit{ID: is.ID, Key: is.Key, Priority: "Blocker"})
+	err := f.jira.EditBug(context.Background(), engine.BugEdit{ID: is.ID, Key: is.Key, Priority: "Blocker"})
 	var jerr *jira.Error
-	if !errors.Is(err, sync.ErrPermanent) || !errors.As(err, &jerr) || jerr.Status != 400 ||
+	if !errors.Is(err, engine.ErrPermanent) || !errors.As(err, &jerr) || jerr.Status != 400 ||
 		!strings.Contains(err.Error(), "PROJ-1 ("+is.ID+")") || !strings.Contains(err.Error(), "priority: Specify a valid 'id' or 'name' for Priority") {
 		t.Errorf("bad priority: %v", err)
 	}
-	err = f.jira.EditBug(context.Background(), sync.BugEdit{ID: is.ID, AddLabels: []string{"two words"}})
-	if !errors.Is(err, sync.ErrPermanent) || !strings.Contains(err.Error(), "contains spaces") {
+	err = f.jira.EditBug(context.Background(), engine.BugEdit{ID: is.ID, AddLabels: []string{"two words"}})
+	if !errors.Is(err, engine.ErrPermanent) || !strings.Contains(err.Error(), "contains spaces") {
 		t.Errorf("bad label: %v", err)
 	}
 	if err := f.srv.Delete(is.Key, jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}
-	err = f.jira.EditBug(context.Background(), sync.BugEdit{ID: is.ID, Priority: "High"})
-	if !errors.Is(err, sync.ErrNotFound) || !strings.Contains(err.Error(), "HTTP 404") {
+	err = f.jira.EditBug(context.Background(), engine.BugEdit{ID: is.ID, Priority: "High"})
+	if !errors.Is(err, engine.ErrNotFound) || !strings.Contains(err.Error(), "HTTP 404") {
 		t.Errorf("deleted issue: %v", err)
 	}
-	if err := f.jira.EditBug(context.Background(), sync.BugEdit{ID: "../myself"}); !errors.Is(err, sync.ErrPermanent) {
+	if err := f.jira.EditBug(context.Background(), engine.BugEdit{ID: "../myself"}); !errors.Is(err, engine.ErrPermanent) {
 		t.Errorf("id that is not an id: %v", err)
 	}
 }
@@ -117,7 +117,7 @@ func TestRemoteLinks(t *testing.T) {
 	f := newFixture(t, nil)
 	is := f.seed(t, "PROJ", 1)[0]
 	ctx := context.Background()
-	link := sync.RemoteLink{GlobalID: "helpdesk-sync:https://acme.zendesk.com/agent/tickets/42", URL: "https://acme.zendesk.com/agent/tickets/42",
+	link := engine.RemoteLink{GlobalID: "helpdesk-sync:https://acme.zendesk.com/agent/tickets/42", URL: "https://acme.zendesk.com/agent/tickets/42",
 		Title: "Ticket #42: Login fails", Summary: "Acme Corp"}
 	if err := f.jira.UpsertRemoteLink(ctx, is.ID, link); err != nil {
 		t.Fatal(err)

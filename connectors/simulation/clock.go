@@ -1,7 +1,7 @@
 package simulation
 
 import (
-	stdsync "sync"
+	"sync"
 	"time"
 )
 
@@ -10,7 +10,7 @@ import (
 // simulators, both adapters and the engine reading one Clock agree on what
 // time it is, while durations still pass at the real pace.
 type Clock struct {
-	mu     stdsync.Mutex
+	mu     sync.Mutex
 	start  time.Time // simulated time at base
 	base   time.Time // wall time when the clock started, with its monotonic reading
 	offset time.Duration

@@ -5,12 +5,12 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // BenchmarkEventToWrite sustains 50 vendor changes a second (half bug
@@ -102,7 +102,7 @@ func BenchmarkEventToWrite(b *testing.B) {
 
 // matcher pairs each change with the first write on its target after it.
 type matcher struct {
-	mu   stdsync.Mutex
+	mu   sync.Mutex
 	wait map[string][]time.Time
 	lat  []time.Duration
 }
@@ -115,12 +115,12 @@ func (m *matcher) expect(target string, at time.Time) {
 	m.mu.Unlock()
 }
 
-func (m *matcher) written(ev sync.Event, at time.Time) {
+func (m *matcher) written(ev engine.Event, at time.Time) {
 	var target string
 	switch ev.Kind {
-	case sync.EventTicketUpdated:
+	case engine.EventTicketUpdated:
 		target = "ticket:" + strconv.FormatInt(ev.TicketID, 10)
-	case sync.EventCountChanged, sync.EventPriorityChanged, sync.EventBugEdited:
+	case engine.EventCountChanged, engine.EventPriorityChanged, engine.EventBugEdited:
 		target = "bug:" + ev.BugID
 	default:
 		return
@@ -152,7 +152,7 @@ func (m *matcher) latencies() []time.Duration {
 // settledLatency is the engine's own delivery-to-settled observation, the
 // one metrics export.
 type settledLatency struct {
-	mu stdsync.Mutex
+	mu sync.Mutex
 	d  []time.Duration
 }
 

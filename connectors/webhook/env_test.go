@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,7 +22,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/webhook"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
 )
@@ -45,15 +45,15 @@ type env struct {
 	jira   *jiratest.Server
 	rdb    redis.UniversalClient
 	prefix string
-	engine *sync.Engine
+	engine *engine.Engine
 	// engineOpts built engine: another replica's engine is built alike.
-	engineOpts sync.Options
+	engineOpts engine.Options
 	recv       *webhook.Receiver
 	hooks      *httptest.Server
 	count      *deliveries
 	events     *recorder
 	// sent are the requests the simulators sent, as received, for replays.
-	sentMu stdsync.Mutex
+	sentMu sync.Mutex
 	sent   []sentRequest
 	log    *zap.Logger
 }
@@ -62,7 +62,7 @@ type envOptions struct {
 	maxBody   int64
 	backstop  time.Duration
 	noJiraKey bool // Jira webhooks unsigned on the receiver's side
-	latency   sync.LatencyObserver
+	latency   engine.LatencyObserver
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -102,12 +102,12 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if e.recv, err = webhook.New(ro); err != nil {
 		t.Fatal(err)
 	}
-	e.engineOpts = sync.Options{
+	e.engineOpts = engine.Options{
 		Helpdesk: hd, Tracker: tr, Store: state.New(e.rdb, e.prefix, time.Hour), Policy: policy(),
 		Logger: e.log, Recorder: e.events, Workers: 4, Batch: 100, PollInterval: time.Hour,
 		Wake: e.recv.Wake(), Pacer: e.recv, Latency: o.latency,
 	}
-	e.engine, err = sync.New(e.engineOpts)
+	e.engine, err = engine.New(e.engineOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,15 +118,15 @@ func newEnv(t testing.TB, o envOptions) *env {
 	return e
 }
 
-func policy() sync.Policy {
-	return sync.Policy{
+func policy() engine.Policy {
+	return engine.Policy{
 		Projects:           []string{"PROJ"},
-		CountBy:            sync.CountByOrganization,
-		CountTickets:       sync.CountOpenTickets,
+		CountBy:            engine.CountByOrganization,
+		CountTickets:       engine.CountOpenTickets,
 		DefaultWeight:      1,
-		Thresholds:         []sync.Threshold{{Customers: 1000, Priority: "High"}},
+		Thresholds:         []engine.Threshold{{Customers: 1000, Priority: "High"}},
 		Priorities:         []string{"Highest", "High", "Medium", "Low", "Lowest"},
-		StatusTags:         sync.StatusTags{ToDo: "bug_open", InProgress: "bug_in_progress", Done: "bug_fixed", WontFix: "bug_wont_fix"},
+		StatusTags:         engine.StatusTags{ToDo: "bug_open", InProgress: "bug_in_progress", Done: "bug_fixed", WontFix: "bug_wont_fix"},
 		WontFixResolutions: []string{"Won't Do"},
 		Notes:              true,
 	}
@@ -197,7 +197,7 @@ func (e *env) settle() {
 	e.t.Fatal("no two quiet cycles in a row after 8")
 }
 
-func (e *env) drain() sync.Report {
+func (e *env) drain() engine.Report {
 	e.t.Helper()
 	rep, err := e.engine.Drain(e.ctx)
 	if err != nil {
@@ -253,12 +253,12 @@ func (e *env) backlog() (tickets, bugs int64) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return b[sync.TicketReadQueue], b[sync.BugReadQueue]
+	return b[engine.TicketReadQueue], b[engine.BugReadQueue]
 }
 
 // deliveries counts deliveries by source and result.
 type deliveries struct {
-	mu stdsync.Mutex
+	mu sync.Mutex
 	n  map[string]int
 }
 
@@ -289,17 +289,17 @@ func (d *deliveries) reset() {
 
 // recorder keeps the engine's events with the time they happened.
 type recorder struct {
-	mu     stdsync.Mutex
+	mu     sync.Mutex
 	events []timedEvent
-	notify func(sync.Event, time.Time)
+	notify func(engine.Event, time.Time)
 }
 
 type timedEvent struct {
-	sync.Event
+	engine.Event
 	at time.Time
 }
 
-func (r *recorder) Record(ev sync.Event) {
+func (r *recorder) Record(ev engine.Event) {
 	now := time.Now()
 	r.mu.Lock()
 	r.events = append(r.events, timedEvent{ev, now})
@@ -378,7 +378,7 @@ func (e *env) replica() string {
 	}
 	opts := e.engineOpts
 	opts.Wake, opts.Pacer = recv.Wake(), recv
-	eng, err := sync.New(opts)
+	eng, err := engine.New(opts)
 	if err != nil {
 		e.t.Fatal(err)
 	}

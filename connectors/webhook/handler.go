@@ -13,7 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 var (
@@ -103,7 +103,7 @@ func (r *Receiver) receive(req *http.Request, src source, q Enqueuer) outcome {
 		return outcome{result: ResultDuplicate, status: http.StatusOK, names: n}
 	}
 	if err := q.Enqueue(ctx, n.tickets, n.bugs); err != nil {
-		if errors.Is(err, sync.ErrPermanent) {
+		if errors.Is(err, engine.ErrPermanent) {
 			return outcome{result: ResultIgnored, status: http.StatusOK, names: n, err: err}
 		}
 		// Forget the delivery, so that the vendor's retry is not taken

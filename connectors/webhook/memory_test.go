@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
-	stdsync "sync"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,7 +28,7 @@ type meter struct {
 	read    atomic.Int64 // bytes read from bodies, all requests
 	reading atomic.Int64 // requests that have read a byte and not yet answered
 
-	mu       stdsync.Mutex
+	mu       sync.Mutex
 	statuses map[int]int
 	retry    map[string]int // Retry-After values of 503s
 }
@@ -143,7 +143,7 @@ func TestUnauthenticBodiesAreNotRead(t *testing.T) {
 
 	runtime.GC()
 	before := heapAllocated()
-	var wg stdsync.WaitGroup
+	var wg sync.WaitGroup
 	slots := make(chan struct{}, atOnce)
 	for i := range posts {
 		slots <- struct{}{}
@@ -197,7 +197,7 @@ func TestBodiesAreReadWithinBudget(t *testing.T) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	heapBefore := ms.HeapAlloc
-	var wg stdsync.WaitGroup
+	var wg sync.WaitGroup
 	for range posts {
 		wg.Go(func() {
 			// Headers that pass every check a header allows, and a body

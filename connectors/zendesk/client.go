@@ -1,5 +1,5 @@
 // Package zendesk is the helpdesk adapter of helpdesk-sync: it implements
-// sync.Helpdesk on the Zendesk Support API through
+// engine.Helpdesk on the Zendesk Support API through
 // github.com/nukosuke/go-zendesk, using its raw Get/Put for the endpoints
 // the library lacks (incremental export, update_many, job statuses,
 // organizations show_many).
@@ -17,7 +17,7 @@ import (
 	zd "github.com/nukosuke/go-zendesk/zendesk"
 	"go.uber.org/zap"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // Clock tells the adapter the time (export start time, progress rates).
@@ -68,7 +68,7 @@ type Options struct {
 	JobTimeout time.Duration
 }
 
-// Client is a Zendesk account seen through sync.Helpdesk.
+// Client is a Zendesk account seen through engine.Helpdesk.
 type Client struct {
 	api        *zd.Client
 	base       *url.URL // scheme://host of the account
@@ -85,7 +85,7 @@ type Client struct {
 	pace       pace // of following update_many jobs
 }
 
-var _ sync.Helpdesk = (*Client)(nil)
+var _ engine.Helpdesk = (*Client)(nil)
 
 const maxPageSize = 1000
 

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 const (
@@ -142,7 +142,7 @@ func FuzzTicketRef(f *testing.F) {
 
 func TestUpdateTicketsNothingToWriteSendsNothing(t *testing.T) {
 	srv, c := newPair(t, nil)
-	res, err := c.UpdateTickets(context.Background(), []sync.TicketUpdate{{ID: 1}, {ID: 2}})
+	res, err := c.UpdateTickets(context.Background(), []engine.TicketUpdate{{ID: 1}, {ID: 2}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,11 +161,11 @@ func TestErrorClassification(t *testing.T) {
 		status int
 		kind   error
 	}{
-		{400, sync.ErrPermanent}, {401, sync.ErrPermanent}, {403, sync.ErrPermanent}, {404, sync.ErrNotFound},
-		{409, sync.ErrConflict}, {422, sync.ErrPermanent}, {429, nil}, {500, nil}, {503, nil},
+		{400, engine.ErrPermanent}, {401, engine.ErrPermanent}, {403, engine.ErrPermanent}, {404, engine.ErrNotFound},
+		{409, engine.ErrConflict}, {422, engine.ErrPermanent}, {429, nil}, {500, nil}, {503, nil},
 	} {
 		e := &Error{Op: "x", Status: tt.status, kind: kindOf(tt.status)}
-		for _, k := range []error{sync.ErrPermanent, sync.ErrNotFound, sync.ErrConflict} {
+		for _, k := range []error{engine.ErrPermanent, engine.ErrNotFound, engine.ErrConflict} {
 			if errors.Is(e, k) != (k == tt.kind) {
 				t.Errorf("status %d: errors.Is(%v) = %v", tt.status, k, errors.Is(e, k))
 			}

@@ -14,11 +14,11 @@ import (
 
 	zd "github.com/nukosuke/go-zendesk/zendesk"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
-// Error is a failed Zendesk operation. It wraps sync.ErrNotFound (404),
-// sync.ErrConflict (409) or sync.ErrPermanent (other 4xx, refused job
+// Error is a failed Zendesk operation. It wraps engine.ErrNotFound (404),
+// engine.ErrConflict (409) or engine.ErrPermanent (other 4xx, refused job
 // items); an Error wrapping none of them (429, 5xx, transport failures,
 // malformed bodies, failed jobs) is worth retrying.
 type Error struct {
@@ -73,13 +73,13 @@ func (e *Error) Unwrap() []error {
 func kindOf(status int) error {
 	switch {
 	case status == http.StatusNotFound:
-		return sync.ErrNotFound
+		return engine.ErrNotFound
 	case status == http.StatusConflict:
-		return sync.ErrConflict
+		return engine.ErrConflict
 	case status == http.StatusTooManyRequests || status >= 500:
 		return nil
 	case status >= 400:
-		return sync.ErrPermanent
+		return engine.ErrPermanent
 	}
 	return nil
 }

@@ -10,7 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // exportWire is a page of the cursor-based incremental ticket export
@@ -29,7 +29,7 @@ type exportWire struct {
 // fails. The next page is read while handle works on the last one, so a
 // backfill waits for neither alone; the cursor a page carries is still
 // only handed over with that page.
-func (c *Client) ChangedTickets(ctx context.Context, cursor string, handle func(context.Context, sync.TicketPage) error) error {
+func (c *Client) ChangedTickets(ctx context.Context, cursor string, handle func(context.Context, engine.TicketPage) error) error {
 	rctx, cancel := context.WithCancel(ctx)
 	pages := make(chan exportPage) // unbuffered: one page read ahead
 	done := make(chan struct{})
@@ -55,7 +55,7 @@ func (c *Client) ChangedTickets(ctx context.Context, cursor string, handle func(
 
 // exportPage is a page of the export as read, or the error that ended it.
 type exportPage struct {
-	page sync.TicketPage
+	page engine.TicketPage
 	err  error
 }
 
@@ -115,17 +115,17 @@ func (c *Client) readExport(ctx context.Context, cursor string, pages chan<- exp
 	}
 }
 
-func (c *Client) decodeExport(op string, body []byte) (sync.TicketPage, error) {
+func (c *Client) decodeExport(op string, body []byte) (engine.TicketPage, error) {
 	var w exportWire
 	if err := json.Unmarshal(body, &w); err != nil {
-		return sync.TicketPage{}, decodeError(op, body, err)
+		return engine.TicketPage{}, decodeError(op, body, err)
 	}
-	p := sync.TicketPage{Tickets: make([]sync.Ticket, len(w.Tickets)), Cursor: w.AfterCursor, Done: w.EndOfStream}
+	p := engine.TicketPage{Tickets: make([]engine.Ticket, len(w.Tickets)), Cursor: w.AfterCursor, Done: w.EndOfStream}
 	for i := range w.Tickets {
 		p.Tickets[i] = c.ticket(&w.Tickets[i])
 	}
 	if len(w.Organizations) > 0 {
-		p.Organizations = make([]sync.Organization, len(w.Organizations))
+		p.Organizations = make([]engine.Organization, len(w.Organizations))
 		for i := range w.Organizations {
 			p.Organizations[i] = c.organization(&w.Organizations[i])
 		}

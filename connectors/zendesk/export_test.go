@@ -11,14 +11,14 @@ import (
 	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // collect runs ChangedTickets and returns the pages handed to handle.
-func collect(t *testing.T, c *Client, cursor string) []sync.TicketPage {
+func collect(t *testing.T, c *Client, cursor string) []engine.TicketPage {
 	t.Helper()
-	var pages []sync.TicketPage
-	err := c.ChangedTickets(context.Background(), cursor, func(_ context.Context, p sync.TicketPage) error {
+	var pages []engine.TicketPage
+	err := c.ChangedTickets(context.Background(), cursor, func(_ context.Context, p engine.TicketPage) error {
 		pages = append(pages, p)
 		return nil
 	})
@@ -58,7 +58,7 @@ func TestChangedTicketsPagesMapsAndResumes(t *testing.T) {
 	if len(pages) != 3 {
 		t.Fatalf("%d pages, want 3", len(pages))
 	}
-	got := map[int64]sync.Ticket{}
+	got := map[int64]engine.Ticket{}
 	for i, p := range pages {
 		if p.Done != (i == len(pages)-1) {
 			t.Errorf("page %d: Done = %v", i, p.Done)
@@ -78,7 +78,7 @@ func TestChangedTicketsPagesMapsAndResumes(t *testing.T) {
 	}
 	t1 := got[1]
 	if t1.KeysField != "PROJ-1" || t1.StatusField != "In Progress" || t1.OrganizationID != 7 || t1.RequesterID != 101 ||
-		t1.Subject != "ticket 1" || t1.Status != sync.StatusOpen || len(t1.Tags) != 2 ||
+		t1.Subject != "ticket 1" || t1.Status != engine.StatusOpen || len(t1.Tags) != 2 ||
 		t1.URL != srv.URL+"/agent/tickets/1" || t1.UpdatedAt.IsZero() || !t1.CreatedAt.Equal(opened) {
 		t.Errorf("ticket 1 = %+v", t1)
 	}
@@ -87,10 +87,10 @@ func TestChangedTicketsPagesMapsAndResumes(t *testing.T) {
 			t.Errorf("ticket %d KeysField = %q, want %q", id, got[id].KeysField, want)
 		}
 	}
-	if got[5].Status != sync.StatusDeleted {
+	if got[5].Status != engine.StatusDeleted {
 		t.Errorf("deleted ticket status %q", got[5].Status)
 	}
-	var orgs []sync.Organization
+	var orgs []engine.Organization
 	for _, p := range pages {
 		orgs = append(orgs, p.Organizations...)
 	}
@@ -137,7 +137,7 @@ func TestChangedTicketsStopsWhenHandleFails(t *testing.T) {
 	}
 	boom := errors.New("store down")
 	calls := 0
-	err := c.ChangedTickets(context.Background(), "", func(context.Context, sync.TicketPage) error {
+	err := c.ChangedTickets(context.Background(), "", func(context.Context, engine.TicketPage) error {
 		calls++
 		return boom
 	})
@@ -157,7 +157,7 @@ func TestChangedTicketsReadsAheadOnePage(t *testing.T) {
 	}
 	requests := func() int { return srv.Count("GET", "/api/v2/incremental/tickets/cursor") }
 	var seen []int // requests made by the time each page was handed over
-	err := c.ChangedTickets(context.Background(), "", func(_ context.Context, p sync.TicketPage) error {
+	err := c.ChangedTickets(context.Background(), "", func(_ context.Context, p engine.TicketPage) error {
 		if len(seen) == 0 {
 			// The second page is being read while the first is handled.
 			deadline := time.Now().Add(5 * time.Second)
@@ -237,7 +237,7 @@ func TestChangedTicketsErrors(t *testing.T) {
 			srv, c := newPair(t, nil)
 			srv.CreateTicket(zendesktest.Ticket{})
 			srv.Inject(tt.fault)
-			err := c.ChangedTickets(context.Background(), "", func(context.Context, sync.TicketPage) error {
+			err := c.ChangedTickets(context.Background(), "", func(context.Context, engine.TicketPage) error {
 				t.Fatal("handle called on a failed page")
 				return nil
 			})
@@ -245,7 +245,7 @@ func TestChangedTicketsErrors(t *testing.T) {
 			if !errors.As(err, &ze) || ze.Status != tt.status {
 				t.Fatalf("error %v, want a zendesk.Error with status %d", err, tt.status)
 			}
-			for _, k := range []error{sync.ErrPermanent, sync.ErrNotFound, sync.ErrConflict} {
+			for _, k := range []error{engine.ErrPermanent, engine.ErrNotFound, engine.ErrConflict} {
 				if errors.Is(err, k) {
 					t.Fatalf("%v should be retryable, wraps %v", err, k)
 				}
@@ -265,8 +265,8 @@ func TestChangedTicketsNeedsAnAdmin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = c.ChangedTickets(context.Background(), "", func(context.Context, sync.TicketPage) error { return nil })
-	if !errors.Is(err, sync.ErrPermanent) || !strings.Contains(err.Error(), "HTTP 403") || strings.Contains(err.Error(), "agent-token") {
+	err = c.ChangedTickets(context.Background(), "", func(context.Context, engine.TicketPage) error { return nil })
+	if !errors.Is(err, engine.ErrPermanent) || !strings.Contains(err.Error(), "HTTP 403") || strings.Contains(err.Error(), "agent-token") {
 		t.Fatalf("agent export: %v", err)
 	}
 }

@@ -10,7 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // jobWire is a job status [ZD-JOB]: status is queued, working, completed,
@@ -41,7 +41,7 @@ type jobResultWire struct {
 // tickets. No ticket of a job is reported written unless the job completed
 // with a successful result for it. The waits and the timeout run on
 // c.pace; JobTimeout also bounds the polls in real time.
-func (c *Client) follow(ctx context.Context, jobs []pendingJob, updates []sync.TicketUpdate, results []sync.TicketResult) {
+func (c *Client) follow(ctx context.Context, jobs []pendingJob, updates []engine.TicketUpdate, results []engine.TicketResult) {
 	ctx, cancel := context.WithTimeout(ctx, c.jobTimeout)
 	defer cancel()
 	deadline := c.pace.Now().Add(c.jobTimeout)
@@ -76,7 +76,7 @@ func (c *Client) follow(ctx context.Context, jobs []pendingJob, updates []sync.T
 
 		statuses, err := c.jobStatuses(ctx, pending)
 		if err != nil {
-			if errors.Is(err, sync.ErrPermanent) {
+			if errors.Is(err, engine.ErrPermanent) {
 				for _, j := range pending {
 					failAll(j, err)
 				}
@@ -120,7 +120,7 @@ func (c *Client) jobStatuses(ctx context.Context, pending map[string]pendingJob)
 		body, err := c.api.Get(ctx, "/job_statuses/"+ids[0]+".json")
 		if err != nil {
 			err = requestError(op, err)
-			if errors.Is(err, sync.ErrNotFound) {
+			if errors.Is(err, engine.ErrNotFound) {
 				return out, nil // reported as not found by the caller
 			}
 			return nil, err
@@ -153,7 +153,7 @@ func (c *Client) jobStatuses(ctx context.Context, pending map[string]pendingJob)
 // jobResults maps a completed job's results to its tickets. Results are
 // matched by position when the ids line up (the same ticket may appear
 // twice in a batch), else by id; a ticket without a result is a failure.
-func (c *Client) jobResults(j pendingJob, st jobWire, updates []sync.TicketUpdate, results []sync.TicketResult) {
+func (c *Client) jobResults(j pendingJob, st jobWire, updates []engine.TicketUpdate, results []engine.TicketResult) {
 	failed := 0
 	for k, i := range j.indexes {
 		id := updates[i].ID
@@ -206,11 +206,11 @@ func (r *jobResultWire) err(op string) error {
 	lower := strings.ToLower(r.Error + " " + msg)
 	switch {
 	case strings.Contains(lower, "notfound") || strings.Contains(lower, "not found"):
-		e.kind = sync.ErrNotFound
+		e.kind = engine.ErrNotFound
 	case strings.Contains(lower, "recordinvalid") || strings.Contains(lower, "ticketupdatefailed") ||
 		strings.Contains(lower, "permission") || strings.Contains(lower, "forbidden") ||
 		strings.Contains(lower, "closed prevents"):
-		e.kind = sync.ErrPermanent
+		e.kind = engine.ErrPermanent
 	}
 	if e.Message == "" && e.Code == "" {
 		e.Message = "job reported a failure without a reason"
@@ -240,7 +240,7 @@ func (wallPace) Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func jobTickets(j pendingJob, updates []sync.TicketUpdate) string {
+func jobTickets(j pendingJob, updates []engine.TicketUpdate) string {
 	ids := make([]int64, len(j.indexes))
 	for k, i := range j.indexes {
 		ids[k] = updates[i].ID

@@ -10,7 +10,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 func TestLogsProgressWithoutSecrets(t *testing.T) {
@@ -19,10 +19,10 @@ func TestLogsProgressWithoutSecrets(t *testing.T) {
 	for range 5 {
 		srv.CreateTicket(zendesktest.Ticket{})
 	}
-	if err := c.ChangedTickets(context.Background(), "", func(context.Context, sync.TicketPage) error { return nil }); err != nil {
+	if err := c.ChangedTickets(context.Background(), "", func(context.Context, engine.TicketPage) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.UpdateTickets(context.Background(), []sync.TicketUpdate{{ID: 1, AddTags: []string{"x"}}}); err != nil {
+	if _, err := c.UpdateTickets(context.Background(), []engine.TicketUpdate{{ID: 1, AddTags: []string{"x"}}}); err != nil {
 		t.Fatal(err)
 	}
 	pages := logs.FilterMessage("zendesk export page").All()

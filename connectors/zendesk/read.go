@@ -10,7 +10,7 @@ import (
 
 	zd "github.com/nukosuke/go-zendesk/zendesk"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // showManyLimit is the most ids show_many takes ("up to 100", notes.md §3).
@@ -18,8 +18,8 @@ const showManyLimit = 100
 
 // Tickets reads tickets by id with show_many, 100 per request. Ids that do
 // not exist (or are deleted) are absent from the result.
-func (c *Client) Tickets(ctx context.Context, ids []int64) ([]sync.Ticket, error) {
-	var out []sync.Ticket
+func (c *Client) Tickets(ctx context.Context, ids []int64) ([]engine.Ticket, error) {
+	var out []engine.Ticket
 	for chunk := range slices.Chunk(uniqueIDs(ids), showManyLimit) {
 		op := "read tickets " + joinIDs(chunk)
 		body, err := c.api.Get(ctx, "/tickets/show_many.json?ids="+joinIDs(chunk))
@@ -41,8 +41,8 @@ func (c *Client) Tickets(ctx context.Context, ids []int64) ([]sync.Ticket, error
 
 // Organizations reads organizations by id with show_many, 100 per request;
 // Tier is the value of the TierField organization field.
-func (c *Client) Organizations(ctx context.Context, ids []int64) ([]sync.Organization, error) {
-	var out []sync.Organization
+func (c *Client) Organizations(ctx context.Context, ids []int64) ([]engine.Organization, error) {
+	var out []engine.Organization
 	for chunk := range slices.Chunk(uniqueIDs(ids), showManyLimit) {
 		op := "read organizations " + joinIDs(chunk)
 		body, err := c.api.Get(ctx, "/organizations/show_many.json?ids="+joinIDs(chunk))

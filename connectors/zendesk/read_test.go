@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 func TestTicketsShowManyInChunks(t *testing.T) {
@@ -51,7 +51,7 @@ func TestOrganizations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []sync.Organization{{ID: 1, Name: "Acme", Tier: "enterprise"}, {ID: 2, Name: "Initech"}, {ID: 3, Name: "Globex", Tier: "3"}}
+	want := []engine.Organization{{ID: 1, Name: "Acme", Tier: "enterprise"}, {ID: 2, Name: "Initech"}, {ID: 3, Name: "Globex", Tier: "3"}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}
@@ -80,7 +80,7 @@ func TestHasNoteReadsEveryPage(t *testing.T) {
 		t.Fatalf("absent marker: %v, %v", ok, err)
 	}
 	_, err = c.HasNote(context.Background(), 404, "x")
-	if !errors.Is(err, sync.ErrNotFound) || !strings.Contains(err.Error(), "ticket 404") {
+	if !errors.Is(err, engine.ErrNotFound) || !strings.Contains(err.Error(), "ticket 404") {
 		t.Fatalf("missing ticket: %v", err)
 	}
 }
@@ -93,7 +93,7 @@ func TestRequestErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = c.Tickets(context.Background(), []int64{1})
-		if !errors.Is(err, sync.ErrPermanent) || !strings.Contains(err.Error(), "HTTP 401") ||
+		if !errors.Is(err, engine.ErrPermanent) || !strings.Contains(err.Error(), "HTTP 401") ||
 			!strings.Contains(err.Error(), "Couldn't authenticate you") || strings.Contains(err.Error(), "s3cr3t") {
 			t.Fatalf("error %v", err)
 		}
@@ -106,7 +106,7 @@ func TestRequestErrors(t *testing.T) {
 		if !errors.As(err, &ze) || ze.Status != 429 || ze.RetryAfter != 7*time.Second {
 			t.Fatalf("error %v", err)
 		}
-		if errors.Is(err, sync.ErrPermanent) {
+		if errors.Is(err, engine.ErrPermanent) {
 			t.Fatal("429 must be retryable")
 		}
 	})
@@ -114,7 +114,7 @@ func TestRequestErrors(t *testing.T) {
 		srv, c := newPair(t, func(o *Options) { o.HTTPClient = &http.Client{Timeout: 100 * time.Millisecond} })
 		srv.Inject(zendesktest.Fault{Hang: true})
 		_, err := c.Organizations(context.Background(), []int64{1, 2})
-		if err == nil || !strings.Contains(err.Error(), "read organizations 1,2") || errors.Is(err, sync.ErrPermanent) {
+		if err == nil || !strings.Contains(err.Error(), "read organizations 1,2") || errors.Is(err, engine.ErrPermanent) {
 			t.Fatalf("error %v", err)
 		}
 	})

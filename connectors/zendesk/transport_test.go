@@ -8,13 +8,13 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
 )
 
@@ -46,7 +46,7 @@ func withStatus(srv *zendesktest.Server, status int) []zendesktest.Request {
 	return out
 }
 
-func exportIDs(t *testing.T, pages []sync.TicketPage) map[int64]int {
+func exportIDs(t *testing.T, pages []engine.TicketPage) map[int64]int {
 	t.Helper()
 	seen := map[int64]int{}
 	for _, p := range pages {
@@ -123,12 +123,12 @@ func TestClientLimitsKeepTheAdapterUnderTheBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var updates []sync.TicketUpdate
+	var updates []engine.TicketUpdate
 	for _, tk := range tickets { // notes, conditional on the ticket's stamp
-		updates = append(updates, sync.TicketUpdate{ID: tk.ID, Note: "PROJ-1 is in progress", UpdatedStamp: tk.UpdatedAt})
+		updates = append(updates, engine.TicketUpdate{ID: tk.ID, Note: "PROJ-1 is in progress", UpdatedStamp: tk.UpdatedAt})
 	}
 	for id := int64(5); id <= 12; id++ { // tags, in one batch
-		updates = append(updates, sync.TicketUpdate{ID: id, AddTags: []string{"bug_open"}})
+		updates = append(updates, engine.TicketUpdate{ID: id, AddTags: []string{"bug_open"}})
 	}
 	res, err := c.UpdateTickets(ctx, updates)
 	if err != nil {
@@ -201,7 +201,7 @@ func TestServerErrorBurstsThroughTheSharedTransport(t *testing.T) {
 	// A batch without a note changes the same thing however often it is
 	// applied: resent through the burst.
 	srv.Inject(zendesktest.Fault{Method: "PUT", Path: "/api/v2/tickets/update_many", Status: 500, Times: 2})
-	res, err := c.UpdateTickets(ctx, []sync.TicketUpdate{{ID: 1, AddTags: []string{"bug_open"}}, {ID: 2, AddTags: []string{"bug_open"}}})
+	res, err := c.UpdateTickets(ctx, []engine.TicketUpdate{{ID: 1, AddTags: []string{"bug_open"}}, {ID: 2, AddTags: []string{"bug_open"}}})
 	if err != nil || res[0].Err != nil || res[1].Err != nil {
 		t.Fatalf("tag batch through a 500 burst: %+v, %v", res, err)
 	}
@@ -213,7 +213,7 @@ func TestServerErrorBurstsThroughTheSharedTransport(t *testing.T) {
 	// fail the stamp check instead of posting twice.
 	tk3, _ := srv.Ticket(3)
 	srv.Inject(zendesktest.Fault{Method: "PUT", Path: "/api/v2/tickets/{id}", Status: 502, Times: 2})
-	res, _ = c.UpdateTickets(ctx, []sync.TicketUpdate{{ID: 3, Note: "PROJ-1 is fixed", UpdatedStamp: tk3.UpdatedAt}})
+	res, _ = c.UpdateTickets(ctx, []engine.TicketUpdate{{ID: 3, Note: "PROJ-1 is fixed", UpdatedStamp: tk3.UpdatedAt}})
 	if res[0].Err != nil || privateNotes(3) != 1 {
 		t.Fatalf("conditional note through a 502 burst: %v, %d notes", res[0].Err, privateNotes(3))
 	}
@@ -234,10 +234,10 @@ func TestServerErrorBurstsThroughTheSharedTransport(t *testing.T) {
 	} {
 		before := srv.Count("PUT", "/api/v2/tickets/update_many")
 		tc.fail()
-		res, _ := c.UpdateTickets(ctx, []sync.TicketUpdate{{ID: tc.ticket, Note: "PROJ-2 is in progress"}})
+		res, _ := c.UpdateTickets(ctx, []engine.TicketUpdate{{ID: tc.ticket, Note: "PROJ-2 is in progress"}})
 		var zerr *Error
 		if !errors.As(res[0].Err, &zerr) || zerr.Status != http.StatusInternalServerError && zerr.Status != http.StatusBadGateway ||
-			errors.Is(res[0].Err, sync.ErrPermanent) {
+			errors.Is(res[0].Err, engine.ErrPermanent) {
 			t.Fatalf("%s: result %v, want a retryable 5xx", tc.name, res[0].Err)
 		}
 		if n := srv.Count("PUT", "/api/v2/tickets/update_many") - before; n != 1 {
@@ -249,7 +249,7 @@ func TestServerErrorBurstsThroughTheSharedTransport(t *testing.T) {
 	}
 	// The caller retries the ticket Zendesk never saw; the other already
 	// has its note (the engine asks HasNote before a retry).
-	if res, _ := c.UpdateTickets(ctx, []sync.TicketUpdate{{ID: 4, Note: "PROJ-2 is in progress"}}); res[0].Err != nil {
+	if res, _ := c.UpdateTickets(ctx, []engine.TicketUpdate{{ID: 4, Note: "PROJ-2 is in progress"}}); res[0].Err != nil {
 		t.Fatal(res[0].Err)
 	}
 	if privateNotes(4) != 1 || privateNotes(5) != 1 {
@@ -258,7 +258,7 @@ func TestServerErrorBurstsThroughTheSharedTransport(t *testing.T) {
 
 	// 503 means Zendesk did nothing: even a batch with a note is resent.
 	srv.Inject(zendesktest.Fault{Method: "PUT", Path: "/api/v2/tickets/update_many", Status: 503})
-	if res, _ := c.UpdateTickets(ctx, []sync.TicketUpdate{{ID: 6, Note: "PROJ-3 is fixed"}}); res[0].Err != nil || privateNotes(6) != 1 {
+	if res, _ := c.UpdateTickets(ctx, []engine.TicketUpdate{{ID: 6, Note: "PROJ-3 is fixed"}}); res[0].Err != nil || privateNotes(6) != 1 {
 		t.Fatalf("note through a 503: %v, %d notes", res[0].Err, privateNotes(6))
 	}
 
@@ -266,7 +266,7 @@ func TestServerErrorBurstsThroughTheSharedTransport(t *testing.T) {
 	srv.Inject(zendesktest.Fault{Method: "GET", Path: "/api/v2/tickets/show_many", Status: 503, Times: 10})
 	_, err = c.Tickets(ctx, []int64{1})
 	var zerr *Error
-	if !errors.As(err, &zerr) || zerr.Status != http.StatusServiceUnavailable || errors.Is(err, sync.ErrPermanent) {
+	if !errors.As(err, &zerr) || zerr.Status != http.StatusServiceUnavailable || errors.Is(err, engine.ErrPermanent) {
 		t.Fatalf("after the last attempt: %v", err)
 	}
 	srv.ClearFaults()
@@ -279,7 +279,7 @@ func TestServerErrorBurstsThroughTheSharedTransport(t *testing.T) {
 // Zendesk's answer away and reports a 502, as a gateway that lost the
 // upstream connection would: the write happened, the client cannot know.
 type loseResponse struct {
-	mu   stdsync.Mutex
+	mu   sync.Mutex
 	path string
 }
 

@@ -10,7 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // ticketOut is a ticket in an update request: an entry of a batch
@@ -48,12 +48,12 @@ const maxUpdateMany = 100
 // UpdateTickets writes the updates and returns one result per update, in
 // order. Updates with an UpdatedStamp go one by one through PUT
 // /tickets/{id} with safe_update (a stale stamp fails with
-// sync.ErrConflict); the rest go in update_many batches of 100, whose jobs
+// engine.ErrConflict); the rest go in update_many batches of 100, whose jobs
 // are then followed to completion. A ticket is reported written only when
 // its job says so; anything unknown is a retryable failure. The returned
 // error is always nil: every failure is reported per ticket.
-func (c *Client) UpdateTickets(ctx context.Context, updates []sync.TicketUpdate) ([]sync.TicketResult, error) {
-	results := make([]sync.TicketResult, len(updates))
+func (c *Client) UpdateTickets(ctx context.Context, updates []engine.TicketUpdate) ([]engine.TicketResult, error) {
+	results := make([]engine.TicketResult, len(updates))
 	var batch []batchItem
 	for i, u := range updates {
 		results[i].ID = u.ID
@@ -87,12 +87,12 @@ func (c *Client) UpdateTickets(ctx context.Context, updates []sync.TicketUpdate)
 }
 
 // ticketOut builds the request for u; empty reports that u changes nothing.
-func (c *Client) ticketOut(u sync.TicketUpdate) (out ticketOut, empty bool, err error) {
+func (c *Client) ticketOut(u engine.TicketUpdate) (out ticketOut, empty bool, err error) {
 	out = ticketOut{AdditionalTags: u.AddTags, RemoveTags: u.RemoveTags}
 	if u.StatusField != nil {
 		if c.statusFld == 0 {
 			return out, false, &Error{Op: fmt.Sprintf("update ticket %d", u.ID),
-				Message: "a status field value was given but StatusFieldID is not configured", kind: sync.ErrPermanent}
+				Message: "a status field value was given but StatusFieldID is not configured", kind: engine.ErrPermanent}
 		}
 		f := fieldOut{ID: c.statusFld}
 		if *u.StatusField != "" {
@@ -104,7 +104,7 @@ func (c *Client) ticketOut(u sync.TicketUpdate) (out ticketOut, empty bool, err 
 		out.Comment = &commentOut{Body: u.Note, Public: false, AuthorID: c.noteAuthor}
 	}
 	if u.Reopen {
-		out.Status = string(sync.StatusOpen)
+		out.Status = string(engine.StatusOpen)
 	}
 	empty = len(out.AdditionalTags) == 0 && len(out.RemoveTags) == 0 && out.CustomFields == nil &&
 		out.Comment == nil && out.Status == ""
@@ -114,7 +114,7 @@ func (c *Client) ticketOut(u sync.TicketUpdate) (out ticketOut, empty bool, err 
 // safeUpdate writes one ticket only if it has not changed since
 // u.UpdatedStamp; Zendesk answers 409 otherwise
 // ([ZD-CU] #protecting-against-ticket-update-collisions).
-func (c *Client) safeUpdate(ctx context.Context, u sync.TicketUpdate, out ticketOut) error {
+func (c *Client) safeUpdate(ctx context.Context, u engine.TicketUpdate, out ticketOut) error {
 	out.SafeUpdate = true
 	out.UpdatedStamp = u.UpdatedStamp.UTC().Format(time.RFC3339)
 	op := fmt.Sprintf("update ticket %d", u.ID)

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -22,7 +22,7 @@ func TestUpdateTicketsBatch(t *testing.T) {
 		CustomFields: []zendesktest.CustomField{{ID: statusField, Value: "Open"}}})
 	srv.CreateTicket(zendesktest.Ticket{ID: 3, Status: "open"})
 
-	res, err := c.UpdateTickets(context.Background(), []sync.TicketUpdate{
+	res, err := c.UpdateTickets(context.Background(), []engine.TicketUpdate{
 		{ID: 1, StatusField: ptr("In Progress"), AddTags: []string{"bug_in_progress"}, RemoveTags: []string{"bug_open"},
 			Note: "PROJ-1 is in progress [hs:1]"},
 		{ID: 2, StatusField: ptr("Fixed"), Reopen: true},
@@ -66,7 +66,7 @@ func TestUpdateTicketsJobResults(t *testing.T) {
 	srv.CreateTicket(zendesktest.Ticket{ID: 2, Status: "closed"})
 	srv.CreateTicket(zendesktest.Ticket{ID: 3, Status: "open"})
 
-	res, err := c.UpdateTickets(context.Background(), []sync.TicketUpdate{
+	res, err := c.UpdateTickets(context.Background(), []engine.TicketUpdate{
 		{ID: 1, AddTags: []string{"a"}},
 		{ID: 2, AddTags: []string{"a"}},
 		{ID: 404, AddTags: []string{"a"}},
@@ -75,7 +75,7 @@ func TestUpdateTicketsJobResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[int64]error{1: nil, 2: sync.ErrPermanent, 404: sync.ErrNotFound, 3: nil}
+	want := map[int64]error{1: nil, 2: engine.ErrPermanent, 404: engine.ErrNotFound, 3: nil}
 	for _, r := range res {
 		if (r.Err == nil) != (want[r.ID] == nil) || (want[r.ID] != nil && !errors.Is(r.Err, want[r.ID])) {
 			t.Errorf("ticket %d: %v, want %v", r.ID, r.Err, want[r.ID])
@@ -99,13 +99,13 @@ func TestUpdateTicketsFailedJobsAreRetryable(t *testing.T) {
 			srv.CreateTicket(zendesktest.Ticket{ID: 1})
 			srv.CreateTicket(zendesktest.Ticket{ID: 2})
 			srv.FailNextJobs(1, status)
-			res, err := c.UpdateTickets(context.Background(), []sync.TicketUpdate{
+			res, err := c.UpdateTickets(context.Background(), []engine.TicketUpdate{
 				{ID: 1, AddTags: []string{"x"}}, {ID: 2, AddTags: []string{"x"}}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, r := range res {
-				if r.Err == nil || errors.Is(r.Err, sync.ErrPermanent) || errors.Is(r.Err, sync.ErrNotFound) {
+				if r.Err == nil || errors.Is(r.Err, engine.ErrPermanent) || errors.Is(r.Err, engine.ErrNotFound) {
 					t.Fatalf("ticket %d: %v, want a retryable error", r.ID, r.Err)
 				}
 				if !strings.Contains(r.Err.Error(), "job "+status) || !strings.Contains(r.Err.Error(), "1,2") {
@@ -118,7 +118,7 @@ func TestUpdateTicketsFailedJobsAreRetryable(t *testing.T) {
 
 // fakePace follows jobs without waiting: a sleep moves its time on.
 type fakePace struct {
-	mu      stdsync.Mutex
+	mu      sync.Mutex
 	now     time.Time
 	sleeps  []time.Duration
 	onSleep func(n int) // called with the sleep's number, from 1
@@ -155,11 +155,11 @@ func TestUpdateTicketsJobNeverFinishes(t *testing.T) {
 	srv, c := newPair(t, nil, zendesktest.WithJobDelay(time.Hour))
 	pace := withFakePace(t, c)
 	srv.CreateTicket(zendesktest.Ticket{ID: 1})
-	res, err := c.UpdateTickets(context.Background(), []sync.TicketUpdate{{ID: 1, AddTags: []string{"x"}}})
+	res, err := c.UpdateTickets(context.Background(), []engine.TicketUpdate{{ID: 1, AddTags: []string{"x"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "not finished after 1m0s") || errors.Is(res[0].Err, sync.ErrPermanent) {
+	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "not finished after 1m0s") || errors.Is(res[0].Err, engine.ErrPermanent) {
 		t.Fatalf("result %v, want a retryable timeout failure", res[0].Err)
 	}
 	// Waits of 1, 2, 4 and then 8 s up to the minute, a poll after each.
@@ -182,7 +182,7 @@ func TestUpdateTicketsJobStatusUnreadable(t *testing.T) {
 	// Every read of the job status fails: the ticket must not be reported
 	// written, and the failure names the vendor's last answer.
 	srv.Inject(zendesktest.Fault{Path: "/api/v2/job_statuses/{id}", Status: 502, Times: 1000})
-	res, _ := c.UpdateTickets(context.Background(), []sync.TicketUpdate{{ID: 1, AddTags: []string{"x"}}})
+	res, _ := c.UpdateTickets(context.Background(), []engine.TicketUpdate{{ID: 1, AddTags: []string{"x"}}})
 	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "not finished after 1m0s") ||
 		!strings.Contains(res[0].Err.Error(), "HTTP 502") {
 		t.Fatalf("result %v, want a timeout naming the last error", res[0].Err)
@@ -203,7 +203,7 @@ func TestUpdateTicketsJobFollowingEndsWithTheContext(t *testing.T) {
 			cancel()
 		}
 	}
-	res, _ := c.UpdateTickets(ctx, []sync.TicketUpdate{{ID: 1, AddTags: []string{"x"}}})
+	res, _ := c.UpdateTickets(ctx, []engine.TicketUpdate{{ID: 1, AddTags: []string{"x"}}})
 	if !errors.Is(res[0].Err, context.Canceled) || !strings.Contains(res[0].Err.Error(), "HTTP 502") {
 		t.Fatalf("result %v, want the cancellation and the vendor's last answer", res[0].Err)
 	}
@@ -214,10 +214,10 @@ func TestUpdateTicketsJobFollowingEndsWithTheContext(t *testing.T) {
 
 func TestUpdateTicketsChunksOf100(t *testing.T) {
 	srv, c := newPair(t, nil)
-	var updates []sync.TicketUpdate
+	var updates []engine.TicketUpdate
 	for i := int64(1); i <= 250; i++ {
 		srv.CreateTicket(zendesktest.Ticket{ID: i})
-		updates = append(updates, sync.TicketUpdate{ID: i, AddTags: []string{"bug_fixed"}})
+		updates = append(updates, engine.TicketUpdate{ID: i, AddTags: []string{"bug_fixed"}})
 	}
 	res, err := c.UpdateTickets(context.Background(), updates)
 	if err != nil {
@@ -248,8 +248,8 @@ func TestUpdateTicketsSafeUpdate(t *testing.T) {
 	read := tk.UpdatedAt
 	srv.AddTags(1, "agent_was_here") // the ticket changes after it was read
 
-	res, _ := c.UpdateTickets(context.Background(), []sync.TicketUpdate{{ID: 1, AddTags: []string{"x"}, UpdatedStamp: read}})
-	if !errors.Is(res[0].Err, sync.ErrConflict) || !strings.Contains(res[0].Err.Error(), "ticket 1") ||
+	res, _ := c.UpdateTickets(context.Background(), []engine.TicketUpdate{{ID: 1, AddTags: []string{"x"}, UpdatedStamp: read}})
+	if !errors.Is(res[0].Err, engine.ErrConflict) || !strings.Contains(res[0].Err.Error(), "ticket 1") ||
 		!strings.Contains(res[0].Err.Error(), "HTTP 409") {
 		t.Fatalf("stale stamp: %v", res[0].Err)
 	}
@@ -258,7 +258,7 @@ func TestUpdateTicketsSafeUpdate(t *testing.T) {
 	}
 
 	fresh, _ := srv.Ticket(1)
-	res, _ = c.UpdateTickets(context.Background(), []sync.TicketUpdate{
+	res, _ = c.UpdateTickets(context.Background(), []engine.TicketUpdate{
 		{ID: 1, AddTags: []string{"x"}, Note: "hello", UpdatedStamp: fresh.UpdatedAt}})
 	if res[0].Err != nil {
 		t.Fatalf("fresh stamp: %v", res[0].Err)
@@ -276,8 +276,8 @@ func TestUpdateTicketsSafeUpdate(t *testing.T) {
 
 func TestUpdateTicketsStatusFieldNeedsConfig(t *testing.T) {
 	srv, c := newPair(t, func(o *Options) { o.StatusFieldID = 0 })
-	res, _ := c.UpdateTickets(context.Background(), []sync.TicketUpdate{{ID: 1, StatusField: ptr("Fixed")}})
-	if !errors.Is(res[0].Err, sync.ErrPermanent) || !strings.Contains(res[0].Err.Error(), "StatusFieldID") {
+	res, _ := c.UpdateTickets(context.Background(), []engine.TicketUpdate{{ID: 1, StatusField: ptr("Fixed")}})
+	if !errors.Is(res[0].Err, engine.ErrPermanent) || !strings.Contains(res[0].Err.Error(), "StatusFieldID") {
 		t.Fatalf("result %v", res[0].Err)
 	}
 	if len(srv.Requests()) != 0 {
@@ -289,7 +289,7 @@ func TestUpdateTicketsSubmitFailure(t *testing.T) {
 	srv, c := newPair(t, nil)
 	srv.CreateTicket(zendesktest.Ticket{ID: 1})
 	srv.Inject(zendesktest.Fault{Method: "PUT", Path: "/api/v2/tickets/update_many", Status: 500})
-	res, _ := c.UpdateTickets(context.Background(), []sync.TicketUpdate{{ID: 1, AddTags: []string{"x"}}})
+	res, _ := c.UpdateTickets(context.Background(), []engine.TicketUpdate{{ID: 1, AddTags: []string{"x"}}})
 	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "update tickets 1: HTTP 500") {
 		t.Fatalf("result %v", res[0].Err)
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // ticketWire is the part of Zendesk's ticket object the engine needs. It is
@@ -35,8 +35,8 @@ type organizationWire struct {
 	Fields map[string]json.RawMessage `json:"organization_fields"`
 }
 
-func (c *Client) ticket(w *ticketWire) sync.Ticket {
-	t := sync.Ticket{ID: w.ID, Status: sync.TicketStatus(w.Status), Subject: w.Subject,
+func (c *Client) ticket(w *ticketWire) engine.Ticket {
+	t := engine.Ticket{ID: w.ID, Status: engine.TicketStatus(w.Status), Subject: w.Subject,
 		RequesterID: w.RequesterID, OrganizationID: w.OrganizationID, Tags: w.Tags,
 		URL: c.agentURL(w.ID), CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
 	for _, f := range w.CustomFields {
@@ -50,8 +50,8 @@ func (c *Client) ticket(w *ticketWire) sync.Ticket {
 	return t
 }
 
-func (c *Client) organization(w *organizationWire) sync.Organization {
-	o := sync.Organization{ID: w.ID, Name: w.Name}
+func (c *Client) organization(w *organizationWire) engine.Organization {
+	o := engine.Organization{ID: w.ID, Name: w.Name}
 	if c.tierField != "" {
 		o.Tier = fieldText(w.Fields[c.tierField])
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // seedLarge writes n bugs the way the engine does, a page of tickets at a
@@ -18,33 +18,33 @@ import (
 func seedLarge(b *testing.B, n int) *fixture {
 	b.Helper()
 	f := newFixture(b)
-	cats := []sync.StatusCategory{sync.CategoryToDo, sync.CategoryInProgress, sync.CategoryDone}
+	cats := []engine.StatusCategory{engine.CategoryToDo, engine.CategoryInProgress, engine.CategoryDone}
 	statuses := []string{"To Do", "In Progress", "Done"}
 	prios := []string{"Highest", "High", "Medium", "Low", "Lowest"}
-	var page []sync.TicketChange
-	var bugs []sync.BugRecord
+	var page []engine.TicketChange
+	var bugs []engine.BugRecord
 	flush := func() {
-		if _, err := f.store.CommitTicketPage(f.ctx, sync.TicketPageCommit{Tickets: page, NewBugs: bugs, Now: now}); err != nil {
+		if _, err := f.store.CommitTicketPage(f.ctx, engine.TicketPageCommit{Tickets: page, NewBugs: bugs, Now: now}); err != nil {
 			b.Fatal(err)
 		}
 		page, bugs = nil, nil
 	}
-	mems := make(map[string]sync.BugMemory, n)
+	mems := make(map[string]engine.BugMemory, n)
 	for i := range n {
 		id := strconv.Itoa(10000 + i)
 		key := fmt.Sprintf("%s-%d", []string{"PROJ", "WEB", "MOB"}[i%3], i+1)
-		rec := sync.BugRecord{Bug: sync.Bug{ID: id, Key: key, Project: key[:len(key)-len(strconv.Itoa(i+1))-1],
+		rec := engine.BugRecord{Bug: engine.Bug{ID: id, Key: key, Project: key[:len(key)-len(strconv.Itoa(i+1))-1],
 			Summary: "Export fails for large files " + key, Status: statuses[i%3], StatusCategory: cats[i%3], Priority: prios[i%5],
 			URL: "https://acme.atlassian.net/browse/" + key, Updated: now.Add(-time.Duration(i) * time.Minute)},
 			LastActivity: now.Add(-time.Duration(i) * time.Minute)}
 		rec.Stale.Flagged = i%17 == 0
 		bugs = append(bugs, rec)
-		mem := sync.BugMemory{Category: rec.StatusCategory, Waiting: map[int64]time.Time{}, Customers: sync.Customers{ByTier: map[string]int{}}}
+		mem := engine.BugMemory{Category: rec.StatusCategory, Waiting: map[int64]time.Time{}, Customers: engine.Customers{ByTier: map[string]int{}}}
 		for j := range 1 + i%9 {
 			tid := f.next
 			f.next++
 			org := int64(100 + (i*7+j*13)%300)
-			page = append(page, sync.TicketChange{ID: tid, Bugs: []string{id}, Record: &sync.TicketRecord{ID: tid, Status: sync.StatusOpen,
+			page = append(page, engine.TicketChange{ID: tid, Bugs: []string{id}, Record: &engine.TicketRecord{ID: tid, Status: engine.StatusOpen,
 				RequesterID: 5000 + tid, OrganizationID: org, Subject: "Customer cannot export", UpdatedAt: now,
 				URL: "https://acme.zendesk.com/agent/tickets/" + strconv.FormatInt(tid, 10)}})
 			mem.OpenTickets++

@@ -13,7 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // jiraView is what Jira holds of the bugs customers wait on, written there
@@ -38,7 +38,7 @@ func readJira(t *testing.T, sim simulated) jiraView {
 			continue
 		}
 		v.counts[is.Key], v.categories[is.Key] = *c, is.Status.Category
-		if is.Status.Category == string(sync.CategoryDone) {
+		if is.Status.Category == string(engine.CategoryDone) {
 			v.outcomes[is.Key] = OutcomeFixed
 			if slices.Contains(sim.policy.WontFixResolutions, is.Resolution) {
 				v.outcomes[is.Key] = OutcomeWontFix
@@ -98,7 +98,7 @@ func checkRanking(t *testing.T, br *browser, jr jiraView) {
 
 // checkLocksAndTiers: a locked bug's priority says so, no other does;
 // tiers are listed heaviest first; the update column says whose update.
-func checkLocksAndTiers(t *testing.T, br *browser, jr jiraView, p sync.Policy) {
+func checkLocksAndTiers(t *testing.T, br *browser, jr jiraView, p engine.Policy) {
 	t.Helper()
 	shown := br.attrs(t, `#bugs tbody tr[data-key]:has(td.priority .badge.locked)`, "data-key")
 	var want []string
@@ -136,7 +136,7 @@ func checkLongestWaits(t *testing.T, br *browser, sim simulated) {
 	want := map[string]time.Time{}
 	for tk := range sim.stack.Dataset.Tickets() {
 		zt, ok := sim.stack.Zendesk.Ticket(tk.ID)
-		if !ok || tk.OrganizationID == 0 || len(tk.Bugs) == 0 || !sync.TicketStatus(zt.Status).Open() {
+		if !ok || tk.OrganizationID == 0 || len(tk.Bugs) == 0 || !engine.TicketStatus(zt.Status).Open() {
 			continue
 		}
 		org := strconv.FormatInt(tk.OrganizationID, 10)

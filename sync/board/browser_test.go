@@ -9,7 +9,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,7 +23,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
 )
@@ -49,7 +49,7 @@ func chromium(t *testing.T) string {
 type simulated struct {
 	stack  *simulation.Stack
 	store  *state.Store
-	policy sync.Policy
+	policy engine.Policy
 }
 
 // runSimulation seeds the simulators, points the real adapters and engine
@@ -86,17 +86,17 @@ func runSimulation(t *testing.T) simulated {
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy := sync.Policy{
-		Projects: s.Projects, LinkTagPrefix: "jira_", CountBy: sync.CountByOrganization, CountTickets: sync.CountOpenTickets,
+	policy := engine.Policy{
+		Projects: s.Projects, LinkTagPrefix: "jira_", CountBy: engine.CountByOrganization, CountTickets: engine.CountOpenTickets,
 		TierWeights: map[string]float64{"enterprise": 5, "pro": 2, "free": 1}, DefaultWeight: 1,
-		Thresholds: []sync.Threshold{{Customers: 10, Priority: "High"}, {Customers: 25, Priority: "Highest"}},
+		Thresholds: []engine.Threshold{{Customers: 10, Priority: "High"}, {Customers: 25, Priority: "Highest"}},
 		Priorities: []string{"Highest", "High", "Medium", "Low", "Lowest"}, PriorityLockedLabel: simulation.LockedLabel,
-		StatusTags:         sync.StatusTags{ToDo: "bug_open", InProgress: "bug_in_progress", Done: "bug_fixed", WontFix: "bug_wont_fix"},
+		StatusTags:         engine.StatusTags{ToDo: "bug_open", InProgress: "bug_in_progress", Done: "bug_fixed", WontFix: "bug_wont_fix"},
 		WontFixResolutions: []string{"Won't Do", "Duplicate", "Cannot Reproduce"},
 		Notes:              true,
-		Stale:              sync.StalePolicy{Label: "customer-waiting-stale", DefaultWindow: 30 * 24 * time.Hour},
+		Stale:              engine.StalePolicy{Label: "customer-waiting-stale", DefaultWindow: 30 * 24 * time.Hour},
 	}
-	eng, err := sync.New(sync.Options{Helpdesk: hd, Tracker: tr, Store: store, Logger: logger, Steps: monitor, Policy: policy})
+	eng, err := engine.New(engine.Options{Helpdesk: hd, Tracker: tr, Store: store, Logger: logger, Steps: monitor, Policy: policy})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func runSimulation(t *testing.T) simulated {
 // violation).
 type browser struct {
 	ctx    context.Context
-	mu     stdsync.Mutex
+	mu     sync.Mutex
 	errors []string
 }
 
@@ -142,7 +142,7 @@ func newBrowser(t *testing.T, exe, token string) *browser {
 		t.Fatal(err)
 	}
 	messages := chromedp.Console(ctx)
-	var wg stdsync.WaitGroup
+	var wg sync.WaitGroup
 	wg.Go(func() {
 		for m, err := range messages {
 			if err != nil {

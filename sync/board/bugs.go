@@ -6,23 +6,23 @@ import (
 	"slices"
 	"time"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // Bug is one row of the board.
 type Bug struct {
 	// Rank is the bug's place in the ranking, whatever order it is listed
 	// in: open bugs by weighted customers, then done ones the same way.
-	Rank           int                 `json:"rank"`
-	ID             string              `json:"id"`
-	Key            string              `json:"key"`
-	URL            string              `json:"url"`
-	Project        string              `json:"project"`
-	Summary        string              `json:"summary"`
-	Status         string              `json:"status"`
-	Category       sync.StatusCategory `json:"statusCategory"`
-	Priority       string              `json:"priority"`
-	PriorityRaised bool                `json:"priorityRaised"` // helpdesk-sync set the current priority
+	Rank           int                   `json:"rank"`
+	ID             string                `json:"id"`
+	Key            string                `json:"key"`
+	URL            string                `json:"url"`
+	Project        string                `json:"project"`
+	Summary        string                `json:"summary"`
+	Status         string                `json:"status"`
+	Category       engine.StatusCategory `json:"statusCategory"`
+	Priority       string                `json:"priority"`
+	PriorityRaised bool                  `json:"priorityRaised"` // helpdesk-sync set the current priority
 	// PriorityLocked: the bug carries the policy's priority_locked_label,
 	// so helpdesk-sync leaves its priority as it is, whatever the count.
 	PriorityLocked bool `json:"priorityLocked"`

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // ChartDays is how many days the chart covers, today included.
@@ -30,12 +30,12 @@ type Chart struct {
 
 // Series is one status category's line.
 type Series struct {
-	Category sync.StatusCategory `json:"statusCategory"`
-	Label    string              `json:"label"`
-	Color    string              `json:"-"`
-	Values   []*int              `json:"values"` // per day, nil where the day has no point
-	Path     string              `json:"-"`      // SVG path data; "" without points
-	Last     int                 `json:"last"`   // the latest value
+	Category engine.StatusCategory `json:"statusCategory"`
+	Label    string                `json:"label"`
+	Color    string                `json:"-"`
+	Values   []*int                `json:"values"` // per day, nil where the day has no point
+	Path     string                `json:"-"`      // SVG path data; "" without points
+	Last     int                   `json:"last"`   // the latest value
 	// LastX and LastY place the marker on the latest value.
 	LastX, LastY float64 `json:"-"`
 }
@@ -55,13 +55,13 @@ type DayLabel struct {
 }
 
 var categories = []struct {
-	cat   sync.StatusCategory
+	cat   engine.StatusCategory
 	label string
 	color string
 }{
-	{sync.CategoryToDo, "To do", "#6b778c"},
-	{sync.CategoryInProgress, "In progress", "#0055cc"},
-	{sync.CategoryDone, "Done", "#1f845a"},
+	{engine.CategoryToDo, "To do", "#6b778c"},
+	{engine.CategoryInProgress, "In progress", "#0055cc"},
+	{engine.CategoryDone, "Done", "#1f845a"},
 }
 
 // Chart reads the daily points of the last ChartDays days and today's
@@ -77,7 +77,7 @@ func (m *Model) Chart(ctx context.Context) (Chart, error) {
 	if err != nil {
 		return Chart{}, err
 	}
-	byDay := make(map[time.Time]map[sync.StatusCategory]int, len(points)+1)
+	byDay := make(map[time.Time]map[engine.StatusCategory]int, len(points)+1)
 	for _, p := range points {
 		byDay[p.Day] = p.Waiting
 	}
@@ -86,7 +86,7 @@ func (m *Model) Chart(ctx context.Context) (Chart, error) {
 }
 
 // plot places the points of the ChartDays days from from.
-func plot(from time.Time, byDay map[time.Time]map[sync.StatusCategory]int) Chart {
+func plot(from time.Time, byDay map[time.Time]map[engine.StatusCategory]int) Chart {
 	c := Chart{From: from, To: from.AddDate(0, 0, ChartDays-1), Width: 720, Height: 220, Left: 48, Top: 12}
 	c.PlotWidth, c.PlotHeight = c.Width-c.Left-16, c.Height-c.Top-32
 	top := 0

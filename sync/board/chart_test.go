@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 )
 
@@ -21,18 +21,18 @@ func TestNiceCeil(t *testing.T) {
 func TestPlot(t *testing.T) {
 	from := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 	day := func(d int) time.Time { return from.AddDate(0, 0, d) }
-	byDay := map[time.Time]map[sync.StatusCategory]int{
-		day(0):  {sync.CategoryToDo: 8, sync.CategoryInProgress: 2},
-		day(1):  {sync.CategoryToDo: 10},
-		day(5):  {sync.CategoryToDo: 4, sync.CategoryDone: 12}, // after a gap
-		day(29): {sync.CategoryToDo: 3},
+	byDay := map[time.Time]map[engine.StatusCategory]int{
+		day(0):  {engine.CategoryToDo: 8, engine.CategoryInProgress: 2},
+		day(1):  {engine.CategoryToDo: 10},
+		day(5):  {engine.CategoryToDo: 4, engine.CategoryDone: 12}, // after a gap
+		day(29): {engine.CategoryToDo: 3},
 	}
 	c := plot(from, byDay)
 	if c.Points != 4 || c.Max != 20 || !c.To.Equal(day(29)) {
 		t.Fatalf("points %d, max %d, to %v", c.Points, c.Max, c.To)
 	}
 	todo := c.Series[0]
-	if todo.Category != sync.CategoryToDo || todo.Last != 3 || *todo.Values[1] != 10 || todo.Values[2] != nil {
+	if todo.Category != engine.CategoryToDo || todo.Last != 3 || *todo.Values[1] != 10 || todo.Values[2] != nil {
 		t.Fatalf("to-do series %+v", todo)
 	}
 	// A gap starts a new segment instead of drawing across missing days.
@@ -70,7 +70,7 @@ func TestChartReadsPointsAndToday(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A bug moves after yesterday's point: only today shows it.
-	b := bugRec("1", "PROJ-1", "Done", sync.CategoryDone, "Medium")
+	b := bugRec("1", "PROJ-1", "Done", engine.CategoryDone, "Medium")
 	mems, _ := f.store.BugMemories(f.ctx, []string{"1"})
 	m := mems["1"]
 	m.Category = b.StatusCategory
@@ -84,7 +84,7 @@ func TestChartReadsPointsAndToday(t *testing.T) {
 	if c.Points != 2 {
 		t.Fatalf("%d points, want yesterday and today (the 40-day-old one is out of range)", c.Points)
 	}
-	at := func(cat sync.StatusCategory, d int) int {
+	at := func(cat engine.StatusCategory, d int) int {
 		for _, s := range c.Series {
 			if s.Category == cat && s.Values[d] != nil {
 				return *s.Values[d]
@@ -92,7 +92,7 @@ func TestChartReadsPointsAndToday(t *testing.T) {
 		}
 		return -1
 	}
-	if at(sync.CategoryToDo, ChartDays-2) != 5 || at(sync.CategoryToDo, ChartDays-1) != 3 || at(sync.CategoryDone, ChartDays-1) != 3 {
-		t.Fatalf("to do yesterday %d, today %d; done today %d", at(sync.CategoryToDo, ChartDays-2), at(sync.CategoryToDo, ChartDays-1), at(sync.CategoryDone, ChartDays-1))
+	if at(engine.CategoryToDo, ChartDays-2) != 5 || at(engine.CategoryToDo, ChartDays-1) != 3 || at(engine.CategoryDone, ChartDays-1) != 3 {
+		t.Fatalf("to do yesterday %d, today %d; done today %d", at(engine.CategoryToDo, ChartDays-2), at(engine.CategoryToDo, ChartDays-1), at(engine.CategoryDone, ChartDays-1))
 	}
 }

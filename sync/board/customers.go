@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // Customer is an organization waiting on bugs.
@@ -21,13 +21,13 @@ type Customer struct {
 
 // Wait is a bug an organization waits on, and since when.
 type Wait struct {
-	BugID    string              `json:"id"`
-	Key      string              `json:"key"`
-	URL      string              `json:"url"`
-	Summary  string              `json:"summary"`
-	Status   string              `json:"status"`
-	Category sync.StatusCategory `json:"statusCategory"`
-	Outcome  Outcome             `json:"outcome,omitempty"` // as on the bug
+	BugID    string                `json:"id"`
+	Key      string                `json:"key"`
+	URL      string                `json:"url"`
+	Summary  string                `json:"summary"`
+	Status   string                `json:"status"`
+	Category engine.StatusCategory `json:"statusCategory"`
+	Outcome  Outcome               `json:"outcome,omitempty"` // as on the bug
 	// Since is when the organization's oldest counted ticket on the bug
 	// was opened.
 	Since time.Time `json:"since"`
@@ -50,7 +50,7 @@ func (m *Model) loadCustomers(ctx context.Context, bugs []Bug) ([]Customer, erro
 	for i, w := range waits {
 		orgIDs[i] = w.OrgID
 	}
-	orgs := make(map[int64]sync.Organization, len(orgIDs))
+	orgs := make(map[int64]engine.Organization, len(orgIDs))
 	for chunk := range slices.Chunk(orgIDs, readBatch) {
 		o, err := m.src.OrganizationNames(ctx, chunk)
 		if err != nil {

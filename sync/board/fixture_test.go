@@ -13,7 +13,7 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
 )
@@ -51,25 +51,25 @@ type waiter struct {
 // bug records a bug with its tickets; organizations get the given tiers.
 // The memory is what the reconciler would compute (every organization at
 // weight 1 but enterprise at 5).
-func (f *fixture) bug(b sync.BugRecord, waiters ...waiter) {
+func (f *fixture) bug(b engine.BugRecord, waiters ...waiter) {
 	f.t.Helper()
-	var changes []sync.TicketChange
-	mem := sync.BugMemory{Category: b.StatusCategory, Waiting: map[int64]time.Time{}}
+	var changes []engine.TicketChange
+	mem := engine.BugMemory{Category: b.StatusCategory, Waiting: map[int64]time.Time{}}
 	seen := map[int64]bool{}
 	for _, w := range waiters {
 		id := f.next
 		f.next++
-		status := sync.StatusOpen
+		status := engine.StatusOpen
 		if !w.open {
-			status = sync.StatusSolved
+			status = engine.StatusSolved
 		}
 		subject := w.subject
 		if subject == "" {
 			subject = fmt.Sprintf("Ticket %d about %s", id, b.Key)
 		}
-		rec := &sync.TicketRecord{ID: id, Status: status, RequesterID: 1000 + id, OrganizationID: w.org, Subject: subject,
+		rec := &engine.TicketRecord{ID: id, Status: status, RequesterID: 1000 + id, OrganizationID: w.org, Subject: subject,
 			URL: "https://acme.zendesk.com/agent/tickets/" + strconv.FormatInt(id, 10), UpdatedAt: now}
-		changes = append(changes, sync.TicketChange{ID: id, Record: rec, Bugs: []string{b.ID}})
+		changes = append(changes, engine.TicketChange{ID: id, Record: rec, Bugs: []string{b.ID}})
 		if !w.open {
 			continue
 		}
@@ -89,9 +89,9 @@ func (f *fixture) bug(b sync.BugRecord, waiters ...waiter) {
 		}
 		mem.Waiting[w.org] = now.Add(-time.Duration(w.org%7+1) * 24 * time.Hour)
 	}
-	var orgs []sync.Organization
+	var orgs []engine.Organization
 	for org := range seen {
-		orgs = append(orgs, sync.Organization{ID: org, Name: fmt.Sprintf("Org %d", org), Tier: tierOf(org)})
+		orgs = append(orgs, engine.Organization{ID: org, Name: fmt.Sprintf("Org %d", org), Tier: tierOf(org)})
 	}
 	if b.Project == "" {
 		b.Project, _, _ = strings.Cut(b.Key, "-")
@@ -99,7 +99,7 @@ func (f *fixture) bug(b sync.BugRecord, waiters ...waiter) {
 	if b.URL == "" {
 		b.URL = "https://acme.atlassian.net/browse/" + b.Key
 	}
-	if _, err := f.store.CommitTicketPage(f.ctx, sync.TicketPageCommit{Tickets: changes, NewBugs: []sync.BugRecord{b}, Organizations: orgs, Now: now}); err != nil {
+	if _, err := f.store.CommitTicketPage(f.ctx, engine.TicketPageCommit{Tickets: changes, NewBugs: []engine.BugRecord{b}, Organizations: orgs, Now: now}); err != nil {
 		f.t.Fatal(err)
 	}
 	if err := f.store.SetBugMemory(f.ctx, b.ID, mem); err != nil {
@@ -128,14 +128,14 @@ func tierOf(org int64) string {
 	return ""
 }
 
-func bugRec(id, key, status string, cat sync.StatusCategory, priority string) sync.BugRecord {
-	return sync.BugRecord{Bug: sync.Bug{ID: id, Key: key, Summary: "Summary of " + key, Status: status, StatusCategory: cat,
+func bugRec(id, key, status string, cat engine.StatusCategory, priority string) engine.BugRecord {
+	return engine.BugRecord{Bug: engine.Bug{ID: id, Key: key, Summary: "Summary of " + key, Status: status, StatusCategory: cat,
 		Priority: priority, Updated: now.Add(-48 * time.Hour)}, LastActivity: now.Add(-72 * time.Hour)}
 }
 
 // testPolicy weighs tiers as the fixture's memories do.
-func testPolicy() sync.Policy {
-	return sync.Policy{Priorities: []string{"Highest", "High", "Medium", "Low", "Lowest"},
+func testPolicy() engine.Policy {
+	return engine.Policy{Priorities: []string{"Highest", "High", "Medium", "Low", "Lowest"},
 		TierWeights: map[string]float64{"enterprise": 5, "pro": 2, "free": 1}, DefaultWeight: 1, PriorityLockedLabel: "priority-locked"}
 }
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 )
 
@@ -99,10 +99,10 @@ func TestAuth(t *testing.T) {
 func TestEscaping(t *testing.T) {
 	f := newFixture(t)
 	evil := `<script>alert("x")</script>`
-	b := bugRec("7", "PROJ-7", `In <b>Review</b>`, sync.CategoryInProgress, `High"><img src=x onerror=alert(1)>`)
+	b := bugRec("7", "PROJ-7", `In <b>Review</b>`, engine.CategoryInProgress, `High"><img src=x onerror=alert(1)>`)
 	b.Summary = "Export " + evil
 	f.bug(b, waiter{org: 101, open: true, subject: "Customer says " + evil})
-	if err := f.store.PutOrganizations(f.ctx, []sync.Organization{{ID: 101, Name: "Acme " + evil, Tier: "enterprise"}}, now); err != nil {
+	if err := f.store.PutOrganizations(f.ctx, []engine.Organization{{ID: 101, Name: "Acme " + evil, Tier: "enterprise"}}, now); err != nil {
 		t.Fatal(err)
 	}
 	srv := f.server(f.model(func(o *Options) { o.ShowCustomerNames = true }))

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 )
 
@@ -80,10 +80,10 @@ func (m *Model) Health(ctx context.Context) (Health, error) {
 		return Health{}, err
 	}
 	h := Health{At: now, Cycle: step(rec.Cycle), Failure: step(rec.Failure), Issues: []string{}, Guards: []Hold{}}
-	if h.Backlog.Bugs, err = m.src.DueCount(ctx, sync.BugQueue, now); err != nil {
+	if h.Backlog.Bugs, err = m.src.DueCount(ctx, engine.BugQueue, now); err != nil {
 		return Health{}, err
 	}
-	if h.Backlog.Tickets, err = m.src.DueCount(ctx, sync.TicketQueue, now); err != nil {
+	if h.Backlog.Tickets, err = m.src.DueCount(ctx, engine.TicketQueue, now); err != nil {
 		return Health{}, err
 	}
 	for _, g := range guards {

@@ -6,13 +6,13 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
 	"golang.org/x/sync/singleflight"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 )
 
@@ -20,17 +20,17 @@ import (
 // it keeps for the board. *state.Store implements it.
 type Source interface {
 	RankedBugs(ctx context.Context) ([]state.Ranked, error)
-	Bugs(ctx context.Context, ids []string) (map[string]sync.BugRecord, error)
-	BugMemories(ctx context.Context, ids []string) (map[string]sync.BugMemory, error)
-	BugLinks(ctx context.Context, ids []string) (map[string]map[int64]sync.LinkSource, error)
-	Tickets(ctx context.Context, ids []int64) (map[int64]sync.TicketRecord, error)
+	Bugs(ctx context.Context, ids []string) (map[string]engine.BugRecord, error)
+	BugMemories(ctx context.Context, ids []string) (map[string]engine.BugMemory, error)
+	BugLinks(ctx context.Context, ids []string) (map[string]map[int64]engine.LinkSource, error)
+	Tickets(ctx context.Context, ids []int64) (map[int64]engine.TicketRecord, error)
 	WaitingOrganizations(ctx context.Context) ([]state.Waits, error)
-	OrganizationNames(ctx context.Context, ids []int64) (map[int64]sync.Organization, error)
-	Waiting(ctx context.Context) (map[sync.StatusCategory]int, error)
+	OrganizationNames(ctx context.Context, ids []int64) (map[int64]engine.Organization, error)
+	Waiting(ctx context.Context) (map[engine.StatusCategory]int, error)
 	Points(ctx context.Context, since time.Time) ([]state.Point, error)
 	Health(ctx context.Context, vendors []string, since time.Time) (state.Health, error)
-	Guards(ctx context.Context) ([]sync.GuardState, error)
-	DueCount(ctx context.Context, q sync.Queue, until time.Time) (int64, error)
+	Guards(ctx context.Context) ([]engine.GuardState, error)
+	DueCount(ctx context.Context, q engine.Queue, until time.Time) (int64, error)
 }
 
 var _ Source = (*state.Store)(nil)
@@ -41,7 +41,7 @@ type Options struct {
 	// order of the priority column (Priorities, highest first), the order
 	// of tiers (heaviest first, by TierWeights), and which bugs keep their
 	// priority (PriorityLockedLabel).
-	Policy sync.Policy
+	Policy engine.Policy
 	// Budgets are each vendor's request budget per minute, by vendor name
 	// ("zendesk", "jira"): what the health section measures use against.
 	Budgets map[string]float64
@@ -72,7 +72,7 @@ type Model struct {
 	now   func() time.Time
 	loads singleflight.Group
 
-	mu   stdsync.Mutex
+	mu   sync.Mutex
 	snap *snapshot
 }
 
@@ -105,7 +105,7 @@ type snapshot struct {
 
 	// tickets are the tickets pages have shown, read when first shown and
 	// kept as long as the snapshot: the board is as of its snapshot.
-	mu      stdsync.Mutex
+	mu      sync.Mutex
 	tickets map[int64]Ticket
 }
 
@@ -150,8 +150,8 @@ func (m *Model) load(ctx context.Context) (*snapshot, error) {
 	for i, r := range ranked {
 		ids[i], weights[r.ID] = r.ID, r.Weighted
 	}
-	recs := make(map[string]sync.BugRecord, len(ids))
-	mems := make(map[string]sync.BugMemory, len(ids))
+	recs := make(map[string]engine.BugRecord, len(ids))
+	mems := make(map[string]engine.BugMemory, len(ids))
 	links := make(map[string][]int64, len(ids))
 	for chunk := range slices.Chunk(ids, readBatch) {
 		if err := m.readBugs(ctx, chunk, recs, mems, links); err != nil {
@@ -191,7 +191,7 @@ func (m *Model) load(ctx context.Context) (*snapshot, error) {
 	return s, nil
 }
 
-func (m *Model) readBugs(ctx context.Context, ids []string, recs map[string]sync.BugRecord, mems map[string]sync.BugMemory, links map[string][]int64) error {
+func (m *Model) readBugs(ctx context.Context, ids []string, recs map[string]engine.BugRecord, mems map[string]engine.BugMemory, links map[string][]int64) error {
 	r, err := m.src.Bugs(ctx, ids)
 	if err != nil {
 		return err
@@ -217,11 +217,11 @@ func (m *Model) readBugs(ctx context.Context, ids []string, recs map[string]sync
 // row is a bug's line on the board, from its record and memory. Text from
 // the vendors is clipped here, so that pages, tooltips and JSON alike stay
 // a sane size whatever a summary holds.
-func (m *Model) row(r sync.BugRecord, mem sync.BugMemory, weighted float64, tickets int) Bug {
+func (m *Model) row(r engine.BugRecord, mem engine.BugMemory, weighted float64, tickets int) Bug {
 	b := Bug{
 		ID: r.ID, Key: r.Key, URL: r.URL, Project: r.Project, Summary: clip(r.Summary, maxText), Status: clip(r.Status, maxName),
 		Category: r.StatusCategory, Priority: clip(r.Priority, maxName),
-		PriorityRaised: mem.Bump.Seq > 0 && mem.Bump.Phase != sync.PhaseNone && mem.Bump.Target == r.Priority && r.Priority != "",
+		PriorityRaised: mem.Bump.Seq > 0 && mem.Bump.Phase != engine.PhaseNone && mem.Bump.Target == r.Priority && r.Priority != "",
 		PriorityLocked: m.opts.Policy.PriorityLockedLabel != "" && slices.Contains(r.Labels, m.opts.Policy.PriorityLockedLabel),
 		Outcome:        outcomeOf(r),
 		Customers:      mem.Customers.Distinct, Weighted: weighted, ByTier: m.tierCounts(mem.Customers.ByTier),
@@ -242,11 +242,11 @@ func (m *Model) row(r sync.BugRecord, mem sync.BugMemory, weighted float64, tick
 
 // outcomeOf is how a done bug ended, as the engine's state of it tells
 // (the policy's won't-fix resolutions); "" while it is open.
-func outcomeOf(r sync.BugRecord) Outcome {
+func outcomeOf(r engine.BugRecord) Outcome {
 	switch {
-	case r.StatusCategory != sync.CategoryDone:
+	case r.StatusCategory != engine.CategoryDone:
 		return ""
-	case r.State == sync.StateWontFix:
+	case r.State == engine.StateWontFix:
 		return OutcomeWontFix
 	}
 	return OutcomeFixed

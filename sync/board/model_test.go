@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 )
 
@@ -21,20 +21,20 @@ import (
 //	WEB-3    To Do        Low      only solved tickets                          → not on the board
 func seed(t testing.TB) *fixture {
 	f := newFixture(t)
-	b9 := bugRec("9", "PROJ-9", "To Do", sync.CategoryToDo, "Highest")
+	b9 := bugRec("9", "PROJ-9", "To Do", engine.CategoryToDo, "Highest")
 	b9.LastActivity = now.Add(-10 * 24 * time.Hour)
 	f.bug(b9, waiter{org: 101, open: true}, waiter{org: 102, open: true}, waiter{org: 302, open: true})
-	f.bug(bugRec("10", "PROJ-10", "In Progress", sync.CategoryInProgress, "High"),
+	f.bug(bugRec("10", "PROJ-10", "In Progress", engine.CategoryInProgress, "High"),
 		waiter{org: 201, open: true}, waiter{org: 202, open: true}, waiter{org: 203, open: true}, waiter{org: 203, open: true})
 	f.raise("10", "High")
-	b1 := bugRec("1", "PROJ-1", "To Do", sync.CategoryToDo, "Medium")
+	b1 := bugRec("1", "PROJ-1", "To Do", engine.CategoryToDo, "Medium")
 	b1.LastActivity = now.Add(-time.Hour)
 	f.bug(b1, waiter{org: 101, open: true}, waiter{org: 301, open: true}, waiter{org: 301, open: false})
-	w2 := bugRec("2", "WEB-2", "Done", sync.CategoryDone, "Low")
-	w2.Stale = sync.StaleFlag{Flagged: true, Episode: 1, Since: now.Add(-5 * 24 * time.Hour), Idle: 20 * 24 * time.Hour}
+	w2 := bugRec("2", "WEB-2", "Done", engine.CategoryDone, "Low")
+	w2.Stale = engine.StaleFlag{Flagged: true, Episode: 1, Since: now.Add(-5 * 24 * time.Hour), Idle: 20 * 24 * time.Hour}
 	w2.LastActivity = now.Add(-30 * 24 * time.Hour)
 	f.bug(w2, waiter{org: 401, open: true})
-	f.bug(bugRec("3", "WEB-3", "To Do", sync.CategoryToDo, "Low"), waiter{org: 101, open: false})
+	f.bug(bugRec("3", "WEB-3", "To Do", engine.CategoryToDo, "Low"), waiter{org: 101, open: false})
 	return f
 }
 
@@ -47,7 +47,7 @@ func (f *fixture) raise(id, target string) {
 		f.t.Fatal(err)
 	}
 	m := mems[id]
-	m.Bump = sync.Pending{Seq: 1, Target: target, Phase: sync.PhaseDone}
+	m.Bump = engine.Pending{Seq: 1, Target: target, Phase: engine.PhaseDone}
 	if err := f.store.SetBugMemory(f.ctx, id, m); err != nil {
 		f.t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestBugRow(t *testing.T) {
 		t.Errorf("PROJ-10 tickets %+v", got)
 	}
 	w2 := by["WEB-2"]
-	if !w2.Stale || w2.StaleSince == nil || !w2.StaleSince.Equal(now.Add(-5*24*time.Hour)) || w2.Category != sync.CategoryDone {
+	if !w2.Stale || w2.StaleSince == nil || !w2.StaleSince.Equal(now.Add(-5*24*time.Hour)) || w2.Category != engine.CategoryDone {
 		t.Errorf("WEB-2 %+v", w2)
 	}
 	p1 := by["PROJ-1"]

@@ -4,14 +4,14 @@ import (
 	"cmp"
 	"context"
 	"slices"
-	stdsync "sync"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"go.uber.org/zap"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 )
 
@@ -32,7 +32,7 @@ type MonitorOptions struct {
 
 // Monitor records what the board's health section shows: it hears every
 // vendor request (a connectors.Observer) and every engine step (a
-// sync.StepObserver), keeps counts in memory, and Run writes them to the
+// engine.StepObserver), keeps counts in memory, and Run writes them to the
 // shared record in one script call at the end of each cycle, of each
 // failed step, and at least every MonitorOptions.Every while requests are
 // counted. The engine never waits on Redis for it. It needs no store to
@@ -43,7 +43,7 @@ type Monitor struct {
 	log   *zap.Logger
 	wake  chan struct{}
 
-	mu      stdsync.Mutex
+	mu      sync.Mutex
 	pending report
 	failing bool // the last write failed; logged once per streak
 }
@@ -81,7 +81,7 @@ func NewMonitor(o MonitorOptions) *Monitor {
 
 var (
 	_ connectors.Observer = (*Monitor)(nil)
-	_ sync.StepObserver   = (*Monitor)(nil)
+	_ engine.StepObserver = (*Monitor)(nil)
 )
 
 // ObserveRequest counts one attempt to a vendor.
@@ -107,13 +107,13 @@ func (m *Monitor) ObserveRequest(info connectors.RequestInfo) {
 	}
 }
 
-// StepStarted implements sync.StepObserver; the board counts steps as
+// StepStarted implements engine.StepObserver; the board counts steps as
 // they end.
 func (m *Monitor) StepStarted(string) {}
 
 // ObserveStep notes a step that ended; a cycle, a resync and a failure are
 // recorded at once.
-func (m *Monitor) ObserveStep(step string, rep sync.Report, err error) {
+func (m *Monitor) ObserveStep(step string, rep engine.Report, err error) {
 	h := &state.StepHealth{Step: step, At: m.now(), Took: rep.Duration, Errors: rep.Errors}
 	if err != nil {
 		h.Error = cut(err.Error(), 500)

@@ -3,14 +3,14 @@ package board
 import (
 	"context"
 	"errors"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/zap/zaptest"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 )
 
@@ -28,8 +28,8 @@ func TestMonitorRecordsStepsAndRequests(t *testing.T) {
 	m.ObserveRequest(connectors.RequestInfo{Vendor: "jira", Status: 200, RateLimitRemaining: -1})
 	clock = clock.Add(time.Minute)
 	m.ObserveRequest(connectors.RequestInfo{Vendor: "zendesk", Status: 200, RateLimitRemaining: -1})
-	m.ObserveStep("cycle", sync.Report{Duration: 2 * time.Second, HelpdeskRead: true, TrackerRead: true}, nil)
-	m.ObserveStep("drain", sync.Report{Errors: 2}, errors.New("sync: edit bug PROJ-1 (priority Low → High): jira: 400"))
+	m.ObserveStep("cycle", engine.Report{Duration: 2 * time.Second, HelpdeskRead: true, TrackerRead: true}, nil)
+	m.ObserveStep("drain", engine.Report{Errors: 2}, errors.New("engine: edit bug PROJ-1 (priority Low → High): jira: 400"))
 	m.Flush(f.ctx, f.store)
 
 	h, err := f.store.Health(f.ctx, Vendors, now.Add(-time.Hour))
@@ -39,7 +39,7 @@ func TestMonitorRecordsStepsAndRequests(t *testing.T) {
 	if h.Cycle.Step != "cycle" || h.Cycle.Took != 2*time.Second || !h.Cycle.At.Equal(clock) {
 		t.Errorf("cycle %+v", h.Cycle)
 	}
-	if h.Failure.Step != "drain" || h.Failure.Errors != 2 || h.Failure.Error != "sync: edit bug PROJ-1 (priority Low → High): jira: 400" {
+	if h.Failure.Step != "drain" || h.Failure.Errors != 2 || h.Failure.Error != "engine: edit bug PROJ-1 (priority Low → High): jira: 400" {
 		t.Errorf("failure %+v", h.Failure)
 	}
 	zd := h.Vendors["zendesk"]
@@ -78,7 +78,7 @@ func TestMonitorKeepsWhatFailed(t *testing.T) {
 	})
 	m := NewMonitor(MonitorOptions{Clock: func() time.Time { return now }, Logger: zaptest.NewLogger(t)})
 	m.ObserveRequest(connectors.RequestInfo{Vendor: "jira", Status: 200, RateLimitRemaining: -1})
-	m.ObserveStep("cycle", sync.Report{TrackerRead: true}, nil)
+	m.ObserveStep("cycle", engine.Report{TrackerRead: true}, nil)
 	m.Flush(context.Background(), rec)
 	m.ObserveRequest(connectors.RequestInfo{Vendor: "jira", Status: 500, RateLimitRemaining: -1})
 	fail = false
@@ -99,9 +99,9 @@ func TestMonitorRun(t *testing.T) {
 	rec := recorderFunc(func(_ context.Context, r state.HealthReport) error { reports <- r; return nil })
 	m := NewMonitor(MonitorOptions{Every: time.Hour, Logger: zaptest.NewLogger(t)})
 	ctx, cancel := context.WithCancel(context.Background())
-	var wg stdsync.WaitGroup
+	var wg sync.WaitGroup
 	wg.Go(func() { _ = m.Run(ctx, rec) })
-	m.ObserveStep("cycle", sync.Report{}, nil)
+	m.ObserveStep("cycle", engine.Report{}, nil)
 	select {
 	case r := <-reports:
 		if r.Cycle == nil {

@@ -6,15 +6,15 @@ import (
 	"regexp"
 	"strconv"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // Query selects, orders and pages the bugs of the board. The zero value is
 // the board's first page: every bug, most weighted customers first.
 type Query struct {
-	Project  string              // a project key; "" is every project
-	Category sync.StatusCategory // "" is every category
-	Tier     string              // bugs with a customer of this tier; "" is any
+	Project  string                // a project key; "" is every project
+	Category engine.StatusCategory // "" is every category
+	Tier     string                // bugs with a customer of this tier; "" is any
 	Stale    Stale
 	Sort     Sort
 	Desc     bool // reverse the sort's natural order
@@ -73,8 +73,8 @@ func ParseQuery(v url.Values) (Query, error) {
 		}
 		q.Project = p
 	}
-	switch c := sync.StatusCategory(v.Get("category")); c {
-	case "", sync.CategoryToDo, sync.CategoryInProgress, sync.CategoryDone:
+	switch c := engine.StatusCategory(v.Get("category")); c {
+	case "", engine.CategoryToDo, engine.CategoryInProgress, engine.CategoryDone:
 		q.Category = c
 	default:
 		return Query{}, fmt.Errorf("category %q: want new, indeterminate or done", c)

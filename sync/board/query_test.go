@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 func TestParseQuery(t *testing.T) {
@@ -16,7 +16,7 @@ func TestParseQuery(t *testing.T) {
 	}{
 		{"", Query{Sort: SortRank, Page: 1, PerPage: DefaultPerPage}, ""},
 		{"project=PROJ&category=done&tier=enterprise&stale=no&sort=age&dir=asc&page=3&per_page=50&utm=x",
-			Query{Project: "PROJ", Category: sync.CategoryDone, Tier: "enterprise", Stale: StaleNo, Sort: SortAge, Page: 3, PerPage: 50}, ""},
+			Query{Project: "PROJ", Category: engine.CategoryDone, Tier: "enterprise", Stale: StaleNo, Sort: SortAge, Page: 3, PerPage: 50}, ""},
 		{"sort=customers", Query{Sort: SortCustomers, Desc: true, Page: 1, PerPage: DefaultPerPage}, ""},
 		{"sort=key&dir=desc", Query{Sort: SortKey, Desc: true, Page: 1, PerPage: DefaultPerPage}, ""},
 		{"tier=Gold_Plus-2", Query{Tier: "Gold_Plus-2", Sort: SortRank, Page: 1, PerPage: DefaultPerPage}, ""},

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // afterBackfill is a board as a backfill leaves it: the two bugs with the
@@ -32,16 +32,16 @@ func afterBackfill(t testing.TB) *fixture {
 		}
 		return ws
 	}
-	fixed := bugRec("1", "PROJ-1", "Done", sync.CategoryDone, "High")
-	fixed.Resolution, fixed.State = "Done", sync.StateDone
+	fixed := bugRec("1", "PROJ-1", "Done", engine.CategoryDone, "High")
+	fixed.Resolution, fixed.State = "Done", engine.StateDone
 	f.bug(fixed, open(101, 102, 103, 104, 105, 301, 302, 303, 304, 305)...)
-	wont := bugRec("2", "PROJ-2", "Done", sync.CategoryDone, "Medium")
-	wont.Resolution, wont.State = "Won't Do", sync.StateWontFix
+	wont := bugRec("2", "PROJ-2", "Done", engine.CategoryDone, "Medium")
+	wont.Resolution, wont.State = "Won't Do", engine.StateWontFix
 	f.bug(wont, open(102, 103, 201, 202, 203, 204)...)
-	locked := bugRec("4", "WEB-4", "To Do", sync.CategoryToDo, "Low")
+	locked := bugRec("4", "WEB-4", "To Do", engine.CategoryToDo, "Low")
 	locked.Labels = []string{"regression", "priority-locked"}
 	f.bug(locked, open(101, 102, 103, 104, 201, 301, 302, 303)...)
-	f.bug(bugRec("3", "PROJ-3", "In Progress", sync.CategoryInProgress, "Medium"), open(301)...)
+	f.bug(bugRec("3", "PROJ-3", "In Progress", engine.CategoryInProgress, "Medium"), open(301)...)
 	return f
 }
 
@@ -238,10 +238,10 @@ func TestLongestWaitShown(t *testing.T) {
 func TestVendorTextIsBounded(t *testing.T) {
 	f := newFixture(t)
 	huge := strings.Repeat("Customer pasted a log line. ", 200_000/28+1) // 200 KB
-	b := bugRec("7", "PROJ-7", "In "+huge, sync.CategoryInProgress, "High "+huge)
+	b := bugRec("7", "PROJ-7", "In "+huge, engine.CategoryInProgress, "High "+huge)
 	b.Summary = huge
 	f.bug(b, waiter{org: 101, open: true, subject: huge})
-	if err := f.store.PutOrganizations(f.ctx, []sync.Organization{{ID: 101, Name: huge, Tier: "enterprise"}}, now); err != nil {
+	if err := f.store.PutOrganizations(f.ctx, []engine.Organization{{ID: 101, Name: huge, Tier: "enterprise"}}, now); err != nil {
 		t.Fatal(err)
 	}
 	srv := f.server(f.model(func(o *Options) { o.ShowCustomerNames = true }))

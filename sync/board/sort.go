@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // byRank is the board's ranking: open bugs before done ones (nobody works
@@ -77,13 +77,13 @@ func (m *Model) priorityRank(p string) int {
 	return len(m.opts.Policy.Priorities)
 }
 
-func categoryRank(c sync.StatusCategory) int {
+func categoryRank(c engine.StatusCategory) int {
 	switch c {
-	case sync.CategoryToDo:
+	case engine.CategoryToDo:
 		return 0
-	case sync.CategoryInProgress:
+	case engine.CategoryInProgress:
 		return 1
-	case sync.CategoryDone:
+	case engine.CategoryDone:
 		return 2
 	}
 	return 3

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // funcs format values for the templates; html/template escapes whatever
@@ -199,9 +199,9 @@ func newPager(n, total int, at func(int) url.Values) pager {
 }
 
 var categoryLabels = []struct {
-	cat   sync.StatusCategory
+	cat   engine.StatusCategory
 	label string
-}{{sync.CategoryToDo, "To do"}, {sync.CategoryInProgress, "In progress"}, {sync.CategoryDone, "Done"}}
+}{{engine.CategoryToDo, "To do"}, {engine.CategoryInProgress, "In progress"}, {engine.CategoryDone, "Done"}}
 
 // bugFilters are the board's filter links; choosing one keeps the other
 // filters and the sort, and starts at the first page.

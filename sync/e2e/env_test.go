@@ -14,7 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,7 +26,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
 )
@@ -45,7 +45,7 @@ var tierField = zendesktest.OrganizationField{Key: "tier", Title: "Tier", Type: 
 // clock is the one clock of a test: both simulators, both adapters and the
 // engine read it.
 type clock struct {
-	mu  stdsync.Mutex
+	mu  sync.Mutex
 	now time.Time
 }
 
@@ -61,24 +61,24 @@ func (c *clock) advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func policy() sync.Policy {
-	return sync.Policy{
+func policy() engine.Policy {
+	return engine.Policy{
 		Projects:      []string{"PROJ", "WEB"},
 		LinkTagPrefix: "jira_",
-		CountBy:       sync.CountByOrganization,
-		CountTickets:  sync.CountOpenTickets,
+		CountBy:       engine.CountByOrganization,
+		CountTickets:  engine.CountOpenTickets,
 		TierWeights:   map[string]float64{"enterprise": 5, "pro": 2, "free": 1},
 		DefaultWeight: 1,
-		Thresholds: []sync.Threshold{
+		Thresholds: []engine.Threshold{
 			{Customers: 3, Priority: "Medium"}, {Customers: 10, Priority: "High"}, {Customers: 25, Priority: "Highest"},
 		},
 		Priorities:          []string{"Highest", "High", "Medium", "Low", "Lowest"},
 		PriorityLockedLabel: "priority-locked",
-		CountLabels:         []sync.CountLabel{{Customers: 10, Label: "customers-10plus"}},
-		StatusTags:          sync.StatusTags{ToDo: "bug_open", InProgress: "bug_in_progress", Done: "bug_fixed", WontFix: "bug_wont_fix"},
+		CountLabels:         []engine.CountLabel{{Customers: 10, Label: "customers-10plus"}},
+		StatusTags:          engine.StatusTags{ToDo: "bug_open", InProgress: "bug_in_progress", Done: "bug_fixed", WontFix: "bug_wont_fix"},
 		WontFixResolutions:  []string{"Won't Do"},
 		Notes:               true,
-		Stale: sync.StalePolicy{
+		Stale: engine.StalePolicy{
 			Label: "stale", DefaultWindow: 14 * 24 * time.Hour, ExemptLabels: []string{"long-term"},
 		},
 	}
@@ -94,14 +94,14 @@ type env struct {
 	hd    *zendesk.Client
 	tr    *jira.Client
 	store *state.Store
-	opts  sync.Options
+	opts  engine.Options
 	// hook, when set, sees every HTTP request of both adapters before it
 	// is sent (and may fail it).
-	hookMu stdsync.Mutex
+	hookMu sync.Mutex
 	hook   func(*http.Request) error
 }
 
-func newEnv(t *testing.T, mutate ...func(*sync.Options)) *env {
+func newEnv(t *testing.T, mutate ...func(*engine.Options)) *env {
 	t.Helper()
 	e := &env{t: t, ctx: context.Background(), clock: &clock{now: t0}}
 	e.zd = zendesktest.NewServer(zendesktest.WithExportLag(0), zendesktest.WithClock(e.clock))
@@ -133,7 +133,7 @@ func newEnv(t *testing.T, mutate ...func(*sync.Options)) *env {
 	}
 	c, prefix := redistest.Client(t)
 	e.store = state.New(c, prefix, time.Hour)
-	e.opts = sync.Options{
+	e.opts = engine.Options{
 		Helpdesk: e.hd, Tracker: e.tr, Store: e.store, Policy: policy(), Clock: e.clock,
 		Logger: zaptest.NewLogger(t, zaptest.Level(logLevel())), Workers: 4, Batch: 100,
 	}
@@ -193,9 +193,9 @@ func (e *env) setHook(h func(*http.Request) error) {
 	e.hookMu.Unlock()
 }
 
-func (e *env) engine() *sync.Engine {
+func (e *env) engine() *engine.Engine {
 	e.t.Helper()
-	eng, err := sync.New(e.opts)
+	eng, err := engine.New(e.opts)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func (e *env) engine() *sync.Engine {
 
 // cycle runs one cycle on a fresh engine (a restart costs nothing: all
 // state is in Redis), two minutes after the last.
-func (e *env) cycle() sync.Report {
+func (e *env) cycle() engine.Report {
 	e.t.Helper()
 	e.clock.advance(2 * time.Minute)
 	rep, err := e.engine().Cycle(e.ctx)

@@ -22,7 +22,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
 )
@@ -78,7 +78,7 @@ func child(mode string) int {
 	if os.Getenv("HS_CHILD_LOG") == "" {
 		log = zap.NewNop()
 	}
-	eng, err := sync.New(sync.Options{
+	eng, err := engine.New(engine.Options{
 		Helpdesk: hd, Tracker: tr, Store: store, Policy: policy(), Logger: log,
 		Workers: 4, Batch: 200, PollInterval: 100 * time.Millisecond, Lease: 2 * time.Second,
 	})
@@ -121,7 +121,7 @@ func child(mode string) int {
 		stats.TicketsSeen += rep.TicketsObserved
 		stats.Writes += rep.Writes()
 		queued := int64(0)
-		for _, q := range []sync.Queue{sync.BugQueue, sync.TicketQueue} {
+		for _, q := range []engine.Queue{engine.BugQueue, engine.TicketQueue} {
 			n, err := store.DueCount(ctx, q, time.Now().Add(time.Hour))
 			if err != nil {
 				return fail(err)

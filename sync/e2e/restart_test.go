@@ -8,13 +8,13 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // workload seeds a deployment and returns the change that makes the next
@@ -106,7 +106,7 @@ func vendorState(e *env, w *workload) string {
 func killAt(e *env, n int, before bool) context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	e.t.Cleanup(cancel)
-	var mu stdsync.Mutex
+	var mu sync.Mutex
 	count := 0
 	e.setHook(func(r *http.Request) error {
 		mu.Lock()
@@ -165,7 +165,7 @@ func TestKillAtAnyRequestReachesTheSameState(t *testing.T) {
 	for n := 1; n <= requests; n++ {
 		for _, before := range []bool{true, false} {
 			t.Run(fmt.Sprintf("request %d before=%v", n, before), func(t *testing.T) {
-				e := newEnv(t, func(o *sync.Options) { o.Lease = time.Minute })
+				e := newEnv(t, func(o *engine.Options) { o.Lease = time.Minute })
 				w, change := seedWorkload(e)
 				e.settle()
 				change()

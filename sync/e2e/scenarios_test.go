@@ -9,7 +9,7 @@ import (
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // Write routes, as the simulators name them.
@@ -252,7 +252,7 @@ func TestStaleFlagLiftedOnlyByPeople(t *testing.T) {
 // Dry run: every write counted and logged, none made; the real run after it
 // does all of them.
 func TestDryRunThenRealRun(t *testing.T) {
-	e := newEnv(t, func(o *sync.Options) { o.DryRun = true })
+	e := newEnv(t, func(o *engine.Options) { o.DryRun = true })
 	b := e.bug("PROJ", "Low")
 	for i := int64(1); i <= 3; i++ {
 		e.org(100+i, "")
@@ -273,7 +273,7 @@ func TestDryRunThenRealRun(t *testing.T) {
 // The guard: a cycle that would re-rank more bugs than allowed re-ranks
 // none, until confirmed.
 func TestGuardHoldsAMassReRank(t *testing.T) {
-	e := newEnv(t, func(o *sync.Options) { o.Policy.Limits.MaxPriorityChanges = 2 })
+	e := newEnv(t, func(o *engine.Options) { o.Policy.Limits.MaxPriorityChanges = 2 })
 	var keys []string
 	for range 3 {
 		b := e.bug("PROJ", "Low")

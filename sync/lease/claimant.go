@@ -5,7 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	stdsync "sync"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -27,7 +27,7 @@ type Claimant struct {
 	ttl    time.Duration
 	log    *zap.Logger
 
-	mu       stdsync.Mutex
+	mu       sync.Mutex
 	token    string
 	deadline time.Time // the token is held until then unless renewed
 }

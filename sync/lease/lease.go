@@ -18,7 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	stdsync "sync"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -48,7 +48,7 @@ type Lease struct {
 	log      *zap.Logger
 
 	running  atomic.Bool
-	mu       stdsync.Mutex
+	mu       sync.Mutex
 	term     *term         // the current leadership, nil when standing by
 	acquired chan struct{} // a value after each acquisition, until received
 }

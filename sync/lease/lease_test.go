@@ -3,7 +3,7 @@ package lease
 import (
 	"context"
 	"errors"
-	stdsync "sync"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,7 +28,7 @@ func replica(t *testing.T, l *Lease, lead func(context.Context, int64) error) (s
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- l.Run(ctx, lead) }()
-	var once stdsync.Once
+	var once sync.Once
 	var err error
 	stop = func() error {
 		once.Do(func() {
@@ -76,7 +76,7 @@ func TestOneLeaderAmongThree(t *testing.T) {
 	const terms = 6
 	var (
 		active, most atomic.Int32
-		mu           stdsync.Mutex
+		mu           sync.Mutex
 		tokens       []int64
 		leaders      []int
 		enough       = make(chan struct{})

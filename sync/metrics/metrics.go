@@ -4,8 +4,8 @@
 // queue depth, writes held by the blast-radius guard).
 //
 // One Recorder implements every observer interface the service offers
-// (connectors.Observer, sync.Recorder, sync.StepObserver,
-// sync.LatencyObserver, the webhook receiver's Observer) and registers its collectors on the registry it is
+// (connectors.Observer, engine.Recorder, engine.StepObserver,
+// engine.LatencyObserver, the webhook receiver's Observer) and registers its collectors on the registry it is
 // given; there is no global state. Every label takes values from a bounded
 // set: vendor names, route templates, status codes, step, event and queue
 // names.
@@ -19,7 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // Vendor label values. The engine speaks of a helpdesk and a tracker; the
@@ -205,13 +205,13 @@ func New(reg prometheus.Registerer, o Options) (*Recorder, error) {
 	return r, nil
 }
 
-// StepStarted implements sync.StepObserver.
+// StepStarted implements engine.StepObserver.
 func (r *Recorder) StepStarted(step string) {
 	r.running.WithLabelValues(step).Inc()
 }
 
-// ObserveStep implements sync.StepObserver.
-func (r *Recorder) ObserveStep(step string, rep sync.Report, err error) {
+// ObserveStep implements engine.StepObserver.
+func (r *Recorder) ObserveStep(step string, rep engine.Report, err error) {
 	r.running.WithLabelValues(step).Dec()
 	result := "ok"
 	if err != nil {
@@ -226,15 +226,15 @@ func (r *Recorder) ObserveStep(step string, rep sync.Report, err error) {
 	r.observed.WithLabelValues("bug").Add(float64(rep.BugsObserved))
 }
 
-// Record implements sync.Recorder.
-func (r *Recorder) Record(ev sync.Event) {
+// Record implements engine.Recorder.
+func (r *Recorder) Record(ev engine.Event) {
 	r.events.WithLabelValues(string(ev.Kind)).Inc()
 	switch ev.Kind {
-	case sync.EventLinkAdded:
+	case engine.EventLinkAdded:
 		r.links.WithLabelValues("added").Inc()
-	case sync.EventLinkRemoved:
+	case engine.EventLinkRemoved:
 		r.links.WithLabelValues("removed").Inc()
-	case sync.EventWriteFailed:
+	case engine.EventWriteFailed:
 		r.writeFailures.WithLabelValues(failedVendor(ev)).Inc()
 	}
 	if vendor, kind, ok := write(ev.Kind); ok {
@@ -250,23 +250,23 @@ func (r *Recorder) Record(ev sync.Event) {
 // exactly one of bug_edited, priority_changed and count_changed, so each
 // kind counts one request; stale flags are written by a later bug edit and
 // are not writes of their own.
-func write(k sync.EventKind) (vendor, kind string, ok bool) {
+func write(k engine.EventKind) (vendor, kind string, ok bool) {
 	switch k {
-	case sync.EventBugEdited:
+	case engine.EventBugEdited:
 		return Jira, "bug_edit", true
-	case sync.EventPriorityChanged:
+	case engine.EventPriorityChanged:
 		return Jira, "priority_change", true
-	case sync.EventCountChanged:
+	case engine.EventCountChanged:
 		return Jira, "count_change", true
-	case sync.EventCommented:
+	case engine.EventCommented:
 		return Jira, "comment", true
-	case sync.EventRemoteLinkUpserted:
+	case engine.EventRemoteLinkUpserted:
 		return Jira, "remote_link_upsert", true
-	case sync.EventRemoteLinkDeleted:
+	case engine.EventRemoteLinkDeleted:
 		return Jira, "remote_link_delete", true
-	case sync.EventTicketUpdated:
+	case engine.EventTicketUpdated:
 		return Zendesk, "ticket_update", true
-	case sync.EventNotePosted:
+	case engine.EventNotePosted:
 		return Zendesk, "note", true
 	}
 	return "", "", false
@@ -274,14 +274,14 @@ func write(k sync.EventKind) (vendor, kind string, ok bool) {
 
 // failedVendor tells whose write failed: ticket writes name a ticket (or
 // none, for a whole failed batch); bug writes name a bug.
-func failedVendor(ev sync.Event) string {
+func failedVendor(ev engine.Event) string {
 	if ev.BugID == "" && ev.BugKey == "" {
 		return Zendesk
 	}
 	return Jira
 }
 
-// ObserveEventToWrite implements sync.LatencyObserver.
+// ObserveEventToWrite implements engine.LatencyObserver.
 func (r *Recorder) ObserveEventToWrite(kind string, d time.Duration) {
 	r.eventToWrite.WithLabelValues(kind).Observe(d.Seconds())
 }
@@ -327,8 +327,8 @@ func (r *Recorder) SetLeader(token int64) {
 	r.token.Set(float64(token))
 }
 
-// SetBacklog records the items due in each queue (sync.Engine.Backlog).
-func (r *Recorder) SetBacklog(backlog map[sync.Queue]int64) {
+// SetBacklog records the items due in each queue (engine.Engine.Backlog).
+func (r *Recorder) SetBacklog(backlog map[engine.Queue]int64) {
 	for q, n := range backlog {
 		r.queueDepth.WithLabelValues(string(q)).Set(float64(n))
 	}
@@ -336,7 +336,7 @@ func (r *Recorder) SetBacklog(backlog map[sync.Queue]int64) {
 
 // SetGuards records what the blast-radius guard holds
 // (state.Store.Guards); kinds no longer held drop to absent.
-func (r *Recorder) SetGuards(held []sync.GuardState) {
+func (r *Recorder) SetGuards(held []engine.GuardState) {
 	r.held.Reset()
 	for _, g := range held {
 		r.held.WithLabelValues(g.Kind).Set(float64(g.Planned))

@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/metrics"
 )
 
@@ -30,17 +30,17 @@ func newRecorder(t *testing.T) (*metrics.Recorder, *prometheus.Registry) {
 // exercise touches every metric, so that each has a series to gather.
 func exercise(r *metrics.Recorder) {
 	r.StepStarted("cycle")
-	r.ObserveStep("cycle", sync.Report{TicketsObserved: 3, BugsObserved: 2, Duration: 1500 * time.Millisecond}, nil)
+	r.ObserveStep("cycle", engine.Report{TicketsObserved: 3, BugsObserved: 2, Duration: 1500 * time.Millisecond}, nil)
 	r.StepStarted("drain")
-	r.ObserveStep("drain", sync.Report{Duration: time.Millisecond}, errors.New("redis: i/o timeout"))
+	r.ObserveStep("drain", engine.Report{Duration: time.Millisecond}, errors.New("redis: i/o timeout"))
 	r.StepStarted("cycle")
-	for _, k := range []sync.EventKind{sync.EventLinkAdded, sync.EventLinkAdded, sync.EventLinkRemoved, sync.EventTicketUpdated,
-		sync.EventNotePosted, sync.EventPriorityChanged, sync.EventStaleFlagged} {
-		r.Record(sync.Event{Kind: k})
+	for _, k := range []engine.EventKind{engine.EventLinkAdded, engine.EventLinkAdded, engine.EventLinkRemoved, engine.EventTicketUpdated,
+		engine.EventNotePosted, engine.EventPriorityChanged, engine.EventStaleFlagged} {
+		r.Record(engine.Event{Kind: k})
 	}
-	r.Record(sync.Event{Kind: sync.EventBugEdited, DryRun: true})
-	r.Record(sync.Event{Kind: sync.EventWriteFailed, BugID: "10001", BugKey: "PROJ-1"})
-	r.Record(sync.Event{Kind: sync.EventWriteFailed, TicketID: 42})
+	r.Record(engine.Event{Kind: engine.EventBugEdited, DryRun: true})
+	r.Record(engine.Event{Kind: engine.EventWriteFailed, BugID: "10001", BugKey: "PROJ-1"})
+	r.Record(engine.Event{Kind: engine.EventWriteFailed, TicketID: 42})
 	r.ObserveEventToWrite("ticket", 2*time.Second)
 	r.Delivery("zendesk", "accepted")
 	r.Delivery("zendesk", "accepted")
@@ -52,8 +52,8 @@ func exercise(r *metrics.Recorder) {
 	r.ObserveRequest(connectors.RequestInfo{Vendor: "jira", Method: "PUT", Route: "/rest/api/3/issue/{id}",
 		Duration: 5 * time.Second, Attempt: 2, WillRetry: true, RateLimitRemaining: -1, Err: errors.New("timeout")})
 	r.SetLeader(7)
-	r.SetBacklog(map[sync.Queue]int64{sync.BugQueue: 4, sync.TicketReadQueue: 0})
-	r.SetGuards([]sync.GuardState{{Kind: "ticket", Planned: 3000, Limit: 2000}})
+	r.SetBacklog(map[engine.Queue]int64{engine.BugQueue: 4, engine.TicketReadQueue: 0})
+	r.SetGuards([]engine.GuardState{{Kind: "ticket", Planned: 3000, Limit: 2000}})
 }
 
 // TestNamesFollowConventions runs the client's own linter over every

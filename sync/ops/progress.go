@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // Progress watches the engine's steps, the vendors' answers and this
@@ -29,7 +29,7 @@ type Progress struct {
 	bound time.Duration
 	now   func() time.Time
 
-	mu          stdsync.Mutex
+	mu          sync.Mutex
 	started     time.Time
 	token       int64
 	leaderSince time.Time
@@ -57,7 +57,7 @@ func NewProgress(bound time.Duration, clock func() time.Time) *Progress {
 	return &Progress{bound: bound, now: clock, started: clock(), running: map[string]time.Time{}, ok: map[string]time.Time{}, failed: map[string]failure{}}
 }
 
-// StepStarted implements sync.StepObserver.
+// StepStarted implements engine.StepObserver.
 func (p *Progress) StepStarted(step string) {
 	now := p.now()
 	p.mu.Lock()
@@ -65,8 +65,8 @@ func (p *Progress) StepStarted(step string) {
 	p.running[step] = now
 }
 
-// ObserveStep implements sync.StepObserver.
-func (p *Progress) ObserveStep(step string, _ sync.Report, err error) {
+// ObserveStep implements engine.StepObserver.
+func (p *Progress) ObserveStep(step string, _ engine.Report, err error) {
 	now := p.now()
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors"
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/ops"
 )
 
@@ -33,14 +33,14 @@ func TestProgress(t *testing.T) {
 		{name: "a standby whose drains succeed", script: func(p *ops.Progress, c *clock) {
 			for range 10 {
 				c.advance(time.Minute)
-				p.ObserveStep("drain", sync.Report{}, nil)
+				p.ObserveStep("drain", engine.Report{}, nil)
 			}
 		}, ready: true, detail: "last drain succeeded 0s ago"},
 		{name: "a standby whose drains fail", script: func(p *ops.Progress, c *clock) {
-			p.ObserveStep("drain", sync.Report{}, nil)
+			p.ObserveStep("drain", engine.Report{}, nil)
 			for range 4 {
 				c.advance(time.Minute)
-				p.ObserveStep("drain", sync.Report{}, errors.New("state: claim: i/o timeout"))
+				p.ObserveStep("drain", engine.Report{}, errors.New("state: claim: i/o timeout"))
 			}
 		}, ready: false, detail: "last drain failed 0s ago: state: claim: i/o timeout", err: "no progress for 4m0s (bound 3m0s)"},
 		{name: "a new leader before its first cycle", script: func(p *ops.Progress, c *clock) {
@@ -52,8 +52,8 @@ func TestProgress(t *testing.T) {
 			p.SetLeader(7)
 			for range 4 {
 				c.advance(time.Minute)
-				p.ObserveStep("cycle", sync.Report{}, errors.New("jira: search: 503"))
-				p.ObserveStep("drain", sync.Report{}, nil)
+				p.ObserveStep("cycle", engine.Report{}, errors.New("jira: search: 503"))
+				p.ObserveStep("drain", engine.Report{}, nil)
 			}
 		}, ready: false, detail: "last cycle failed 0s ago: jira: search: 503", err: "no successful cycle"},
 		{name: "a leader backfilling in one long cycle", script: func(p *ops.Progress, c *clock) {
@@ -75,14 +75,14 @@ func TestProgress(t *testing.T) {
 		{name: "a leader whose cycles succeed", script: func(p *ops.Progress, c *clock) {
 			p.SetLeader(7)
 			c.advance(time.Minute)
-			p.ObserveStep("cycle", sync.Report{}, errors.New("one bug failed"))
+			p.ObserveStep("cycle", engine.Report{}, errors.New("one bug failed"))
 			c.advance(time.Minute)
-			p.ObserveStep("cycle", sync.Report{}, nil)
+			p.ObserveStep("cycle", engine.Report{}, nil)
 		}, ready: true, detail: "leader (fencing token 7); last cycle succeeded 0s ago"},
 		{name: "a former leader standing by counts its cycles", script: func(p *ops.Progress, c *clock) {
 			p.SetLeader(7)
 			c.advance(5 * time.Minute)
-			p.ObserveStep("cycle", sync.Report{}, nil)
+			p.ObserveStep("cycle", engine.Report{}, nil)
 			p.SetLeader(0)
 			c.advance(2 * time.Minute)
 		}, ready: true, detail: "standing by"},
@@ -114,7 +114,7 @@ func TestProgress(t *testing.T) {
 
 func TestProgressKeepsErrorsShort(t *testing.T) {
 	p := ops.NewProgress(time.Minute, nil)
-	p.ObserveStep("drain", sync.Report{}, errors.Join(errors.New("first"), errors.New(strings.Repeat("→", 5000))))
+	p.ObserveStep("drain", engine.Report{}, errors.Join(errors.New("first"), errors.New(strings.Repeat("→", 5000))))
 	detail, _ := p.Check(context.Background())
 	if n := utf8.RuneCountInString(detail); n > 400 || !utf8.ValidString(detail) || strings.Contains(detail, "\n") {
 		t.Fatalf("detail of %d runes, valid UTF-8 %v: %q", n, utf8.ValidString(detail), detail)

@@ -15,7 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	stdsync "sync"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -73,7 +73,7 @@ type listener struct {
 	key string // the configuration key of its address, for errors
 	srv *http.Server
 
-	mu       stdsync.Mutex
+	mu       sync.Mutex
 	ln       net.Listener
 	served   chan struct{}
 	serveErr error

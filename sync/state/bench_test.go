@@ -3,17 +3,17 @@ package state
 import (
 	"context"
 	"fmt"
-	stdsync "sync"
+	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // roundTrips counts commands and pipelines sent to Redis.
 type roundTrips struct {
-	m stdsync.Mutex
+	m sync.Mutex
 	n int
 }
 
@@ -58,14 +58,14 @@ func benchmarkTicketPage(b *testing.B, shift int) {
 		ids[i] = int64(i + 1)
 		keys = append(keys, fmt.Sprintf("PROJ-%d", i%200+1))
 	}
-	page := func(round int) sync.TicketPageCommit {
-		p := sync.TicketPageCommit{Cursor: fmt.Sprint("c", round), Now: t0, Aliases: map[string]string{}}
+	page := func(round int) engine.TicketPageCommit {
+		p := engine.TicketPageCommit{Cursor: fmt.Sprint("c", round), Now: t0, Aliases: map[string]string{}}
 		for i, id := range ids {
 			bug := fmt.Sprint((i + round*shift) % 200)
 			r := ticketRec(id, keys[i])
 			r.Subject = "Export fails when the file is larger than 2 GB"
 			r.URL = fmt.Sprintf("https://acme.zendesk.com/agent/tickets/%d", id)
-			p.Tickets = append(p.Tickets, sync.TicketChange{ID: id, Record: r, Bugs: []string{bug}, Dirty: true})
+			p.Tickets = append(p.Tickets, engine.TicketChange{ID: id, Record: r, Bugs: []string{bug}, Dirty: true})
 			p.Aliases[keys[i]] = bug
 		}
 		return p

@@ -13,7 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // The impact board's read models. The ranking, the waits per organization
@@ -90,8 +90,8 @@ func (s *Store) WaitingOrganizations(ctx context.Context) ([]Waits, error) {
 // OrganizationNames returns the names and tiers organizations had when
 // last seen, whether or not the cache still holds them; unknown ids are
 // left out.
-func (s *Store) OrganizationNames(ctx context.Context, ids []int64) (map[int64]sync.Organization, error) {
-	out := make(map[int64]sync.Organization, len(ids))
+func (s *Store) OrganizationNames(ctx context.Context, ids []int64) (map[int64]engine.Organization, error) {
+	out := make(map[int64]engine.Organization, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -112,25 +112,25 @@ func (s *Store) OrganizationNames(ctx context.Context, ids []int64) (map[int64]s
 		if err := json.Unmarshal([]byte(blob), &w); err != nil {
 			return nil, fmt.Errorf("state: decode organization %d: %w", ids[i], err)
 		}
-		out[ids[i]] = sync.Organization{ID: ids[i], Name: w.Name, Tier: w.Tier}
+		out[ids[i]] = engine.Organization{ID: ids[i], Name: w.Name, Tier: w.Tier}
 	}
 	return out, nil
 }
 
 // Waiting is how many customers wait on the bugs of each status category
 // now: each bug's distinct customers, summed.
-func (s *Store) Waiting(ctx context.Context) (map[sync.StatusCategory]int, error) {
+func (s *Store) Waiting(ctx context.Context) (map[engine.StatusCategory]int, error) {
 	m, err := s.c.HGetAll(ctx, s.key("waiting")).Result()
 	if err != nil {
 		return nil, fmt.Errorf("state: read customers waiting: %w", err)
 	}
-	out := make(map[sync.StatusCategory]int, len(m))
+	out := make(map[engine.StatusCategory]int, len(m))
 	for cat, v := range m {
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			return nil, fmt.Errorf("state: customers waiting on %q: %w", cat, err)
 		}
-		out[sync.StatusCategory(cat)] = n
+		out[engine.StatusCategory(cat)] = n
 	}
 	return out, nil
 }
@@ -139,7 +139,7 @@ func (s *Store) Waiting(ctx context.Context) (map[sync.StatusCategory]int, error
 // category at the last step that day.
 type Point struct {
 	Day     time.Time // midnight UTC
-	Waiting map[sync.StatusCategory]int
+	Waiting map[engine.StatusCategory]int
 }
 
 const dayLayout = "2006-01-02"
@@ -160,7 +160,7 @@ func (s *Store) Points(ctx context.Context, since time.Time) ([]Point, error) {
 		if err != nil {
 			return nil, fmt.Errorf("state: chart point %q: %w", day, err)
 		}
-		var w map[sync.StatusCategory]int
+		var w map[engine.StatusCategory]int
 		if err := json.Unmarshal([]byte(blob), &w); err != nil {
 			return nil, fmt.Errorf("state: chart point %s: %w", day, err)
 		}

@@ -11,12 +11,12 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
-func standing(cat sync.StatusCategory, weighted float64, distinct int, waiting map[int64]time.Time) sync.BugMemory {
-	return sync.BugMemory{
-		Customers: sync.Customers{Distinct: distinct, Weighted: weighted},
+func standing(cat engine.StatusCategory, weighted float64, distinct int, waiting map[int64]time.Time) engine.BugMemory {
+	return engine.BugMemory{
+		Customers: engine.Customers{Distinct: distinct, Weighted: weighted},
 		Category:  cat, Waiting: waiting,
 	}
 }
@@ -31,14 +31,14 @@ func checkStanding(t *testing.T, s *Store, c redis.UniversalClient) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := map[sync.StatusCategory]int{}
+	sum := map[engine.StatusCategory]int{}
 	for bid, v := range shares {
 		cat, n, _ := strings.Cut(v, " ")
 		k, err := strconv.Atoi(n)
 		if err != nil || k <= 0 {
 			t.Fatalf("bug %s share %q", bid, v)
 		}
-		sum[sync.StatusCategory(cat)] += k
+		sum[engine.StatusCategory(cat)] += k
 	}
 	waiting, err := s.Waiting(ctx)
 	if err != nil {
@@ -96,44 +96,44 @@ func TestStandingFollowsMemory(t *testing.T) {
 	steps := []struct {
 		name    string
 		bug     string
-		mem     sync.BugMemory
+		mem     engine.BugMemory
 		rank    []Ranked
-		waiting map[sync.StatusCategory]int
+		waiting map[engine.StatusCategory]int
 		orgs    map[int64][]Wait
 	}{
 		{
 			name: "first bug", bug: "10",
-			mem:     standing(sync.CategoryToDo, 7, 3, map[int64]time.Time{501: t0, 502: t0}),
+			mem:     standing(engine.CategoryToDo, 7, 3, map[int64]time.Time{501: t0, 502: t0}),
 			rank:    []Ranked{{"10", 7}},
-			waiting: map[sync.StatusCategory]int{sync.CategoryToDo: 3},
+			waiting: map[engine.StatusCategory]int{engine.CategoryToDo: 3},
 			orgs:    map[int64][]Wait{501: {{"10", t0}}, 502: {{"10", t0}}},
 		},
 		{
 			name: "a second bug ranks above it", bug: "20",
-			mem:     standing(sync.CategoryInProgress, 12.5, 2, map[int64]time.Time{502: t1}),
+			mem:     standing(engine.CategoryInProgress, 12.5, 2, map[int64]time.Time{502: t1}),
 			rank:    []Ranked{{"20", 12.5}, {"10", 7}},
-			waiting: map[sync.StatusCategory]int{sync.CategoryToDo: 3, sync.CategoryInProgress: 2},
+			waiting: map[engine.StatusCategory]int{engine.CategoryToDo: 3, engine.CategoryInProgress: 2},
 			orgs:    map[int64][]Wait{501: {{"10", t0}}, 502: {{"10", t0}, {"20", t1}}},
 		},
 		{
 			name: "the first bug moves to done and an organization stops waiting", bug: "10",
-			mem:     standing(sync.CategoryDone, 4, 2, map[int64]time.Time{502: t0}),
+			mem:     standing(engine.CategoryDone, 4, 2, map[int64]time.Time{502: t0}),
 			rank:    []Ranked{{"20", 12.5}, {"10", 4}},
-			waiting: map[sync.StatusCategory]int{sync.CategoryDone: 2, sync.CategoryInProgress: 2},
+			waiting: map[engine.StatusCategory]int{engine.CategoryDone: 2, engine.CategoryInProgress: 2},
 			orgs:    map[int64][]Wait{502: {{"10", t0}, {"20", t1}}},
 		},
 		{
 			name: "the same standing again changes nothing", bug: "10",
-			mem:     standing(sync.CategoryDone, 4, 2, map[int64]time.Time{502: t0}),
+			mem:     standing(engine.CategoryDone, 4, 2, map[int64]time.Time{502: t0}),
 			rank:    []Ranked{{"20", 12.5}, {"10", 4}},
-			waiting: map[sync.StatusCategory]int{sync.CategoryDone: 2, sync.CategoryInProgress: 2},
+			waiting: map[engine.StatusCategory]int{engine.CategoryDone: 2, engine.CategoryInProgress: 2},
 			orgs:    map[int64][]Wait{502: {{"10", t0}, {"20", t1}}},
 		},
 		{
 			name: "nobody waits on the second bug any more", bug: "20",
-			mem:     standing(sync.CategoryInProgress, 0, 0, nil),
+			mem:     standing(engine.CategoryInProgress, 0, 0, nil),
 			rank:    []Ranked{{"10", 4}},
-			waiting: map[sync.StatusCategory]int{sync.CategoryDone: 2},
+			waiting: map[engine.StatusCategory]int{engine.CategoryDone: 2},
 			orgs:    map[int64][]Wait{502: {{"10", t0}}},
 		},
 	}
@@ -165,10 +165,10 @@ func TestStandingFollowsMemory(t *testing.T) {
 	}
 
 	// A dropped bug leaves every read model.
-	if _, err := s.CommitTicketPage(ctx, sync.TicketPageCommit{Tickets: []sync.TicketChange{change(1, "10")}, Now: t0}); err != nil {
+	if _, err := s.CommitTicketPage(ctx, engine.TicketPageCommit{Tickets: []engine.TicketChange{change(1, "10")}, Now: t0}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.DropBug(ctx, sync.BugRecord{Bug: sync.Bug{ID: "10", Key: "PROJ-1"}}, sync.MissingKey{Key: "PROJ-1"}, t0); err != nil {
+	if _, err := s.DropBug(ctx, engine.BugRecord{Bug: engine.Bug{ID: "10", Key: "PROJ-1"}}, engine.MissingKey{Key: "PROJ-1"}, t0); err != nil {
 		t.Fatal(err)
 	}
 	if got := ranked(t, s); len(got) != 0 {
@@ -189,8 +189,8 @@ func TestStandingFollowsMemory(t *testing.T) {
 func TestStandingUnderRandomMemories(t *testing.T) {
 	ctx := context.Background()
 	s, c := newStore(t)
-	cats := []sync.StatusCategory{sync.CategoryToDo, sync.CategoryInProgress, sync.CategoryDone}
-	last := map[string]sync.BugMemory{}
+	cats := []engine.StatusCategory{engine.CategoryToDo, engine.CategoryInProgress, engine.CategoryDone}
+	last := map[string]engine.BugMemory{}
 	for i := range 300 {
 		bug := strconv.Itoa(10 + i*7%5)
 		n := i * 31 % 4
@@ -223,12 +223,12 @@ func TestStandingUnderRandomMemories(t *testing.T) {
 func TestOrganizationNamesOutliveTheCache(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
-	if _, err := s.CommitTicketPage(ctx, sync.TicketPageCommit{
-		Organizations: []sync.Organization{{ID: 1, Name: "Acme", Tier: "enterprise"}}, Now: t0,
+	if _, err := s.CommitTicketPage(ctx, engine.TicketPageCommit{
+		Organizations: []engine.Organization{{ID: 1, Name: "Acme", Tier: "enterprise"}}, Now: t0,
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutOrganizations(ctx, []sync.Organization{{ID: 2, Name: "Globex"}}, t0); err != nil {
+	if err := s.PutOrganizations(ctx, []engine.Organization{{ID: 2, Name: "Globex"}}, t0); err != nil {
 		t.Fatal(err)
 	}
 	later := t0.Add(48 * time.Hour)
@@ -239,7 +239,7 @@ func TestOrganizationNamesOutliveTheCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[int64]sync.Organization{1: {ID: 1, Name: "Acme", Tier: "enterprise"}, 2: {ID: 2, Name: "Globex"}}
+	want := map[int64]engine.Organization{1: {ID: 1, Name: "Acme", Tier: "enterprise"}, 2: {ID: 2, Name: "Globex"}}
 	if !maps.Equal(names, want) {
 		t.Fatalf("names %v, want %v", names, want)
 	}
@@ -248,7 +248,7 @@ func TestOrganizationNamesOutliveTheCache(t *testing.T) {
 func TestRecordHealth(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
-	if err := s.SetBugMemory(ctx, "10", standing(sync.CategoryToDo, 3, 3, nil)); err != nil {
+	if err := s.SetBugMemory(ctx, "10", standing(engine.CategoryToDo, 3, 3, nil)); err != nil {
 		t.Fatal(err)
 	}
 	minute := t0.Truncate(time.Minute)
@@ -262,7 +262,7 @@ func TestRecordHealth(t *testing.T) {
 				{Vendor: "jira", Minute: minute, Attempts: 1, Failed: 1, Remaining: -1},
 			}},
 		// Another replica's failed drain.
-		{At: t0.Add(30 * time.Second), Failure: &StepHealth{Step: "drain", At: t0.Add(30 * time.Second), Errors: 1, Error: "sync: edit bug PROJ-1: 503"},
+		{At: t0.Add(30 * time.Second), Failure: &StepHealth{Step: "drain", At: t0.Add(30 * time.Second), Errors: 1, Error: "engine: edit bug PROJ-1: 503"},
 			Requests: []Requests{{Vendor: "jira", Minute: minute, Attempts: 3, Failed: 1, Remaining: -1}}},
 		// A replica reporting late: its read of zendesk is older than the
 		// one recorded and does not move it back.
@@ -281,7 +281,7 @@ func TestRecordHealth(t *testing.T) {
 	if h.Cycle.Step != "resync" || !h.Cycle.At.Equal(t0.Add(-time.Minute)) || h.Cycle.Took != time.Second || h.Cycle.Errors != 0 {
 		t.Errorf("last cycle %+v", h.Cycle)
 	}
-	if h.Failure.Step != "drain" || h.Failure.Errors != 1 || h.Failure.Error != "sync: edit bug PROJ-1: 503" {
+	if h.Failure.Step != "drain" || h.Failure.Errors != 1 || h.Failure.Error != "engine: edit bug PROJ-1: 503" {
 		t.Errorf("last failure %+v", h.Failure)
 	}
 	zd, jr := h.Vendors["zendesk"], h.Vendors["jira"]
@@ -304,7 +304,7 @@ func TestRecordHealth(t *testing.T) {
 		t.Fatal(err)
 	}
 	day := t0.Truncate(24 * time.Hour)
-	if len(points) != 1 || !points[0].Day.Equal(day) || !maps.Equal(points[0].Waiting, map[sync.StatusCategory]int{sync.CategoryToDo: 3}) {
+	if len(points) != 1 || !points[0].Day.Equal(day) || !maps.Equal(points[0].Waiting, map[engine.StatusCategory]int{engine.CategoryToDo: 3}) {
 		t.Fatalf("points %+v", points)
 	}
 }
@@ -314,7 +314,7 @@ func TestPointsKeepAMonth(t *testing.T) {
 	s, _ := newStore(t)
 	for d := range 40 {
 		at := t0.AddDate(0, 0, d)
-		if err := s.SetBugMemory(ctx, "10", standing(sync.CategoryToDo, 1, d+1, nil)); err != nil {
+		if err := s.SetBugMemory(ctx, "10", standing(engine.CategoryToDo, 1, d+1, nil)); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.RecordHealth(ctx, HealthReport{At: at, Cycle: &StepHealth{Step: "cycle", At: at}}); err != nil {
@@ -329,7 +329,7 @@ func TestPointsKeepAMonth(t *testing.T) {
 		t.Fatalf("%d points kept, want %d", len(all), keepDays+1)
 	}
 	last := all[len(all)-1]
-	if !last.Day.Equal(t0.AddDate(0, 0, 39).Truncate(24*time.Hour)) || last.Waiting[sync.CategoryToDo] != 40 {
+	if !last.Day.Equal(t0.AddDate(0, 0, 39).Truncate(24*time.Hour)) || last.Waiting[engine.CategoryToDo] != 40 {
 		t.Fatalf("last point %+v", last)
 	}
 	recent, _ := s.Points(ctx, t0.AddDate(0, 0, 30))
@@ -350,8 +350,8 @@ func BenchmarkSetBugMemory(b *testing.B) {
 		for o := range 5 {
 			waiting[int64(500+o+i%2)] = t0
 		}
-		mem := standing(sync.CategoryToDo, 7.5, len(waiting), waiting)
-		mem.Bump = sync.Pending{Seq: 1, Target: "High", Text: "3 customers now report this; raised to High.", Phase: sync.PhaseDone}
+		mem := standing(engine.CategoryToDo, 7.5, len(waiting), waiting)
+		mem.Bump = engine.Pending{Seq: 1, Target: "High", Text: "3 customers now report this; raised to High.", Phase: engine.PhaseDone}
 		if err := s.SetBugMemory(ctx, strconv.Itoa(10+i%100), mem); err != nil {
 			b.Fatal(err)
 		}

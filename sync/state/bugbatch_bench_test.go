@@ -7,7 +7,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // BenchmarkBugBatchRead is what the state layer costs to load a batch of
@@ -19,19 +19,19 @@ func BenchmarkBugBatchRead(b *testing.B) {
 	ctx := context.Background()
 	s, c := newStore(b)
 	const bugs, perBug = 100, 10
-	commit := sync.TicketPageCommit{Cursor: "c", Now: t0, Aliases: map[string]string{}}
+	commit := engine.TicketPageCommit{Cursor: "c", Now: t0, Aliases: map[string]string{}}
 	ids := make([]string, bugs)
 	for i := range ids {
 		ids[i] = fmt.Sprint(10_000 + i)
 		key := fmt.Sprintf("PROJ-%d", i+1)
 		commit.Aliases[key] = ids[i]
-		commit.NewBugs = append(commit.NewBugs, sync.BugRecord{Bug: sync.Bug{ID: ids[i], Key: key, Status: "To Do", Priority: "Low"}})
+		commit.NewBugs = append(commit.NewBugs, engine.BugRecord{Bug: engine.Bug{ID: ids[i], Key: key, Status: "To Do", Priority: "Low"}})
 		for j := range perBug {
 			id := int64(i*perBug + j + 1)
 			r := ticketRec(id, key)
 			r.Subject = "Export fails when the file is larger than 2 GB"
 			r.URL = fmt.Sprintf("https://acme.zendesk.com/agent/tickets/%d", id)
-			commit.Tickets = append(commit.Tickets, sync.TicketChange{ID: id, Record: r, Bugs: []string{ids[i]}, Dirty: true})
+			commit.Tickets = append(commit.Tickets, engine.TicketChange{ID: id, Record: r, Bugs: []string{ids[i]}, Dirty: true})
 		}
 	}
 	if _, err := s.CommitTicketPage(ctx, commit); err != nil {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // A claim for a claimant lasts while the claimant's key lives: once it is
@@ -17,7 +17,7 @@ import (
 func TestClaimsLiveWithTheirClaimant(t *testing.T) {
 	ctx := context.Background()
 	s, c := newStore(t)
-	q := sync.TicketQueue
+	q := engine.TicketQueue
 	alive := func(token string) {
 		t.Helper()
 		if err := c.Set(ctx, s.key(ClaimantPrefix, token), "1", 0).Err(); err != nil {
@@ -59,10 +59,10 @@ func TestClaimsLiveWithTheirClaimant(t *testing.T) {
 	if got, _ := s.Claim(ctx, q, t0.Add(3*time.Minute), 10, lease, "c"); len(got) != 0 {
 		t.Fatalf("a lapsed claimant's ack or reschedule freed b's claims: %+v", got)
 	}
-	if err := s.SetNoteMarksFor(ctx, map[int64]map[string]sync.NoteMark{1: {"9": {Seq: 1, Sending: 2}}}, nil, "a"); !errors.Is(err, sync.ErrClaimLost) {
+	if err := s.SetNoteMarksFor(ctx, map[int64]map[string]engine.NoteMark{1: {"9": {Seq: 1, Sending: 2}}}, nil, "a"); !errors.Is(err, engine.ErrClaimLost) {
 		t.Fatalf("a lapsed claimant marked a note in flight: %v", err)
 	}
-	if err := s.SetNoteMarksFor(ctx, map[int64]map[string]sync.NoteMark{1: {"9": {Seq: 1, Sending: 2}}}, nil, "b"); err != nil {
+	if err := s.SetNoteMarksFor(ctx, map[int64]map[string]engine.NoteMark{1: {"9": {Seq: 1, Sending: 2}}}, nil, "b"); err != nil {
 		t.Fatalf("the holder's mark: %v", err)
 	}
 	// b settles its claims: item 1 done, item 2 due again later.

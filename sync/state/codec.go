@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // Records are stored as JSON with short names: compact, readable with
@@ -116,7 +116,7 @@ func fromNanos(n int64) time.Time {
 	return time.Unix(0, n).UTC()
 }
 
-func encodeTicket(r sync.TicketRecord) string {
+func encodeTicket(r engine.TicketRecord) string {
 	return mustJSON(ticketWire{
 		Status: string(r.Status), Requester: r.RequesterID, Org: r.OrganizationID, Subject: r.Subject, URL: r.URL,
 		Keys: r.Keys, Rejected: r.Rejected, Tags: r.Tags, Field: r.StatusField, Created: nanos(r.CreatedAt), Updated: nanos(r.UpdatedAt),
@@ -124,19 +124,19 @@ func encodeTicket(r sync.TicketRecord) string {
 	})
 }
 
-func decodeTicket(id int64, blob string, version int64) (sync.TicketRecord, error) {
+func decodeTicket(id int64, blob string, version int64) (engine.TicketRecord, error) {
 	var w ticketWire
 	if err := json.Unmarshal([]byte(blob), &w); err != nil {
-		return sync.TicketRecord{}, fmt.Errorf("state: decode ticket %d: %w", id, err)
+		return engine.TicketRecord{}, fmt.Errorf("state: decode ticket %d: %w", id, err)
 	}
-	return sync.TicketRecord{
-		ID: id, Status: sync.TicketStatus(w.Status), RequesterID: w.Requester, OrganizationID: w.Org, Subject: w.Subject,
+	return engine.TicketRecord{
+		ID: id, Status: engine.TicketStatus(w.Status), RequesterID: w.Requester, OrganizationID: w.Org, Subject: w.Subject,
 		URL: w.URL, Keys: w.Keys, Rejected: w.Rejected, Tags: w.Tags, StatusField: w.Field, CreatedAt: fromNanos(w.Created), UpdatedAt: fromNanos(w.Updated),
 		StampStale: w.StampStale, Version: version,
 	}, nil
 }
 
-func encodeBug(r sync.BugRecord) string {
+func encodeBug(r engine.BugRecord) string {
 	return mustJSON(bugWire{
 		Key: r.Key, Project: r.Project, Summary: r.Summary, Status: r.Status, Category: string(r.StatusCategory),
 		Resolution: r.Resolution, FixVersions: r.FixVersions, Priority: r.Priority, Labels: r.Labels,
@@ -146,32 +146,32 @@ func encodeBug(r sync.BugRecord) string {
 	})
 }
 
-func decodeBug(id, blob string, version int64) (sync.BugRecord, error) {
+func decodeBug(id, blob string, version int64) (engine.BugRecord, error) {
 	var w bugWire
 	if err := json.Unmarshal([]byte(blob), &w); err != nil {
-		return sync.BugRecord{}, fmt.Errorf("state: decode bug %s: %w", id, err)
+		return engine.BugRecord{}, fmt.Errorf("state: decode bug %s: %w", id, err)
 	}
-	return sync.BugRecord{
-		Bug: sync.Bug{
+	return engine.BugRecord{
+		Bug: engine.Bug{
 			ID: id, Key: w.Key, Project: w.Project, Summary: w.Summary, Status: w.Status,
-			StatusCategory: sync.StatusCategory(w.Category), Resolution: w.Resolution, FixVersions: w.FixVersions,
+			StatusCategory: engine.StatusCategory(w.Category), Resolution: w.Resolution, FixVersions: w.FixVersions,
 			Priority: w.Priority, Labels: w.Labels, CustomerCount: w.Count, Updated: fromNanos(w.Updated), URL: w.URL,
 		},
-		Seq: w.Seq, State: sync.BugState(w.State), LastActivity: fromNanos(w.LastActivity), Unattributed: fromNanos(w.Unattributed),
-		Stale:   sync.StaleFlag{Flagged: w.Stale, Episode: w.Episode, Since: fromNanos(w.StaleSince), Idle: time.Duration(w.StaleIdle)},
+		Seq: w.Seq, State: engine.BugState(w.State), LastActivity: fromNanos(w.LastActivity), Unattributed: fromNanos(w.Unattributed),
+		Stale:   engine.StaleFlag{Flagged: w.Stale, Episode: w.Episode, Since: fromNanos(w.StaleSince), Idle: time.Duration(w.StaleIdle)},
 		Version: version,
 	}, nil
 }
 
-func pendingToWire(p sync.Pending) pendingWire {
+func pendingToWire(p engine.Pending) pendingWire {
 	return pendingWire{Seq: p.Seq, Target: p.Target, Text: p.Text, Phase: uint8(p.Phase)}
 }
 
-func pendingFromWire(w pendingWire) sync.Pending {
-	return sync.Pending{Seq: w.Seq, Target: w.Target, Text: w.Text, Phase: sync.Phase(w.Phase)}
+func pendingFromWire(w pendingWire) engine.Pending {
+	return engine.Pending{Seq: w.Seq, Target: w.Target, Text: w.Text, Phase: engine.Phase(w.Phase)}
 }
 
-func encodeMemory(m sync.BugMemory) string {
+func encodeMemory(m engine.BugMemory) string {
 	w := memoryWire{
 		Bump: pendingToWire(m.Bump), StaleNote: pendingToWire(m.StaleNote), Seen: nanos(m.Seen), Echo: nanos(m.Echo), Open: m.OpenTickets,
 		Distinct: m.Customers.Distinct, Weighted: m.Customers.Weighted, ByTier: m.Customers.ByTier,
@@ -189,75 +189,75 @@ func encodeMemory(m sync.BugMemory) string {
 	return mustJSON(w)
 }
 
-func decodeMemory(id, blob string) (sync.BugMemory, error) {
+func decodeMemory(id, blob string) (engine.BugMemory, error) {
 	var w memoryWire
 	if err := json.Unmarshal([]byte(blob), &w); err != nil {
-		return sync.BugMemory{}, fmt.Errorf("state: decode memory of bug %s: %w", id, err)
+		return engine.BugMemory{}, fmt.Errorf("state: decode memory of bug %s: %w", id, err)
 	}
-	m := sync.BugMemory{
+	m := engine.BugMemory{
 		Bump: pendingFromWire(w.Bump), StaleNote: pendingFromWire(w.StaleNote), Seen: fromNanos(w.Seen), Echo: fromNanos(w.Echo), OpenTickets: w.Open,
-		Customers: sync.Customers{Distinct: w.Distinct, Weighted: w.Weighted, ByTier: w.ByTier},
-		Category:  sync.StatusCategory(w.Category),
+		Customers: engine.Customers{Distinct: w.Distinct, Weighted: w.Weighted, ByTier: w.ByTier},
+		Category:  engine.StatusCategory(w.Category),
 	}
 	if len(w.Waiting) > 0 {
 		m.Waiting = make(map[int64]time.Time, len(w.Waiting))
 		for org, since := range w.Waiting {
 			oid, err := strconv.ParseInt(org, 10, 64)
 			if err != nil {
-				return sync.BugMemory{}, fmt.Errorf("state: decode memory of bug %s: organization %q: %w", id, org, err)
+				return engine.BugMemory{}, fmt.Errorf("state: decode memory of bug %s: organization %q: %w", id, org, err)
 			}
 			m.Waiting[oid] = fromNanos(since)
 		}
 	}
 	if e := w.Expect; e != nil {
-		m.Expect = sync.BugEdit{ID: e.ID, Key: e.Key, Priority: e.Priority, CustomerCount: e.Count, AddLabels: e.Add, RemoveLabels: e.Remove}
+		m.Expect = engine.BugEdit{ID: e.ID, Key: e.Key, Priority: e.Priority, CustomerCount: e.Count, AddLabels: e.Add, RemoveLabels: e.Remove}
 	}
 	return m, nil
 }
 
-func encodeMissing(m sync.MissingKey) string {
+func encodeMissing(m engine.MissingKey) string {
 	return mustJSON(missingWire{First: nanos(m.FirstSeen), Recheck: nanos(m.RecheckAt), Checks: m.Checks})
 }
 
-func decodeMissing(key, blob string) (sync.MissingKey, error) {
+func decodeMissing(key, blob string) (engine.MissingKey, error) {
 	var w missingWire
 	if err := json.Unmarshal([]byte(blob), &w); err != nil {
-		return sync.MissingKey{}, fmt.Errorf("state: decode missing key %s: %w", key, err)
+		return engine.MissingKey{}, fmt.Errorf("state: decode missing key %s: %w", key, err)
 	}
-	return sync.MissingKey{Key: key, FirstSeen: fromNanos(w.First), RecheckAt: fromNanos(w.Recheck), Checks: w.Checks}, nil
+	return engine.MissingKey{Key: key, FirstSeen: fromNanos(w.First), RecheckAt: fromNanos(w.Recheck), Checks: w.Checks}, nil
 }
 
 // Note marks are "seq" or "seq:sending".
-func encodeMark(m sync.NoteMark) string {
+func encodeMark(m engine.NoteMark) string {
 	if m.Sending != 0 {
 		return fmt.Sprintf("%d:%d", m.Seq, m.Sending)
 	}
 	return fmt.Sprintf("%d", m.Seq)
 }
 
-func decodeMark(s string) (sync.NoteMark, error) {
-	var m sync.NoteMark
+func decodeMark(s string) (engine.NoteMark, error) {
+	var m engine.NoteMark
 	seq, sending, found := strings.Cut(s, ":")
 	var err error
 	if m.Seq, err = strconv.Atoi(seq); err == nil && found {
 		m.Sending, err = strconv.Atoi(sending)
 	}
 	if err != nil {
-		return sync.NoteMark{}, fmt.Errorf("state: decode note mark %q: %w", s, err)
+		return engine.NoteMark{}, fmt.Errorf("state: decode note mark %q: %w", s, err)
 	}
 	return m, nil
 }
 
 // Written links are "digest globalID"; digests hold no space.
-func encodeWritten(w sync.WrittenLink) string { return w.Digest + " " + w.GlobalID }
+func encodeWritten(w engine.WrittenLink) string { return w.Digest + " " + w.GlobalID }
 
-func decodeWritten(s string) sync.WrittenLink {
+func decodeWritten(s string) engine.WrittenLink {
 	for i := 0; i < len(s); i++ {
 		if s[i] == ' ' {
-			return sync.WrittenLink{Digest: s[:i], GlobalID: s[i+1:]}
+			return engine.WrittenLink{Digest: s[:i], GlobalID: s[i+1:]}
 		}
 	}
-	return sync.WrittenLink{Digest: s}
+	return engine.WrittenLink{Digest: s}
 }
 
 func mustJSON(v any) string {

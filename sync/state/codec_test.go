@@ -5,23 +5,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 func TestRecordCodecsRoundTrip(t *testing.T) {
 	n := 12.5
 	at := time.Date(2025, 1, 2, 3, 4, 5, 6789, time.UTC)
-	tk := sync.TicketRecord{ID: 42, Status: sync.StatusPending, RequesterID: 7, OrganizationID: 8, Subject: "Crash “quoted”",
+	tk := engine.TicketRecord{ID: 42, Status: engine.StatusPending, RequesterID: 7, OrganizationID: 8, Subject: "Crash “quoted”",
 		URL: "https://h/agent/tickets/42", Keys: []string{"PROJ-1"}, Rejected: []string{"OTHER-1"}, Tags: []string{"bug_open"}, StatusField: "PROJ-1: To Do",
 		CreatedAt: at.Add(-400 * 24 * time.Hour), UpdatedAt: at, StampStale: true, Version: 3}
 	gotT, err := decodeTicket(42, encodeTicket(tk), 3)
 	if err != nil || fmt.Sprint(gotT) != fmt.Sprint(tk) {
 		t.Fatalf("ticket round trip:\n got %+v\nwant %+v (%v)", gotT, tk, err)
 	}
-	bug := sync.BugRecord{
-		Bug: sync.Bug{ID: "10042", Key: "PROJ-12", Project: "PROJ", Summary: "s", Status: "Done", StatusCategory: sync.CategoryDone,
+	bug := engine.BugRecord{
+		Bug: engine.Bug{ID: "10042", Key: "PROJ-12", Project: "PROJ", Summary: "s", Status: "Done", StatusCategory: engine.CategoryDone,
 			Resolution: "Fixed", FixVersions: []string{"2.3"}, Priority: "High", Labels: []string{"a"}, CustomerCount: &n, Updated: at, URL: "u"},
-		Seq: 3, State: sync.StateDone, LastActivity: at, Stale: sync.StaleFlag{Flagged: true, Episode: 2, Since: at, Idle: 20 * time.Hour}, Version: 9,
+		Seq: 3, State: engine.StateDone, LastActivity: at, Stale: engine.StaleFlag{Flagged: true, Episode: 2, Since: at, Idle: 20 * time.Hour}, Version: 9,
 	}
 	gotB, err := decodeBug("10042", encodeBug(bug), 9)
 	if err != nil || fmt.Sprint(gotB.Bug.CustomerCount == nil) != "false" || *gotB.CustomerCount != n {
@@ -31,7 +31,7 @@ func TestRecordCodecsRoundTrip(t *testing.T) {
 	if fmt.Sprint(gotB) != fmt.Sprint(bug) {
 		t.Fatalf("bug round trip:\n got %+v\nwant %+v", gotB, bug)
 	}
-	var zero sync.TicketRecord
+	var zero engine.TicketRecord
 	if got, _ := decodeTicket(0, encodeTicket(zero), 0); !got.UpdatedAt.IsZero() || !got.CreatedAt.IsZero() {
 		t.Fatalf("zero times came back as %v, %v", got.CreatedAt, got.UpdatedAt)
 	}
@@ -41,7 +41,7 @@ func TestRecordCodecsRoundTrip(t *testing.T) {
 	if got, err := decodeTicket(42, old, 1); err != nil || !got.CreatedAt.IsZero() || got.OrganizationID != 8 || !got.UpdatedAt.Equal(at) {
 		t.Fatalf("old ticket record: %+v (%v)", got, err)
 	}
-	for _, m := range []sync.NoteMark{{}, {Seq: 4}, {Seq: 4, Sending: 5}, {Seq: -1, Sending: 0}, {Seq: -1, Sending: 3}} {
+	for _, m := range []engine.NoteMark{{}, {Seq: 4}, {Seq: 4, Sending: 5}, {Seq: -1, Sending: 0}, {Seq: -1, Sending: 3}} {
 		if got, err := decodeMark(encodeMark(m)); err != nil || got != m {
 			t.Fatalf("mark %+v came back as %+v (%v)", m, got, err)
 		}
@@ -49,7 +49,7 @@ func TestRecordCodecsRoundTrip(t *testing.T) {
 	if _, err := decodeMark("x"); err == nil {
 		t.Fatal("garbage mark decoded")
 	}
-	w := sync.WrittenLink{GlobalID: "helpdesk-sync:https://h/a b", Digest: "d1"}
+	w := engine.WrittenLink{GlobalID: "helpdesk-sync:https://h/a b", Digest: "d1"}
 	if got := decodeWritten(encodeWritten(w)); got != w {
 		t.Fatalf("written link %+v", got)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // ticketPage is the JSON argument of ticket_page.lua.
@@ -53,7 +53,7 @@ type bugChangeWire struct {
 }
 
 // CommitTicketPage applies one helpdesk page in one script.
-func (s *Store) CommitTicketPage(ctx context.Context, c sync.TicketPageCommit) ([]sync.LinkChange, error) {
+func (s *Store) CommitTicketPage(ctx context.Context, c engine.TicketPageCommit) ([]engine.LinkChange, error) {
 	page := ticketPage{Aliases: pairs(c.Aliases), OrgTTL: s.orgTTL.Milliseconds()}
 	for _, t := range c.Tickets {
 		w := ticketChangeWire{ID: formatID(t.ID), Bugs: t.Bugs, Dirty: t.Dirty, BugsDirty: t.BugsDirty}
@@ -82,7 +82,7 @@ func (s *Store) CommitTicketPage(ctx context.Context, c sync.TicketPageCommit) (
 }
 
 // CommitBugPage applies one tracker page in one script.
-func (s *Store) CommitBugPage(ctx context.Context, c sync.BugPageCommit) ([]sync.LinkChange, error) {
+func (s *Store) CommitBugPage(ctx context.Context, c engine.BugPageCommit) ([]engine.LinkChange, error) {
 	page := bugPage{Aliases: pairs(c.Aliases)}
 	for _, b := range c.Bugs {
 		w := bugChangeWire{ID: b.Record.ID, Rec: encodeBug(b.Record), Dirty: b.Dirty, TicketsDirty: b.TicketsDirty, LinksRead: b.TrackerLinksRead}
@@ -101,8 +101,8 @@ func (s *Store) CommitBugPage(ctx context.Context, c sync.BugPageCommit) ([]sync
 	return decodeChanges(res)
 }
 
-func decodeChanges(res []any) ([]sync.LinkChange, error) {
-	var out []sync.LinkChange
+func decodeChanges(res []any) ([]engine.LinkChange, error) {
+	var out []engine.LinkChange
 	for i := 0; i+3 < len(res); i += 4 {
 		tid, err := parseTicketID(fmt.Sprint(res[i]))
 		if err != nil {
@@ -110,7 +110,7 @@ func decodeChanges(res []any) ([]sync.LinkChange, error) {
 		}
 		bit, _ := res[i+2].(int64)
 		added, _ := res[i+3].(int64)
-		out = append(out, sync.LinkChange{TicketID: tid, BugID: fmt.Sprint(res[i+1]), Source: sync.LinkSource(bit), Added: added == 1})
+		out = append(out, engine.LinkChange{TicketID: tid, BugID: fmt.Sprint(res[i+1]), Source: engine.LinkSource(bit), Added: added == 1})
 	}
 	return out, nil
 }
@@ -124,9 +124,9 @@ func pairs(m map[string]string) [][2]string {
 }
 
 // Tickets reads ticket records in one pipeline; absent ids are left out.
-func (s *Store) Tickets(ctx context.Context, ids []int64) (map[int64]sync.TicketRecord, error) {
+func (s *Store) Tickets(ctx context.Context, ids []int64) (map[int64]engine.TicketRecord, error) {
 	if len(ids) == 0 {
-		return map[int64]sync.TicketRecord{}, nil
+		return map[int64]engine.TicketRecord{}, nil
 	}
 	cmds := make([]*redis.SliceCmd, len(ids))
 	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -137,7 +137,7 @@ func (s *Store) Tickets(ctx context.Context, ids []int64) (map[int64]sync.Ticket
 	}); err != nil {
 		return nil, fmt.Errorf("state: read %d tickets: %w", len(ids), err)
 	}
-	out := make(map[int64]sync.TicketRecord, len(ids))
+	out := make(map[int64]engine.TicketRecord, len(ids))
 	for i, id := range ids {
 		blob, version, ok := record(cmds[i].Val())
 		if !ok {
@@ -153,9 +153,9 @@ func (s *Store) Tickets(ctx context.Context, ids []int64) (map[int64]sync.Ticket
 }
 
 // Bugs reads bug records in one pipeline; absent ids are left out.
-func (s *Store) Bugs(ctx context.Context, ids []string) (map[string]sync.BugRecord, error) {
+func (s *Store) Bugs(ctx context.Context, ids []string) (map[string]engine.BugRecord, error) {
 	if len(ids) == 0 {
-		return map[string]sync.BugRecord{}, nil
+		return map[string]engine.BugRecord{}, nil
 	}
 	cmds := make([]*redis.SliceCmd, len(ids))
 	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -166,7 +166,7 @@ func (s *Store) Bugs(ctx context.Context, ids []string) (map[string]sync.BugReco
 	}); err != nil {
 		return nil, fmt.Errorf("state: read %d bugs: %w", len(ids), err)
 	}
-	out := make(map[string]sync.BugRecord, len(ids))
+	out := make(map[string]engine.BugRecord, len(ids))
 	for i, id := range ids {
 		blob, version, ok := record(cmds[i].Val())
 		if !ok {
@@ -196,7 +196,7 @@ func record(vals []any) (blob string, version int64, ok bool) {
 
 // PutTickets replaces ticket records nobody replaced since they were read,
 // in one script call.
-func (s *Store) PutTickets(ctx context.Context, rs []sync.TicketRecord) ([]bool, error) {
+func (s *Store) PutTickets(ctx context.Context, rs []engine.TicketRecord) ([]bool, error) {
 	puts := make([]putWire, len(rs))
 	for i, r := range rs {
 		puts[i] = putWire{Key: s.key("t:", formatID(r.ID)), Version: strconv.FormatInt(r.Version, 10), Rec: encodeTicket(r)}
@@ -205,7 +205,7 @@ func (s *Store) PutTickets(ctx context.Context, rs []sync.TicketRecord) ([]bool,
 }
 
 // PutBug replaces a bug record if nobody replaced it since it was read.
-func (s *Store) PutBug(ctx context.Context, r sync.BugRecord) (bool, error) {
+func (s *Store) PutBug(ctx context.Context, r engine.BugRecord) (bool, error) {
 	ok, err := s.put(ctx, []putWire{{Key: s.key("b:", r.ID), Version: strconv.FormatInt(r.Version, 10), Rec: encodeBug(r)}})
 	if err != nil {
 		return false, err
@@ -236,7 +236,7 @@ func (s *Store) put(ctx context.Context, puts []putWire) ([]bool, error) {
 }
 
 // DropBug forgets a bug that no longer exists.
-func (s *Store) DropBug(ctx context.Context, r sync.BugRecord, missing sync.MissingKey, now time.Time) ([]int64, error) {
+func (s *Store) DropBug(ctx context.Context, r engine.BugRecord, missing engine.MissingKey, now time.Time) ([]int64, error) {
 	res, err := s.run(ctx, dropBugScript, now, r.ID, r.Key, encodeMissing(missing)).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("state: drop bug %s (%s): %w", r.ID, r.Key, err)
@@ -271,15 +271,15 @@ func (s *Store) Aliases(ctx context.Context, keys []string) (map[string]string, 
 }
 
 // MissingKeys returns the records of keys known to match no issue.
-func (s *Store) MissingKeys(ctx context.Context, keys []string) (map[string]sync.MissingKey, error) {
+func (s *Store) MissingKeys(ctx context.Context, keys []string) (map[string]engine.MissingKey, error) {
 	if len(keys) == 0 {
-		return map[string]sync.MissingKey{}, nil
+		return map[string]engine.MissingKey{}, nil
 	}
 	vals, err := s.c.HMGet(ctx, s.key("missing"), keys...).Result()
 	if err != nil {
 		return nil, fmt.Errorf("state: read missing keys: %w", err)
 	}
-	out := make(map[string]sync.MissingKey)
+	out := make(map[string]engine.MissingKey)
 	for i, v := range vals {
 		if blob, ok := v.(string); ok {
 			m, err := decodeMissing(keys[i], blob)
@@ -293,9 +293,9 @@ func (s *Store) MissingKeys(ctx context.Context, keys []string) (map[string]sync
 }
 
 // TicketLinks reads the bugs of each ticket, with their sources.
-func (s *Store) TicketLinks(ctx context.Context, ids []int64) (map[int64]map[string]sync.LinkSource, error) {
+func (s *Store) TicketLinks(ctx context.Context, ids []int64) (map[int64]map[string]engine.LinkSource, error) {
 	if len(ids) == 0 {
-		return map[int64]map[string]sync.LinkSource{}, nil
+		return map[int64]map[string]engine.LinkSource{}, nil
 	}
 	cmds := make([]*redis.MapStringStringCmd, len(ids))
 	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -306,12 +306,12 @@ func (s *Store) TicketLinks(ctx context.Context, ids []int64) (map[int64]map[str
 	}); err != nil {
 		return nil, fmt.Errorf("state: read links of %d tickets: %w", len(ids), err)
 	}
-	out := make(map[int64]map[string]sync.LinkSource, len(ids))
+	out := make(map[int64]map[string]engine.LinkSource, len(ids))
 	for i, id := range ids {
-		m := map[string]sync.LinkSource{}
+		m := map[string]engine.LinkSource{}
 		for bid, mask := range cmds[i].Val() {
 			n, _ := strconv.Atoi(mask)
-			m[bid] = sync.LinkSource(n)
+			m[bid] = engine.LinkSource(n)
 		}
 		out[id] = m
 	}
@@ -319,9 +319,9 @@ func (s *Store) TicketLinks(ctx context.Context, ids []int64) (map[int64]map[str
 }
 
 // BugLinks reads the tickets of each bug, with their sources.
-func (s *Store) BugLinks(ctx context.Context, ids []string) (map[string]map[int64]sync.LinkSource, error) {
+func (s *Store) BugLinks(ctx context.Context, ids []string) (map[string]map[int64]engine.LinkSource, error) {
 	if len(ids) == 0 {
-		return map[string]map[int64]sync.LinkSource{}, nil
+		return map[string]map[int64]engine.LinkSource{}, nil
 	}
 	cmds := make([]*redis.MapStringStringCmd, len(ids))
 	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -332,16 +332,16 @@ func (s *Store) BugLinks(ctx context.Context, ids []string) (map[string]map[int6
 	}); err != nil {
 		return nil, fmt.Errorf("state: read links of %d bugs: %w", len(ids), err)
 	}
-	out := make(map[string]map[int64]sync.LinkSource, len(ids))
+	out := make(map[string]map[int64]engine.LinkSource, len(ids))
 	for i, id := range ids {
-		m := map[int64]sync.LinkSource{}
+		m := map[int64]engine.LinkSource{}
 		for tid, mask := range cmds[i].Val() {
 			t, err := parseTicketID(tid)
 			if err != nil {
 				return nil, err
 			}
 			n, _ := strconv.Atoi(mask)
-			m[t] = sync.LinkSource(n)
+			m[t] = engine.LinkSource(n)
 		}
 		out[id] = m
 	}

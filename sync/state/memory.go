@@ -10,13 +10,13 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // BugMemories reads what the engine remembers per bug; bugs without memory
 // get the zero value.
-func (s *Store) BugMemories(ctx context.Context, ids []string) (map[string]sync.BugMemory, error) {
-	out := make(map[string]sync.BugMemory, len(ids))
+func (s *Store) BugMemories(ctx context.Context, ids []string) (map[string]engine.BugMemory, error) {
+	out := make(map[string]engine.BugMemory, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -31,7 +31,7 @@ func (s *Store) BugMemories(ctx context.Context, ids []string) (map[string]sync.
 	for i, v := range vals {
 		blob, ok := v.(string)
 		if !ok {
-			out[ids[i]] = sync.BugMemory{}
+			out[ids[i]] = engine.BugMemory{}
 			continue
 		}
 		m, err := decodeMemory(ids[i], blob)
@@ -46,13 +46,13 @@ func (s *Store) BugMemories(ctx context.Context, ids []string) (map[string]sync.
 // SetBugMemory replaces a bug's memory, and with it the bug's standing on
 // the impact board, in one script. Only the claimant of the bug writes it,
 // so no compare-and-set is needed.
-func (s *Store) SetBugMemory(ctx context.Context, id string, m sync.BugMemory) error {
+func (s *Store) SetBugMemory(ctx context.Context, id string, m engine.BugMemory) error {
 	return s.SetBugMemoryFor(ctx, id, m, "")
 }
 
-// SetBugMemoryFor is SetBugMemory, refused (sync.ErrClaimLost) unless
+// SetBugMemoryFor is SetBugMemory, refused (engine.ErrClaimLost) unless
 // claimant holder ("" for none) still holds the bug's claim and lives.
-func (s *Store) SetBugMemoryFor(ctx context.Context, id string, m sync.BugMemory, holder string) error {
+func (s *Store) SetBugMemoryFor(ctx context.Context, id string, m engine.BugMemory, holder string) error {
 	if err := s.run(ctx, setMemoryScript, time.Time{}, id, encodeMemory(m), encodeStanding(m), holder).Err(); err != nil {
 		return fmt.Errorf("state: write memory of bug %s: %w", id, claimLost(err))
 	}
@@ -68,7 +68,7 @@ type standingWire struct {
 	Orgs     [][2]string `json:"orgs,omitempty"` // organization id, since (unix ms)
 }
 
-func encodeStanding(m sync.BugMemory) string {
+func encodeStanding(m engine.BugMemory) string {
 	w := standingWire{
 		Weighted: strconv.FormatFloat(m.Customers.Weighted, 'f', -1, 64),
 		Distinct: m.Customers.Distinct,
@@ -81,9 +81,9 @@ func encodeStanding(m sync.BugMemory) string {
 }
 
 // NoteMarks reads the note marks of tickets, by bug id.
-func (s *Store) NoteMarks(ctx context.Context, ticketIDs []int64) (map[int64]map[string]sync.NoteMark, error) {
+func (s *Store) NoteMarks(ctx context.Context, ticketIDs []int64) (map[int64]map[string]engine.NoteMark, error) {
 	if len(ticketIDs) == 0 {
-		return map[int64]map[string]sync.NoteMark{}, nil
+		return map[int64]map[string]engine.NoteMark{}, nil
 	}
 	cmds := make([]*redis.MapStringStringCmd, len(ticketIDs))
 	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -94,9 +94,9 @@ func (s *Store) NoteMarks(ctx context.Context, ticketIDs []int64) (map[int64]map
 	}); err != nil {
 		return nil, fmt.Errorf("state: read note marks of %d tickets: %w", len(ticketIDs), err)
 	}
-	out := make(map[int64]map[string]sync.NoteMark, len(ticketIDs))
+	out := make(map[int64]map[string]engine.NoteMark, len(ticketIDs))
 	for i, id := range ticketIDs {
-		marks := map[string]sync.NoteMark{}
+		marks := map[string]engine.NoteMark{}
 		for bid, v := range cmds[i].Val() {
 			m, err := decodeMark(v)
 			if err != nil {
@@ -111,13 +111,13 @@ func (s *Store) NoteMarks(ctx context.Context, ticketIDs []int64) (map[int64]map
 
 // SetNoteMarks deletes the marks of drop and writes those of set, all or
 // none.
-func (s *Store) SetNoteMarks(ctx context.Context, set map[int64]map[string]sync.NoteMark, drop map[int64][]string) error {
+func (s *Store) SetNoteMarks(ctx context.Context, set map[int64]map[string]engine.NoteMark, drop map[int64][]string) error {
 	return s.SetNoteMarksFor(ctx, set, drop, "")
 }
 
-// SetNoteMarksFor is SetNoteMarks, refused (sync.ErrClaimLost) unless
+// SetNoteMarksFor is SetNoteMarks, refused (engine.ErrClaimLost) unless
 // claimant holder ("" for none) still holds every ticket's claim and lives.
-func (s *Store) SetNoteMarksFor(ctx context.Context, set map[int64]map[string]sync.NoteMark, drop map[int64][]string, holder string) error {
+func (s *Store) SetNoteMarksFor(ctx context.Context, set map[int64]map[string]engine.NoteMark, drop map[int64][]string, holder string) error {
 	if len(set) == 0 && len(drop) == 0 {
 		return nil
 	}
@@ -156,9 +156,9 @@ func (s *Store) SetNoteMarksFor(ctx context.Context, set map[int64]map[string]sy
 }
 
 // WrittenLinks reads the remote links last written per bug.
-func (s *Store) WrittenLinks(ctx context.Context, bugIDs []string) (map[string]map[int64]sync.WrittenLink, error) {
+func (s *Store) WrittenLinks(ctx context.Context, bugIDs []string) (map[string]map[int64]engine.WrittenLink, error) {
 	if len(bugIDs) == 0 {
-		return map[string]map[int64]sync.WrittenLink{}, nil
+		return map[string]map[int64]engine.WrittenLink{}, nil
 	}
 	cmds := make([]*redis.MapStringStringCmd, len(bugIDs))
 	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -169,9 +169,9 @@ func (s *Store) WrittenLinks(ctx context.Context, bugIDs []string) (map[string]m
 	}); err != nil {
 		return nil, fmt.Errorf("state: read remote links of %d bugs: %w", len(bugIDs), err)
 	}
-	out := make(map[string]map[int64]sync.WrittenLink, len(bugIDs))
+	out := make(map[string]map[int64]engine.WrittenLink, len(bugIDs))
 	for i, id := range bugIDs {
-		links := map[int64]sync.WrittenLink{}
+		links := map[int64]engine.WrittenLink{}
 		for tid, v := range cmds[i].Val() {
 			t, err := strconv.ParseInt(tid, 10, 64)
 			if err != nil {
@@ -185,7 +185,7 @@ func (s *Store) WrittenLinks(ctx context.Context, bugIDs []string) (map[string]m
 }
 
 // SetWrittenLinks records links written and deleted for a bug.
-func (s *Store) SetWrittenLinks(ctx context.Context, bugID string, set map[int64]sync.WrittenLink, del []int64) error {
+func (s *Store) SetWrittenLinks(ctx context.Context, bugID string, set map[int64]engine.WrittenLink, del []int64) error {
 	if len(set) == 0 && len(del) == 0 {
 		return nil
 	}

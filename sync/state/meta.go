@@ -9,7 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // Epoch returns the state's generation id, "" when there is none.
@@ -91,8 +91,8 @@ func (s *Store) getTime(ctx context.Context, name string) (time.Time, error) {
 // Organizations returns cached organizations that have not expired at now.
 // Expiry is checked against the engine's clock; Redis's own TTL only
 // collects the garbage.
-func (s *Store) Organizations(ctx context.Context, ids []int64, now time.Time) (map[int64]sync.Organization, error) {
-	out := make(map[int64]sync.Organization, len(ids))
+func (s *Store) Organizations(ctx context.Context, ids []int64, now time.Time) (map[int64]engine.Organization, error) {
+	out := make(map[int64]engine.Organization, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -116,13 +116,13 @@ func (s *Store) Organizations(ctx context.Context, ids []int64, now time.Time) (
 		if now.UnixNano() >= w.Expires {
 			continue
 		}
-		out[ids[i]] = sync.Organization{ID: ids[i], Name: w.Name, Tier: w.Tier}
+		out[ids[i]] = engine.Organization{ID: ids[i], Name: w.Name, Tier: w.Tier}
 	}
 	return out, nil
 }
 
 // PutOrganizations caches organizations for the store's TTL.
-func (s *Store) PutOrganizations(ctx context.Context, orgs []sync.Organization, now time.Time) error {
+func (s *Store) PutOrganizations(ctx context.Context, orgs []engine.Organization, now time.Time) error {
 	if len(orgs) == 0 {
 		return nil
 	}
@@ -142,29 +142,29 @@ func (s *Store) PutOrganizations(ctx context.Context, orgs []sync.Organization, 
 	return nil
 }
 
-func (s *Store) encodeOrg(o sync.Organization, now time.Time) string {
+func (s *Store) encodeOrg(o engine.Organization, now time.Time) string {
 	return mustJSON(orgWire{Name: o.Name, Tier: o.Tier, Expires: now.Add(s.orgTTL).UnixNano()})
 }
 
 // Guards lists the kinds of writes the blast-radius guard holds.
-func (s *Store) Guards(ctx context.Context) ([]sync.GuardState, error) {
+func (s *Store) Guards(ctx context.Context) ([]engine.GuardState, error) {
 	m, err := s.c.HGetAll(ctx, s.key("guard")).Result()
 	if err != nil {
 		return nil, fmt.Errorf("state: read guard: %w", err)
 	}
-	out := make([]sync.GuardState, 0, len(m))
+	out := make([]engine.GuardState, 0, len(m))
 	for kind, blob := range m {
 		var w guardWire
 		if err := json.Unmarshal([]byte(blob), &w); err != nil {
 			return nil, fmt.Errorf("state: decode guard %s: %w", kind, err)
 		}
-		out = append(out, sync.GuardState{Kind: kind, Planned: w.Planned, Limit: w.Limit, Since: fromNanos(w.Since)})
+		out = append(out, engine.GuardState{Kind: kind, Planned: w.Planned, Limit: w.Limit, Since: fromNanos(w.Since)})
 	}
 	return out, nil
 }
 
 // SetGuard records that the guard holds writes of g.Kind.
-func (s *Store) SetGuard(ctx context.Context, g sync.GuardState) error {
+func (s *Store) SetGuard(ctx context.Context, g engine.GuardState) error {
 	blob := mustJSON(guardWire{Planned: g.Planned, Limit: g.Limit, Since: nanos(g.Since)})
 	if err := s.c.HSet(ctx, s.key("guard"), g.Kind, blob).Err(); err != nil {
 		return fmt.Errorf("state: write guard %s: %w", g.Kind, err)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 // The work queue of each kind is a sorted set of ids scored by due time
@@ -17,7 +17,7 @@ import (
 // failed attempts.
 
 // Enqueue marks ids dirty, due at now unless already queued.
-func (s *Store) Enqueue(ctx context.Context, q sync.Queue, ids []string, now time.Time) error {
+func (s *Store) Enqueue(ctx context.Context, q engine.Queue, ids []string, now time.Time) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -37,7 +37,7 @@ func (s *Store) Enqueue(ctx context.Context, q sync.Queue, ids []string, now tim
 }
 
 // Due lists items due at or before until, without claiming them.
-func (s *Store) Due(ctx context.Context, q sync.Queue, until time.Time, offset, count int64) ([]string, error) {
+func (s *Store) Due(ctx context.Context, q engine.Queue, until time.Time, offset, count int64) ([]string, error) {
 	ids, err := s.c.ZRangeByScore(ctx, s.key("q:", string(q)), &redis.ZRangeBy{
 		Min: "-inf", Max: ms(until), Offset: offset, Count: count,
 	}).Result()
@@ -48,7 +48,7 @@ func (s *Store) Due(ctx context.Context, q sync.Queue, until time.Time, offset, 
 }
 
 // DueCount counts items due at or before until.
-func (s *Store) DueCount(ctx context.Context, q sync.Queue, until time.Time) (int64, error) {
+func (s *Store) DueCount(ctx context.Context, q engine.Queue, until time.Time) (int64, error) {
 	n, err := s.c.ZCount(ctx, s.key("q:", string(q)), "-inf", ms(until)).Result()
 	if err != nil {
 		return 0, fmt.Errorf("state: count due %s items: %w", q, err)
@@ -64,24 +64,24 @@ const ClaimantPrefix = "claimant:"
 // Claim takes up to count due items until leaseUntil, for claimant
 // ("" for none): its claims end early if its key expires. Claims of
 // claimants whose key is gone are released first.
-func (s *Store) Claim(ctx context.Context, q sync.Queue, until time.Time, count int64, leaseUntil time.Time, claimant string) ([]sync.Claim, error) {
+func (s *Store) Claim(ctx context.Context, q engine.Queue, until time.Time, count int64, leaseUntil time.Time, claimant string) ([]engine.Claim, error) {
 	res, err := s.run(ctx, claimScript, until, string(q), ms(until), strconv.FormatInt(count, 10), ms(leaseUntil), claimant).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("state: claim %s items: %w", q, err)
 	}
-	out := make([]sync.Claim, 0, len(res)/4)
+	out := make([]engine.Claim, 0, len(res)/4)
 	for i := 0; i+3 < len(res); i += 4 {
 		v, _ := strconv.ParseInt(res[i+1], 10, 64)
 		a, _ := strconv.Atoi(res[i+2])
 		due, _ := strconv.ParseFloat(res[i+3], 64)
-		out = append(out, sync.Claim{ID: res[i], Version: v, Attempts: a, Due: time.UnixMilli(int64(due)).UTC(), Claimant: claimant})
+		out = append(out, engine.Claim{ID: res[i], Version: v, Attempts: a, Due: time.UnixMilli(int64(due)).UTC(), Claimant: claimant})
 	}
 	return out, nil
 }
 
 // Ack finishes claimed items; those marked dirty meanwhile become due at
 // now. An item another claimant has claimed since is left to it.
-func (s *Store) Ack(ctx context.Context, q sync.Queue, claims []sync.Claim, now time.Time) error {
+func (s *Store) Ack(ctx context.Context, q engine.Queue, claims []engine.Claim, now time.Time) error {
 	if len(claims) == 0 {
 		return nil
 	}
@@ -97,7 +97,7 @@ func (s *Store) Ack(ctx context.Context, q sync.Queue, claims []sync.Claim, now 
 
 // Reschedule makes claimed items due at due, counting a failed attempt when
 // failed is set. An item another claimant has claimed since is left to it.
-func (s *Store) Reschedule(ctx context.Context, q sync.Queue, claims []sync.Claim, due time.Time, failed bool) error {
+func (s *Store) Reschedule(ctx context.Context, q engine.Queue, claims []engine.Claim, due time.Time, failed bool) error {
 	if len(claims) == 0 {
 		return nil
 	}
@@ -116,10 +116,10 @@ func (s *Store) Reschedule(ctx context.Context, q sync.Queue, claims []sync.Clai
 }
 
 // claimLost turns the scripts' refusal to write for a claimant that no
-// longer holds the claim into sync.ErrClaimLost.
+// longer holds the claim into engine.ErrClaimLost.
 func claimLost(err error) error {
 	if err != nil && strings.HasPrefix(err.Error(), "CLAIM_LOST") {
-		return fmt.Errorf("%w: %s", sync.ErrClaimLost, strings.TrimPrefix(err.Error(), "CLAIM_LOST "))
+		return fmt.Errorf("%w: %s", engine.ErrClaimLost, strings.TrimPrefix(err.Error(), "CLAIM_LOST "))
 	}
 	return err
 }

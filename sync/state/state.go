@@ -1,7 +1,7 @@
 // Package state keeps the engine's memory in Redis: cursors, compact
 // snapshots of tickets and bugs, the many-to-many link index, note and
 // comment markers, the work queue shared by replicas, the organization cache
-// and the blast-radius guard. It implements sync.Store.
+// and the blast-radius guard. It implements engine.Store.
 //
 // Every key lives under one prefix. Multi-key changes run as Lua scripts, so
 // each is atomic, and reads are pipelined per batch. On Redis Cluster, give
@@ -21,17 +21,17 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
-// Store is the Redis-backed sync.Store.
+// Store is the Redis-backed engine.Store.
 type Store struct {
 	c      redis.UniversalClient
 	prefix string
 	orgTTL time.Duration
 }
 
-var _ sync.Store = (*Store)(nil)
+var _ engine.Store = (*Store)(nil)
 
 // DefaultOrgTTL is how long organizations stay cached unless set otherwise.
 const DefaultOrgTTL = time.Hour

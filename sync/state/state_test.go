@@ -7,13 +7,13 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/helpdesk-sync/helpdesk-sync/sync"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
 )
 
@@ -24,15 +24,15 @@ func newStore(t testing.TB) (*Store, redis.UniversalClient) {
 	return New(c, prefix, time.Hour), c
 }
 
-func ticketRec(id int64, keys ...string) *sync.TicketRecord {
-	return &sync.TicketRecord{ID: id, Status: sync.StatusOpen, RequesterID: 100 + id, Keys: keys, UpdatedAt: t0}
+func ticketRec(id int64, keys ...string) *engine.TicketRecord {
+	return &engine.TicketRecord{ID: id, Status: engine.StatusOpen, RequesterID: 100 + id, Keys: keys, UpdatedAt: t0}
 }
 
-func change(id int64, bugs ...string) sync.TicketChange {
-	return sync.TicketChange{ID: id, Record: ticketRec(id), Bugs: bugs}
+func change(id int64, bugs ...string) engine.TicketChange {
+	return engine.TicketChange{ID: id, Record: ticketRec(id), Bugs: bugs}
 }
 
-func due(t *testing.T, s *Store, q sync.Queue) []string {
+func due(t *testing.T, s *Store, q engine.Queue) []string {
 	t.Helper()
 	ids, err := s.Due(context.Background(), q, t0.Add(time.Hour), 0, 1000)
 	if err != nil {
@@ -92,12 +92,12 @@ func TestCommitTicketPage(t *testing.T) {
 	ctx := context.Background()
 	s, c := newStore(t)
 
-	changes, err := s.CommitTicketPage(ctx, sync.TicketPageCommit{
-		Tickets:       []sync.TicketChange{change(1, "10"), change(2, "10", "20"), change(3)},
-		NewBugs:       []sync.BugRecord{{Bug: sync.Bug{ID: "10", Key: "PROJ-1"}}},
+	changes, err := s.CommitTicketPage(ctx, engine.TicketPageCommit{
+		Tickets:       []engine.TicketChange{change(1, "10"), change(2, "10", "20"), change(3)},
+		NewBugs:       []engine.BugRecord{{Bug: engine.Bug{ID: "10", Key: "PROJ-1"}}},
 		Aliases:       map[string]string{"PROJ-1": "10", "PROJ-2": "20"},
-		Missing:       []sync.MissingKey{{Key: "PROJ-9", FirstSeen: t0, RecheckAt: t0.Add(time.Hour)}},
-		Organizations: []sync.Organization{{ID: 7, Name: "Acme", Tier: "enterprise"}},
+		Missing:       []engine.MissingKey{{Key: "PROJ-9", FirstSeen: t0, RecheckAt: t0.Add(time.Hour)}},
+		Organizations: []engine.Organization{{ID: 7, Name: "Acme", Tier: "enterprise"}},
 		Cursor:        "c1", Now: t0,
 	})
 	if err != nil {
@@ -107,7 +107,7 @@ func TestCommitTicketPage(t *testing.T) {
 		t.Fatalf("changes %+v, want 3 links added", changes)
 	}
 	for _, ch := range changes {
-		if !ch.Added || ch.Source != sync.LinkFromTicket {
+		if !ch.Added || ch.Source != engine.LinkFromTicket {
 			t.Fatalf("change %+v", ch)
 		}
 	}
@@ -122,10 +122,10 @@ func TestCommitTicketPage(t *testing.T) {
 	if len(recs) != 3 || recs[2].RequesterID != 102 || !recs[2].UpdatedAt.Equal(t0) || recs[2].Version != 1 {
 		t.Fatalf("records %+v", recs)
 	}
-	if got := due(t, s, sync.BugQueue); !slices.Equal(got, []string{"10", "20"}) {
+	if got := due(t, s, engine.BugQueue); !slices.Equal(got, []string{"10", "20"}) {
 		t.Fatalf("dirty bugs %v", got)
 	}
-	if got := due(t, s, sync.TicketQueue); !slices.Equal(got, []string{"1", "2"}) {
+	if got := due(t, s, engine.TicketQueue); !slices.Equal(got, []string{"1", "2"}) {
 		t.Fatalf("dirty tickets %v (a ticket without links or changes is not dirty)", got)
 	}
 	aliases, _ := s.Aliases(ctx, []string{"PROJ-1", "PROJ-2", "PROJ-3"})
@@ -146,20 +146,20 @@ func TestCommitTicketPage(t *testing.T) {
 
 	// Relink ticket 2 to 30 only, and delete ticket 1: both removals show,
 	// every bug touched is dirty, and the index stays consistent.
-	changes, err = s.CommitTicketPage(ctx, sync.TicketPageCommit{
-		Tickets: []sync.TicketChange{{ID: 1}, change(2, "30")},
-		NewBugs: []sync.BugRecord{{Bug: sync.Bug{ID: "10", Key: "SHOULD-NOT-REPLACE"}}},
+	changes, err = s.CommitTicketPage(ctx, engine.TicketPageCommit{
+		Tickets: []engine.TicketChange{{ID: 1}, change(2, "30")},
+		NewBugs: []engine.BugRecord{{Bug: engine.Bug{ID: "10", Key: "SHOULD-NOT-REPLACE"}}},
 		Cursor:  "c2", Now: t0,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	slices.SortFunc(changes, func(a, b sync.LinkChange) int { return cmpChange(a) - cmpChange(b) })
-	want := []sync.LinkChange{
-		{TicketID: 1, BugID: "10", Source: sync.LinkFromTicket},
-		{TicketID: 2, BugID: "10", Source: sync.LinkFromTicket},
-		{TicketID: 2, BugID: "20", Source: sync.LinkFromTicket},
-		{TicketID: 2, BugID: "30", Source: sync.LinkFromTicket, Added: true},
+	slices.SortFunc(changes, func(a, b engine.LinkChange) int { return cmpChange(a) - cmpChange(b) })
+	want := []engine.LinkChange{
+		{TicketID: 1, BugID: "10", Source: engine.LinkFromTicket},
+		{TicketID: 2, BugID: "10", Source: engine.LinkFromTicket},
+		{TicketID: 2, BugID: "20", Source: engine.LinkFromTicket},
+		{TicketID: 2, BugID: "30", Source: engine.LinkFromTicket, Added: true},
 	}
 	if !slices.Equal(changes, want) {
 		t.Fatalf("changes %+v\nwant %+v", changes, want)
@@ -176,7 +176,7 @@ func TestCommitTicketPage(t *testing.T) {
 	}
 }
 
-func cmpChange(c sync.LinkChange) int {
+func cmpChange(c engine.LinkChange) int {
 	n, _ := strconv.Atoi(c.BugID)
 	return int(c.TicketID)*1000 + n
 }
@@ -184,27 +184,27 @@ func cmpChange(c sync.LinkChange) int {
 func TestCommitTicketPageBugsDirty(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
-	if _, err := s.CommitTicketPage(ctx, sync.TicketPageCommit{Tickets: []sync.TicketChange{change(1, "10", "20")}, Now: t0}); err != nil {
+	if _, err := s.CommitTicketPage(ctx, engine.TicketPageCommit{Tickets: []engine.TicketChange{change(1, "10", "20")}, Now: t0}); err != nil {
 		t.Fatal(err)
 	}
-	drain(t, s, sync.BugQueue)
-	drain(t, s, sync.TicketQueue)
+	drain(t, s, engine.BugQueue)
+	drain(t, s, engine.TicketQueue)
 	// Same links, changed status: every linked bug needs a recount; the
 	// ticket itself only if the engine says so.
 	ch := change(1, "10", "20")
 	ch.BugsDirty = true
-	if _, err := s.CommitTicketPage(ctx, sync.TicketPageCommit{Tickets: []sync.TicketChange{ch}, Now: t0}); err != nil {
+	if _, err := s.CommitTicketPage(ctx, engine.TicketPageCommit{Tickets: []engine.TicketChange{ch}, Now: t0}); err != nil {
 		t.Fatal(err)
 	}
-	if got := due(t, s, sync.BugQueue); !slices.Equal(got, []string{"10", "20"}) {
+	if got := due(t, s, engine.BugQueue); !slices.Equal(got, []string{"10", "20"}) {
 		t.Fatalf("dirty bugs %v", got)
 	}
-	if got := due(t, s, sync.TicketQueue); len(got) != 0 {
+	if got := due(t, s, engine.TicketQueue); len(got) != 0 {
 		t.Fatalf("dirty tickets %v", got)
 	}
 }
 
-func drain(t *testing.T, s *Store, q sync.Queue) {
+func drain(t *testing.T, s *Store, q engine.Queue) {
 	t.Helper()
 	ctx := context.Background()
 	claims, err := s.Claim(ctx, q, t0.Add(time.Hour), 1000, t0.Add(2*time.Hour), "")
@@ -221,13 +221,13 @@ func drain(t *testing.T, s *Store, q sync.Queue) {
 func TestCommitTicketPageFailureKeepsCursor(t *testing.T) {
 	ctx := context.Background()
 	s, c := newStore(t)
-	if _, err := s.CommitTicketPage(ctx, sync.TicketPageCommit{Tickets: []sync.TicketChange{change(1, "10")}, Cursor: "c1", Now: t0}); err != nil {
+	if _, err := s.CommitTicketPage(ctx, engine.TicketPageCommit{Tickets: []engine.TicketChange{change(1, "10")}, Cursor: "c1", Now: t0}); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Set(ctx, s.key("tl:3"), "not a hash", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
-	page := sync.TicketPageCommit{Tickets: []sync.TicketChange{change(2, "10"), change(3, "20")}, Cursor: "c2", Now: t0}
+	page := engine.TicketPageCommit{Tickets: []engine.TicketChange{change(2, "10"), change(3, "20")}, Cursor: "c2", Now: t0}
 	if _, err := s.CommitTicketPage(ctx, page); err == nil {
 		t.Fatal("commit over a corrupt key succeeded")
 	}
@@ -251,7 +251,7 @@ func TestConcurrentRelinksStayConsistent(t *testing.T) {
 	ctx := context.Background()
 	s, c := newStore(t)
 	const writers, rounds, tickets, bugs = 8, 40, 12, 6
-	var wg stdsync.WaitGroup
+	var wg sync.WaitGroup
 	errs := make(chan error, writers)
 	for w := range writers {
 		wg.Add(1)
@@ -260,7 +260,7 @@ func TestConcurrentRelinksStayConsistent(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(w), 7))
 			for range rounds {
 				if w%2 == 0 {
-					var page []sync.TicketChange
+					var page []engine.TicketChange
 					for range 3 {
 						var bs []string
 						for b := range bugs {
@@ -270,7 +270,7 @@ func TestConcurrentRelinksStayConsistent(t *testing.T) {
 						}
 						page = append(page, change(int64(rng.IntN(tickets)), bs...))
 					}
-					if _, err := s.CommitTicketPage(ctx, sync.TicketPageCommit{Tickets: page, Now: t0}); err != nil {
+					if _, err := s.CommitTicketPage(ctx, engine.TicketPageCommit{Tickets: page, Now: t0}); err != nil {
 						errs <- err
 						return
 					}
@@ -281,8 +281,8 @@ func TestConcurrentRelinksStayConsistent(t *testing.T) {
 							ts = append(ts, int64(tk))
 						}
 					}
-					b := sync.BugChange{Record: sync.BugRecord{Bug: sync.Bug{ID: strconv.Itoa(rng.IntN(bugs)), Key: "P-1"}}, TrackerTickets: ts, TrackerLinksRead: true}
-					if _, err := s.CommitBugPage(ctx, sync.BugPageCommit{Bugs: []sync.BugChange{b}, Now: t0}); err != nil {
+					b := engine.BugChange{Record: engine.BugRecord{Bug: engine.Bug{ID: strconv.Itoa(rng.IntN(bugs)), Key: "P-1"}}, TrackerTickets: ts, TrackerLinksRead: true}
+					if _, err := s.CommitBugPage(ctx, engine.BugPageCommit{Bugs: []engine.BugChange{b}, Now: t0}); err != nil {
 						errs <- err
 						return
 					}
@@ -301,15 +301,15 @@ func TestConcurrentRelinksStayConsistent(t *testing.T) {
 func TestCommitBugPage(t *testing.T) {
 	ctx := context.Background()
 	s, c := newStore(t)
-	if _, err := s.CommitTicketPage(ctx, sync.TicketPageCommit{Tickets: []sync.TicketChange{change(1, "10"), change(2, "10")}, Now: t0}); err != nil {
+	if _, err := s.CommitTicketPage(ctx, engine.TicketPageCommit{Tickets: []engine.TicketChange{change(1, "10"), change(2, "10")}, Now: t0}); err != nil {
 		t.Fatal(err)
 	}
-	drain(t, s, sync.BugQueue)
-	drain(t, s, sync.TicketQueue)
+	drain(t, s, engine.BugQueue)
+	drain(t, s, engine.TicketQueue)
 
-	rec := sync.BugRecord{Bug: sync.Bug{ID: "10", Key: "NEW-1", Status: "Done", Updated: t0}, Seq: 2, State: sync.StateDone}
-	changes, err := s.CommitBugPage(ctx, sync.BugPageCommit{
-		Bugs:      []sync.BugChange{{Record: rec, Dirty: true, TicketsDirty: true, TrackerTickets: []int64{2, 3}, TrackerLinksRead: true}},
+	rec := engine.BugRecord{Bug: engine.Bug{ID: "10", Key: "NEW-1", Status: "Done", Updated: t0}, Seq: 2, State: engine.StateDone}
+	changes, err := s.CommitBugPage(ctx, engine.BugPageCommit{
+		Bugs:      []engine.BugChange{{Record: rec, Dirty: true, TicketsDirty: true, TrackerTickets: []int64{2, 3}, TrackerLinksRead: true}},
 		Aliases:   map[string]string{"NEW-1": "10"},
 		Watermark: t0, Now: t0,
 	})
@@ -317,40 +317,40 @@ func TestCommitBugPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Ticket 2 was linked from its side already: only its mask changes.
-	slices.SortFunc(changes, func(a, b sync.LinkChange) int { return int(a.TicketID - b.TicketID) })
-	want := []sync.LinkChange{
-		{TicketID: 2, BugID: "10", Source: sync.LinkFromTracker, Added: true},
-		{TicketID: 3, BugID: "10", Source: sync.LinkFromTracker, Added: true},
+	slices.SortFunc(changes, func(a, b engine.LinkChange) int { return int(a.TicketID - b.TicketID) })
+	want := []engine.LinkChange{
+		{TicketID: 2, BugID: "10", Source: engine.LinkFromTracker, Added: true},
+		{TicketID: 3, BugID: "10", Source: engine.LinkFromTracker, Added: true},
 	}
 	if !slices.Equal(changes, want) {
 		t.Fatalf("changes %+v", changes)
 	}
 	links, _ := s.BugLinks(ctx, []string{"10"})
-	if !maps.Equal(links["10"], map[int64]sync.LinkSource{1: 1, 2: 3, 3: 2}) {
+	if !maps.Equal(links["10"], map[int64]engine.LinkSource{1: 1, 2: 3, 3: 2}) {
 		t.Fatalf("bug links %v", links["10"])
 	}
 	checkIndex(t, s, c)
-	if got := due(t, s, sync.TicketQueue); !slices.Equal(got, []string{"1", "2", "3"}) {
+	if got := due(t, s, engine.TicketQueue); !slices.Equal(got, []string{"1", "2", "3"}) {
 		t.Fatalf("tickets of a changed bug not dirty: %v", got)
 	}
 	if wm, _ := s.BugWatermark(ctx); !wm.Equal(t0) {
 		t.Fatalf("watermark %v", wm)
 	}
 	got, _ := s.Bugs(ctx, []string{"10"})
-	if b := got["10"]; b.Key != "NEW-1" || b.Seq != 2 || b.State != sync.StateDone || !b.Updated.Equal(t0) {
+	if b := got["10"]; b.Key != "NEW-1" || b.Seq != 2 || b.State != engine.StateDone || !b.Updated.Equal(t0) {
 		t.Fatalf("record %+v", b)
 	}
 
 	// Links not read leave tracker-side links alone.
-	if changes, err := s.CommitBugPage(ctx, sync.BugPageCommit{Bugs: []sync.BugChange{{Record: rec}}, Now: t0}); err != nil || len(changes) != 0 {
+	if changes, err := s.CommitBugPage(ctx, engine.BugPageCommit{Bugs: []engine.BugChange{{Record: rec}}, Now: t0}); err != nil || len(changes) != 0 {
 		t.Fatalf("changes %v, err %v", changes, err)
 	}
 	// Removing the person's link to ticket 2 keeps the ticket's own link.
-	if _, err := s.CommitBugPage(ctx, sync.BugPageCommit{Bugs: []sync.BugChange{{Record: rec, TrackerLinksRead: true}}, Now: t0}); err != nil {
+	if _, err := s.CommitBugPage(ctx, engine.BugPageCommit{Bugs: []engine.BugChange{{Record: rec, TrackerLinksRead: true}}, Now: t0}); err != nil {
 		t.Fatal(err)
 	}
 	links, _ = s.BugLinks(ctx, []string{"10"})
-	if !maps.Equal(links["10"], map[int64]sync.LinkSource{1: 1, 2: 1}) {
+	if !maps.Equal(links["10"], map[int64]engine.LinkSource{1: 1, 2: 1}) {
 		t.Fatalf("bug links after unlinking the tracker side %v", links["10"])
 	}
 	checkIndex(t, s, c)
@@ -359,18 +359,18 @@ func TestCommitBugPage(t *testing.T) {
 func TestPutRecordsCompareAndSet(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
-	if _, err := s.CommitTicketPage(ctx, sync.TicketPageCommit{Tickets: []sync.TicketChange{change(1)}, Now: t0}); err != nil {
+	if _, err := s.CommitTicketPage(ctx, engine.TicketPageCommit{Tickets: []engine.TicketChange{change(1)}, Now: t0}); err != nil {
 		t.Fatal(err)
 	}
 	recs, _ := s.Tickets(ctx, []int64{1})
 	r := recs[1]
 	r.StatusField = "PROJ-1: Done"
-	absent := sync.TicketRecord{ID: 99, Version: 1}
-	if ok, err := s.PutTickets(ctx, []sync.TicketRecord{r, absent}); err != nil || !ok[0] || ok[1] {
+	absent := engine.TicketRecord{ID: 99, Version: 1}
+	if ok, err := s.PutTickets(ctx, []engine.TicketRecord{r, absent}); err != nil || !ok[0] || ok[1] {
 		t.Fatalf("put at the read version, and of an absent record: %v %v", ok, err)
 	}
 	r.StatusField = "stale write"
-	if ok, err := s.PutTickets(ctx, []sync.TicketRecord{r}); err != nil || ok[0] {
+	if ok, err := s.PutTickets(ctx, []engine.TicketRecord{r}); err != nil || ok[0] {
 		t.Fatalf("put at an old version succeeded: %v %v", ok, err)
 	}
 	if recs, _ := s.Tickets(ctx, []int64{99}); len(recs) != 0 {
@@ -379,7 +379,7 @@ func TestPutRecordsCompareAndSet(t *testing.T) {
 	if recs, _ := s.Tickets(ctx, []int64{1}); recs[1].StatusField != "PROJ-1: Done" || recs[1].Version != 2 {
 		t.Fatalf("record %+v", recs[1])
 	}
-	if ok, err := s.PutBug(ctx, sync.BugRecord{Bug: sync.Bug{ID: "404"}, Version: 0}); err != nil || ok {
+	if ok, err := s.PutBug(ctx, engine.BugRecord{Bug: engine.Bug{ID: "404"}, Version: 0}); err != nil || ok {
 		t.Fatalf("put of an absent bug created it: %v %v", ok, err)
 	}
 }
@@ -387,16 +387,16 @@ func TestPutRecordsCompareAndSet(t *testing.T) {
 func TestDropBug(t *testing.T) {
 	ctx := context.Background()
 	s, c := newStore(t)
-	if _, err := s.CommitTicketPage(ctx, sync.TicketPageCommit{
-		Tickets: []sync.TicketChange{change(1, "10", "20"), change(2, "10")},
-		NewBugs: []sync.BugRecord{{Bug: sync.Bug{ID: "10", Key: "PROJ-1"}}},
+	if _, err := s.CommitTicketPage(ctx, engine.TicketPageCommit{
+		Tickets: []engine.TicketChange{change(1, "10", "20"), change(2, "10")},
+		NewBugs: []engine.BugRecord{{Bug: engine.Bug{ID: "10", Key: "PROJ-1"}}},
 		Aliases: map[string]string{"PROJ-1": "10"}, Now: t0,
 	}); err != nil {
 		t.Fatal(err)
 	}
-	s.SetBugMemory(ctx, "10", sync.BugMemory{OpenTickets: 2})
-	drain(t, s, sync.TicketQueue)
-	tickets, err := s.DropBug(ctx, sync.BugRecord{Bug: sync.Bug{ID: "10", Key: "PROJ-1"}}, sync.MissingKey{Key: "PROJ-1", FirstSeen: t0, RecheckAt: t0.Add(time.Hour)}, t0)
+	s.SetBugMemory(ctx, "10", engine.BugMemory{OpenTickets: 2})
+	drain(t, s, engine.TicketQueue)
+	tickets, err := s.DropBug(ctx, engine.BugRecord{Bug: engine.Bug{ID: "10", Key: "PROJ-1"}}, engine.MissingKey{Key: "PROJ-1", FirstSeen: t0, RecheckAt: t0.Add(time.Hour)}, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -405,10 +405,10 @@ func TestDropBug(t *testing.T) {
 		t.Fatalf("tickets %v", tickets)
 	}
 	checkIndex(t, s, c)
-	if got := due(t, s, sync.TicketQueue); !slices.Equal(got, []string{"1", "2"}) {
+	if got := due(t, s, engine.TicketQueue); !slices.Equal(got, []string{"1", "2"}) {
 		t.Fatalf("tickets of a dropped bug not dirty: %v", got)
 	}
-	if got := due(t, s, sync.BugQueue); !slices.Equal(got, []string{"20"}) {
+	if got := due(t, s, engine.BugQueue); !slices.Equal(got, []string{"20"}) {
 		t.Fatalf("a dropped bug stays queued: %v", got)
 	}
 	if a, _ := s.Aliases(ctx, []string{"PROJ-1"}); len(a) != 0 {
@@ -425,7 +425,7 @@ func TestDropBug(t *testing.T) {
 func TestQueueClaimAckRetry(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
-	q := sync.BugQueue
+	q := engine.BugQueue
 	lease := t0.Add(time.Minute)
 	must := func(err error) {
 		t.Helper()
@@ -476,8 +476,8 @@ func TestQueueClaimAckRetry(t *testing.T) {
 		t.Fatalf("expired claim not reclaimable: %v", ids)
 	}
 	// Rescheduling an item someone dropped does not bring it back.
-	must(s.Ack(ctx, q, []sync.Claim{{ID: "b", Version: 2}}, t0))
-	must(s.Reschedule(ctx, q, []sync.Claim{{ID: "b"}}, t0, false))
+	must(s.Ack(ctx, q, []engine.Claim{{ID: "b", Version: 2}}, t0))
+	must(s.Reschedule(ctx, q, []engine.Claim{{ID: "b"}}, t0, false))
 	if n, _ := s.DueCount(ctx, q, t0.Add(time.Hour)); n != 0 {
 		t.Fatalf("%d items left", n)
 	}
@@ -487,7 +487,7 @@ func TestOrganizationCacheExpiresOnTheEngineClock(t *testing.T) {
 	ctx := context.Background()
 	c, prefix := redistest.Client(t)
 	s := New(c, prefix, 10*time.Minute)
-	if err := s.PutOrganizations(ctx, []sync.Organization{{ID: 1, Name: "Acme", Tier: "pro"}}, t0); err != nil {
+	if err := s.PutOrganizations(ctx, []engine.Organization{{ID: 1, Name: "Acme", Tier: "pro"}}, t0); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := s.Organizations(ctx, []int64{1, 2}, t0.Add(9*time.Minute)); len(got) != 1 || got[1].Tier != "pro" {
@@ -505,13 +505,13 @@ func TestOrganizationCacheExpiresOnTheEngineClock(t *testing.T) {
 func TestMemoryMarksAndLinksRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
-	mem := sync.BugMemory{
-		Bump:      sync.Pending{Seq: 2, Target: "High", Text: "t", Phase: sync.PhaseSending},
-		StaleNote: sync.Pending{Seq: 1, Phase: sync.PhaseDone},
-		Expect:    sync.BugEdit{ID: "10", Key: "PROJ-1", Priority: "High", AddLabels: []string{"x"}},
+	mem := engine.BugMemory{
+		Bump:      engine.Pending{Seq: 2, Target: "High", Text: "t", Phase: engine.PhaseSending},
+		StaleNote: engine.Pending{Seq: 1, Phase: engine.PhaseDone},
+		Expect:    engine.BugEdit{ID: "10", Key: "PROJ-1", Priority: "High", AddLabels: []string{"x"}},
 		Seen:      t0, Echo: t0.Add(time.Second), OpenTickets: 3,
-		Customers: sync.Customers{Distinct: 3, Weighted: 7, ByTier: map[string]int{"pro": 2}},
-		Category:  sync.CategoryInProgress, Waiting: map[int64]time.Time{501: t0, 502: t0.Add(time.Hour)},
+		Customers: engine.Customers{Distinct: 3, Weighted: 7, ByTier: map[string]int{"pro": 2}},
+		Category:  engine.CategoryInProgress, Waiting: map[int64]time.Time{501: t0, 502: t0.Add(time.Hour)},
 	}
 	if err := s.SetBugMemory(ctx, "10", mem); err != nil {
 		t.Fatal(err)
@@ -520,30 +520,30 @@ func TestMemoryMarksAndLinksRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(got["10"]) != fmt.Sprint(mem) || fmt.Sprint(got["11"]) != fmt.Sprint(sync.BugMemory{}) {
+	if fmt.Sprint(got["10"]) != fmt.Sprint(mem) || fmt.Sprint(got["11"]) != fmt.Sprint(engine.BugMemory{}) {
 		t.Fatalf("memories %+v", got)
 	}
 
-	if err := s.SetNoteMarks(ctx, map[int64]map[string]sync.NoteMark{1: {"10": {Seq: 3, Sending: 4}, "11": {Seq: 1}, "12": {Seq: -1, Sending: 0}}}, nil); err != nil {
+	if err := s.SetNoteMarks(ctx, map[int64]map[string]engine.NoteMark{1: {"10": {Seq: 3, Sending: 4}, "11": {Seq: 1}, "12": {Seq: -1, Sending: 0}}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SetNoteMarks(ctx, nil, map[int64][]string{1: {"11"}}); err != nil {
 		t.Fatal(err)
 	}
 	marks, _ := s.NoteMarks(ctx, []int64{1, 2})
-	if !maps.Equal(marks[1], map[string]sync.NoteMark{"10": {Seq: 3, Sending: 4}, "12": {Seq: -1}}) || len(marks[2]) != 0 {
+	if !maps.Equal(marks[1], map[string]engine.NoteMark{"10": {Seq: 3, Sending: 4}, "12": {Seq: -1}}) || len(marks[2]) != 0 {
 		t.Fatalf("marks %+v", marks)
 	}
 
-	w := sync.WrittenLink{GlobalID: "helpdesk-sync:https://h/agent/tickets/5", Digest: "abc"}
-	if err := s.SetWrittenLinks(ctx, "10", map[int64]sync.WrittenLink{5: w, 6: w}, nil); err != nil {
+	w := engine.WrittenLink{GlobalID: "helpdesk-sync:https://h/agent/tickets/5", Digest: "abc"}
+	if err := s.SetWrittenLinks(ctx, "10", map[int64]engine.WrittenLink{5: w, 6: w}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SetWrittenLinks(ctx, "10", nil, []int64{6}); err != nil {
 		t.Fatal(err)
 	}
 	links, _ := s.WrittenLinks(ctx, []string{"10"})
-	if !maps.Equal(links["10"], map[int64]sync.WrittenLink{5: w}) {
+	if !maps.Equal(links["10"], map[int64]engine.WrittenLink{5: w}) {
 		t.Fatalf("written links %+v", links)
 	}
 }
@@ -570,7 +570,7 @@ func TestCursorsAndGuard(t *testing.T) {
 		t.Fatalf("cursor not reset: %q", c)
 	}
 
-	g := sync.GuardState{Kind: "priority", Planned: 4000, Limit: 50, Since: t0}
+	g := engine.GuardState{Kind: "priority", Planned: 4000, Limit: 50, Since: t0}
 	s.SetGuard(ctx, g)
 	if gs, _ := s.Guards(ctx); len(gs) != 1 || gs[0] != g {
 		t.Fatalf("guards %+v", gs)

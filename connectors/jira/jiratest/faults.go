@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
-	stdsync "sync"
+	"sync"
 	"time"
 )
 
@@ -44,7 +44,7 @@ type Fault struct {
 }
 
 type faults struct {
-	mu       stdsync.Mutex
+	mu       sync.Mutex
 	rate     RateLimit
 	winStart time.Time
 	used     int

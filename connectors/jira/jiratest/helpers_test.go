@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,7 +20,7 @@ import (
 )
 
 type clock struct {
-	mu stdsync.Mutex
+	mu sync.Mutex
 	t  time.Time
 }
 

@@ -2,7 +2,7 @@ package jiratest
 
 import (
 	"net/http/httptest"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 )
@@ -17,7 +17,7 @@ import (
 func TestBurstBudgetStampsUnderItsLock(t *testing.T) {
 	var (
 		s      *Site
-		mu     stdsync.Mutex
+		mu     sync.Mutex
 		locked int // clock reads made while the budget's lock was held
 	)
 	clock := func() time.Time {

@@ -14,7 +14,7 @@ import (
 	"net/http/httptest"
 	"sort"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"time"
 )
 
@@ -110,12 +110,12 @@ type Site struct {
 	handler http.Handler
 	mux     *http.ServeMux
 
-	mu    stdsync.Mutex
+	mu    sync.Mutex
 	data  *store
 	stale map[int64]*issue // the search index's copy of issues it lags on
 	// logMu guards the request log apart from mu: a request is logged as
 	// its response starts, which a handler may write holding mu.
-	logMu    stdsync.Mutex
+	logMu    sync.Mutex
 	log      []Request
 	faults   faults
 	webhooks *webhooks

@@ -10,7 +10,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	stdsync "sync"
+	"sync"
 )
 
 // Webhook is an admin webhook: Jira POSTs event payloads to URL, signed
@@ -119,8 +119,8 @@ func (s *Site) issueEvent(kind eventKind, is *issue, by string, h *history, c *c
 
 // webhooks delivers payloads in order from one background goroutine.
 type webhooks struct {
-	mu   stdsync.Mutex
-	idle *stdsync.Cond
+	mu   sync.Mutex
+	idle *sync.Cond
 	hook Webhook
 	seq  int
 	todo []payload
@@ -130,7 +130,7 @@ type webhooks struct {
 
 func newWebhooks() *webhooks {
 	w := &webhooks{}
-	w.idle = stdsync.NewCond(&w.mu)
+	w.idle = sync.NewCond(&w.mu)
 	return w
 }
 

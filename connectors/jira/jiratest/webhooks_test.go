@@ -7,7 +7,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"testing"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
@@ -18,7 +18,7 @@ func TestSignedWebhooks(t *testing.T) {
 		event string
 		body  map[string]any
 	}
-	var mu stdsync.Mutex
+	var mu sync.Mutex
 	var got []delivery
 	const secret = "whsec"
 	recv := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -4,7 +4,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	stdsync "sync"
+	"sync"
 	"time"
 )
 
@@ -27,7 +27,7 @@ func (s *Server) SetRateLimits(l RateLimits) { s.limits.set(l) }
 const reportedAccountLimit = 700
 
 type limiter struct {
-	mu      stdsync.Mutex
+	mu      sync.Mutex
 	limits  RateLimits
 	enforce bool
 	windows map[string]*window

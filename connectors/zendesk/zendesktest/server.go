@@ -14,7 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"time"
 )
 
@@ -45,7 +45,7 @@ type Server struct {
 	ts  *httptest.Server
 	mux *http.ServeMux
 
-	mu        stdsync.Mutex
+	mu        sync.Mutex
 	created   time.Time // of the account: timestamps of field definitions
 	clock     Clock
 	fixedNow  *time.Time
@@ -71,13 +71,13 @@ type Server struct {
 
 	// logMu guards the request log apart from mu: a request is logged as
 	// its response starts, which some handlers write holding mu.
-	logMu    stdsync.Mutex
+	logMu    sync.Mutex
 	requests []Request
 
 	hooks   *webhooks
 	closing chan struct{}
-	workers stdsync.WaitGroup
-	once    stdsync.Once
+	workers sync.WaitGroup
+	once    sync.Once
 }
 
 // Option configures a Server.

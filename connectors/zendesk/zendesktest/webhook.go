@@ -11,7 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	stdsync "sync"
+	"sync"
 	"time"
 )
 
@@ -75,7 +75,7 @@ func (s *Server) FlushWebhooks(ctx context.Context) error {
 
 type webhooks struct {
 	srv    *Server
-	mu     stdsync.Mutex
+	mu     sync.Mutex
 	hook   Webhook
 	queue  []event
 	busy   bool

@@ -16,7 +16,7 @@ import (
 	"os"
 	"slices"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,7 +28,7 @@ import (
 const DefaultURL = "redis://127.0.0.1:6379/0"
 
 var (
-	once     stdsync.Once
+	once     sync.Once
 	url      string
 	embedded bool
 	setupErr error
@@ -74,7 +74,7 @@ func Client(t testing.TB) (redis.UniversalClient, string) {
 // prefixes are the prefixes Client handed out in this process, with the
 // tests they went to.
 type prefixes struct {
-	mu    stdsync.Mutex
+	mu    sync.Mutex
 	tests map[string]string
 }
 

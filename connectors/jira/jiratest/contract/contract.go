@@ -21,7 +21,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -46,7 +46,7 @@ type Validator struct {
 // The parsed document is immutable and takes ~30 ms to build, so every test
 // in a process shares one.
 var (
-	loadOnce stdsync.Once
+	loadOnce sync.Once
 	shared   *Validator
 	loadErr  error
 )

@@ -1,0 +1,204 @@
+// Package service assembles helpdesk-sync from its configuration: the Redis
+// client, the shared transports with their rate budgets, the two adapters,
+// the state store, the leader lease and the engine. Every subcommand that
+// talks to the vendors (run, once, resync, validate --online, demo, bench)
+// builds the same thing here, so what the tests and the demo exercise is what
+// production runs.
+package service
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/helpdesk-sync/helpdesk-sync/config"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/webhook"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/lease"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
+)
+
+// Options are what the configuration does not say: the process's
+// collaborators and the operator's flags.
+type Options struct {
+	Logger *zap.Logger
+	// Observer sees every HTTP attempt to either vendor (metrics); the
+	// service always adds its own Counter.
+	Observer connectors.Observer
+	// Recorder sees every engine event (metrics, the demo's narration).
+	Recorder engine.Recorder
+	// Steps hears every finished cycle, drain and resync (metrics,
+	// readiness).
+	Steps engine.StepObserver
+	// Latency sees the time from a webhook delivery to the write it
+	// caused (metrics).
+	Latency engine.LatencyObserver
+	// Webhooks is the receiver of NewReceiver, nil without webhooks: its
+	// deliveries wake the engine's Run to drain the queue at once, and
+	// polling slows to the backstop interval while both vendors deliver.
+	Webhooks           *webhook.Receiver
+	DryRun             bool
+	ConfirmLargeChange bool
+	// Base is the transport under the shared ones; nil is a tuned clone of
+	// http.DefaultTransport. The demo and benchmarks pass loopback ones.
+	Base http.RoundTripper
+	// Redis, when set, is used instead of dialling cfg.Redis (the demo's
+	// embedded server); the service closes it only with OwnRedis.
+	Redis    redis.UniversalClient
+	OwnRedis bool
+	// NoLease runs without leader election (once, resync, demo): the caller
+	// is the only writer by construction.
+	NoLease bool
+	// Clock, when set, is the time source of the adapters and the engine
+	// (benchmarks and tests on a simulated clock).
+	Clock func() time.Time
+	// ZendeskJobPoll, when set, is the adapter's first wait for an
+	// update_many job (zendesk.Options.JobPoll, default 1s): the simulator
+	// finishes jobs at once, and the demo and benchmarks need not wait.
+	ZendeskJobPoll time.Duration
+	// ZendeskUpdateTicketPerMinute, when set, replaces Zendesk's Update
+	// Ticket budget (ZendeskUpdateTicketPerMinute) for a simulator that
+	// enforces none.
+	ZendeskUpdateTicketPerMinute int
+	// BudgetSpeedup, when above 1, shortens the window of every
+	// client-side budget by that factor and keeps its count: the
+	// benchmarks' simulators count the vendors' windows sped up so.
+	BudgetSpeedup float64
+	// LocalBudgets keeps the request budgets in this process instead of
+	// Redis, so that the vendors answer while Redis does not: for
+	// validate --online, whose few requests need no sharing.
+	LocalBudgets bool
+}
+
+// Service is helpdesk-sync assembled. Close it when done.
+type Service struct {
+	Config   *config.Config
+	Redis    redis.UniversalClient
+	Store    *state.Store
+	Helpdesk *zendesk.Client
+	Tracker  *jira.Client
+	Engine   *engine.Engine
+	// Lease is nil with Options.NoLease.
+	Lease *lease.Lease
+	// Claimant holds this replica's claims on the shared queue: Start it
+	// before the engine works, stop it after, so that the claims of a
+	// replica that dies return to the queue within engine.lease_ttl.
+	Claimant *lease.Claimant
+	// Requests counts every HTTP attempt by vendor route.
+	Requests *connectors.Counter
+	// Webhooks is Options.Webhooks.
+	Webhooks *webhook.Receiver
+
+	fence    fence
+	ownRedis bool
+	clients  []*http.Client // the vendors' clients, whose connections Close releases
+}
+
+// New builds the service; it makes no network request beyond dialling
+// Redis lazily (go-redis connects on first use).
+func New(cfg *config.Config, o Options) (*Service, error) {
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	s := &Service{Config: cfg, Redis: o.Redis, Requests: &connectors.Counter{}, Webhooks: o.Webhooks, ownRedis: o.OwnRedis}
+	if s.Redis == nil {
+		ro, err := cfg.Redis.UniversalOptions()
+		if err != nil {
+			return nil, fmt.Errorf("redis: %w", err)
+		}
+		s.Redis = redis.NewUniversalClient(ro)
+		s.ownRedis = true
+	}
+	observer := connectors.Observers{s.Requests}
+	if o.Observer != nil {
+		observer = append(observer, o.Observer)
+	}
+	prefix := cfg.Redis.KeyPrefix
+	limiter := RedisLimiters(s.Redis)
+	if o.LocalBudgets {
+		limiter = LocalLimiters
+	}
+
+	zdHTTP := &http.Client{Transport: connectors.NewTransport(connectors.Options{
+		Vendor: "zendesk", Base: o.Base,
+		Limits:   ZendeskLimits(limiter, prefix, cfg.Zendesk, cmp.Or(o.ZendeskUpdateTicketPerMinute, ZendeskUpdateTicketPerMinute), o.BudgetSpeedup),
+		Observer: observer, Logger: o.Logger,
+	})}
+	zo := ZendeskOptions(cfg.Zendesk, zdHTTP, o.Logger, o.Clock)
+	zo.JobPoll = o.ZendeskJobPoll
+	hd, err := zendesk.New(zo)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("zendesk: %w", err)
+	}
+	jiraHTTP := &http.Client{Transport: connectors.NewTransport(connectors.Options{
+		Vendor: "jira", Base: o.Base, Limits: JiraLimits(limiter, prefix, cfg.Jira, o.BudgetSpeedup),
+		Observer: observer, Logger: o.Logger,
+	})}
+	tr, err := jira.New(JiraOptions(cfg.Jira, jiraHTTP, o.Logger, o.Clock))
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("jira: %w", err)
+	}
+	s.Helpdesk, s.Tracker = hd, tr
+	s.clients = []*http.Client{zdHTTP, jiraHTTP}
+	s.Store = state.New(s.Redis, prefix, cfg.Sync.CacheTTL)
+
+	eo := engine.Options{
+		Helpdesk: hd, Tracker: tr, Store: s.Store, Policy: Policy(cfg),
+		Logger: o.Logger, Recorder: o.Recorder, Steps: o.Steps, Latency: o.Latency,
+		DryRun: o.DryRun || cfg.Policy.DryRun, ConfirmLargeChange: o.ConfirmLargeChange,
+		Workers: cfg.Sync.Workers, PollInterval: cfg.Sync.PollInterval, SweepInterval: cfg.Sync.SweepInterval,
+	}
+	if o.Webhooks != nil {
+		eo.Wake, eo.Pacer = o.Webhooks.Wake(), o.Webhooks
+	}
+	if o.Clock != nil {
+		eo.Clock = clockFunc(o.Clock)
+	}
+	if !o.NoLease {
+		s.Lease = lease.New(s.Redis, prefix+"leader", cfg.Sync.LeaseTTL, o.Logger)
+		s.fence.lease = s.Lease
+		eo.Elected = s.Lease.Acquired()
+	}
+	eo.Fence = &s.fence
+	s.Claimant = lease.NewClaimant(s.Redis, prefix+state.ClaimantPrefix, cfg.Sync.LeaseTTL, o.Logger)
+	eo.Claimant = s.Claimant
+	if s.Engine, err = engine.New(eo); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Ping checks that Redis answers.
+func (s *Service) Ping(ctx context.Context) error {
+	if err := s.Redis.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	return nil
+}
+
+// Close releases the vendors' idle HTTP connections and the Redis client
+// the service dialled.
+func (s *Service) Close() error {
+	for _, c := range s.clients {
+		c.CloseIdleConnections()
+	}
+	if s.ownRedis && s.Redis != nil {
+		return s.Redis.Close()
+	}
+	return nil
+}
+
+type clockFunc func() time.Time
+
+func (f clockFunc) Now() time.Time { return f() }
