@@ -56,7 +56,7 @@ func TestExampleConfigDrivesTheSimulators(t *testing.T) {
 		"HELPDESK_SYNC_REDIS_URL":                          redisURL,
 		"HELPDESK_SYNC_REDIS_KEY_PREFIX":                   prefix,
 	}
-	cfg, err := config.Load("../../../../config/example.yaml", func(k string) string { return env[k] })
+	cfg, err := config.Load("../../config/example.yaml", func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}

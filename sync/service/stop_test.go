@@ -78,7 +78,7 @@ func TestQuiesceMidCycleIsACleanStop(t *testing.T) {
 		"HELPDESK_SYNC_WEBHOOKS_ZENDESK_SECRET": strings.Repeat("z", 44), "HELPDESK_SYNC_WEBHOOKS_JIRA_SECRET": strings.Repeat("j", 32),
 		"HELPDESK_SYNC_BOARD_TOKEN": strings.Repeat("b", 32),
 	}
-	cfg, err := config.Load("../../../../config/example.yaml", func(k string) string { return env[k] })
+	cfg, err := config.Load("../../config/example.yaml", func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
