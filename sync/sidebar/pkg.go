@@ -41,8 +41,8 @@ type PackageOptions struct {
 	Version string
 }
 
-// The manifest as ZAF v2 reads it
-// (https://developer.zendesk.com/documentation/apps/app-developer-guide/manifest/).
+// The manifest as ZAF v2 reads it; keys as Zendesk's validator maps them
+// (github.com/zendesk/zendesk_apps_support lib/zendesk_apps_support/manifest.rb).
 type manifest struct {
 	Name             string                                `json:"name"`
 	Author           author                                `json:"author"`
