@@ -34,6 +34,8 @@ func (s *Server) routes() *http.ServeMux {
 	both("GET /api/v2/ticket_fields", s.listTicketFields)
 	both("GET /api/v2/ticket_fields/{id}", s.showTicketField)
 	both("GET /api/v2/organization_fields", s.listOrganizationFields)
+	both("GET /api/v2/apps/{id}/public_key", s.appPublicKey)
+	m.HandleFunc("GET /api/v2/apps/{id}/public_key.pem", s.appPublicKey)
 	m.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody{Error: "InvalidEndpoint", Description: "Not found"})
 	})

@@ -75,6 +75,7 @@ type Server struct {
 	requests []Request
 
 	hooks   *webhooks
+	app     *appInstall // WithApp; fixed once NewHandler returns
 	closing chan struct{}
 	workers sync.WaitGroup
 	once    sync.Once
@@ -273,7 +274,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, route string) {
 	user, ok := s.authenticate(r)
-	if !ok {
+	if !ok && !anonymousRoute(route) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "Couldn't authenticate you"})
 		return
 	}
