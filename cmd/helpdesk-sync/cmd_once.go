@@ -60,7 +60,7 @@ func (a *app) cycleFlags(fs *flag.FlagSet) cycleFlags {
 		dryRun:  fs.Bool("dry-run", false, "compute and log every write, make none (overrides policy.dry_run)"),
 		confirm: fs.Bool("confirm-large-change", false, "let writes over the policy.max_* limits through, once"),
 		json:    fs.Bool("json", false, "print the report as JSON"),
-		wait:    fs.Duration("wait", 0, "how long to wait for the leader lease; 0 is engine.lease_ttl plus 5s"),
+		wait:    fs.Duration("wait", 0, "how long to wait for the leader lease; 0 is sync.lease_ttl plus 5s"),
 	}
 	return f
 }

@@ -31,11 +31,11 @@ func (a *app) runCommand() *ffcli.Command {
 		ShortUsage: "helpdesk-sync run [--config FILE]",
 		ShortHelp:  "run the service: poll as the leader, work the shared queue, serve health, metrics and webhooks",
 		LongHelp: "Runs until SIGTERM or SIGINT. Every replica works the shared queue; the one holding the\n" +
-			"leader lease in Redis also polls both systems every engine.poll_interval and sweeps for stale\n" +
+			"leader lease in Redis also polls both systems every sync.poll_interval and sweeps for stale\n" +
 			"bugs. http.listen serves /healthz, /readyz, /metrics (and /debug/pprof with http.pprof), and the\n" +
 			"webhooks and board; with http.admin_listen, /metrics, pprof and /readyz's details move there.\n" +
 			"On SIGTERM /readyz turns 503 at once, no new leader work starts, the step under way\n" +
-			"finishes (cancelled past engine.shutdown_grace: every page and item is a checkpoint), the\n" +
+			"finishes (cancelled past sync.shutdown_grace: every page and item is a checkpoint), the\n" +
 			"lease is released for a standby to take over, and the process exits 0.",
 		FlagSet: fs,
 		Exec: func(ctx context.Context, args []string) error {
@@ -227,7 +227,7 @@ func (r *replica) stop(grace time.Duration) error {
 	case <-ctx.Done():
 		r.stopEngine()
 		<-r.engineDone
-		r.log.Warn("engine stopped: the step under way outlasted engine.shutdown_grace and was cancelled; what it had not finished is retried",
+		r.log.Warn("engine stopped: the step under way outlasted sync.shutdown_grace and was cancelled; what it had not finished is retried",
 			zap.Duration("grace", grace), zap.Duration("took", time.Since(start)))
 	}
 	r.stopClaimant()

@@ -21,11 +21,11 @@ import (
 )
 
 // defaultGOGC is the collector's target unless the GOGC environment
-// variable sets one. The service's heap is small (about 25 MiB in use at
-// the peak of a 100,000-ticket backfill at Go's default of 100, 36 MiB at
-// 200) and its CPU bounds a backfill; at 100 the collector and allocator
-// were a fifth of it. At 200 the engine spends 7-10% less CPU for about
-// 10 MiB more peak RSS.
+// variable sets one. The service's heap stays small whatever the size of
+// the account (the export is streamed page by page) while CPU bounds a
+// backfill, so it trades a bounded rise in peak memory for less time spent
+// collecting. GOGC=100 trades back; GOMEMLIMIT caps memory in a tight
+// container. docs/performance.md has the figures behind the choice.
 const defaultGOGC = 200
 
 // redisLog takes go-redis's own log lines, process-wide; each command

@@ -75,12 +75,12 @@ var errLeaseBusy = errors.New("another replica holds the leader lease")
 
 // asLeader runs fn once while holding the leader lease, so that a one-off
 // command never writes beside a running deployment. It waits up to wait
-// for the lease (a dead leader's lease expires within engine.lease_ttl).
+// for the lease (a dead leader's lease expires within sync.lease_ttl).
 func asLeader(ctx context.Context, svc *service.Service, wait time.Duration, fn func(ctx context.Context) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// What fn claims is held for this process's claimant: released at
-	// once on return, within engine.lease_ttl if the process dies.
+	// once on return, within sync.lease_ttl if the process dies.
 	stopClaimant, err := svc.Claimant.Start(ctx)
 	if err != nil {
 		return fmt.Errorf("register this process's claimant: %w", err)

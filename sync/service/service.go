@@ -90,7 +90,7 @@ type Service struct {
 	Lease *lease.Lease
 	// Claimant holds this replica's claims on the shared queue: Start it
 	// before the engine works, stop it after, so that the claims of a
-	// replica that dies return to the queue within engine.lease_ttl.
+	// replica that dies return to the queue within sync.lease_ttl.
 	Claimant *lease.Claimant
 	// Requests counts every HTTP attempt by vendor route.
 	Requests *connectors.Counter

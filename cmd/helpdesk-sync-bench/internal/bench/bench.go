@@ -101,8 +101,8 @@ func Run(ctx context.Context, o Options) error {
 		o.Scenarios = Scenarios
 	}
 	// The simulators hold whole accounts in memory and allocate a response
-	// per request: at Go's default the collector was a fifth of their CPU,
-	// taken from the two cores the engine is measured on. The engine
+	// per request: a higher collector target keeps their collections from
+	// taking CPU from the cores the engine is measured on. The engine
 	// process keeps the service's own (defaultGOGC in main).
 	defer debug.SetGCPercent(debug.SetGCPercent(simulatorGOGC))
 	redisWhat := "shared Redis at " + redactURL(o.RedisURL)

@@ -26,7 +26,7 @@ import (
 //
 //	cycle   one Engine.Cycle
 //	settle  cycles until one writes nothing and nothing is due
-//	run     Engine.Run, polling every engine.poll_interval: one Step once
+//	run     Engine.Run, polling every sync.poll_interval: one Step once
 //	        Run's first step (its first poll) has ended, then, when the
 //	        next line (stop) arrives and the step then in flight has
 //	        ended, one Step for the run after the first

@@ -43,7 +43,7 @@ type Validator struct {
 	schema []openapi3.SchemaValidationOption
 }
 
-// The parsed document is immutable and takes ~30 ms to build, so every test
+// The parsed document is immutable and costly to build, so every test
 // in a process shares one.
 var (
 	loadOnce sync.Once
