@@ -283,7 +283,7 @@ func (e *Engine) countBugWrites(ctx context.Context, epoch string, until time.Ti
 // countTicketWrites plans every due ticket without writing.
 func (e *Engine) countTicketWrites(ctx context.Context, epoch string, until time.Time) (writes int, err error) {
 	err = e.peek(ctx, TicketQueue, until, func(ids []string) error {
-		views, err := e.ticketViews(ctx, epoch, parseTicketIDs(ids), false, "")
+		views, err := e.ticketViews(ctx, epoch, parseTicketIDs(ids), nil)
 		if err != nil {
 			return err
 		}

@@ -26,23 +26,18 @@ func (e *Engine) ticketBatch(ctx context.Context, epoch string, claims []Claim, 
 		}
 		ids, claimOf[id] = append(ids, id), c
 	}
-	views, plans, err := e.planTickets(ctx, epoch, ids, claims[0].Claimant, t)
+	holder := claims[0].Claimant // one Claim call took them all
+	notes := newNoteLedger(e.st, holder, e.opts.DryRun)
+	views, plans, err := e.planTickets(ctx, epoch, ids, notes, t)
 	if err != nil {
 		return errors.Join(err, e.retryLater(ctx, TicketQueue, claims))
 	}
-	set, drop := map[int64]map[string]NoteMark{}, map[int64][]string{}
 	var updates []TicketUpdate
 	for _, id := range ids {
 		p, ok := plans[id]
 		if !ok {
 			done = append(done, claimOf[id]) // gone meanwhile
 			continue
-		}
-		for bid, m := range p.Baseline {
-			putMark(set, id, bid, m)
-		}
-		if len(p.Drop) > 0 {
-			drop[id] = p.Drop
 		}
 		if !p.writes() {
 			done = append(done, claimOf[id])
@@ -58,8 +53,7 @@ func (e *Engine) ticketBatch(ctx context.Context, epoch string, claims []Claim, 
 	}
 	sctx, cancel := settling(ctx)
 	defer cancel()
-	holder := claims[0].Claimant // one Claim call took them all
-	if err := e.st.SetNoteMarksFor(ctx, set, drop, holder); err != nil {
+	if err := notes.planned(ctx, plans); err != nil {
 		return errors.Join(err, e.retryLater(sctx, TicketQueue, claims))
 	}
 	if fenced && len(updates) > 0 {
@@ -67,14 +61,14 @@ func (e *Engine) ticketBatch(ctx context.Context, epoch string, claims []Claim, 
 			return errors.Join(err, e.st.Ack(sctx, TicketQueue, done, e.dueNow()), e.keepDirty(sctx, TicketQueue, pick(claimOf, updates)))
 		}
 	}
-	return errors.Join(e.st.Ack(sctx, TicketQueue, done, e.dueNow()), e.writeTickets(ctx, views, plans, updates, claimOf, holder, t))
+	return errors.Join(e.st.Ack(sctx, TicketQueue, done, e.dueNow()), e.writeTickets(ctx, views, plans, updates, claimOf, notes, t))
 }
 
 // planTickets loads and plans the tickets. A conditional write needs the
 // ticket's current stamp, so tickets the engine wrote since it last saw them
 // are read again (one helpdesk read for the batch) and planned afresh.
-func (e *Engine) planTickets(ctx context.Context, epoch string, ids []int64, holder string, t *tally) (map[int64]ticketView, map[int64]ticketPlan, error) {
-	views, err := e.ticketViews(ctx, epoch, ids, true, holder)
+func (e *Engine) planTickets(ctx context.Context, epoch string, ids []int64, notes *noteLedger, t *tally) (map[int64]ticketView, map[int64]ticketPlan, error) {
+	views, err := e.ticketViews(ctx, epoch, ids, notes)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -93,7 +87,7 @@ func (e *Engine) planTickets(ctx context.Context, epoch string, ids []int64, hol
 	if err := e.refreshTickets(ctx, stale, t); err != nil {
 		return nil, nil, err
 	}
-	fresh, err := e.ticketViews(ctx, epoch, stale, true, holder)
+	fresh, err := e.ticketViews(ctx, epoch, stale, notes)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -110,14 +104,13 @@ func (e *Engine) planTickets(ctx context.Context, epoch string, ids []int64, hol
 // writeTickets sends the updates in one batch and settles each ticket by its
 // result. Notes are marked in flight first: a crash between the write and
 // the mark is resolved by looking for the note's marker on the ticket.
-func (e *Engine) writeTickets(ctx context.Context, views map[int64]ticketView, plans map[int64]ticketPlan, updates []TicketUpdate, claimOf map[int64]Claim, holder string, t *tally) error {
+func (e *Engine) writeTickets(ctx context.Context, views map[int64]ticketView, plans map[int64]ticketPlan, updates []TicketUpdate, claimOf map[int64]Claim, notes *noteLedger, t *tally) error {
 	if len(updates) == 0 {
 		return nil
 	}
-	inFlight, before := notesInFlight(views, plans, updates)
-	err := e.holds(fmt.Sprintf("update %d tickets", len(updates)), holder)
-	if err == nil && len(inFlight) > 0 {
-		err = e.st.SetNoteMarksFor(ctx, inFlight, nil, holder)
+	err := e.holds(fmt.Sprintf("update %d tickets", len(updates)), notes.holder)
+	if err == nil {
+		err = notes.sending(ctx, views, plans, updates)
 	}
 	if err != nil {
 		return errors.Join(err, e.retryLater(ctx, TicketQueue, pick(claimOf, updates)))
@@ -135,13 +128,8 @@ func (e *Engine) writeTickets(ctx context.Context, views map[int64]ticketView, p
 	// The writes are made: record them even when the step is being stopped.
 	sctx, cancel := settling(ctx)
 	defer cancel()
-	o := e.sortResults(updates, results, before, t)
-	// The notes written are recorded whoever holds the claims now; those
-	// surely not written fall back only while the claims are still ours,
-	// or another replica's note in flight could be forgotten.
-	sent := map[int64]map[string]NoteMark{}
-	errs := []error{e.settleWritten(sctx, views, plans, o.written, sent, t), e.st.SetNoteMarks(sctx, sent, nil),
-		e.st.SetNoteMarksFor(sctx, o.marks, nil, holder)}
+	o := e.sortResults(updates, results, t)
+	errs := []error{e.settleWritten(sctx, views, plans, o.written, t), notes.done(sctx, plans, o.written, o.unsent)}
 	if len(o.gone) > 0 {
 		errs = append(errs, e.forgetTickets(sctx, o.gone, t))
 	}
@@ -154,36 +142,19 @@ func (e *Engine) writeTickets(ctx context.Context, views map[int64]ticketView, p
 		e.retryLater(sctx, TicketQueue, pickIDs(claimOf, o.failed)))...)
 }
 
-// notesInFlight are the marks recording the batch's notes as possibly sent,
-// and the marks to fall back to where a note surely was not.
-func notesInFlight(views map[int64]ticketView, plans map[int64]ticketPlan, updates []TicketUpdate) (inFlight, before map[int64]map[string]NoteMark) {
-	inFlight, before = map[int64]map[string]NoteMark{}, map[int64]map[string]NoteMark{}
-	for _, u := range updates {
-		for bid, seq := range plans[u.ID].Notes {
-			m, ok := views[u.ID].Marks[bid]
-			if !ok {
-				m = NoteMark{Seq: seq - 1} // told nothing yet; the shown state differed
-			}
-			putMark(inFlight, u.ID, bid, NoteMark{Seq: m.Seq, Sending: seq})
-			putMark(before, u.ID, bid, NoteMark{Seq: m.Seq})
-		}
-	}
-	return inFlight, before
-}
-
 // ticketResults sorts a batch's tickets by outcome.
 type ticketResults struct {
 	written, gone, conflicted, failed []int64
-	marks                             map[int64]map[string]NoteMark // marks of notes surely not sent, back as they were
+	unsent                            []int64 // surely not written: their notes fall back
 	errs                              error
 }
 
-func (e *Engine) sortResults(updates []TicketUpdate, results []TicketResult, before map[int64]map[string]NoteMark, t *tally) ticketResults {
+func (e *Engine) sortResults(updates []TicketUpdate, results []TicketResult, t *tally) ticketResults {
 	byID := make(map[int64]error, len(results))
 	for _, r := range results {
 		byID[r.ID] = r.Err
 	}
-	o := ticketResults{marks: map[int64]map[string]NoteMark{}}
+	var o ticketResults
 	var errs []error
 	for _, u := range updates {
 		err, answered := byID[u.ID]
@@ -197,7 +168,7 @@ func (e *Engine) sortResults(updates []TicketUpdate, results []TicketResult, bef
 		case errors.Is(err, ErrConflict):
 			// Someone edited the ticket meanwhile: nothing was written. It
 			// is read again now and planned afresh next cycle.
-			maps.Copy(o.marks, pickMarks(before, u.ID))
+			o.unsent = append(o.unsent, u.ID)
 			o.conflicted = append(o.conflicted, u.ID)
 			e.log.Info("ticket changed while being written; re-reading it", zap.Int64("ticket", u.ID))
 		default:
@@ -205,7 +176,7 @@ func (e *Engine) sortResults(updates []TicketUpdate, results []TicketResult, bef
 			// written (an answer lost on the way back), so its note stays
 			// in flight, to be looked for before it is sent again.
 			if errors.Is(err, ErrPermanent) {
-				maps.Copy(o.marks, pickMarks(before, u.ID))
+				o.unsent = append(o.unsent, u.ID)
 			}
 			o.failed = append(o.failed, u.ID)
 			t.add(func(r *Report) { r.Errors++ })
@@ -218,16 +189,13 @@ func (e *Engine) sortResults(updates []TicketUpdate, results []TicketResult, bef
 }
 
 // settleWritten records successful updates: the tickets' records take the
-// written values (their stamps now unknown) in one store write, their notes'
-// marks advance, and reopened tickets' bugs are recounted.
-func (e *Engine) settleWritten(ctx context.Context, views map[int64]ticketView, plans map[int64]ticketPlan, written []int64, marks map[int64]map[string]NoteMark, t *tally) error {
+// written values (their stamps now unknown) in one store write, and
+// reopened tickets' bugs are recounted.
+func (e *Engine) settleWritten(ctx context.Context, views map[int64]ticketView, plans map[int64]ticketPlan, written []int64, t *tally) error {
 	recs := make([]TicketRecord, 0, len(written))
 	var recount []string
 	for _, id := range written {
 		p := plans[id]
-		for bid, seq := range p.Notes {
-			putMark(marks, id, bid, NoteMark{Seq: seq})
-		}
 		e.reportTicketUpdate(p.Update, p, t)
 		recs = append(recs, applyUpdate(views[id].Ticket, p.Update))
 		if p.Update.Reopen {
@@ -295,9 +263,9 @@ func (e *Engine) forgetTickets(ctx context.Context, ids []int64, t *tally) error
 }
 
 // ticketViews loads everything reconciling the tickets needs. Notes that may
-// be in flight are resolved first (when resolve is set) by looking for their
-// markers on the tickets.
-func (e *Engine) ticketViews(ctx context.Context, epoch string, ids []int64, resolve bool, holder string) (map[int64]ticketView, error) {
+// be in flight are resolved first by notes, looking for their markers on
+// the tickets; a nil notes assumes them unsent (see noteLedger.resolve).
+func (e *Engine) ticketViews(ctx context.Context, epoch string, ids []int64, notes *noteLedger) (map[int64]ticketView, error) {
 	recs, err := e.st.Tickets(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -322,7 +290,10 @@ func (e *Engine) ticketViews(ctx context.Context, epoch string, ids []int64, res
 	if err != nil {
 		return nil, err
 	}
-	if err := e.resolveInFlight(ctx, epoch, marks, resolve, holder); err != nil {
+	found := func(ctx context.Context, tid int64, bid string, seq int) (bool, error) {
+		return e.hd.HasNote(ctx, tid, noteMarker(epoch, bid, seq))
+	}
+	if err := notes.resolve(ctx, marks, found); err != nil {
 		return nil, err
 	}
 	views := make(map[int64]ticketView, len(present))
@@ -336,38 +307,6 @@ func (e *Engine) ticketViews(ctx context.Context, epoch string, ids []int64, res
 		views[id] = v
 	}
 	return views, nil
-}
-
-// resolveInFlight settles notes that may have been sent: found on the
-// ticket, the mark advances; not found, it falls back and the note is sent
-// again. Without resolve, in-flight notes are assumed unsent. The marks
-// are written only while holder holds the tickets' claims: another
-// replica's note may be in flight otherwise.
-func (e *Engine) resolveInFlight(ctx context.Context, epoch string, marks map[int64]map[string]NoteMark, resolve bool, holder string) error {
-	settled := map[int64]map[string]NoteMark{}
-	for _, tid := range slices.Sorted(maps.Keys(marks)) {
-		for bid, m := range marks[tid] {
-			if m.Sending == 0 {
-				continue
-			}
-			res := NoteMark{Seq: m.Seq}
-			if resolve {
-				found, err := e.hd.HasNote(ctx, tid, noteMarker(epoch, bid, m.Sending))
-				if err != nil {
-					return fmt.Errorf("engine: look for the note on bug %s in ticket %d: %w", bid, tid, err)
-				}
-				if found {
-					res.Seq = m.Sending
-				}
-				putMark(settled, tid, bid, res)
-			}
-			marks[tid][bid] = res
-		}
-	}
-	if e.opts.DryRun {
-		return nil
-	}
-	return e.st.SetNoteMarksFor(ctx, settled, nil, holder)
 }
 
 func applyUpdate(r TicketRecord, u TicketUpdate) TicketRecord {
@@ -387,20 +326,6 @@ func applyUpdate(r TicketRecord, u TicketUpdate) TicketRecord {
 	}
 	r.StampStale = true
 	return r
-}
-
-func putMark(m map[int64]map[string]NoteMark, tid int64, bid string, mark NoteMark) {
-	if m[tid] == nil {
-		m[tid] = map[string]NoteMark{}
-	}
-	m[tid][bid] = mark
-}
-
-func pickMarks(m map[int64]map[string]NoteMark, tid int64) map[int64]map[string]NoteMark {
-	if m[tid] == nil {
-		return nil
-	}
-	return map[int64]map[string]NoteMark{tid: m[tid]}
 }
 
 func pick(claimOf map[int64]Claim, updates []TicketUpdate) []Claim {
