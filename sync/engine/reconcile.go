@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/sync/semaphore"
 )
 
 // holds are the kinds of writes the blast-radius guard withholds this cycle.
@@ -88,9 +89,14 @@ func (e *Engine) batches(ctx context.Context, q Queue, until time.Time, inFlight
 		defer mu.Unlock()
 		errs = append(errs, err)
 	}
-	slots := make(chan struct{}, max(inFlight, 1))
+	// A batch is claimed only once a slot is free, so that no claim's
+	// lease runs while it waits for one.
+	slots := semaphore.NewWeighted(int64(max(inFlight, 1)))
 	for ctx.Err() == nil {
-		slots <- struct{}{}
+		if err := slots.Acquire(ctx, 1); err != nil {
+			fail(err)
+			break
+		}
 		if stopped.Load() {
 			break
 		}
@@ -101,16 +107,15 @@ func (e *Engine) batches(ctx context.Context, q Queue, until time.Time, inFlight
 			}
 			break
 		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-slots; wg.Done() }()
+		wg.Go(func() {
+			defer slots.Release(1)
 			if err := work(claims); err != nil {
 				fail(err)
 				if errors.Is(err, errNotLeader) {
 					stopped.Store(true)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)

@@ -96,13 +96,11 @@ func (e *Engine) bugBatch(ctx context.Context, epoch string, claims []Claim, hol
 // goInBugSlot runs fn on wg in one of the engine's Workers slots, once one
 // is free; it reports false, and runs nothing, when ctx ends first.
 func (e *Engine) goInBugSlot(ctx context.Context, wg *sync.WaitGroup, fn func()) bool {
-	select {
-	case e.bugSlots <- struct{}{}:
-	case <-ctx.Done():
+	if e.bugSlots.Acquire(ctx, 1) != nil {
 		return false
 	}
 	wg.Go(func() {
-		defer func() { <-e.bugSlots }()
+		defer e.bugSlots.Release(1)
 		fn()
 	})
 	return true
