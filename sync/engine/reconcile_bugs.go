@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
 )
 
 // bugOutcome is what happens to a claimed bug after reconciling it.
@@ -311,32 +312,60 @@ func (e *Engine) commentOnce(ctx context.Context, v bugView, mem *BugMemory, p *
 	return save()
 }
 
-// writeRemoteLinks upserts and deletes the plan's remote links, remembering
-// each one that succeeds; one failure does not stop the others. They are
-// written one after another: a few at a time measured slower on two cores,
-// where the engine, the vendors' simulators and Redis share the CPU.
+// remoteLinksInFlight bounds the remote link writes of one bug made at
+// once. Jira Cloud takes each link in a request of its own, at a few
+// hundred milliseconds each, so the links a backfill gives a popular bug
+// would add up to minutes one after another; but they all write the same
+// issue, whose updates Jira applies one at a time, so more in flight only
+// queue there. The request rate is bounded by the tracker's shared budget
+// whatever this is; it bounds the connections open, Workers times this.
+const remoteLinksInFlight = 4
+
+// writeRemoteLinks upserts and deletes the plan's remote links, up to
+// remoteLinksInFlight at once, remembering each one that succeeds; one
+// failure does not stop the others, and every failure is returned.
 func (e *Engine) writeRemoteLinks(ctx context.Context, b BugRecord, plan bugPlan, t *tally) error {
+	ups := slices.Sorted(maps.Keys(plan.Upserts))
+	dels := slices.Sorted(maps.Keys(plan.Deletes))
+	upErrs, delErrs := make([]error, len(ups)), make([]error, len(dels))
+	if !e.opts.DryRun {
+		var g errgroup.Group
+		g.SetLimit(remoteLinksInFlight)
+		for i, id := range ups {
+			g.Go(func() error {
+				if err := e.tr.UpsertRemoteLink(ctx, b.ID, plan.Upserts[id]); err != nil {
+					upErrs[i] = fmt.Errorf("engine: link bug %s to ticket %d: %w", b.Key, id, err)
+				}
+				return nil
+			})
+		}
+		for i, id := range dels {
+			g.Go(func() error {
+				if err := e.tr.DeleteRemoteLink(ctx, b.ID, plan.Deletes[id].GlobalID); err != nil {
+					delErrs[i] = fmt.Errorf("engine: unlink bug %s from ticket %d: %w", b.Key, id, err)
+				}
+				return nil
+			})
+		}
+		_ = g.Wait() // each write's error is in its slot
+	}
 	set := map[int64]WrittenLink{}
 	var del []int64
 	var errs []error
-	for _, id := range slices.Sorted(maps.Keys(plan.Upserts)) {
-		l := plan.Upserts[id]
-		if !e.opts.DryRun {
-			if err := e.tr.UpsertRemoteLink(ctx, b.ID, l); err != nil {
-				errs = append(errs, fmt.Errorf("engine: link bug %s to ticket %d: %w", b.Key, id, err))
-				continue
-			}
+	for i, id := range ups {
+		if upErrs[i] != nil {
+			errs = append(errs, upErrs[i])
+			continue
 		}
+		l := plan.Upserts[id]
 		set[id] = WrittenLink{GlobalID: l.GlobalID, Digest: digest(l)}
 		t.add(func(r *Report) { r.RemoteLinksUpserted++ })
 		e.event(Event{Kind: EventRemoteLinkUpserted, BugID: b.ID, BugKey: b.Key, TicketID: id, Detail: "remote link to ticket written"})
 	}
-	for _, id := range slices.Sorted(maps.Keys(plan.Deletes)) {
-		if !e.opts.DryRun {
-			if err := e.tr.DeleteRemoteLink(ctx, b.ID, plan.Deletes[id].GlobalID); err != nil {
-				errs = append(errs, fmt.Errorf("engine: unlink bug %s from ticket %d: %w", b.Key, id, err))
-				continue
-			}
+	for i, id := range dels {
+		if delErrs[i] != nil {
+			errs = append(errs, delErrs[i])
+			continue
 		}
 		del = append(del, id)
 		t.add(func(r *Report) { r.RemoteLinksDeleted++ })
