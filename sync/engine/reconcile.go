@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -300,4 +301,59 @@ func (e *Engine) countTicketWrites(ctx context.Context, epoch string, until time
 		return nil
 	})
 	return writes, err
+}
+
+// goInBugSlot runs fn on wg in one of the engine's Workers slots, once one
+// is free; it reports false, and runs nothing, when ctx ends first.
+func (e *Engine) goInBugSlot(ctx context.Context, wg *sync.WaitGroup, fn func()) bool {
+	if e.bugSlots.Acquire(ctx, 1) != nil {
+		return false
+	}
+	wg.Go(func() {
+		defer e.bugSlots.Release(1)
+		fn()
+	})
+	return true
+}
+
+// settleTimeout bounds the bookkeeping that follows work already done.
+const settleTimeout = 5 * time.Second
+
+// settling is the context of bookkeeping that must follow work already done
+// (acking, rescheduling, recording a write): a stop does not cancel it, so a
+// claim is settled at once instead of staying hidden until its lease
+// expires, and it is bounded, so a dead Redis cannot hold up a shutdown.
+func settling(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+}
+
+// retryLater makes failed claims due again after their backoff, counting the
+// attempt.
+func (e *Engine) retryLater(ctx context.Context, q Queue, claims []Claim) error {
+	if e.opts.DryRun {
+		return nil
+	}
+	var errs []error
+	for _, c := range claims {
+		errs = append(errs, e.st.Reschedule(ctx, q, []Claim{c}, e.retryAt(e.now(), c.Attempts), true))
+	}
+	return errors.Join(errs...)
+}
+
+// keepDirty leaves claims due for the next cycle without counting a failure.
+func (e *Engine) keepDirty(ctx context.Context, q Queue, claims []Claim) error {
+	if e.opts.DryRun || len(claims) == 0 {
+		return nil
+	}
+	return e.st.Reschedule(ctx, q, claims, e.dueNow(), false)
+}
+
+func parseTicketIDs(ids []string) []int64 {
+	out := make([]int64, 0, len(ids))
+	for _, s := range ids {
+		if id, err := strconv.ParseInt(s, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
 }

@@ -28,7 +28,7 @@ func (e *Engine) ticketBatch(ctx context.Context, epoch string, claims []Claim, 
 	}
 	holder := claims[0].Claimant // one Claim call took them all
 	notes := newNoteLedger(e.st, holder, e.opts.DryRun)
-	views, plans, err := e.planTickets(ctx, epoch, ids, notes, t)
+	views, plans, err := e.loadTicketBatch(ctx, epoch, ids, notes, t)
 	if err != nil {
 		return errors.Join(err, e.retryLater(ctx, TicketQueue, claims))
 	}
@@ -64,43 +64,6 @@ func (e *Engine) ticketBatch(ctx context.Context, epoch string, claims []Claim, 
 	return errors.Join(e.st.Ack(sctx, TicketQueue, done, e.dueNow()), e.writeTickets(ctx, views, plans, updates, claimOf, notes, t))
 }
 
-// planTickets loads and plans the tickets. A conditional write needs the
-// ticket's current stamp, so tickets the engine wrote since it last saw them
-// are read again (one helpdesk read for the batch) and planned afresh.
-func (e *Engine) planTickets(ctx context.Context, epoch string, ids []int64, notes *noteLedger, t *tally) (map[int64]ticketView, map[int64]ticketPlan, error) {
-	views, err := e.ticketViews(ctx, epoch, ids, notes)
-	if err != nil {
-		return nil, nil, err
-	}
-	plans := make(map[int64]ticketPlan, len(views))
-	var stale []int64
-	for id, v := range views {
-		plans[id] = e.policy.planTicket(v)
-		if !plans[id].Update.UpdatedStamp.IsZero() && v.Ticket.StampStale {
-			stale = append(stale, id)
-		}
-	}
-	if len(stale) == 0 || e.opts.DryRun {
-		return views, plans, nil
-	}
-	slices.Sort(stale)
-	if err := e.refreshTickets(ctx, stale, t); err != nil {
-		return nil, nil, err
-	}
-	fresh, err := e.ticketViews(ctx, epoch, stale, notes)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, id := range stale {
-		delete(views, id)
-		delete(plans, id)
-		if v, ok := fresh[id]; ok {
-			views[id], plans[id] = v, e.policy.planTicket(v)
-		}
-	}
-	return views, plans, nil
-}
-
 // writeTickets sends the updates in one batch and settles each ticket by its
 // result. Notes are marked in flight first: a crash between the write and
 // the mark is resolved by looking for the note's marker on the ticket.
@@ -134,7 +97,7 @@ func (e *Engine) writeTickets(ctx context.Context, views map[int64]ticketView, p
 		errs = append(errs, e.forgetTickets(sctx, o.gone, t))
 	}
 	if len(o.conflicted) > 0 {
-		errs = append(errs, e.refreshTickets(ctx, o.conflicted, t))
+		errs = append(errs, e.rereadTickets(ctx, o.conflicted, t))
 	}
 	return errors.Join(append(errs, o.errs,
 		e.st.Ack(sctx, TicketQueue, append(pickIDs(claimOf, o.written), pickIDs(claimOf, o.gone)...), e.dueNow()),
@@ -234,22 +197,6 @@ func (e *Engine) reportTicketUpdate(u TicketUpdate, p ticketPlan, t *tally) {
 	}
 }
 
-// refreshTickets reads tickets again and applies them like a poll would;
-// tickets the helpdesk no longer has are forgotten.
-func (e *Engine) refreshTickets(ctx context.Context, ids []int64, t *tally) error {
-	fresh, err := e.hd.Tickets(ctx, ids)
-	if err != nil {
-		return fmt.Errorf("engine: re-read %s: %w", plural(len(ids), "ticket", "tickets"), err)
-	}
-	for _, id := range ids {
-		if !slices.ContainsFunc(fresh, func(tk Ticket) bool { return tk.ID == id }) {
-			fresh = append(fresh, Ticket{ID: id, Status: StatusDeleted})
-		}
-	}
-	_, err = e.applyTickets(ctx, fresh, nil, "", false, t)
-	return err
-}
-
 // forgetTickets drops tickets the helpdesk says do not exist: their links
 // go, and their bugs are recounted.
 func (e *Engine) forgetTickets(ctx context.Context, ids []int64, t *tally) error {
@@ -258,55 +205,8 @@ func (e *Engine) forgetTickets(ctx context.Context, ids []int64, t *tally) error
 		gone[i] = Ticket{ID: id, Status: StatusDeleted}
 		e.event(Event{Kind: EventTicketGone, TicketID: id, Detail: "ticket no longer exists; unlinked"})
 	}
-	_, err := e.applyTickets(ctx, gone, nil, "", false, t)
+	_, err := e.recordTickets(ctx, gone, nil, "", false, t)
 	return err
-}
-
-// ticketViews loads everything reconciling the tickets needs. Notes that may
-// be in flight are resolved first by notes, looking for their markers on
-// the tickets; a nil notes assumes them unsent (see noteLedger.resolve).
-func (e *Engine) ticketViews(ctx context.Context, epoch string, ids []int64, notes *noteLedger) (map[int64]ticketView, error) {
-	recs, err := e.st.Tickets(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	present := slices.Sorted(maps.Keys(recs))
-	links, err := e.st.TicketLinks(ctx, present)
-	if err != nil {
-		return nil, err
-	}
-	marks, err := e.st.NoteMarks(ctx, present)
-	if err != nil {
-		return nil, err
-	}
-	var bids []string
-	for _, l := range links {
-		for bid := range l {
-			bids = append(bids, bid)
-		}
-	}
-	slices.Sort(bids)
-	bugs, err := e.st.Bugs(ctx, slices.Compact(bids))
-	if err != nil {
-		return nil, err
-	}
-	found := func(ctx context.Context, tid int64, bid string, seq int) (bool, error) {
-		return e.hd.HasNote(ctx, tid, noteMarker(epoch, bid, seq))
-	}
-	if err := notes.resolve(ctx, marks, found); err != nil {
-		return nil, err
-	}
-	views := make(map[int64]ticketView, len(present))
-	for _, id := range present {
-		v := ticketView{Ticket: recs[id], Marks: marks[id], Epoch: epoch}
-		for _, bid := range slices.Sorted(maps.Keys(links[id])) {
-			if b, ok := bugs[bid]; ok {
-				v.Bugs = append(v.Bugs, b)
-			}
-		}
-		views[id] = v
-	}
-	return views, nil
 }
 
 func applyUpdate(r TicketRecord, u TicketUpdate) TicketRecord {
@@ -340,16 +240,6 @@ func pickIDs(claimOf map[int64]Claim, ids []int64) []Claim {
 	out := make([]Claim, len(ids))
 	for i, id := range ids {
 		out[i] = claimOf[id]
-	}
-	return out
-}
-
-func parseTicketIDs(ids []string) []int64 {
-	out := make([]int64, 0, len(ids))
-	for _, s := range ids {
-		if id, err := strconv.ParseInt(s, 10, 64); err == nil {
-			out = append(out, id)
-		}
 	}
 	return out
 }
