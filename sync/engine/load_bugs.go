@@ -11,8 +11,8 @@ import (
 // bugTicketsAtOnce bounds the ticket records loaded for a batch's bugs: they
 // are loaded a chunk of bugs at a time, the chunk holding about this many
 // linked tickets (or one bigger bug), and the next chunk only once the
-// last one's bugs have all started. Loaded whole, a batch that drew a few
-// popular bugs held tens of thousands, and memory grew with the account.
+// last one's bugs have all started, so that the memory a batch holds does
+// not grow with the account (a few popular bugs link tens of thousands).
 const bugTicketsAtOnce = 1000
 
 // bugViewChunks yields, a chunk at a time, everything reconciling the bugs

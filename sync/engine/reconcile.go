@@ -148,8 +148,8 @@ func (e *Engine) guard(ctx context.Context, epoch string, until time.Time, t *ta
 	}
 	if lim != (Limits{}) && e.opts.ConfirmLargeChange {
 		// Nothing will be held, so a planning pass would only sharpen a
-		// log line, at the cost of reading every due item twice (6% of a
-		// backfill's engine CPU). The items due bound the writes.
+		// log line, at the cost of reading every due item twice. The items
+		// due bound the writes.
 		return holds{}, e.confirmLarge(ctx, until, kinds)
 	}
 	if lim != (Limits{}) {
