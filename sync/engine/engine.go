@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/sync/semaphore"
 )
 
 // Clock tells the engine the time; tests pass a fake one. A Clock that
@@ -125,9 +126,9 @@ type Engine struct {
 	dueFloor atomic.Int64
 	// guardsClear is set once the guard board is known to hold nothing.
 	guardsClear atomic.Bool
-	// bugSlots holds Workers tokens: the bugs being reconciled, across
-	// batches, so that one batch's slowest bug does not idle the others.
-	bugSlots chan struct{}
+	// bugSlots weighs Workers: the bugs being reconciled, across batches,
+	// so that one batch's slowest bug does not idle the others.
+	bugSlots *semaphore.Weighted
 }
 
 type wallClock struct{}
@@ -172,7 +173,7 @@ func New(o Options) (*Engine, error) {
 	setDefault(&o.MissingRecheck, 6*time.Hour)
 	return &Engine{
 		opts: o, hd: o.Helpdesk, tr: o.Tracker, st: o.Store, policy: o.Policy,
-		log: o.Logger, clock: o.Clock, bugSlots: make(chan struct{}, o.Workers),
+		log: o.Logger, clock: o.Clock, bugSlots: semaphore.NewWeighted(int64(o.Workers)),
 	}, nil
 }
 

@@ -38,7 +38,7 @@ func (e *Engine) observeBugs(ctx context.Context, t *tally) error {
 		if reached.After(mark) {
 			watermark = reached
 		}
-		if err := e.applyBugs(ctx, page.Bugs, watermark, true, t); err != nil {
+		if err := e.recordBugs(ctx, page.Bugs, watermark, true, t); err != nil {
 			return err
 		}
 		mark = reached
@@ -54,9 +54,9 @@ func (e *Engine) observeBugs(ctx context.Context, t *tally) error {
 	return nil
 }
 
-// applyBugs turns observed bugs into records and commits them in one atomic
+// recordBugs turns observed bugs into records and commits them in one atomic
 // store write, with watermark unless it is zero.
-func (e *Engine) applyBugs(ctx context.Context, bugs []Bug, watermark time.Time, fenced bool, t *tally) error {
+func (e *Engine) recordBugs(ctx context.Context, bugs []Bug, watermark time.Time, fenced bool, t *tally) error {
 	now := e.dueNow()
 	ids := make([]string, len(bugs))
 	for i, b := range bugs {

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/sync/semaphore"
 )
 
 // holds are the kinds of writes the blast-radius guard withholds this cycle.
@@ -88,9 +90,14 @@ func (e *Engine) batches(ctx context.Context, q Queue, until time.Time, inFlight
 		defer mu.Unlock()
 		errs = append(errs, err)
 	}
-	slots := make(chan struct{}, max(inFlight, 1))
+	// A batch is claimed only once a slot is free, so that no claim's
+	// lease runs while it waits for one.
+	slots := semaphore.NewWeighted(int64(max(inFlight, 1)))
 	for ctx.Err() == nil {
-		slots <- struct{}{}
+		if err := slots.Acquire(ctx, 1); err != nil {
+			fail(err)
+			break
+		}
 		if stopped.Load() {
 			break
 		}
@@ -101,16 +108,15 @@ func (e *Engine) batches(ctx context.Context, q Queue, until time.Time, inFlight
 			}
 			break
 		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-slots; wg.Done() }()
+		wg.Go(func() {
+			defer slots.Release(1)
 			if err := work(claims); err != nil {
 				fail(err)
 				if errors.Is(err, errNotLeader) {
 					stopped.Store(true)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
@@ -142,8 +148,8 @@ func (e *Engine) guard(ctx context.Context, epoch string, until time.Time, t *ta
 	}
 	if lim != (Limits{}) && e.opts.ConfirmLargeChange {
 		// Nothing will be held, so a planning pass would only sharpen a
-		// log line, at the cost of reading every due item twice (6% of a
-		// backfill's engine CPU). The items due bound the writes.
+		// log line, at the cost of reading every due item twice. The items
+		// due bound the writes.
 		return holds{}, e.confirmLarge(ctx, until, kinds)
 	}
 	if lim != (Limits{}) {
@@ -283,7 +289,7 @@ func (e *Engine) countBugWrites(ctx context.Context, epoch string, until time.Ti
 // countTicketWrites plans every due ticket without writing.
 func (e *Engine) countTicketWrites(ctx context.Context, epoch string, until time.Time) (writes int, err error) {
 	err = e.peek(ctx, TicketQueue, until, func(ids []string) error {
-		views, err := e.ticketViews(ctx, epoch, parseTicketIDs(ids), false, "")
+		views, err := e.ticketViews(ctx, epoch, parseTicketIDs(ids), nil)
 		if err != nil {
 			return err
 		}
@@ -295,4 +301,59 @@ func (e *Engine) countTicketWrites(ctx context.Context, epoch string, until time
 		return nil
 	})
 	return writes, err
+}
+
+// goInBugSlot runs fn on wg in one of the engine's Workers slots, once one
+// is free; it reports false, and runs nothing, when ctx ends first.
+func (e *Engine) goInBugSlot(ctx context.Context, wg *sync.WaitGroup, fn func()) bool {
+	if e.bugSlots.Acquire(ctx, 1) != nil {
+		return false
+	}
+	wg.Go(func() {
+		defer e.bugSlots.Release(1)
+		fn()
+	})
+	return true
+}
+
+// settleTimeout bounds the bookkeeping that follows work already done.
+const settleTimeout = 5 * time.Second
+
+// settling is the context of bookkeeping that must follow work already done
+// (acking, rescheduling, recording a write): a stop does not cancel it, so a
+// claim is settled at once instead of staying hidden until its lease
+// expires, and it is bounded, so a dead Redis cannot hold up a shutdown.
+func settling(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+}
+
+// retryLater makes failed claims due again after their backoff, counting the
+// attempt.
+func (e *Engine) retryLater(ctx context.Context, q Queue, claims []Claim) error {
+	if e.opts.DryRun {
+		return nil
+	}
+	var errs []error
+	for _, c := range claims {
+		errs = append(errs, e.st.Reschedule(ctx, q, []Claim{c}, e.retryAt(e.now(), c.Attempts), true))
+	}
+	return errors.Join(errs...)
+}
+
+// keepDirty leaves claims due for the next cycle without counting a failure.
+func (e *Engine) keepDirty(ctx context.Context, q Queue, claims []Claim) error {
+	if e.opts.DryRun || len(claims) == 0 {
+		return nil
+	}
+	return e.st.Reschedule(ctx, q, claims, e.dueNow(), false)
+}
+
+func parseTicketIDs(ids []string) []int64 {
+	out := make([]int64, 0, len(ids))
+	for _, s := range ids {
+		if id, err := strconv.ParseInt(s, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
 }

@@ -123,7 +123,7 @@ func (e *Engine) rereadBugs(ctx context.Context, ids []string, t *tally) error {
 	if err != nil {
 		return fmt.Errorf("engine: read %s by id: %w", plural(len(ids), "bug", "bugs"), err)
 	}
-	if err := e.applyBugs(ctx, found, time.Time{}, true, t); err != nil {
+	if err := e.recordBugs(ctx, found, time.Time{}, true, t); err != nil {
 		return err
 	}
 	recs, err := e.st.Bugs(ctx, missing)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"iter"
 	"maps"
 	"slices"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
 )
 
 // bugOutcome is what happens to a claimed bug after reconciling it.
@@ -91,53 +91,6 @@ func (e *Engine) bugBatch(ctx context.Context, epoch string, claims []Claim, hol
 	defer cancel()
 	errs = append(errs, e.st.Ack(sctx, BugQueue, done, e.dueNow()), e.keepDirty(sctx, BugQueue, held), e.retryLater(sctx, BugQueue, failed))
 	return errors.Join(errs...)
-}
-
-// goInBugSlot runs fn on wg in one of the engine's Workers slots, once one
-// is free; it reports false, and runs nothing, when ctx ends first.
-func (e *Engine) goInBugSlot(ctx context.Context, wg *sync.WaitGroup, fn func()) bool {
-	select {
-	case e.bugSlots <- struct{}{}:
-	case <-ctx.Done():
-		return false
-	}
-	wg.Go(func() {
-		defer func() { <-e.bugSlots }()
-		fn()
-	})
-	return true
-}
-
-// settleTimeout bounds the bookkeeping that follows work already done.
-const settleTimeout = 5 * time.Second
-
-// settling is the context of bookkeeping that must follow work already done
-// (acking, rescheduling, recording a write): a stop does not cancel it, so a
-// claim is settled at once instead of staying hidden until its lease
-// expires, and it is bounded, so a dead Redis cannot hold up a shutdown.
-func settling(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
-}
-
-// retryLater makes failed claims due again after their backoff, counting the
-// attempt.
-func (e *Engine) retryLater(ctx context.Context, q Queue, claims []Claim) error {
-	if e.opts.DryRun {
-		return nil
-	}
-	var errs []error
-	for _, c := range claims {
-		errs = append(errs, e.st.Reschedule(ctx, q, []Claim{c}, e.retryAt(e.now(), c.Attempts), true))
-	}
-	return errors.Join(errs...)
-}
-
-// keepDirty leaves claims due for the next cycle without counting a failure.
-func (e *Engine) keepDirty(ctx context.Context, q Queue, claims []Claim) error {
-	if e.opts.DryRun || len(claims) == 0 {
-		return nil
-	}
-	return e.st.Reschedule(ctx, q, claims, e.dueNow(), false)
 }
 
 // reconcileBug plans one bug and makes (or, dry, describes) its writes.
@@ -313,32 +266,60 @@ func (e *Engine) commentOnce(ctx context.Context, v bugView, mem *BugMemory, p *
 	return save()
 }
 
-// writeRemoteLinks upserts and deletes the plan's remote links, remembering
-// each one that succeeds; one failure does not stop the others. They are
-// written one after another: a few at a time measured slower on two cores,
-// where the engine, the vendors' simulators and Redis share the CPU.
+// remoteLinksInFlight bounds the remote link writes of one bug made at
+// once. Jira Cloud takes each link in a request of its own, at a few
+// hundred milliseconds each, so the links a backfill gives a popular bug
+// would add up to minutes one after another; but they all write the same
+// issue, whose updates Jira applies one at a time, so more in flight only
+// queue there. The request rate is bounded by the tracker's shared budget
+// whatever this is; it bounds the connections open, Workers times this.
+const remoteLinksInFlight = 4
+
+// writeRemoteLinks upserts and deletes the plan's remote links, up to
+// remoteLinksInFlight at once, remembering each one that succeeds; one
+// failure does not stop the others, and every failure is returned.
 func (e *Engine) writeRemoteLinks(ctx context.Context, b BugRecord, plan bugPlan, t *tally) error {
+	ups := slices.Sorted(maps.Keys(plan.Upserts))
+	dels := slices.Sorted(maps.Keys(plan.Deletes))
+	upErrs, delErrs := make([]error, len(ups)), make([]error, len(dels))
+	if !e.opts.DryRun {
+		var g errgroup.Group
+		g.SetLimit(remoteLinksInFlight)
+		for i, id := range ups {
+			g.Go(func() error {
+				if err := e.tr.UpsertRemoteLink(ctx, b.ID, plan.Upserts[id]); err != nil {
+					upErrs[i] = fmt.Errorf("engine: link bug %s to ticket %d: %w", b.Key, id, err)
+				}
+				return nil
+			})
+		}
+		for i, id := range dels {
+			g.Go(func() error {
+				if err := e.tr.DeleteRemoteLink(ctx, b.ID, plan.Deletes[id].GlobalID); err != nil {
+					delErrs[i] = fmt.Errorf("engine: unlink bug %s from ticket %d: %w", b.Key, id, err)
+				}
+				return nil
+			})
+		}
+		_ = g.Wait() // each write's error is in its slot
+	}
 	set := map[int64]WrittenLink{}
 	var del []int64
 	var errs []error
-	for _, id := range slices.Sorted(maps.Keys(plan.Upserts)) {
-		l := plan.Upserts[id]
-		if !e.opts.DryRun {
-			if err := e.tr.UpsertRemoteLink(ctx, b.ID, l); err != nil {
-				errs = append(errs, fmt.Errorf("engine: link bug %s to ticket %d: %w", b.Key, id, err))
-				continue
-			}
+	for i, id := range ups {
+		if upErrs[i] != nil {
+			errs = append(errs, upErrs[i])
+			continue
 		}
+		l := plan.Upserts[id]
 		set[id] = WrittenLink{GlobalID: l.GlobalID, Digest: digest(l)}
 		t.add(func(r *Report) { r.RemoteLinksUpserted++ })
 		e.event(Event{Kind: EventRemoteLinkUpserted, BugID: b.ID, BugKey: b.Key, TicketID: id, Detail: "remote link to ticket written"})
 	}
-	for _, id := range slices.Sorted(maps.Keys(plan.Deletes)) {
-		if !e.opts.DryRun {
-			if err := e.tr.DeleteRemoteLink(ctx, b.ID, plan.Deletes[id].GlobalID); err != nil {
-				errs = append(errs, fmt.Errorf("engine: unlink bug %s from ticket %d: %w", b.Key, id, err))
-				continue
-			}
+	for i, id := range dels {
+		if delErrs[i] != nil {
+			errs = append(errs, delErrs[i])
+			continue
 		}
 		del = append(del, id)
 		t.add(func(r *Report) { r.RemoteLinksDeleted++ })
@@ -389,155 +370,6 @@ func (e *Engine) dropBug(ctx context.Context, b BugRecord, t *tally) error {
 	t.add(func(r *Report) { r.KeysMissing++ })
 	e.event(Event{Kind: EventBugGone, BugID: b.ID, BugKey: b.Key, Detail: goneDetail(len(tickets))})
 	return nil
-}
-
-// bugTicketsAtOnce bounds the ticket records loaded for a batch's bugs: they
-// are loaded a chunk of bugs at a time, the chunk holding about this many
-// linked tickets (or one bigger bug), and the next chunk only once the
-// last one's bugs have all started. Loaded whole, a batch that drew a few
-// popular bugs held tens of thousands, and memory grew with the account.
-const bugTicketsAtOnce = 1000
-
-// bugViewChunks yields, a chunk at a time, everything reconciling the bugs
-// needs: records, memories and links for the batch in a few pipelined
-// reads, then each chunk's tickets and their tiers as it is reached. Bugs
-// without a record are left out.
-func (e *Engine) bugViewChunks(ctx context.Context, epoch string, ids []string) iter.Seq2[[]bugView, error] {
-	return func(yield func([]bugView, error) bool) {
-		views, err := e.bugHeads(ctx, epoch, ids)
-		if err != nil {
-			yield(nil, err)
-			return
-		}
-		for len(views) > 0 {
-			n := chunkLen(views, bugTicketsAtOnce)
-			chunk := views[:n:n]
-			if err := e.loadTickets(ctx, chunk); err != nil {
-				yield(nil, err)
-				return
-			}
-			views = views[n:]
-			if !yield(chunk, nil) {
-				return
-			}
-		}
-	}
-}
-
-// chunkLen is how many of views make the next chunk: as many as link at
-// most limit tickets between them, and at least one.
-func chunkLen(views []bugView, limit int) int {
-	n, tickets := 1, len(views[0].Links)
-	for n < len(views) && tickets+len(views[n].Links) <= limit {
-		tickets += len(views[n].Links)
-		n++
-	}
-	return n
-}
-
-// bugHeads loads the bugs' records, memories, links and written links,
-// sorted by id; their tickets are left for loadTickets.
-func (e *Engine) bugHeads(ctx context.Context, epoch string, ids []string) ([]bugView, error) {
-	recs, err := e.st.Bugs(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	present := slices.Sorted(maps.Keys(recs))
-	mems, err := e.st.BugMemories(ctx, present)
-	if err != nil {
-		return nil, err
-	}
-	links, err := e.st.BugLinks(ctx, present)
-	if err != nil {
-		return nil, err
-	}
-	written, err := e.st.WrittenLinks(ctx, present)
-	if err != nil {
-		return nil, err
-	}
-	views := make([]bugView, len(present))
-	now := e.now()
-	for i, id := range present {
-		views[i] = bugView{Bug: recs[id], Memory: mems[id], Links: links[id], Written: written[id], Epoch: epoch, Now: now}
-	}
-	return views, nil
-}
-
-// loadTickets gives the views the records of their linked tickets and the
-// tiers of those tickets' organizations, one map of each for all.
-func (e *Engine) loadTickets(ctx context.Context, views []bugView) error {
-	var tids []int64
-	for _, v := range views {
-		for tid := range v.Links {
-			tids = append(tids, tid)
-		}
-	}
-	slices.Sort(tids)
-	tickets, err := e.st.Tickets(ctx, slices.Compact(tids))
-	if err != nil {
-		return err
-	}
-	tiers, err := e.tiers(ctx, tickets)
-	if err != nil {
-		return err
-	}
-	for i := range views {
-		views[i].Tickets, views[i].Tiers = tickets, tiers
-	}
-	return nil
-}
-
-// tiers are the tiers of the tickets' organizations, when weights need
-// them: from the cache, else one helpdesk read for the misses.
-func (e *Engine) tiers(ctx context.Context, tickets map[int64]TicketRecord) (map[int64]string, error) {
-	if !e.policy.Weighted() {
-		return nil, nil
-	}
-	var ids []int64
-	for _, t := range tickets {
-		if t.OrganizationID != 0 {
-			ids = append(ids, t.OrganizationID)
-		}
-	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	now := e.now()
-	cached, err := e.st.Organizations(ctx, ids, now)
-	if err != nil {
-		return nil, err
-	}
-	var miss []int64
-	for _, id := range ids {
-		if _, ok := cached[id]; !ok {
-			miss = append(miss, id)
-		}
-	}
-	if len(miss) > 0 {
-		orgs, err := e.hd.Organizations(ctx, miss)
-		if err != nil {
-			return nil, fmt.Errorf("engine: read %s: %w", plural(len(miss), "organization", "organizations"), err)
-		}
-		for _, o := range orgs {
-			cached[o.ID] = o
-		}
-		// An organization that no longer exists is cached without a tier,
-		// so it is not asked for again until the cache expires.
-		for _, id := range miss {
-			if _, ok := cached[id]; !ok {
-				orgs = append(orgs, Organization{ID: id})
-			}
-		}
-		if err := e.st.PutOrganizations(ctx, orgs, now); err != nil {
-			return nil, err
-		}
-	}
-	tiers := make(map[int64]string, len(cached))
-	for id, o := range cached {
-		if o.Tier != "" {
-			tiers[id] = o.Tier
-		}
-	}
-	return tiers, nil
 }
 
 func applyEdit(r BugRecord, edit BugEdit) BugRecord {

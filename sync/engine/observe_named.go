@@ -147,7 +147,7 @@ func (e *Engine) readTickets(ctx context.Context, refs []string, t *tally) error
 	if len(ids) == 0 {
 		return nil
 	}
-	return e.refreshTickets(ctx, ids, t)
+	return e.rereadTickets(ctx, ids, t)
 }
 
 // readBugs reads bugs by immutable id where the store knows them (a key is
@@ -207,7 +207,7 @@ func (e *Engine) readBugs(ctx context.Context, refs []string, t *tally) error {
 	}
 	bugs = slices.DeleteFunc(bugs, func(b Bug) bool { _, ok := known[b.ID]; return !ok && !e.policy.HasProject(b.Project) })
 	if len(bugs) > 0 {
-		if err := e.applyBugs(ctx, bugs, time.Time{}, false, t); err != nil {
+		if err := e.recordBugs(ctx, bugs, time.Time{}, false, t); err != nil {
 			return err
 		}
 	}
