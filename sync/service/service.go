@@ -21,6 +21,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/webhook"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/lease"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
@@ -58,8 +59,8 @@ type Options struct {
 	// is the only writer by construction.
 	NoLease bool
 	// Clock, when set, is the time source of the adapters and the engine
-	// (benchmarks and tests on a simulated clock).
-	Clock func() time.Time
+	// (the demo, benchmarks and tests on a simulated clock).
+	Clock clock.Clock
 	// ZendeskJobPoll, when set, is the adapter's first wait for an
 	// update_many job (zendesk.Options.JobPoll, default 1s): the simulator
 	// finishes jobs at once, and the demo and benchmarks need not wait.
@@ -132,7 +133,11 @@ func New(cfg *config.Config, o Options) (*Service, error) {
 		Limits:   ZendeskLimits(limiter, prefix, cfg.Zendesk, cmp.Or(o.ZendeskUpdateTicketPerMinute, ZendeskUpdateTicketPerMinute), o.BudgetSpeedup),
 		Observer: observer, Logger: o.Logger,
 	})}
-	zo := ZendeskOptions(cfg.Zendesk, zdHTTP, o.Logger, o.Clock)
+	var now func() time.Time
+	if o.Clock != nil {
+		now = o.Clock.Now
+	}
+	zo := ZendeskOptions(cfg.Zendesk, zdHTTP, o.Logger, now)
 	zo.JobPoll = o.ZendeskJobPoll
 	hd, err := zendesk.New(zo)
 	if err != nil {
@@ -143,7 +148,7 @@ func New(cfg *config.Config, o Options) (*Service, error) {
 		Vendor: "jira", Base: o.Base, Limits: JiraLimits(limiter, prefix, cfg.Jira, o.BudgetSpeedup),
 		Observer: observer, Logger: o.Logger,
 	})}
-	tr, err := jira.New(JiraOptions(cfg.Jira, jiraHTTP, o.Logger, o.Clock))
+	tr, err := jira.New(JiraOptions(cfg.Jira, jiraHTTP, o.Logger, now))
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("jira: %w", err)
@@ -154,15 +159,12 @@ func New(cfg *config.Config, o Options) (*Service, error) {
 
 	eo := engine.Options{
 		Helpdesk: hd, Tracker: tr, Store: s.Store, Policy: Policy(cfg),
-		Logger: o.Logger, Recorder: o.Recorder, Steps: o.Steps, Latency: o.Latency,
+		Logger: o.Logger, Clock: o.Clock, Recorder: o.Recorder, Steps: o.Steps, Latency: o.Latency,
 		DryRun: o.DryRun || cfg.Policy.DryRun, ConfirmLargeChange: o.ConfirmLargeChange,
 		Workers: cfg.Sync.Workers, PollInterval: cfg.Sync.PollInterval, SweepInterval: cfg.Sync.SweepInterval,
 	}
 	if o.Webhooks != nil {
 		eo.Wake, eo.Pacer = o.Webhooks.Wake(), o.Webhooks
-	}
-	if o.Clock != nil {
-		eo.Clock = clockFunc(o.Clock)
 	}
 	if !o.NoLease {
 		s.Lease = lease.New(s.Redis, prefix+"leader", cfg.Sync.LeaseTTL, o.Logger)
@@ -198,7 +200,3 @@ func (s *Service) Close() error {
 	}
 	return nil
 }
-
-type clockFunc func() time.Time
-
-func (f clockFunc) Now() time.Time { return f() }

@@ -25,6 +25,7 @@ import (
 
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock/clocktest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
 )
@@ -93,8 +94,8 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	}()
 	out.f("Redis: %s, keys under %s (deleted at the end)\n", where, prefix)
 
-	clock := simulation.NewClock(time.Now().UTC().Truncate(time.Second))
-	st, err := simulation.Start(ctx, o.Dataset, simulation.StackOptions{Clock: clock, Logger: o.Logger.Named("simulation")})
+	clock := clocktest.NewShifted(time.Now().UTC().Truncate(time.Second))
+	st, err := simulation.Start(ctx, o.Dataset, simulation.StackOptions{Clock: clock.Now, Logger: o.Logger.Named("simulation")})
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +129,7 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 // update_many jobs at once and enforces no Update Ticket budget: waiting
 // for either would only slow the story.
 func (d *run) service(cfg *config.Config, o service.Options) (*service.Service, error) {
-	o.Logger, o.Recorder, o.Redis, o.NoLease, o.Clock = d.o.Logger, d.rec, d.rdb, true, d.clock.Now
+	o.Logger, o.Recorder, o.Redis, o.NoLease, o.Clock = d.o.Logger, d.rec, d.rdb, true, d.clock
 	o.ZendeskJobPoll, o.ZendeskUpdateTicketPerMinute = 10*time.Millisecond, 60000
 	svc, err := service.New(cfg, o)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock/clocktest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
 )
@@ -21,7 +22,7 @@ import (
 type run struct {
 	o      Options
 	out    *printer
-	clock  *simulation.Clock
+	clock  *clocktest.Shifted
 	st     *simulation.Stack
 	svc    *service.Service
 	cfg    *config.Config
