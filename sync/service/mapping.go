@@ -43,7 +43,7 @@ func LocalLimiters(_ string, events int, per time.Duration) connectors.Limiter {
 // account's per-minute budget, the incremental export's 10 per minute, and
 // Update Ticket's updatePerMinute (ZendeskUpdateTicketPerMinute on a real
 // account). A speedup above 1 shortens every window by that factor (see
-// Options.BudgetSpeedup).
+// servicetest.WithBudgetSpeedup).
 func ZendeskLimits(limiter Limiters, prefix string, c config.Zendesk, updatePerMinute int, speedup float64) []connectors.Limit {
 	key := prefix + "ratelimit:zendesk:"
 	minute := shorter(time.Minute, speedup)

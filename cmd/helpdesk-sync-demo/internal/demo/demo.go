@@ -28,6 +28,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/sync/clock/clocktest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service/servicetest"
 )
 
 // Options configure Run.
@@ -129,9 +130,9 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 // update_many jobs at once and enforces no Update Ticket budget: waiting
 // for either would only slow the story.
 func (d *run) service(cfg *config.Config, o service.Options) (*service.Service, error) {
-	o.Logger, o.Recorder, o.Redis, o.NoLease, o.Clock = d.o.Logger, d.rec, d.rdb, true, d.clock
-	o.ZendeskJobPoll, o.ZendeskUpdateTicketPerMinute = 10*time.Millisecond, 60000
-	svc, err := service.New(cfg, o)
+	o.Logger, o.Recorder, o.Redis, o.NoLease = d.o.Logger, d.rec, d.rdb, true
+	svc, err := service.New(cfg, o, servicetest.WithClock(d.clock),
+		servicetest.WithJobPoll(10*time.Millisecond), servicetest.WithUpdateTicketBudget(60000))
 	if err != nil {
 		return nil, fmt.Errorf("demo: assemble the service: %w", err)
 	}
