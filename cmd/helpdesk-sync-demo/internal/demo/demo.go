@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -26,7 +25,6 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/clock/clocktest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/service/servicetest"
 )
@@ -107,7 +105,7 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &run{o: o, out: out, clock: clock, st: st, rec: &recorder{}, cfg: cfg, rdb: rdb,
+	d := &run{o: o, out: out, clock: clock, st: st, rec: &servicetest.Recorder{}, cfg: cfg, rdb: rdb,
 		policy: service.Policy(cfg), tiers: tiersOf(o.Dataset)}
 	if d.svc, err = d.service(cfg, service.Options{}); err != nil {
 		return nil, err
@@ -194,24 +192,4 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// recorder keeps the engine's events until a step takes them.
-type recorder struct {
-	mu     sync.Mutex
-	events []engine.Event
-}
-
-func (r *recorder) Record(e engine.Event) {
-	r.mu.Lock()
-	r.events = append(r.events, e)
-	r.mu.Unlock()
-}
-
-func (r *recorder) take() []engine.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.events
-	r.events = nil
-	return out
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/sync/clock/clocktest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service/servicetest"
 )
 
 // run is one demo in progress.
@@ -27,7 +28,7 @@ type run struct {
 	svc    *service.Service
 	cfg    *config.Config
 	rdb    redis.UniversalClient
-	rec    *recorder
+	rec    *servicetest.Recorder
 	policy engine.Policy
 	tiers  map[int64]string // organization → tier, as seeded
 	steps  []Step
