@@ -13,6 +13,8 @@ import (
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/time/rate"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock"
 )
 
 // Limit is a client-side budget: every request it matches waits on Limiter
@@ -198,7 +200,7 @@ func (l *redisLimiter) hold(ctx context.Context, flight time.Duration) (slot, er
 		}
 		wait := max(retryAfter-time.Duration(l.lead.Load()), minWait)
 		wake := time.Now().Add(wait)
-		if err := sleep(ctx, wait); err != nil {
+		if err := clock.Sleep(ctx, wait); err != nil {
 			return slot{}, err
 		}
 		slept, late = true, time.Since(wake)
@@ -340,7 +342,7 @@ func (g *gate) wait(ctx context.Context) (time.Duration, error) {
 			return waited, fmt.Errorf("vendor rate limit resets in %s, past the deadline: %w",
 				d.Round(time.Millisecond), context.DeadlineExceeded)
 		}
-		if err := sleep(ctx, d); err != nil {
+		if err := clock.Sleep(ctx, d); err != nil {
 			return waited, err
 		}
 		waited += d
@@ -359,15 +361,4 @@ func remaining(h http.Header) int {
 		}
 	}
 	return -1
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
 )
@@ -474,7 +475,7 @@ func (s *slowLimiter) Wait(ctx context.Context) error {
 	first := s.waits == 1
 	s.mu.Unlock()
 	if first {
-		return sleep(ctx, s.d)
+		return clock.Sleep(ctx, s.d)
 	}
 	return nil
 }

@@ -32,6 +32,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock"
 )
 
 // Options configure a Transport. The zero value of each field is a usable
@@ -156,7 +158,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			zap.String("method", req.Method), zap.String("route", c.route), zap.Int("status", info.Status),
 			zap.Int("attempt", attempt), zap.Duration("wait", v.wait), zap.String("reason", v.reason),
 			zap.String("vendor_request_id", info.VendorRequestID), errField(err))
-		if err := sleep(c.ctx, v.wait); err != nil {
+		if err := clock.Sleep(c.ctx, v.wait); err != nil {
 			return nil, c.errorf("waiting %s to retry after status %d: %w", v.wait.Round(time.Millisecond), info.Status, err)
 		}
 	}

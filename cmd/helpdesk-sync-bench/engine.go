@@ -15,6 +15,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/ops"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service/servicetest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 )
 
@@ -60,16 +61,15 @@ func engineProcess(ctx context.Context, getenv func(string) string, stdin io.Rea
 	// A backfill is a large change by definition: the blast-radius guard
 	// would hold it for an operator.
 	e := bench.Engine{RoundTrips: trips, Steps: &bench.Steps{}}
-	so := service.Options{Logger: log, Redis: rdb, NoLease: true, ConfirmLargeChange: true,
-		Steps: e.Steps, ZendeskJobPoll: f.jobPoll, ZendeskUpdateTicketPerMinute: f.updatePerMinute,
-		BudgetSpeedup: f.budgetSpeedup}
+	so := service.Options{Logger: log, Redis: rdb, NoLease: true, ConfirmLargeChange: true, Steps: e.Steps}
 	if cfg.Webhooks.Enabled {
 		e.Deliveries = &bench.Deliveries{}
 		if so.Webhooks, err = service.NewReceiver(cfg, rdb, log, e.Deliveries); err != nil {
 			return err
 		}
 	}
-	svc, err := service.New(cfg, so)
+	svc, err := service.New(cfg, so, servicetest.WithJobPoll(f.jobPoll),
+		servicetest.WithUpdateTicketBudget(f.updatePerMinute), servicetest.WithBudgetSpeedup(f.budgetSpeedup))
 	if err != nil {
 		return err
 	}

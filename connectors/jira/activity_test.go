@@ -20,12 +20,12 @@ func TestActivityByOthers(t *testing.T) {
 	ctx := context.Background()
 	// 150 edits by the service itself, then the flag time.
 	for i := range 150 {
-		f.clock.add(time.Second)
+		f.clock.Advance(time.Second)
 		if err := f.jira.EditBug(ctx, engine.BugEdit{ID: is.ID, AddLabels: []string{fmt.Sprintf("l%d", i%2)}, RemoveLabels: []string{fmt.Sprintf("l%d", (i+1)%2)}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	since := f.clock.add(time.Minute)
+	since := f.clock.Advance(time.Minute)
 	expect := func(what string, since, want time.Time) {
 		t.Helper()
 		if got, err := f.jira.ActivityByOthers(ctx, is.ID, since); err != nil || !got.Equal(want) {
@@ -33,7 +33,7 @@ func TestActivityByOthers(t *testing.T) {
 		}
 	}
 	expect("before anyone else acted", since, time.Time{})
-	at := f.clock.add(time.Minute)
+	at := f.clock.Advance(time.Minute)
 	created, err := f.jira.AddComment(ctx, is.ID, "stale flag")
 	if err != nil {
 		t.Fatal(err)
@@ -42,13 +42,13 @@ func TestActivityByOthers(t *testing.T) {
 		t.Fatalf("comment created %v, issue updated %v; want both %v", created, now.Updated, at)
 	}
 	expect("the service's own comment", since, time.Time{})
-	commented := f.clock.add(time.Minute)
+	commented := f.clock.Advance(time.Minute)
 	if _, err := f.srv.AddComment(is.Key, jiratest.Engineer, "looking"); err != nil {
 		t.Fatal(err)
 	}
 	expect("an engineer's comment", since, commented)
-	later := f.clock.add(time.Minute)
-	moved := f.clock.add(time.Minute)
+	later := f.clock.Advance(time.Minute)
+	moved := f.clock.Advance(time.Minute)
 	if err := f.srv.Transition(is.Key, "In Progress", jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}

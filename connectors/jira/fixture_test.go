@@ -3,45 +3,30 @@ package jira_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest/contract"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock/clocktest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
-
-// clock is a settable time source shared by the simulator and the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *clock) add(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return c.t
-}
 
 var t0 = time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 
 type fixture struct {
 	srv   *jiratest.Server
 	jira  *jira.Client
-	clock *clock
+	clock *clocktest.Manual
 }
 
 // newFixture starts a simulator with the OpenAPI contract check on every
 // request and response, and a client for it.
 func newFixture(t *testing.T, mutate func(*jira.Options), simOpts ...jiratest.Option) *fixture {
 	t.Helper()
-	clk := &clock{t: t0}
-	opts := append([]jiratest.Option{jiratest.WithClock(clk.now), jiratest.WithMiddleware(contract.Check(t))}, simOpts...)
+	clk := clocktest.NewManual(t0)
+	opts := append([]jiratest.Option{jiratest.WithClock(clk.Now), jiratest.WithMiddleware(contract.Check(t))}, simOpts...)
 	srv := jiratest.NewServer(opts...)
 	t.Cleanup(srv.Close)
 	srv.AddProject("PROJ", "Project")
@@ -50,7 +35,7 @@ func newFixture(t *testing.T, mutate func(*jira.Options), simOpts ...jiratest.Op
 	o := jira.Options{
 		BaseURL: srv.URL, Email: jiratest.ServiceEmail, Token: jiratest.ServiceToken,
 		HTTPClient: srv.Client(), Projects: []string{"PROJ", "OPS"},
-		CustomerCountField: jiratest.CustomerCountField, Clock: clk.now,
+		CustomerCountField: jiratest.CustomerCountField, Clock: clk.Now,
 	}
 	if srv.Deployment() == jiratest.DataCenter {
 		o.Deployment, o.Email, o.Token, o.PAT = jira.DataCenter, "", "", jiratest.ServicePAT
@@ -70,7 +55,7 @@ func (f *fixture) seed(t *testing.T, project string, n int) []jiratest.Issue {
 	t.Helper()
 	var out []jiratest.Issue
 	for i := range n {
-		f.clock.add(time.Minute)
+		f.clock.Advance(time.Minute)
 		out = append(out, f.srv.MustCreateIssue(jiratest.NewIssue{Project: project, Summary: fmt.Sprintf("bug %d", i)}))
 	}
 	return out

@@ -20,11 +20,11 @@ func TestChangedBugsPagesOldestFirstWithMappedFields(t *testing.T) {
 	f.seed(t, "OPS", 2)
 	f.seed(t, "SECRET", 1) // not a configured project
 	count := 4.0
-	f.clock.add(time.Minute)
+	f.clock.Advance(time.Minute)
 	if err := f.srv.SetNumber("PROJ-1", jiratest.CustomerCountField, &count, jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}
-	f.clock.add(time.Minute)
+	f.clock.Advance(time.Minute)
 	if err := f.srv.Resolve("OPS-2", "Done", "2.4.1", jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}
@@ -85,8 +85,8 @@ func TestChangedBugsThroughIsJiraTimeBeforeTheSearch(t *testing.T) {
 			if len(first) != 2 || !first[0].Through.IsZero() || !first[1].Through.IsZero() {
 				t.Fatalf("first search: %+v; want two pages, no Through before any response", first)
 			}
-			answered := f.clock.now() // the clock when the first search was answered
-			f.clock.add(90*time.Second + 700*time.Millisecond)
+			answered := f.clock.Now() // the clock when the first search was answered
+			f.clock.Advance(90*time.Second + 700*time.Millisecond)
 			second := collectPages(t, f.jira, time.Time{})
 			if n := len(second); n != 2 || !second[0].Through.IsZero() || !second[1].Through.Equal(answered.Truncate(time.Second)) {
 				t.Fatalf("second search: %+v; want Through %s on its last page", second, answered)
@@ -198,8 +198,8 @@ func TestDataCenter(t *testing.T) {
 	if err != nil || len(found) != 1 || !slices.Equal(missing, []string{"PROJ-77"}) {
 		t.Fatalf("BugsByKey on DC: %v %v %v", found, missing, err)
 	}
-	since := f.clock.add(time.Minute)
-	at := f.clock.add(time.Minute)
+	since := f.clock.Advance(time.Minute)
+	at := f.clock.Advance(time.Minute)
 	if _, err := f.srv.AddComment(is[0].Key, jiratest.Engineer, "on it"); err != nil {
 		t.Fatal(err)
 	}

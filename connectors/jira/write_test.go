@@ -93,7 +93,7 @@ func TestCommentsAndMarkersAcrossPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 230 {
-		f.clock.add(time.Second)
+		f.clock.Advance(time.Second)
 		if _, err := f.srv.AddComment(is.Key, jiratest.Engineer, fmt.Sprintf("chatter %d", i)); err != nil {
 			t.Fatal(err)
 		}

@@ -23,7 +23,7 @@ type StackOptions struct {
 	// "" picks a free loopback port.
 	ZendeskAddr, JiraAddr string
 	// Clock is both simulators' time; nil is the wall clock.
-	Clock interface{ Now() time.Time }
+	Clock func() time.Time
 	// Zendesk and Jira are more simulator options, applied after the
 	// stack's own (e.g. zendesktest.WithExportLag(0) for benchmarks).
 	Zendesk []zendesktest.Option
@@ -63,7 +63,7 @@ func Start(ctx context.Context, d Dataset, o StackOptions) (*Stack, error) {
 	jopts := []jiratest.Option{jiratest.WithBaseURL(jiraURL)}
 	if o.Clock != nil {
 		zopts = append(zopts, zendesktest.WithClock(o.Clock))
-		jopts = append(jopts, jiratest.WithClock(o.Clock.Now))
+		jopts = append(jopts, jiratest.WithClock(o.Clock))
 	}
 	s := &Stack{
 		Zendesk: zendesktest.NewHandler(append(zopts, o.Zendesk...)...),

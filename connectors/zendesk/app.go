@@ -78,7 +78,7 @@ type AppVerifierOptions struct {
 	Key *rsa.PublicKey
 	// Leeway tolerates clock skew on exp, nbf and iat; 0 is AppLeeway.
 	Leeway time.Duration
-	Clock  Clock // nil: the wall clock
+	Now    func() time.Time // nil: time.Now
 }
 
 // AppVerifier verifies the tokens Zendesk signs for one installation.
@@ -107,9 +107,9 @@ func NewAppVerifier(opts AppVerifierOptions) (*AppVerifier, error) {
 	if leeway <= 0 {
 		leeway = AppLeeway
 	}
-	clock := opts.Clock
-	if clock == nil {
-		clock = wallClock{}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
 	}
 	v := &AppVerifier{subdomain: sub, install: opts.InstallationID, key: opts.Key,
 		iss: AppIssuer(sub), aud: AppAudience(sub, opts.InstallationID)}
@@ -120,7 +120,7 @@ func NewAppVerifier(opts AppVerifierOptions) (*AppVerifier, error) {
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(leeway),
-		jwt.WithTimeFunc(clock.Now),
+		jwt.WithTimeFunc(now),
 		jwt.WithJSONNumber(),
 	)
 	return v, nil

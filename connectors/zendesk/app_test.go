@@ -15,10 +15,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-type fixedClock struct{ t time.Time }
-
-func (c fixedClock) Now() time.Time { return c.t }
-
 var (
 	keysOnce         sync.Once
 	appKey, otherKey *rsa.PrivateKey
@@ -68,7 +64,7 @@ func signRS(t testing.TB, key *rsa.PrivateKey, c jwt.MapClaims) string {
 
 func newTestVerifier(t testing.TB, key *rsa.PublicKey) *AppVerifier {
 	t.Helper()
-	v, err := NewAppVerifier(AppVerifierOptions{Subdomain: appSub, InstallationID: appInstall, Key: key, Clock: fixedClock{appNow}})
+	v, err := NewAppVerifier(AppVerifierOptions{Subdomain: appSub, InstallationID: appInstall, Key: key, Now: func() time.Time { return appNow }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -118,8 +118,8 @@ func TestAppVerifierAcceptsSimulatorTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := simClock{srv}
-	v, err := NewAppVerifier(AppVerifierOptions{Subdomain: srv.Subdomain(), InstallationID: install, Key: key, Clock: clock})
+	clock := srv.Now
+	v, err := NewAppVerifier(AppVerifierOptions{Subdomain: srv.Subdomain(), InstallationID: install, Key: key, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestAppVerifierAcceptsSimulatorTokens(t *testing.T) {
 	}
 
 	// Another installation of the same app on the account: wrong aud.
-	v2, err := NewAppVerifier(AppVerifierOptions{Subdomain: "acme", InstallationID: install + 1, Key: key, Clock: clock})
+	v2, err := NewAppVerifier(AppVerifierOptions{Subdomain: "acme", InstallationID: install + 1, Key: key, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,10 +184,6 @@ func TestAppVerifierAcceptsSimulatorTokens(t *testing.T) {
 		t.Errorf("expired simulator token: Verify error = %v", err)
 	}
 }
-
-type simClock struct{ srv *zendesktest.Server }
-
-func (c simClock) Now() time.Time { return c.srv.Now() }
 
 func flipLast(s string) string {
 	b := []byte(s)

@@ -20,13 +20,6 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
-// Clock tells the adapter the time (export start time, progress rates).
-type Clock interface{ Now() time.Time }
-
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-
 // Options configure a Client.
 type Options struct {
 	// BaseURL is the account's URL, e.g. https://acme.zendesk.com (a trailing
@@ -57,8 +50,8 @@ type Options struct {
 	// NoteAuthorID is the author of private notes (0: the token's user).
 	NoteAuthorID int64
 
-	Logger *zap.Logger // nil: no logs
-	Clock  Clock       // nil: the wall clock
+	Logger *zap.Logger      // nil: no logs
+	Clock  func() time.Time // the time of export starts; nil: the wall clock
 
 	// JobPoll is the first wait before reading an update_many job's status;
 	// it doubles up to 8×JobPoll. Default 1s.
@@ -79,7 +72,7 @@ type Client struct {
 	pageSize   int
 	noteAuthor int64
 	log        *zap.Logger
-	clock      Clock
+	now        func() time.Time
 	jobPoll    time.Duration
 	jobTimeout time.Duration
 	pace       pace // of following update_many jobs
@@ -122,7 +115,7 @@ func New(opts Options) (*Client, error) {
 
 	c := &Client{api: api, base: base, keysField: opts.KeysFieldID, statusFld: opts.StatusFieldID,
 		tierField: opts.TierField, startTime: opts.StartTime, pageSize: opts.PageSize,
-		noteAuthor: opts.NoteAuthorID, log: opts.Logger, clock: opts.Clock,
+		noteAuthor: opts.NoteAuthorID, log: opts.Logger, now: opts.Clock,
 		jobPoll: opts.JobPoll, jobTimeout: opts.JobTimeout, pace: wallPace{}}
 	if c.pageSize == 0 {
 		c.pageSize = maxPageSize
@@ -130,8 +123,8 @@ func New(opts Options) (*Client, error) {
 	if c.log == nil {
 		c.log = zap.NewNop()
 	}
-	if c.clock == nil {
-		c.clock = wallClock{}
+	if c.now == nil {
+		c.now = time.Now
 	}
 	if c.jobPoll <= 0 {
 		c.jobPoll = time.Second

@@ -137,7 +137,7 @@ func (c *Client) decodeExport(op string, body []byte) (engine.TicketPage, error)
 // less than a minute old (422 "Too recent start_time"), so a StartTime in
 // the last minute starts a minute earlier: more tickets, none missed.
 func (c *Client) exportStart() int64 {
-	latest := c.clock.Now().Add(-time.Minute - time.Second).Unix()
+	latest := c.now().Add(-time.Minute - time.Second).Unix()
 	if c.startTime.IsZero() {
 		return 0
 	}

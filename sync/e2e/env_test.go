@@ -26,6 +26,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock/clocktest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
@@ -41,25 +42,6 @@ var t0 = time.Date(2025, 6, 2, 9, 0, 0, 0, time.UTC)
 var tierField = zendesktest.OrganizationField{Key: "tier", Title: "Tier", Type: "dropdown", Options: []zendesktest.FieldOption{
 	{Name: "Enterprise", Value: "enterprise"}, {Name: "Pro", Value: "pro"}, {Name: "Free", Value: "free"},
 }}
-
-// clock is the one clock of a test: both simulators, both adapters and the
-// engine read it.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 func policy() engine.Policy {
 	return engine.Policy{
@@ -88,7 +70,7 @@ func policy() engine.Policy {
 type env struct {
 	t     *testing.T
 	ctx   context.Context
-	clock *clock
+	clock *clocktest.Manual // the one clock of both simulators, both adapters and the engine
 	zd    *zendesktest.Server
 	jira  *jiratest.Server
 	hd    *zendesk.Client
@@ -103,8 +85,8 @@ type env struct {
 
 func newEnv(t *testing.T, mutate ...func(*engine.Options)) *env {
 	t.Helper()
-	e := &env{t: t, ctx: context.Background(), clock: &clock{now: t0}}
-	e.zd = zendesktest.NewServer(zendesktest.WithExportLag(0), zendesktest.WithClock(e.clock))
+	e := &env{t: t, ctx: context.Background(), clock: clocktest.NewManual(t0)}
+	e.zd = zendesktest.NewServer(zendesktest.WithExportLag(0), zendesktest.WithClock(e.clock.Now))
 	t.Cleanup(e.zd.Close)
 	e.zd.AddTicketField(zendesktest.TicketField{ID: keysField, Type: "text", Title: "Jira keys", Active: true})
 	e.zd.AddTicketField(zendesktest.TicketField{ID: statusField, Type: "text", Title: "Bug status", Active: true})
@@ -118,7 +100,7 @@ func newEnv(t *testing.T, mutate ...func(*engine.Options)) *env {
 	e.hd, err = zendesk.New(zendesk.Options{
 		BaseURL: e.zd.URL, Email: zendesktest.DefaultEmail, Token: zendesktest.DefaultToken,
 		HTTPClient: &http.Client{Transport: e.transport(http.DefaultTransport)}, KeysFieldID: keysField,
-		StatusFieldID: statusField, TierField: "tier", Clock: e.clock, JobPoll: 2 * time.Millisecond, JobTimeout: 10 * time.Second,
+		StatusFieldID: statusField, TierField: "tier", Clock: e.clock.Now, JobPoll: 2 * time.Millisecond, JobTimeout: 10 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -206,7 +188,7 @@ func (e *env) engine() *engine.Engine {
 // state is in Redis), two minutes after the last.
 func (e *env) cycle() engine.Report {
 	e.t.Helper()
-	e.clock.advance(2 * time.Minute)
+	e.clock.Advance(2 * time.Minute)
 	rep, err := e.engine().Cycle(e.ctx)
 	if err != nil {
 		e.t.Fatalf("cycle: %v", err)

@@ -10,7 +10,7 @@ import (
 // cycleIn runs one cycle on a fresh engine d after the last.
 func (e *env) cycleIn(d time.Duration) (bugsObserved int) {
 	e.t.Helper()
-	e.clock.advance(d)
+	e.clock.Advance(d)
 	rep, err := e.engine().Cycle(e.ctx)
 	if err != nil {
 		e.t.Fatalf("cycle: %v", err)
@@ -54,7 +54,7 @@ func TestQuietSearchReadsNothingAndMissesNothing(t *testing.T) {
 	if err := e.jira.Transition(a.Key, "In Progress", jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.advance(10 * time.Second)
+	e.clock.Advance(10 * time.Second)
 	if err := e.jira.AddLabels(b.Key, jiratest.Engineer, "customer-facing"); err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestQuietSearchReadsNothingAndMissesNothing(t *testing.T) {
 	}
 	// Indexed 100 s after the change, within the overlap: the next poll
 	// finds it, and the ticket shows it.
-	e.clock.advance(70 * time.Second)
+	e.clock.Advance(70 * time.Second)
 	e.jira.ReleaseIndex(a.Key)
 	e.cycleIn(10 * time.Second)
 	e.expectTicket(ta, a.Key+": In Progress", "bug_in_progress")

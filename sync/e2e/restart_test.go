@@ -29,7 +29,7 @@ func seedWorkload(e *env) (*workload, func()) {
 	w, change := seedWorkloadNoStale(e)
 	return w, func() {
 		change()
-		e.clock.advance(20 * 24 * time.Hour)
+		e.clock.Advance(20 * 24 * time.Hour)
 	}
 }
 
@@ -170,7 +170,7 @@ func TestKillAtAnyRequestReachesTheSameState(t *testing.T) {
 				e.settle()
 				change()
 				ctx := killAt(e, n, before)
-				e.clock.advance(2 * time.Minute)
+				e.clock.Advance(2 * time.Minute)
 				if _, err := e.engine().Cycle(ctx); err == nil {
 					t.Fatal("the killed cycle reported success")
 				}

@@ -218,7 +218,7 @@ func TestStaleFlagLiftedOnlyByPeople(t *testing.T) {
 	e.ticket(101, b.Key)
 	e.settle()
 
-	e.clock.advance(15 * 24 * time.Hour)
+	e.clock.Advance(15 * 24 * time.Hour)
 	e.resetLogs()
 	rep := e.cycle()
 	if rep.StaleFlagged != 1 {
@@ -313,7 +313,7 @@ func TestAgentEditDuringWriteLosesNothing(t *testing.T) {
 	e.setHook(func(r *http.Request) error {
 		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/api/v2/tickets/") && !raced {
 			raced = true
-			e.clock.advance(time.Second)
+			e.clock.Advance(time.Second)
 			e.zd.UpdateTicket(id, func(tk *zendesktest.Ticket) {
 				tk.Subject = "edited by the agent"
 				tk.Tags = append(tk.Tags, "agent_tag")
@@ -378,7 +378,7 @@ func TestExportLagDelaysEchoesWithoutExtraWrites(t *testing.T) {
 	b := e.bug("PROJ", "Low")
 	e.org(101, "")
 	id := e.ticket(101, b.Key)
-	e.clock.advance(2 * time.Minute) // past the lag
+	e.clock.Advance(2 * time.Minute) // past the lag
 	e.cycle()
 	e.expectTicket(id, b.Key+": To Do", "bug_open")
 
@@ -386,7 +386,7 @@ func TestExportLagDelaysEchoesWithoutExtraWrites(t *testing.T) {
 	// export shows the ticket as the service left it.
 	must(t, e.jira.Transition(b.Key, "In Progress", jiratest.Engineer))
 	e.resetLogs()
-	e.clock.advance(30 * time.Second)
+	e.clock.Advance(30 * time.Second)
 	if _, err := e.engine().Cycle(e.ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +395,7 @@ func TestExportLagDelaysEchoesWithoutExtraWrites(t *testing.T) {
 		t.Fatalf("the ticket was not read again for its stamp: %v", reads)
 	}
 	for range 4 {
-		e.clock.advance(30 * time.Second)
+		e.clock.Advance(30 * time.Second)
 		e.resetLogs()
 		if _, err := e.engine().Cycle(e.ctx); err != nil {
 			t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock/clocktest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine/enginetest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
@@ -37,7 +38,7 @@ func (r *redisCalls) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 // costs one read per vendor (asserted by the scenario tests) and the Redis
 // round trips reported here.
 func BenchmarkIdleCycle(b *testing.B) {
-	clock := enginetest.NewClock(start)
+	clock := clocktest.NewManual(start)
 	c, prefix := redistest.Client(b)
 	calls := &redisCalls{}
 	c.AddHook(calls)

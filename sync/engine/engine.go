@@ -11,21 +11,9 @@ import (
 
 	"go.uber.org/zap"
 	"golang.org/x/sync/semaphore"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock"
 )
-
-// Clock tells the engine the time; tests pass a fake one. A Clock that
-// also has After (as enginetest.Clock does) paces Run too; Run otherwise
-// waits on the wall clock.
-type Clock interface {
-	Now() time.Time
-}
-
-// pacingClock is a Clock with timers.
-type pacingClock interface {
-	Clock
-	// After returns a channel that receives once d has passed.
-	After(d time.Duration) <-chan time.Time
-}
 
 // Fence tells whether this replica may act as the leader (poll, sweep, and
 // write what the cycle planned); the leader lease implements it.
@@ -63,7 +51,7 @@ type Options struct {
 	Store    Store
 	Policy   Policy
 	Logger   *zap.Logger     // nil logs nothing
-	Clock    Clock           // nil is the wall clock
+	Clock    clock.Clock     // nil is the wall clock; it also paces Run
 	Recorder Recorder        // nil records nothing
 	Fence    Fence           // nil: this replica always leads
 	Claimant Claimant        // nil: claims are held for Lease
@@ -119,7 +107,7 @@ type Engine struct {
 	st     Store
 	policy Policy
 	log    *zap.Logger
-	clock  Clock
+	clock  clock.Clock
 	// dueFloor (unix ns) is the earliest due time of anything marked dirty
 	// while a reconcile pass runs: later than the pass's horizon, so that
 	// the pass never claims again what it just put back.
@@ -130,12 +118,6 @@ type Engine struct {
 	// so that one batch's slowest bug does not idle the others.
 	bugSlots *semaphore.Weighted
 }
-
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-
-func (wallClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // New checks the options and returns an engine.
 func New(o Options) (*Engine, error) {
@@ -159,7 +141,7 @@ func New(o Options) (*Engine, error) {
 		o.Logger = zap.NewNop()
 	}
 	if o.Clock == nil {
-		o.Clock = wallClock{}
+		o.Clock = clock.Real{}
 	}
 	setDefault(&o.Workers, 4)
 	setDefault(&o.Batch, 100)
@@ -277,10 +259,6 @@ func (e *Engine) Drain(ctx context.Context) (Report, error) {
 // step, and at once on each receive on Wake. Every page and item is
 // checkpointed as it completes, so stopping at any point loses nothing.
 func (e *Engine) Run(ctx context.Context) error {
-	clock, ok := e.clock.(pacingClock)
-	if !ok {
-		clock = wallClock{}
-	}
 	every := e.opts.PollInterval
 	var lastPoll time.Time // when the last poll started; zero: none yet
 	leading := false       // the fence passed at its last check
@@ -288,7 +266,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	woken := false
 	for {
 		var err error
-		now := clock.Now()
+		now := e.clock.Now()
 		due := !woken && (lastPoll.IsZero() || !now.Before(lastPoll.Add(every)))
 		if due {
 			leading = e.leading(ctx) == nil
@@ -311,11 +289,11 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.log.Error("cycle failed; retrying next period", zap.Error(err))
 		}
 		if leading {
-			poll.set(clock, lastPoll.Add(every))
+			poll.set(e.clock, lastPoll.Add(every))
 		} else {
 			poll = alarm{}
 		}
-		drain.set(clock, clock.Now().Add(e.opts.DrainInterval))
+		drain.set(e.clock, e.clock.Now().Add(e.opts.DrainInterval))
 		woken = false
 		select {
 		case <-ctx.Done():
@@ -333,18 +311,18 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
-// alarm is a channel that receives at a time on a pacing clock; set arms
-// a new timer only when the time changes.
+// alarm is a channel that receives at a time on a clock; set arms a new
+// timer only when the time changes.
 type alarm struct {
 	at time.Time
 	c  <-chan time.Time
 }
 
-func (a *alarm) set(clock pacingClock, at time.Time) {
+func (a *alarm) set(c clock.Clock, at time.Time) {
 	if a.c != nil && a.at.Equal(at) {
 		return
 	}
-	a.at, a.c = at, clock.After(at.Sub(clock.Now()))
+	a.at, a.c = at, c.After(at.Sub(c.Now()))
 }
 
 // pollInterval is the time until the next poll cycle: the Pacer's when it

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock/clocktest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
-	"github.com/helpdesk-sync/helpdesk-sync/sync/engine/enginetest"
 )
 
 func TestNewRejectsMissingDependenciesAndBadPolicy(t *testing.T) {
@@ -205,7 +205,7 @@ func TestRunPollsSoonAfterBecomingLeader(t *testing.T) {
 
 // stepClock records when, on the harness clock, each step started.
 type stepClock struct {
-	clock *enginetest.Clock
+	clock *clocktest.Manual
 	mu    sync.Mutex
 	at    []stepAt
 }

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock/clocktest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine/enginetest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
@@ -58,7 +59,7 @@ func policy() engine.Policy {
 type harness struct {
 	t      *testing.T
 	ctx    context.Context
-	clock  *enginetest.Clock
+	clock  *clocktest.Manual
 	hd     *enginetest.Helpdesk
 	tr     *enginetest.Tracker
 	store  *state.Store
@@ -70,7 +71,7 @@ type harness struct {
 
 func newHarness(t *testing.T, mutate ...func(*engine.Options)) *harness {
 	t.Helper()
-	clock := enginetest.NewClock(start)
+	clock := clocktest.NewManual(start)
 	c, prefix := redistest.Client(t)
 	h := &harness{
 		t: t, ctx: context.Background(), clock: clock, prefix: prefix, rdb: c,

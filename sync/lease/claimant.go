@@ -10,6 +10,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock"
 )
 
 // Claimant is one replica's standing to hold claims on the shared work
@@ -123,7 +125,7 @@ func (c *Claimant) register(ctx context.Context) (string, error) {
 			return "", ctx.Err()
 		}
 		c.log.Warn("claimant registration failed; retrying", zap.Error(err))
-		if err := sleep(ctx, retry); err != nil {
+		if err := clock.Sleep(ctx, retry); err != nil {
 			return "", err
 		}
 	}

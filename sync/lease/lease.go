@@ -25,6 +25,8 @@ import (
 	"github.com/bsm/redislock"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock"
 )
 
 // ErrNotLeader is returned by Check when this replica does not hold the
@@ -118,7 +120,7 @@ func (l *Lease) Run(ctx context.Context, lead func(ctx context.Context, token in
 		case err != nil:
 			return fmt.Errorf("lease %q: leader with token %d: %w", l.key, t.token, err)
 		}
-		if err := sleep(ctx, l.retryInterval()); err != nil {
+		if err := clock.Sleep(ctx, l.retryInterval()); err != nil {
 			return err
 		}
 	}
@@ -240,14 +242,3 @@ func (l *Lease) campaign(ctx context.Context) (*term, error) {
 
 // releasedChannel is where a leader announces a graceful release.
 func (l *Lease) releasedChannel() string { return l.key + ":released" }
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

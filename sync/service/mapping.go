@@ -43,7 +43,7 @@ func LocalLimiters(_ string, events int, per time.Duration) connectors.Limiter {
 // account's per-minute budget, the incremental export's 10 per minute, and
 // Update Ticket's updatePerMinute (ZendeskUpdateTicketPerMinute on a real
 // account). A speedup above 1 shortens every window by that factor (see
-// Options.BudgetSpeedup).
+// servicetest.WithBudgetSpeedup).
 func ZendeskLimits(limiter Limiters, prefix string, c config.Zendesk, updatePerMinute int, speedup float64) []connectors.Limit {
 	key := prefix + "ratelimit:zendesk:"
 	minute := shorter(time.Minute, speedup)
@@ -92,29 +92,25 @@ func jiraWindow(perSecond float64) (int, time.Duration) {
 }
 
 // ZendeskOptions are the adapter's options from the zendesk section.
-func ZendeskOptions(c config.Zendesk, hc *http.Client, log *zap.Logger, clock func() time.Time) zendesk.Options {
-	o := zendesk.Options{
+func ZendeskOptions(c config.Zendesk, hc *http.Client, log *zap.Logger, now func() time.Time) zendesk.Options {
+	return zendesk.Options{
 		BaseURL: c.URL, Subdomain: c.Subdomain,
 		Email: c.Email, Token: c.Token.Value(), OAuthToken: c.OAuthToken.Value(),
 		HTTPClient:  hc,
 		KeysFieldID: c.KeysFieldID, StatusFieldID: c.StatusFieldID, TierField: c.TierField,
 		StartTime: c.StartTime, PageSize: c.PageSize, NoteAuthorID: c.NoteAuthorID,
-		Logger: log.Named("zendesk"),
+		Logger: log.Named("zendesk"), Clock: now,
 	}
-	if clock != nil {
-		o.Clock = clockFunc(clock)
-	}
-	return o
 }
 
 // JiraOptions are the adapter's options from the jira section.
-func JiraOptions(c config.Jira, hc *http.Client, log *zap.Logger, clock func() time.Time) jira.Options {
+func JiraOptions(c config.Jira, hc *http.Client, log *zap.Logger, now func() time.Time) jira.Options {
 	return jira.Options{
 		BaseURL: c.URL, Deployment: jira.Deployment(c.Deployment),
 		Email: c.Email, Token: c.Token.Value(), PAT: c.PAT.Value(),
 		HTTPClient: hc, Projects: c.Projects, CustomerCountField: c.CustomerCountField,
 		SearchOverlap: c.SearchOverlap, PageSize: c.PageSize,
-		Logger: log.Named("jira"), Clock: clock,
+		Logger: log.Named("jira"), Clock: now,
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/lease"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service/internal/tuning"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 )
 
@@ -47,9 +48,6 @@ type Options struct {
 	Webhooks           *webhook.Receiver
 	DryRun             bool
 	ConfirmLargeChange bool
-	// Base is the transport under the shared ones; nil is a tuned clone of
-	// http.DefaultTransport. The demo and benchmarks pass loopback ones.
-	Base http.RoundTripper
 	// Redis, when set, is used instead of dialling cfg.Redis (the demo's
 	// embedded server); the service closes it only with OwnRedis.
 	Redis    redis.UniversalClient
@@ -57,26 +55,16 @@ type Options struct {
 	// NoLease runs without leader election (once, resync, demo): the caller
 	// is the only writer by construction.
 	NoLease bool
-	// Clock, when set, is the time source of the adapters and the engine
-	// (benchmarks and tests on a simulated clock).
-	Clock func() time.Time
-	// ZendeskJobPoll, when set, is the adapter's first wait for an
-	// update_many job (zendesk.Options.JobPoll, default 1s): the simulator
-	// finishes jobs at once, and the demo and benchmarks need not wait.
-	ZendeskJobPoll time.Duration
-	// ZendeskUpdateTicketPerMinute, when set, replaces Zendesk's Update
-	// Ticket budget (ZendeskUpdateTicketPerMinute) for a simulator that
-	// enforces none.
-	ZendeskUpdateTicketPerMinute int
-	// BudgetSpeedup, when above 1, shortens the window of every
-	// client-side budget by that factor and keeps its count: the
-	// benchmarks' simulators count the vendors' windows sped up so.
-	BudgetSpeedup float64
 	// LocalBudgets keeps the request budgets in this process instead of
 	// Redis, so that the vendors answer while Redis does not: for
 	// validate --online, whose few requests need no sharing.
 	LocalBudgets bool
 }
+
+// Option changes the assembly for the demo, the tests and the benchmarks
+// (a simulated clock, loopback transports, sped-up budgets); package
+// servicetest makes them. Production passes none.
+type Option func(*tuning.Tuning)
 
 // Service is helpdesk-sync assembled. Close it when done.
 type Service struct {
@@ -104,7 +92,11 @@ type Service struct {
 
 // New builds the service; it makes no network request beyond dialling
 // Redis lazily (go-redis connects on first use).
-func New(cfg *config.Config, o Options) (*Service, error) {
+func New(cfg *config.Config, o Options, opts ...Option) (*Service, error) {
+	var tune tuning.Tuning
+	for _, opt := range opts {
+		opt(&tune)
+	}
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
 	}
@@ -128,22 +120,26 @@ func New(cfg *config.Config, o Options) (*Service, error) {
 	}
 
 	zdHTTP := &http.Client{Transport: connectors.NewTransport(connectors.Options{
-		Vendor: "zendesk", Base: o.Base,
-		Limits:   ZendeskLimits(limiter, prefix, cfg.Zendesk, cmp.Or(o.ZendeskUpdateTicketPerMinute, ZendeskUpdateTicketPerMinute), o.BudgetSpeedup),
+		Vendor: "zendesk", Base: tune.Base,
+		Limits:   ZendeskLimits(limiter, prefix, cfg.Zendesk, cmp.Or(tune.UpdateTicketPerMinute, ZendeskUpdateTicketPerMinute), tune.BudgetSpeedup),
 		Observer: observer, Logger: o.Logger,
 	})}
-	zo := ZendeskOptions(cfg.Zendesk, zdHTTP, o.Logger, o.Clock)
-	zo.JobPoll = o.ZendeskJobPoll
+	var now func() time.Time
+	if tune.Clock != nil {
+		now = tune.Clock.Now
+	}
+	zo := ZendeskOptions(cfg.Zendesk, zdHTTP, o.Logger, now)
+	zo.JobPoll = tune.JobPoll
 	hd, err := zendesk.New(zo)
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("zendesk: %w", err)
 	}
 	jiraHTTP := &http.Client{Transport: connectors.NewTransport(connectors.Options{
-		Vendor: "jira", Base: o.Base, Limits: JiraLimits(limiter, prefix, cfg.Jira, o.BudgetSpeedup),
+		Vendor: "jira", Base: tune.Base, Limits: JiraLimits(limiter, prefix, cfg.Jira, tune.BudgetSpeedup),
 		Observer: observer, Logger: o.Logger,
 	})}
-	tr, err := jira.New(JiraOptions(cfg.Jira, jiraHTTP, o.Logger, o.Clock))
+	tr, err := jira.New(JiraOptions(cfg.Jira, jiraHTTP, o.Logger, now))
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("jira: %w", err)
@@ -154,15 +150,12 @@ func New(cfg *config.Config, o Options) (*Service, error) {
 
 	eo := engine.Options{
 		Helpdesk: hd, Tracker: tr, Store: s.Store, Policy: Policy(cfg),
-		Logger: o.Logger, Recorder: o.Recorder, Steps: o.Steps, Latency: o.Latency,
+		Logger: o.Logger, Clock: tune.Clock, Recorder: o.Recorder, Steps: o.Steps, Latency: o.Latency,
 		DryRun: o.DryRun || cfg.Policy.DryRun, ConfirmLargeChange: o.ConfirmLargeChange,
 		Workers: cfg.Sync.Workers, PollInterval: cfg.Sync.PollInterval, SweepInterval: cfg.Sync.SweepInterval,
 	}
 	if o.Webhooks != nil {
 		eo.Wake, eo.Pacer = o.Webhooks.Wake(), o.Webhooks
-	}
-	if o.Clock != nil {
-		eo.Clock = clockFunc(o.Clock)
 	}
 	if !o.NoLease {
 		s.Lease = lease.New(s.Redis, prefix+"leader", cfg.Sync.LeaseTTL, o.Logger)
@@ -198,7 +191,3 @@ func (s *Service) Close() error {
 	}
 	return nil
 }
-
-type clockFunc func() time.Time
-
-func (f clockFunc) Now() time.Time { return f() }

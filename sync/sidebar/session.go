@@ -37,13 +37,6 @@ const sessionIssuer = "helpdesk-sync/sidebar"
 // fixed reason, never the token.
 var ErrSession = errors.New("sidebar session refused")
 
-// Clock tells Sessions the time.
-type Clock interface{ Now() time.Time }
-
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-
 // SessionsOptions configure Sessions.
 type SessionsOptions struct {
 	// Key signs and verifies sessions; at least MinSessionKey random
@@ -53,8 +46,8 @@ type SessionsOptions struct {
 	// bound to (as verified from Zendesk's token).
 	Subdomain      string
 	InstallationID int64
-	TTL            time.Duration // 0: SessionTTL
-	Clock          Clock         // nil: the wall clock
+	TTL            time.Duration    // 0: SessionTTL
+	Now            func() time.Time // nil: time.Now
 }
 
 // Sessions issues and verifies the sidebar's session tokens.
@@ -62,7 +55,7 @@ type Sessions struct {
 	key    []byte
 	aud    string
 	ttl    time.Duration
-	clock  Clock
+	now    func() time.Time
 	parser *jwt.Parser
 }
 
@@ -84,13 +77,13 @@ func NewSessions(opts SessionsOptions) (*Sessions, error) {
 	case opts.TTL < 0:
 		return nil, fmt.Errorf("sidebar sessions: TTL %s: want a positive duration", opts.TTL)
 	}
-	s := &Sessions{key: append([]byte(nil), opts.Key...), ttl: opts.TTL, clock: opts.Clock,
+	s := &Sessions{key: append([]byte(nil), opts.Key...), ttl: opts.TTL, now: opts.Now,
 		aud: "zendesk:" + strings.ToLower(opts.Subdomain) + ":installation:" + strconv.FormatInt(opts.InstallationID, 10)}
 	if s.ttl == 0 {
 		s.ttl = SessionTTL
 	}
-	if s.clock == nil {
-		s.clock = wallClock{}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	s.parser = jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -99,7 +92,7 @@ func NewSessions(opts SessionsOptions) (*Sessions, error) {
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(sessionLeeway),
-		jwt.WithTimeFunc(s.clock.Now),
+		jwt.WithTimeFunc(s.now),
 	)
 	return s, nil
 }
@@ -109,7 +102,7 @@ func (s *Sessions) Issue(userID int64) (token string, expires time.Time, err err
 	if userID <= 0 {
 		return "", time.Time{}, fmt.Errorf("sidebar sessions: user id %d: want a Zendesk user id", userID)
 	}
-	now := s.clock.Now().Truncate(time.Second)
+	now := s.now().Truncate(time.Second)
 	expires = now.Add(s.ttl)
 	claims := jwt.RegisteredClaims{
 		Issuer:    sessionIssuer,

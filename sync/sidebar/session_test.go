@@ -19,9 +19,9 @@ var (
 	sessionStart = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 )
 
-func newTestSessions(t *testing.T, clock Clock, edit func(*SessionsOptions)) *Sessions {
+func newTestSessions(t *testing.T, clock *testClock, edit func(*SessionsOptions)) *Sessions {
 	t.Helper()
-	o := SessionsOptions{Key: sessionKey, Subdomain: "acme", InstallationID: 777, Clock: clock}
+	o := SessionsOptions{Key: sessionKey, Subdomain: "acme", InstallationID: 777, Now: clock.Now}
 	if edit != nil {
 		edit(&o)
 	}

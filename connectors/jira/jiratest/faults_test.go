@@ -24,7 +24,7 @@ func TestRateLimitAndFaults(t *testing.T) {
 		h.Get("Retry-After") != "0.01" || h.Get("X-RateLimit-Reset") != "2025-03-01T10:00Z" || !strings.Contains(string(b), "errorMessages") {
 		t.Fatalf("over budget: %d %v %s", status, h, b)
 	}
-	clk.add(10 * time.Millisecond)
+	clk.Advance(10 * time.Millisecond)
 	if status, _, _ := call(t, srv, "GET", "/rest/api/2/myself", ""); status != 200 {
 		t.Fatalf("after the window: %d", status)
 	}

@@ -10,43 +10,31 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	gojira "github.com/andygrunwald/go-jira"
+
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest/contract"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock/clocktest"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 var t0 = time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 
 // start runs a simulator whose every request and response is checked
 // against Atlassian's OpenAPI document.
-func start(t *testing.T, opts ...jiratest.Option) (*jiratest.Server, *clock) {
+func start(t *testing.T, opts ...jiratest.Option) (*jiratest.Server, *clocktest.Manual) {
 	t.Helper()
 	return startUnchecked(t, append([]jiratest.Option{jiratest.WithMiddleware(contract.Check(t))}, opts...)...)
 }
 
 // startUnchecked runs a simulator without the contract check, for tests
 // that send requests the document itself forbids, to see Jira's refusal.
-func startUnchecked(t *testing.T, opts ...jiratest.Option) (*jiratest.Server, *clock) {
+func startUnchecked(t *testing.T, opts ...jiratest.Option) (*jiratest.Server, *clocktest.Manual) {
 	t.Helper()
-	clk := &clock{t: t0}
-	srv := jiratest.NewServer(append([]jiratest.Option{jiratest.WithClock(clk.now)}, opts...)...)
+	clk := clocktest.NewManual(t0)
+	srv := jiratest.NewServer(append([]jiratest.Option{jiratest.WithClock(clk.Now)}, opts...)...)
 	t.Cleanup(srv.Close)
 	srv.AddProject("PROJ", "Project")
 	srv.AddProject("OPS", "Operations")

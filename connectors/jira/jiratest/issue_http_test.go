@@ -128,7 +128,7 @@ func TestChangelogPages(t *testing.T) {
 	srv, clk := start(t)
 	is := srv.MustCreateIssue(jiratest.NewIssue{Project: "PROJ", Summary: "s"})
 	for _, st := range []string{"In Progress", "In Review", "Done"} {
-		clk.add(time.Minute)
+		clk.Advance(time.Minute)
 		if err := srv.Transition(is.Key, st, jiratest.Engineer); err != nil {
 			t.Fatal(err)
 		}

@@ -22,7 +22,7 @@ type searchPage struct {
 func TestEnhancedSearchPagesByToken(t *testing.T) {
 	srv, clk := start(t)
 	for range 5 {
-		clk.add(time.Minute)
+		clk.Advance(time.Minute)
 		srv.MustCreateIssue(jiratest.NewIssue{Project: "PROJ", Summary: "s"})
 	}
 	q := url.Values{"jql": {"project = PROJ ORDER BY updated ASC, key ASC"}, "maxResults": {"2"}}
@@ -36,7 +36,7 @@ func TestEnhancedSearchPagesByToken(t *testing.T) {
 	}
 	// PROJ-1 changes after it was returned: it moves to the end, and the
 	// next page still starts right after PROJ-2.
-	clk.add(time.Minute)
+	clk.Advance(time.Minute)
 	if err := srv.AddLabels("PROJ-1", jiratest.Engineer, "moved-on"); err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestSearchRefusals(t *testing.T) {
 func TestDataCenterSearchPagesByOffset(t *testing.T) {
 	srv, clk := start(t, jiratest.WithDeployment(jiratest.DataCenter))
 	for range 3 {
-		clk.add(time.Minute)
+		clk.Advance(time.Minute)
 		srv.MustCreateIssue(jiratest.NewIssue{Project: "PROJ", Summary: "s"})
 	}
 	status, b, _ := call(t, srv, "GET", "/rest/api/2/search?startAt=1&maxResults=1&fields=summary&jql="+url.QueryEscape("project = PROJ ORDER BY key ASC"), "")
@@ -121,18 +121,18 @@ func TestDataCenterSearchPagesByOffset(t *testing.T) {
 // searched as it was when the lag began, and GET issue shows it as it is.
 func TestDateAndIndexLag(t *testing.T) {
 	srv, clk := start(t)
-	clk.add(time.Minute)
+	clk.Advance(time.Minute)
 	is := srv.MustCreateIssue(jiratest.NewIssue{Project: "PROJ", Summary: "s"})
 	srv.HoldIndex(is.Key)
-	clk.add(90 * time.Second)
+	clk.Advance(90 * time.Second)
 	if err := srv.AddLabels(is.Key, jiratest.Engineer, "late"); err != nil {
 		t.Fatal(err)
 	}
 	search := func(jql string) []string {
 		t.Helper()
 		_, b, h := call(t, srv, "GET", "/rest/api/2/search/jql?"+url.Values{"jql": {jql}, "fields": {"labels"}}.Encode(), "")
-		if d, err := http.ParseTime(h.Get("Date")); err != nil || !d.Equal(clk.now().Truncate(time.Second)) {
-			t.Fatalf("Date %q, want the site's clock %s", h.Get("Date"), clk.now())
+		if d, err := http.ParseTime(h.Get("Date")); err != nil || !d.Equal(clk.Now().Truncate(time.Second)) {
+			t.Fatalf("Date %q, want the site's clock %s", h.Get("Date"), clk.Now())
 		}
 		var keys []string
 		for _, is := range decode[searchPage](t, b).Issues {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	gojira "github.com/andygrunwald/go-jira"
+
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 )
 
@@ -19,7 +20,7 @@ func TestGoJiraDecodesIssuesWithoutLoss(t *testing.T) {
 	count := 3.0
 	is := srv.MustCreateIssue(jiratest.NewIssue{Project: "PROJ", Summary: "Login fails", Priority: "High",
 		Labels: []string{"customer"}, Custom: map[string]float64{jiratest.CustomerCountField: count}})
-	clk.add(time.Minute)
+	clk.Advance(time.Minute)
 	if err := srv.Resolve(is.Key, "Done", "1.2.0", jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}

@@ -28,13 +28,6 @@ const (
 	DefaultUserID int64 = 1000
 )
 
-// Clock tells the simulator the time.
-type Clock interface{ Now() time.Time }
-
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-
 // Server is a simulated Zendesk account. It is an http.Handler; NewServer
 // also serves it on a local listener at URL.
 type Server struct {
@@ -47,7 +40,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	created   time.Time // of the account: timestamps of field definitions
-	clock     Clock
+	clock     func() time.Time
 	fixedNow  *time.Time
 	lag       time.Duration
 	jobDelay  time.Duration
@@ -84,10 +77,10 @@ type Server struct {
 // Option configures a Server.
 type Option func(*Server)
 
-// WithClock makes the simulator read time from c (the export lag, timestamps,
+// WithClock makes the simulator read time from now (the export lag, timestamps,
 // webhook signature timestamps). Rate-limit windows always use the wall
 // clock, so that a frozen clock cannot stall a client.
-func WithClock(c Clock) Option { return func(s *Server) { s.clock = c } }
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.clock = now } }
 
 // WithExportLag sets how recent a change must be to be held back from the
 // incremental export; Zendesk's is one minute ([ZD-INCG]: "any items that
@@ -128,7 +121,7 @@ func NewServer(opts ...Option) *Server {
 // choosing. Close stops its background work.
 func NewHandler(opts ...Option) *Server {
 	s := &Server{
-		clock:    wallClock{},
+		clock:    time.Now,
 		lag:      time.Minute,
 		creds:    map[string]int64{},
 		nextID:   10_000_000,
@@ -141,7 +134,7 @@ func NewHandler(opts ...Option) *Server {
 		closing:  make(chan struct{}),
 	}
 	s.hooks = newWebhooks(s)
-	now := s.clock.Now().UTC().Truncate(time.Second)
+	now := s.clock().UTC().Truncate(time.Second)
 	s.created = now
 	s.users[DefaultUserID] = &User{ID: DefaultUserID, Name: "Helpdesk Sync", Email: DefaultEmail,
 		Role: "admin", CreatedAt: now, UpdatedAt: now}
@@ -181,7 +174,7 @@ func (s *Server) Advance(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fixedNow == nil {
-		t := s.clock.Now().UTC()
+		t := s.clock().UTC()
 		s.fixedNow = &t
 	}
 	t := s.fixedNow.Add(d)
@@ -207,7 +200,7 @@ func (s *Server) now() time.Time {
 	if s.fixedNow != nil {
 		return *s.fixedNow
 	}
-	return s.clock.Now().UTC()
+	return s.clock().UTC()
 }
 
 // AddAPIToken accepts Basic "email/token:token" for the user with email,

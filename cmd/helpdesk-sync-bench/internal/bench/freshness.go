@@ -21,6 +21,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/webhook"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
 )
 
@@ -253,7 +254,7 @@ func (b *bench) timeChanges(ctx context.Context, dep *deployment, pick *picker) 
 	for i := range b.o.Freshness {
 		// A random moment within the next poll interval, so that the
 		// changes sample every phase of the polling.
-		if err := sleep(ctx, time.Duration(rng.Int64N(int64(b.o.PollInterval)))); err != nil {
+		if err := clock.Sleep(ctx, time.Duration(rng.Int64N(int64(b.o.PollInterval)))); err != nil {
 			return r, err
 		}
 		zc, err := pick.relink(dep)
@@ -296,7 +297,7 @@ func await(ctx context.Context, timeout time.Duration, changes ...change) ([]tim
 			}
 			return nil, fmt.Errorf("not written within %s: %s", timeout, strings.Join(late, "; "))
 		}
-		if err := sleep(ctx, time.Millisecond); err != nil {
+		if err := clock.Sleep(ctx, time.Millisecond); err != nil {
 			return nil, err
 		}
 	}
@@ -373,15 +374,4 @@ func quantile(ds []time.Duration, q float64) time.Duration {
 	s := slices.Sorted(slices.Values(ds))
 	i := int(math.Ceil(float64(len(s))*q)) - 1
 	return s[min(max(i, 0), len(s)-1)]
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock"
 )
 
 // Request classes, by vendor and kind, from a "METHOD route" count.
@@ -143,7 +144,7 @@ func (b *bench) steadyRows(ctx context.Context, a *steadyAccount) ([]steadyRow, 
 	quiet := a.settled.Add(steadyOverlap).Truncate(time.Minute).Add(time.Minute + 2*time.Second)
 	if wait := time.Until(quiet); wait > 0 && !b.o.IdleAtOnce {
 		b.o.Logger.Info("steady state: waiting for the backfill's writes to age past the search overlap", zap.Duration("wait", wait))
-		if err := sleep(ctx, wait); err != nil {
+		if err := clock.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}
 	}

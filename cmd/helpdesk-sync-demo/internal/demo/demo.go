@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -25,8 +24,9 @@ import (
 
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
-	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock/clocktest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service/servicetest"
 )
 
 // Options configure Run.
@@ -93,8 +93,8 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	}()
 	out.f("Redis: %s, keys under %s (deleted at the end)\n", where, prefix)
 
-	clock := simulation.NewClock(time.Now().UTC().Truncate(time.Second))
-	st, err := simulation.Start(ctx, o.Dataset, simulation.StackOptions{Clock: clock, Logger: o.Logger.Named("simulation")})
+	clock := clocktest.NewShifted(time.Now().UTC().Truncate(time.Second))
+	st, err := simulation.Start(ctx, o.Dataset, simulation.StackOptions{Clock: clock.Now, Logger: o.Logger.Named("simulation")})
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &run{o: o, out: out, clock: clock, st: st, rec: &recorder{}, cfg: cfg, rdb: rdb,
+	d := &run{o: o, out: out, clock: clock, st: st, rec: &servicetest.Recorder{}, cfg: cfg, rdb: rdb,
 		policy: service.Policy(cfg), tiers: tiersOf(o.Dataset)}
 	if d.svc, err = d.service(cfg, service.Options{}); err != nil {
 		return nil, err
@@ -128,9 +128,9 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 // update_many jobs at once and enforces no Update Ticket budget: waiting
 // for either would only slow the story.
 func (d *run) service(cfg *config.Config, o service.Options) (*service.Service, error) {
-	o.Logger, o.Recorder, o.Redis, o.NoLease, o.Clock = d.o.Logger, d.rec, d.rdb, true, d.clock.Now
-	o.ZendeskJobPoll, o.ZendeskUpdateTicketPerMinute = 10*time.Millisecond, 60000
-	svc, err := service.New(cfg, o)
+	o.Logger, o.Recorder, o.Redis, o.NoLease = d.o.Logger, d.rec, d.rdb, true
+	svc, err := service.New(cfg, o, servicetest.WithClock(d.clock),
+		servicetest.WithJobPoll(10*time.Millisecond), servicetest.WithUpdateTicketBudget(60000))
 	if err != nil {
 		return nil, fmt.Errorf("demo: assemble the service: %w", err)
 	}
@@ -192,24 +192,4 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// recorder keeps the engine's events until a step takes them.
-type recorder struct {
-	mu     sync.Mutex
-	events []engine.Event
-}
-
-func (r *recorder) Record(e engine.Event) {
-	r.mu.Lock()
-	r.events = append(r.events, e)
-	r.mu.Unlock()
-}
-
-func (r *recorder) take() []engine.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.events
-	r.events = nil
-	return out
 }

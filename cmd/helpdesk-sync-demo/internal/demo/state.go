@@ -13,20 +13,22 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock/clocktest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service/servicetest"
 )
 
 // run is one demo in progress.
 type run struct {
 	o      Options
 	out    *printer
-	clock  *simulation.Clock
+	clock  *clocktest.Shifted
 	st     *simulation.Stack
 	svc    *service.Service
 	cfg    *config.Config
 	rdb    redis.UniversalClient
-	rec    *recorder
+	rec    *servicetest.Recorder
 	policy engine.Policy
 	tiers  map[int64]string // organization → tier, as seeded
 	steps  []Step

@@ -97,7 +97,7 @@ func (d *run) cycles(ctx context.Context, name string, eng *engine.Engine, n int
 	s.Took = time.Since(start)
 	s.Zendesk = len(d.st.Zendesk.Requests()) - zd0
 	s.Jira = len(d.st.Jira.Requests()) - jr0
-	s.Events = d.rec.take()
+	s.Events = d.rec.Take()
 	d.steps = append(d.steps, s)
 	if d.o.Verbose {
 		d.out.events(s.Events)
