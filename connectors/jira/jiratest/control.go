@@ -245,7 +245,7 @@ func (s *Site) Resolve(key, resolution, fixVersion, by string) error {
 		if fixVersion != "" && !slices.Contains(is.fixVersions, fixVersion) {
 			is.fixVersions = append(is.fixVersions, fixVersion)
 			items = append(items, change("Fix Version", "jira", "", fixVersion))
-			st.versionID(fixVersion)
+			st.versionNamed(is.project, fixVersion)
 		}
 		return items, nil
 	})

@@ -182,9 +182,7 @@ func (v view) fieldValue(st *store, is *issue, id string) (any, bool) {
 	case "fixVersions":
 		out := []any{}
 		for _, name := range is.fixVersions {
-			id := strconv.FormatInt(st.versionID(name), 10)
-			out = append(out, map[string]any{"self": v.api("/version/" + id), "id": id, "description": "",
-				"name": name, "archived": false, "released": false})
+			out = append(out, v.versionBean(st.versionNamed(is.project, name), st.cfg.clock()))
 		}
 		return out, true
 	case "issuetype":

@@ -36,6 +36,11 @@ func (s *Site) routes() http.Handler {
 		handle("GET /priority", s.priorities)
 		handle("GET /field", s.fieldList)
 		handle("GET /project/{projectIdOrKey}", s.getProject)
+		handle("GET /project/{projectIdOrKey}/versions", s.getProjectVersions)
+		handle("GET /project/{projectIdOrKey}/version", s.getProjectVersionsPaged)
+		handle("GET /version/{id}", s.getVersion)
+		handle("PUT /version/{id}", s.updateVersion)
+		handle("POST /version", s.createVersion)
 		handle("GET /statuscategory", s.statusCategoryList)
 		handle("GET /serverInfo", s.serverInfo)
 	}

@@ -135,7 +135,7 @@ type store struct {
 	priorities []Priority
 	nextID     int64
 	nextObj    int64 // comment, history, link ids
-	versions   map[string]int64
+	versions   map[int64]*version // by id
 }
 
 func newStore(cfg *config) *store {
@@ -149,7 +149,7 @@ func newStore(cfg *config) *store {
 		priorities: slices.Clone(defaultPriorities),
 		nextID:     10000,
 		nextObj:    10000,
-		versions:   map[string]int64{},
+		versions:   map[int64]*version{},
 	}
 	st.fields = []Field{
 		{ID: "summary", Name: "Summary", Type: "string"},
@@ -205,15 +205,6 @@ func (st *store) priority(id, name string) (Priority, bool) {
 		}
 	}
 	return Priority{}, false
-}
-
-func (st *store) versionID(name string) int64 {
-	if id, ok := st.versions[name]; ok {
-		return id
-	}
-	id := 10100 + int64(len(st.versions))
-	st.versions[name] = id
-	return id
 }
 
 // lookup resolves an id or key (current or pre-move) to a live issue.
