@@ -134,7 +134,7 @@ type store struct {
 	statuses   []Status
 	priorities []Priority
 	nextID     int64
-	nextObj    int64 // comment, history, link ids
+	nextObj    int64              // comment, history, link ids
 	versions   map[int64]*version // by id
 }
 
