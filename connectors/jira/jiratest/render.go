@@ -191,6 +191,17 @@ func (v view) fieldValue(st *store, is *issue, id string) (any, bool) {
 		return v.project(is.project), true
 	case "reporter":
 		return v.user(st.users[is.reporter]), true
+	case "creator":
+		creator := is.creator
+		if creator == "" {
+			creator = is.reporter
+		}
+		return v.user(st.users[creator]), true
+	case "description":
+		if is.description == "" {
+			return nil, true
+		}
+		return v.richText(is.description), true
 	case "comment":
 		comments := make([]any, len(is.comments))
 		for i, c := range is.comments {

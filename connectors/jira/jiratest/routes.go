@@ -24,6 +24,7 @@ func (s *Site) routes() http.Handler {
 		handle("POST /search/jql", s.searchJQL)
 		handle("GET /search", s.searchLegacy)
 		handle("POST /search", s.searchLegacy)
+		handle("POST /issue", s.createIssue)
 		handle("GET /issue/{issueIdOrKey}", s.getIssue)
 		handle("PUT /issue/{issueIdOrKey}", s.editIssue)
 		handle("GET /issue/{issueIdOrKey}/changelog", s.getChangelog)

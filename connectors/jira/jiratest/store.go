@@ -106,6 +106,7 @@ type issue struct {
 	project     *project
 	oldKeys     []string
 	summary     string
+	description string // plain text; ADF in v3 is rendered from it
 	issueType   string
 	status      Status
 	priority    *Priority
@@ -114,6 +115,7 @@ type issue struct {
 	resolvedAt  time.Time
 	fixVersions []string
 	reporter    string
+	creator     string // accountId
 	created     time.Time
 	updated     time.Time
 	custom      map[string]any // field id → float64 or nil
@@ -164,6 +166,8 @@ func newStore(cfg *config) *store {
 		{ID: "issuetype", Name: "Issue Type", Type: "issuetype"},
 		{ID: "project", Name: "Project", Type: "project"},
 		{ID: "reporter", Name: "Reporter", Type: "user"},
+		{ID: "creator", Name: "Creator", Type: "user"},
+		{ID: "description", Name: "Description", Type: "string"},
 		{ID: "comment", Name: "Comment", Type: "comments-page"},
 		{ID: CustomerCountField, Name: "Customers", Type: "number", Custom: true},
 	}
