@@ -12,15 +12,16 @@ import (
 // NewIssue describes an issue to seed. Zero fields take defaults: status
 // "To Do", type "Bug", reporter Engineer, created/updated now.
 type NewIssue struct {
-	Project  string
-	Summary  string
-	Status   string
-	Priority string
-	Labels   []string
-	Custom   map[string]float64
-	Reporter string
-	Created  time.Time
-	Updated  time.Time
+	Project     string
+	Summary     string
+	Description string
+	Status      string
+	Priority    string
+	Labels      []string
+	Custom      map[string]float64
+	Reporter    string
+	Created     time.Time
+	Updated     time.Time
 }
 
 // Issue is a snapshot of an issue as tests read it back.
@@ -30,6 +31,8 @@ type Issue struct {
 	OldKeys        []string
 	Project        string
 	Summary        string
+	Description    string
+	Creator        string // accountId of who created the issue
 	Status         Status
 	Priority       string
 	Labels         []string
@@ -111,13 +114,14 @@ func (s *Site) CreateIssue(n NewIssue) (Issue, error) {
 	st.nextID++
 	is := &issue{
 		id: st.nextID, key: fmt.Sprintf("%s-%d", p.key, p.next), project: p, summary: n.Summary,
-		issueType: "Bug", status: stt, labels: slices.Clone(n.Labels), reporter: n.Reporter,
+		issueType: "Bug", status: stt, labels: slices.Clone(n.Labels), reporter: n.Reporter, description: n.Description,
 		created: now, updated: now, custom: map[string]any{},
 	}
 	p.next++
 	if is.reporter == "" {
 		is.reporter = Engineer
 	}
+	is.creator = is.reporter
 	if !n.Created.IsZero() {
 		is.created = n.Created
 	}
@@ -245,7 +249,7 @@ func (s *Site) Resolve(key, resolution, fixVersion, by string) error {
 		if fixVersion != "" && !slices.Contains(is.fixVersions, fixVersion) {
 			is.fixVersions = append(is.fixVersions, fixVersion)
 			items = append(items, change("Fix Version", "jira", "", fixVersion))
-			st.versionID(fixVersion)
+			st.versionNamed(is.project, fixVersion)
 		}
 		return items, nil
 	})
@@ -404,7 +408,7 @@ func (s *Site) Issue(idOrKey string) (Issue, bool) {
 func snapshot(is *issue) Issue {
 	out := Issue{
 		ID: strconv.FormatInt(is.id, 10), Key: is.key, OldKeys: slices.Clone(is.oldKeys), Project: is.project.key,
-		Summary: is.summary, Status: is.status, Labels: slices.Clone(is.labels), Resolution: is.resolution,
+		Summary: is.summary, Description: is.description, Creator: is.creator, Status: is.status, Labels: slices.Clone(is.labels), Resolution: is.resolution,
 		FixVersions: slices.Clone(is.fixVersions), Custom: map[string]*float64{}, Created: is.created,
 		Updated: is.updated, ResolutionDate: is.resolvedAt, Notified: is.notified,
 	}

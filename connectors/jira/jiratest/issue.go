@@ -173,6 +173,10 @@ func (e *editor) set(id string, raw json.RawMessage) {
 			e.errs[id] = "You must specify a summary of the issue."
 			return
 		}
+		if msg := summaryError(v); msg != "" {
+			e.errs[id] = msg
+			return
+		}
 		e.next.summary = v
 	case "priority":
 		e.setPriority(raw)

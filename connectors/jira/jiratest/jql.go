@@ -8,7 +8,9 @@ import (
 
 // The JQL subset the simulator understands: clauses on project, key/issuekey,
 // id, updated/created, status, statusCategory, labels and priority with
-// = != IN NOT IN > >= < <= and IS [NOT] EMPTY; AND, OR, parentheses;
+// = != IN NOT IN > >= < <= and IS [NOT] EMPTY; text search with ~ and !~ on
+// summary, description, comment and text (see textsearch.go); AND, OR,
+// parentheses;
 // ORDER BY up to seven fields. Anything else is a 400 with Jira's error body
 // naming the problem, never a silently wrong answer.
 
@@ -296,9 +298,6 @@ func (p *parser) clause() (node, error) {
 			return nil, syntaxError("Expecting operator before the end of the query. The valid operators are '=', '!=', '<', '>', '<=', '>=', '~', '!~', 'IN', 'NOT IN', 'IS' and 'IS NOT'.")
 		}
 		return nil, syntaxError("Expecting operator but got '%s'. The valid operators are '=', '!=', '<', '>', '<=', '>=', '~', '!~', 'IN', 'NOT IN', 'IS' and 'IS NOT'. (line 1, character %d)", t.text, t.pos+1)
-	}
-	if c.op == "~" || c.op == "!~" {
-		return nil, &jqlError{messages: []string{fmt.Sprintf("The operator '%s' is not supported by the '%s' field.", c.op, f.text)}}
 	}
 	if c.op == "IN" || c.op == "NOT IN" {
 		if t := p.next(); t.kind != tokLParen {

@@ -148,6 +148,11 @@ func (c *compiler) clause(cl clause) match {
 		return c.labels(cl)
 	case "updated", "updateddate", "created", "createddate":
 		return c.date(cl)
+	case "summary", "description", "comment", "text":
+		return c.text(cl)
+	}
+	if cl.op == "~" || cl.op == "!~" {
+		return c.fail("The operator '%s' is not supported by the '%s' field.", cl.op, cl.field)
 	}
 	if _, ok := c.st.field(cl.field); ok {
 		return c.fail("jiratest: the field '%s' is outside the simulated JQL subset.", cl.field)
@@ -247,6 +252,9 @@ const dateFormats = "Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:m
 // profile time zone with the precision they carry (a day or a minute).
 func (c *compiler) date(cl clause) match {
 	field := strings.TrimSuffix(cl.field, "date")
+	if cl.op == "~" || cl.op == "!~" {
+		return c.fail("The operator '%s' is not supported by the '%s' field.", cl.op, field)
+	}
 	if cl.list || cl.op == "IS" || cl.op == "IS NOT" {
 		return c.fail("jiratest: the operator '%s' on field '%s' is outside the simulated JQL subset.", cl.op, field)
 	}

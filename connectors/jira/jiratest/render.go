@@ -182,9 +182,7 @@ func (v view) fieldValue(st *store, is *issue, id string) (any, bool) {
 	case "fixVersions":
 		out := []any{}
 		for _, name := range is.fixVersions {
-			id := strconv.FormatInt(st.versionID(name), 10)
-			out = append(out, map[string]any{"self": v.api("/version/" + id), "id": id, "description": "",
-				"name": name, "archived": false, "released": false})
+			out = append(out, v.versionBean(st.versionNamed(is.project, name), st.cfg.clock()))
 		}
 		return out, true
 	case "issuetype":
@@ -193,6 +191,17 @@ func (v view) fieldValue(st *store, is *issue, id string) (any, bool) {
 		return v.project(is.project), true
 	case "reporter":
 		return v.user(st.users[is.reporter]), true
+	case "creator":
+		creator := is.creator
+		if creator == "" {
+			creator = is.reporter
+		}
+		return v.user(st.users[creator]), true
+	case "description":
+		if is.description == "" {
+			return nil, true
+		}
+		return v.richText(is.description), true
 	case "comment":
 		comments := make([]any, len(is.comments))
 		for i, c := range is.comments {

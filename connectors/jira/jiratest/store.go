@@ -106,6 +106,7 @@ type issue struct {
 	project     *project
 	oldKeys     []string
 	summary     string
+	description string // plain text; ADF in v3 is rendered from it
 	issueType   string
 	status      Status
 	priority    *Priority
@@ -114,6 +115,7 @@ type issue struct {
 	resolvedAt  time.Time
 	fixVersions []string
 	reporter    string
+	creator     string // accountId
 	created     time.Time
 	updated     time.Time
 	custom      map[string]any // field id → float64 or nil
@@ -134,8 +136,8 @@ type store struct {
 	statuses   []Status
 	priorities []Priority
 	nextID     int64
-	nextObj    int64 // comment, history, link ids
-	versions   map[string]int64
+	nextObj    int64              // comment, history, link ids
+	versions   map[int64]*version // by id
 }
 
 func newStore(cfg *config) *store {
@@ -149,7 +151,7 @@ func newStore(cfg *config) *store {
 		priorities: slices.Clone(defaultPriorities),
 		nextID:     10000,
 		nextObj:    10000,
-		versions:   map[string]int64{},
+		versions:   map[int64]*version{},
 	}
 	st.fields = []Field{
 		{ID: "summary", Name: "Summary", Type: "string"},
@@ -164,6 +166,8 @@ func newStore(cfg *config) *store {
 		{ID: "issuetype", Name: "Issue Type", Type: "issuetype"},
 		{ID: "project", Name: "Project", Type: "project"},
 		{ID: "reporter", Name: "Reporter", Type: "user"},
+		{ID: "creator", Name: "Creator", Type: "user"},
+		{ID: "description", Name: "Description", Type: "string"},
 		{ID: "comment", Name: "Comment", Type: "comments-page"},
 		{ID: CustomerCountField, Name: "Customers", Type: "number", Custom: true},
 	}
@@ -205,15 +209,6 @@ func (st *store) priority(id, name string) (Priority, bool) {
 		}
 	}
 	return Priority{}, false
-}
-
-func (st *store) versionID(name string) int64 {
-	if id, ok := st.versions[name]; ok {
-		return id
-	}
-	id := 10100 + int64(len(st.versions))
-	st.versions[name] = id
-	return id
 }
 
 // lookup resolves an id or key (current or pre-move) to a live issue.

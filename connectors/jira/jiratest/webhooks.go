@@ -19,7 +19,9 @@ type Webhook struct {
 	URL    string
 	Secret string
 	// Events limits delivery to these event names (jira:issue_created,
-	// jira:issue_updated, jira:issue_deleted, comment_created); empty sends all.
+	// jira:issue_updated, jira:issue_deleted, comment_created,
+	// jira:version_created, jira:version_released, jira:version_unreleased,
+	// jira:version_updated); empty sends all.
 	Events []string
 	Client *http.Client // default http.DefaultClient
 }
@@ -72,11 +74,7 @@ func (s *Site) issueEvent(kind eventKind, is *issue, by string, h *history, c *c
 	if !s.webhooks.enabled() {
 		return nil
 	}
-	base := s.cfg.baseURL
-	if base == "" {
-		base = "http://jira.invalid"
-	}
-	v := view{base: base, version: "2", dc: s.cfg.deployment == DataCenter}
+	v := s.webhookView()
 	now := s.now()
 	common := func(name, typeName string) map[string]any {
 		m := map[string]any{
@@ -115,6 +113,15 @@ func (s *Site) issueEvent(kind eventKind, is *issue, by string, h *history, c *c
 			"comment": cm, "issue": v.issue(s.data, is, parseFields([]string{"summary,status,priority,issuetype,project"}, ""), nil)})
 	}
 	return &ev
+}
+
+// webhookView renders payloads in the REST v2 shapes, as Jira's webhooks do.
+func (s *Site) webhookView() view {
+	base := s.cfg.baseURL
+	if base == "" {
+		base = "http://jira.invalid"
+	}
+	return view{base: base, version: "2", dc: s.cfg.deployment == DataCenter}
 }
 
 // webhooks delivers payloads in order from one background goroutine.

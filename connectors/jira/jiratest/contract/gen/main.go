@@ -21,18 +21,23 @@ import (
 // operations are the method and path of every operation the adapter sends
 // or the simulator answers. v2 paths map onto these v3 operations.
 var operations = map[string][]string{
-	"/rest/api/3/search/jql":                      {"get", "post"},
-	"/rest/api/3/search":                          {"get", "post"},
-	"/rest/api/3/issue/{issueIdOrKey}":            {"get", "put"},
-	"/rest/api/3/issue/{issueIdOrKey}/changelog":  {"get"},
-	"/rest/api/3/issue/{issueIdOrKey}/comment":    {"get", "post"},
-	"/rest/api/3/issue/{issueIdOrKey}/remotelink": {"get", "post", "delete"},
-	"/rest/api/3/myself":                          {"get"},
-	"/rest/api/3/priority":                        {"get"},
-	"/rest/api/3/field":                           {"get"},
-	"/rest/api/3/project/{projectIdOrKey}":        {"get"},
-	"/rest/api/3/statuscategory":                  {"get"},
-	"/rest/api/3/serverInfo":                      {"get"},
+	"/rest/api/3/search/jql":                        {"get", "post"},
+	"/rest/api/3/search":                            {"get", "post"},
+	"/rest/api/3/issue/{issueIdOrKey}":              {"get", "put"},
+	"/rest/api/3/issue/{issueIdOrKey}/changelog":    {"get"},
+	"/rest/api/3/issue/{issueIdOrKey}/comment":      {"get", "post"},
+	"/rest/api/3/issue/{issueIdOrKey}/remotelink":   {"get", "post", "delete"},
+	"/rest/api/3/myself":                            {"get"},
+	"/rest/api/3/priority":                          {"get"},
+	"/rest/api/3/field":                             {"get"},
+	"/rest/api/3/project/{projectIdOrKey}":          {"get"},
+	"/rest/api/3/project/{projectIdOrKey}/versions": {"get"},
+	"/rest/api/3/project/{projectIdOrKey}/version":  {"get"},
+	"/rest/api/3/version/{id}":                      {"get", "put"},
+	"/rest/api/3/version":                           {"post"},
+	"/rest/api/3/issue":                             {"post"},
+	"/rest/api/3/statuscategory":                    {"get"},
+	"/rest/api/3/serverInfo":                        {"get"},
 }
 
 func main() {
