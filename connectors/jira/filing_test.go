@@ -24,7 +24,7 @@ func TestFindBugs(t *testing.T) {
 				{Project: "SECRET", Summary: "Checkout crashes on Safari: project secret"},
 				{Project: "SECRET", Summary: "OR project = SECRET"},
 			} {
-				f.clock.add(time.Minute)
+				f.clock.Advance(time.Minute)
 				f.srv.MustCreateIssue(n)
 			}
 			ctx := context.Background()

@@ -55,7 +55,7 @@ func TestVersionLifecycleOverHTTP(t *testing.T) {
 				t.Fatalf("versions: %d %s", st, b)
 			}
 
-			clk.add(15 * 24 * time.Hour) // past 2025-03-10: the unreleased version is overdue
+			clk.Advance(15 * 24 * time.Hour) // past 2025-03-10: the unreleased version is overdue
 			st, b, _ = call(t, srv, "GET", api+"/version/"+v1.ID, "")
 			if got := decode[versionJSON](t, b); st != 200 || got.Overdue == nil || !*got.Overdue {
 				t.Fatalf("get: %d %s", st, b)
@@ -194,7 +194,7 @@ func TestReleaseDoesNotEditIssues(t *testing.T) {
 	if fv := fixVersion(); fv.Released || fv.ReleaseDate != "" {
 		t.Fatalf("before release %+v", fv)
 	}
-	clk.add(48 * time.Hour)
+	clk.Advance(48 * time.Hour)
 	id := srv.Versions("PROJ")[0].ID
 	if st, b, _ := call(t, srv, "PUT", "/rest/api/3/version/"+id, `{"released":true}`); st != 200 {
 		t.Fatalf("release: %d %s", st, b)
