@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
@@ -229,16 +230,7 @@ type wallPace struct{}
 
 func (wallPace) Now() time.Time { return time.Now() }
 
-func (wallPace) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func (wallPace) Sleep(ctx context.Context, d time.Duration) error { return clock.Sleep(ctx, d) }
 
 func jobTickets(j pendingJob, updates []engine.TicketUpdate) string {
 	ids := make([]int64, len(j.indexes))
