@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"unicode/utf8"
@@ -19,14 +18,8 @@ const maxSummary = 255
 // and custom number fields. Refusals are Jira's 400 ErrorCollection with
 // one entry per field at fault; the caller is reporter and creator.
 func (s *Site) createIssue(w http.ResponseWriter, r *http.Request) {
-	raw, err := io.ReadAll(r.Body)
-	if err != nil || len(bytes.TrimSpace(raw)) == 0 {
-		writeError(w, http.StatusBadRequest, []string{"No content to map due to end-of-input"}, nil)
-		return
-	}
-	var body editBody
-	if err := json.Unmarshal(raw, &body); err != nil {
-		writeError(w, http.StatusBadRequest, []string{"Unexpected character in the request body: " + err.Error()}, nil)
+	body, ok := readEditBody(w, r)
+	if !ok {
 		return
 	}
 	version := r.PathValue("v")

@@ -32,17 +32,26 @@ type editBody struct {
 	Transition      json.RawMessage              `json:"transition"`
 }
 
-// editIssue is PUT /issue/{issueIdOrKey}: fields (set) and update (verbs),
-// validated as Jira does, applied atomically with one changelog history.
-func (s *Site) editIssue(w http.ResponseWriter, r *http.Request) {
+// readEditBody decodes an IssueUpdateDetails body, answering Jira's 400
+// for an empty or unparsable one (then ok is false).
+func readEditBody(w http.ResponseWriter, r *http.Request) (body editBody, ok bool) {
 	raw, err := io.ReadAll(r.Body)
 	if err != nil || len(bytes.TrimSpace(raw)) == 0 {
 		writeError(w, http.StatusBadRequest, []string{"No content to map due to end-of-input"}, nil)
-		return
+		return body, false
 	}
-	var body editBody
 	if err := json.Unmarshal(raw, &body); err != nil {
 		writeError(w, http.StatusBadRequest, []string{"Unexpected character in the request body: " + err.Error()}, nil)
+		return body, false
+	}
+	return body, true
+}
+
+// editIssue is PUT /issue/{issueIdOrKey}: fields (set) and update (verbs),
+// validated as Jira does, applied atomically with one changelog history.
+func (s *Site) editIssue(w http.ResponseWriter, r *http.Request) {
+	body, ok := readEditBody(w, r)
+	if !ok {
 		return
 	}
 	q := r.URL.Query()
