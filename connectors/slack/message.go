@@ -38,18 +38,6 @@ func section(mrkdwn string) Block {
 	return Block{Type: "section", Text: &Text{Type: "mrkdwn", Text: joinLines(strings.Split(mrkdwn, "\n"), MaxSectionText)}}
 }
 
-// fields takes escaped mrkdwn, at most MaxFields of them.
-func fields(fs ...string) Block {
-	b := Block{Type: "section"}
-	for i, f := range fs {
-		if i == MaxFields {
-			break
-		}
-		b.Fields = append(b.Fields, Text{Type: "mrkdwn", Text: joinLines(strings.Split(f, "\n"), MaxFieldText)})
-	}
-	return b
-}
-
 func contextBlock(items ...string) Block {
 	b := Block{Type: "context"}
 	for i, it := range items {

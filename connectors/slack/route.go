@@ -21,8 +21,8 @@ const (
 var kinds = []Kind{KindPriorityRaised, KindStale, KindFixed, KindReleased, KindDigest}
 
 // Rule sends the events it matches to one webhook. An empty filter
-// matches everything; the bug filters (Projects, Priorities,
-// MinCustomers) do not apply to the digest, which is about no one bug.
+// matches everything. The digest is about every bug, so it goes only to
+// rules without bug filters (Projects, Priorities, MinCustomers).
 type Rule struct {
 	Webhook      string   // a configured webhook's name
 	Events       []Kind   // empty: every kind
@@ -66,7 +66,7 @@ func (rs Rules) Validate(webhooks []string) error {
 		if r.MinCustomers < 0 {
 			bad(i, "min_customers", "%d is negative", r.MinCustomers)
 		}
-		if len(r.Events) == 1 && r.Events[0] == KindDigest && (len(r.Projects) > 0 || len(r.Priorities) > 0 || r.MinCustomers > 0) {
+		if len(r.Events) == 1 && r.Events[0] == KindDigest && r.filtersBugs() {
 			bad(i, "events", "a digest-only rule cannot filter by project, priority or customers: the digest is about every bug")
 		}
 	}
@@ -74,6 +74,12 @@ func (rs Rules) Validate(webhooks []string) error {
 		return fmt.Errorf("invalid Slack routing rules:\n  %s", strings.Join(errs, "\n  "))
 	}
 	return nil
+}
+
+// filtersBugs reports whether r picks bugs: such a rule gets no digest,
+// which is about every bug.
+func (r Rule) filtersBugs() bool {
+	return len(r.Projects) > 0 || len(r.Priorities) > 0 || r.MinCustomers > 0
 }
 
 func validProject(p string) bool {
@@ -120,7 +126,7 @@ func (r Rule) matches(f Facts) bool {
 		return false
 	}
 	if f.Kind == KindDigest {
-		return true
+		return !r.filtersBugs()
 	}
 	if len(r.Projects) > 0 && !slices.Contains(r.Projects, f.Project) {
 		return false
