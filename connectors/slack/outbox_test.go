@@ -241,9 +241,18 @@ func TestRunStopsWithItsContext(t *testing.T) {
 	must(t, func() error { _, err := r.box.Enqueue(ctx, event("e")); return err }())
 	done := make(chan struct{})
 	go func() { r.sender(ResendInterrupted).Run(ctx); close(done) }()
+	deadline := time.Now().Add(time.Minute)
 	for r.state(t, "e").State != "done" {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatal("the sender did not deliver the event within a minute")
+		}
 		time.Sleep(time.Millisecond)
 	}
 	cancel()
-	<-done
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("Run did not return within a minute of its context ending")
+	}
 }
