@@ -85,6 +85,8 @@ func TestRun(t *testing.T) {
 			stderr: []string{"/nonexistent/c.yaml: ", "config: cannot read the file: open /nonexistent/c.yaml: no such file or directory"}},
 		{name: "no configuration at all", args: []string{"validate"}, code: exitConfig,
 			stderr: []string{"environment (no --config file): 6 problems:", "  zendesk.url: not set", "  jira.projects: empty; set at least one project key, e.g. projects: [PROJ] (env HELPDESK_SYNC_JIRA_PROJECTS=PROJ)"}},
+		{name: "template with an unknown field", env: append([]string{"HELPDESK_SYNC_POLICY_TEXTS_FIXED=Fixed in {{.NoSuchField}}."}, envOnly...), args: []string{"validate"},
+			code: exitConfig, stderr: []string{"policy.texts.fixed (env HELPDESK_SYNC_POLICY_TEXTS_FIXED): ", "can't evaluate field NoSuchField"}},
 		{name: "typo in a variable", env: append([]string{"HELPDESK_SYNC_JIRA_PROJETCS=PROJ"}, envOnly...), args: []string{"validate"}, code: exitOK,
 			stderr: []string{"warning: HELPDESK_SYNC_JIRA_PROJETCS sets no configuration key; did you mean HELPDESK_SYNC_JIRA_PROJECTS?"}},
 	}
