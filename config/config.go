@@ -105,6 +105,7 @@ type Policy struct {
 	ReopenSolved       bool       `yaml:"reopen_solved" doc:"A note on a solved ticket reopens it; off, solved and closed tickets are left alone."`
 
 	Stale Stale `yaml:"stale"`
+	Texts Texts `yaml:"texts"`
 
 	MaxPriorityChanges int  `yaml:"max_priority_changes" doc:"Blast-radius guard: most bugs one cycle may re-prioritize without confirmation; 0 is no limit."`
 	MaxTicketUpdates   int  `yaml:"max_ticket_updates" doc:"Most tickets one cycle may update without confirmation; 0 is no limit."`
@@ -142,7 +143,7 @@ type Stale struct {
 	ExemptLabels   []string                 `yaml:"exempt_labels" doc:"Bugs with any of these labels are never stale."`
 	ExemptStatuses []string                 `yaml:"exempt_statuses" doc:"Bugs in any of these statuses are never stale."`
 	Comment        bool                     `yaml:"comment" doc:"Comment on the bug once when it turns stale."`
-	CommentText    string                   `yaml:"comment_text" doc:"Text of that comment; {customers_wait} (3 customers wait, 1 customer waits), {customers}, {idle} (1 day, 9 days), {days} (the number), {priority} and {label} are filled in. Empty uses a built-in text."`
+	CommentText    string                   `yaml:"comment_text" doc:"Deprecated: write policy.texts.stale_comment. Still read, with a warning: {customers_wait} (3 customers wait, 1 customer waits), {customers}, {idle} (1 day, 9 days), {days}, {priority} and {label} become that template's fields."`
 }
 
 // Sync paces the reconciler.
@@ -245,6 +246,7 @@ func Default() *Config {
 				DefaultWindow: 720 * time.Hour,
 				Comment:       true,
 			},
+			Texts: Texts{Language: "en"},
 			MaxPriorityChanges: 50,
 			MaxTicketUpdates:   2000,
 			MaxBugEdits:        2000,

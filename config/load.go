@@ -41,6 +41,7 @@ func Load(path string, env func(string) string, overrides ...Override) (*Config,
 	applyEnv(c, env, p)
 	applyOverrides(c, overrides, p)
 	resolveSecrets(c, p)
+	c.deprecations()
 	c.check(p)
 	return c, p.err()
 }
@@ -259,6 +260,8 @@ func hintFor(t reflect.Type) string {
 		return "write customers=label, e.g. 10=customers-10plus, or {customers: 10, label: customers-10plus}"
 	case t.Kind() == reflect.Slice:
 		return "write a comma-separated list, e.g. a,b"
+	case nested(t):
+		return `write a JSON object of objects, e.g. {"de": {"fixed": "…"}}`
 	case t.Kind() == reflect.Map:
 		return "write comma-separated key=value pairs, e.g. a=1,b=2"
 	case t.Kind() == reflect.Bool:

@@ -202,19 +202,20 @@ redis:
 // it back: no key is file-only.
 func TestEveryKeyHasAVariable(t *testing.T) {
 	samples := map[reflect.Type]string{
-		reflect.TypeFor[string]():                   "sample-value",
-		secretType:                                  "sample-secret",
-		reflect.TypeFor[bool]():                     "true",
-		reflect.TypeFor[int]():                      "7",
-		reflect.TypeFor[int64]():                    "7",
-		reflect.TypeFor[float64]():                  "7.5",
-		durationType:                                "7m",
-		timeType:                                    "2024-01-31T00:00:00Z",
-		reflect.TypeFor[[]string]():                 "A1,B2",
-		reflect.TypeFor[[]Threshold]():              "7=High",
-		reflect.TypeFor[[]CountLabel]():             "7=seven",
-		reflect.TypeFor[map[string]float64]():       "t=7",
-		reflect.TypeFor[map[string]time.Duration](): "High=7h",
+		reflect.TypeFor[string]():                       "sample-value",
+		secretType:                                      "sample-secret",
+		reflect.TypeFor[bool]():                         "true",
+		reflect.TypeFor[int]():                          "7",
+		reflect.TypeFor[int64]():                        "7",
+		reflect.TypeFor[float64]():                      "7.5",
+		durationType:                                    "7m",
+		timeType:                                        "2024-01-31T00:00:00Z",
+		reflect.TypeFor[[]string]():                     "A1,B2",
+		reflect.TypeFor[[]Threshold]():                  "7=High",
+		reflect.TypeFor[[]CountLabel]():                 "7=seven",
+		reflect.TypeFor[map[string]float64]():           "t=7",
+		reflect.TypeFor[map[string]time.Duration]():     "High=7h",
+		reflect.TypeFor[map[string]map[string]string](): `{"de": {"fixed": "Behoben, in {{.Versions}}."}}`,
 	}
 	seen := map[string]string{}
 	for _, l := range Default().leaves() {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -13,7 +14,8 @@ import (
 )
 
 // The environment form of values: lists are comma-separated, maps are
-// k=v,k2=v2, thresholds and count labels are customers=name. Items are
+// k=v,k2=v2, thresholds and count labels are customers=name, maps of maps
+// (texts by language) are JSON. Items are
 // trimmed and empty items skipped, so "a, b," is [a b]. Neither items nor
 // map keys can contain a comma, nor map keys an "=".
 
@@ -25,6 +27,14 @@ const emptyValue = `""`
 func parseEnv(s string, t reflect.Type) (reflect.Value, error) {
 	if strings.TrimSpace(s) == emptyValue {
 		return reflect.Zero(t), nil
+	}
+	if nested(t) {
+		// Its values are free text, commas and all: JSON holds them.
+		v := reflect.New(t)
+		if err := json.Unmarshal([]byte(s), v.Interface()); err != nil {
+			return reflect.Value{}, fmt.Errorf("not a JSON object of objects: %w", err)
+		}
+		return v.Elem(), nil
 	}
 	switch t.Kind() {
 	case reflect.Slice:
@@ -172,8 +182,21 @@ func (l CountLabel) MarshalText() ([]byte, error) {
 	return []byte(formatFloat(l.Customers) + "=" + l.Label), nil
 }
 
+// nested reports whether t is a map of maps, written in JSON in the
+// environment.
+func nested(t reflect.Type) bool {
+	return t.Kind() == reflect.Map && t.Elem().Kind() == reflect.Map
+}
+
 // formatEnv writes v in its environment form; parseEnv reads it back.
 func formatEnv(v reflect.Value) string {
+	if nested(v.Type()) {
+		if v.Len() == 0 {
+			return ""
+		}
+		b, _ := json.Marshal(v.Interface()) // maps of strings always marshal
+		return string(b)
+	}
 	switch v.Kind() {
 	case reflect.Slice:
 		items := make([]string, v.Len())

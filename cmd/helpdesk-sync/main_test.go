@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -85,6 +86,8 @@ func TestRun(t *testing.T) {
 			stderr: []string{"/nonexistent/c.yaml: ", "config: cannot read the file: open /nonexistent/c.yaml: no such file or directory"}},
 		{name: "no configuration at all", args: []string{"validate"}, code: exitConfig,
 			stderr: []string{"environment (no --config file): 6 problems:", "  zendesk.url: not set", "  jira.projects: empty; set at least one project key, e.g. projects: [PROJ] (env HELPDESK_SYNC_JIRA_PROJECTS=PROJ)"}},
+		{name: "template with an unknown field", env: append([]string{"HELPDESK_SYNC_POLICY_TEXTS_FIXED=Fixed in {{.NoSuchField}}."}, envOnly...), args: []string{"validate"},
+			code: exitConfig, stderr: []string{"policy.texts.fixed (env HELPDESK_SYNC_POLICY_TEXTS_FIXED): ", "can't evaluate field NoSuchField"}},
 		{name: "typo in a variable", env: append([]string{"HELPDESK_SYNC_JIRA_PROJETCS=PROJ"}, envOnly...), args: []string{"validate"}, code: exitOK,
 			stderr: []string{"warning: HELPDESK_SYNC_JIRA_PROJETCS sets no configuration key; did you mean HELPDESK_SYNC_JIRA_PROJECTS?"}},
 	}
@@ -119,6 +122,11 @@ func TestRun(t *testing.T) {
 	}
 }
 
+// lineOf is the number of the first line of text holding s.
+func lineOf(text, s string) string {
+	return strconv.Itoa(strings.Count(text[:strings.Index(text, s)], "\n") + 1)
+}
+
 // TestValidateListsEveryProblem breaks the example in many ways at once.
 func TestValidateListsEveryProblem(t *testing.T) {
 	b, err := os.ReadFile(example)
@@ -149,8 +157,8 @@ func TestValidateListsEveryProblem(t *testing.T) {
 	}
 	for _, want := range []string{
 		path + ": 7 problems:",
-		`  sync.lease_tll (` + path + `:172): unknown key; did you mean lease_ttl?`,
-		`  sync.poll_interval (` + path + `:164): "60": not a duration; write a number with a unit, e.g. 90s, 5m or 72h (env HELPDESK_SYNC_SYNC_POLL_INTERVAL)`,
+		`  sync.lease_tll (` + path + `:` + lineOf(broken, "lease_tll: 30s") + `): unknown key; did you mean lease_ttl?`,
+		`  sync.poll_interval (` + path + `:` + lineOf(broken, "poll_interval: 60") + `): "60": not a duration; write a number with a unit, e.g. 90s, 5m or 72h (env HELPDESK_SYNC_SYNC_POLL_INTERVAL)`,
 		`  zendesk.url (` + path + `:23): "acme.zendesk.com" is not an http(s) URL; write it like url: https://acme.zendesk.com (env HELPDESK_SYNC_ZENDESK_URL=https://acme.zendesk.com)`,
 		`  jira.token: not set; Jira Cloud authenticates`,
 		`  jira.projects[1] (` + path + `:72): "web" is not a project key`,

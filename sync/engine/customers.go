@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync/texts"
 )
 
 // Open reports whether a ticket in status s still waits for an answer.
@@ -136,32 +138,20 @@ func waitingSince(before map[int64]time.Time, orgs map[int64]opened, now time.Ti
 	return out
 }
 
-// Describe renders a count for people: "12 customers (3 enterprise, 2 pro)".
-// Tiers that weigh more than the default are listed, heaviest first.
+// Describe renders a count for people with the customers text, by default
+// "12 customers (3 enterprise, 2 pro)". Tiers that weigh more than the
+// default are listed, heaviest first.
 func (p Policy) Describe(c Customers) string {
-	var b strings.Builder
-	b.WriteString(plural(c.Distinct, "customer", "customers"))
-	var tiers []string
-	for tier := range c.ByTier {
+	d := texts.CustomerCount{Count: c.Distinct}
+	for tier, n := range c.ByTier {
 		if p.Weight(tier) > p.DefaultWeight {
-			tiers = append(tiers, tier)
+			d.Tiers = append(d.Tiers, texts.Tier{Tier: tier, Count: n})
 		}
 	}
-	slices.SortFunc(tiers, func(a, b string) int {
-		return cmp.Or(cmp.Compare(p.Weight(b), p.Weight(a)), cmp.Compare(a, b))
+	slices.SortFunc(d.Tiers, func(a, b texts.Tier) int {
+		return cmp.Or(cmp.Compare(p.Weight(b.Tier), p.Weight(a.Tier)), cmp.Compare(a.Tier, b.Tier))
 	})
-	for i, tier := range tiers {
-		if i == 0 {
-			b.WriteString(" (")
-		} else {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%d %s", c.ByTier[tier], tier)
-	}
-	if len(tiers) > 0 {
-		b.WriteString(")")
-	}
-	return b.String()
+	return p.Texts.Render("", texts.Customers, d)
 }
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync/texts"
 )
 
 var planNow = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -307,8 +309,7 @@ func TestPlanBugStaleText(t *testing.T) {
 	if got == nil || got.Text != want {
 		t.Fatalf("stale note %+v, want text %q", got, want)
 	}
-	p := testPolicy()
-	p.Stale.Comment = "{customers} waiting, {days}d idle at {priority}; {label}"
+	p := withTexts(t, testPolicy(), texts.StaleComment, "{{.Customers}} waiting, {{.Days}}d idle at {{.Priority}}; {{.Label}}")
 	if got := p.planBug(v).StaleNote.Text; !strings.HasPrefix(got, "2 customers waiting, 15d idle at Low; stale\n") {
 		t.Fatalf("custom stale text %q", got)
 	}

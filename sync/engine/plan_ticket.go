@@ -93,7 +93,7 @@ func (p Policy) tagDelta(t TicketRecord, bugs []BugRecord) (add, remove []string
 func (p Policy) planNotes(plan *ticketPlan, v ticketView, bugs []BugRecord) {
 	t := v.Ticket
 	eligible := t.Status.Open() || (t.Status == StatusSolved && p.ReopenSolved)
-	var texts []string
+	var notes, noted []string
 	for _, b := range bugs {
 		m, marked := v.Marks[b.ID]
 		var changed bool
@@ -107,7 +107,10 @@ func (p Policy) planNotes(plan *ticketPlan, v ticketView, bugs []BugRecord) {
 				plan.Notes = map[string]int{}
 			}
 			plan.Notes[b.ID] = b.Seq
-			texts = append(texts, noteText(b, noteMarker(v.Epoch, b.ID, b.Seq)))
+			// The record does not carry the requester's locale yet: notes
+			// are written in the default language.
+			notes = append(notes, p.noteText(b, "", noteMarker(v.Epoch, b.ID, b.Seq)))
+			noted = append(noted, b.Key)
 			continue
 		}
 		if !marked || m.Seq != b.Seq {
@@ -117,13 +120,13 @@ func (p Policy) planNotes(plan *ticketPlan, v ticketView, bugs []BugRecord) {
 			plan.Baseline[b.ID] = NoteMark{Seq: b.Seq}
 		}
 	}
-	if len(texts) == 0 {
+	if len(notes) == 0 {
 		return
 	}
-	note := strings.Join(texts, "\n\n")
+	note := strings.Join(notes, "\n\n")
 	if t.Status == StatusSolved {
 		plan.Update.Reopen = true
-		note = "helpdesk-sync reopened this ticket because its bug changed.\n\n" + note
+		note = p.reopenText("", noted) + "\n\n" + note
 	}
 	plan.Update.Note = note
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync/texts"
 )
 
 // CountBy chooses what a distinct customer is.
@@ -56,9 +58,6 @@ type StalePolicy struct {
 	DefaultWindow  time.Duration            // for priorities without a window
 	ExemptLabels   []string
 	ExemptStatuses []string
-	// Comment is posted once per stale episode. {customers}, {days},
-	// {priority} and {label} are replaced; "" uses a built-in text.
-	Comment string
 	// Silent flags stale bugs with the label alone, without the comment.
 	Silent bool
 }
@@ -103,6 +102,10 @@ type Policy struct {
 
 	Stale  StalePolicy
 	Limits Limits
+
+	// Texts are the words of notes and comments; nil writes the built-in
+	// ones.
+	Texts *texts.Set
 }
 
 // BugState is what a ticket shows of its bug: the status category, with

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync/texts"
 )
 
 // Markers make a note or comment recognisable after a crash: the engine asks
@@ -62,72 +64,57 @@ func worst(bugs []BugRecord) BugRecord {
 // going back to do only changes the field and tags.
 func noteWorthy(s BugState) bool { return s != StateToDo }
 
-// noteText is the private note telling an agent what changed on a bug and
-// what to tell the customer.
-func noteText(b BugRecord, marker string) string {
-	var w strings.Builder
-	subject := fmt.Sprintf("Bug %s %q", b.Key, truncate(b.Summary, maxSummary))
+// noteText is the private note telling an agent, in the language of
+// locale, what changed on a bug and what to tell the customer.
+func (p Policy) noteText(b BugRecord, locale, marker string) string {
+	n := texts.Note{
+		Key: b.Key, Summary: truncate(b.Summary, maxSummary), Status: b.Status, Resolution: b.Resolution,
+		FixVersions: b.FixVersions, Versions: strings.Join(b.FixVersions, ", "), URL: b.URL,
+	}
+	var body string
 	switch b.State {
 	case StateInProgress:
-		fmt.Fprintf(&w, "%s is now in progress (status: %s).\n", subject, b.Status)
-		w.WriteString("Tell the customer: engineering is working on a fix; we will let them know when it ships.\n")
+		body = p.Texts.Render(locale, texts.Started, n)
 	case StateDone:
-		fmt.Fprintf(&w, "%s is fixed (status: %s", subject, b.Status)
-		if b.Resolution != "" {
-			fmt.Fprintf(&w, ", resolution: %s", b.Resolution)
-		}
-		if n := len(b.FixVersions); n > 0 {
-			fmt.Fprintf(&w, ", %s: %s", agree(n, "fix version", "fix versions"), strings.Join(b.FixVersions, ", "))
-			fmt.Fprintf(&w, ").\nTell the customer: the fix ships in %s.\n", strings.Join(b.FixVersions, ", "))
-		} else {
-			w.WriteString(").\nTell the customer: the fix is done and ships with an upcoming release.\n")
-		}
+		body = p.Texts.Render(locale, texts.Fixed, n)
 	case StateWontFix:
-		fmt.Fprintf(&w, "%s was closed as %s (status: %s).\n", subject, b.Resolution, b.Status)
-		w.WriteString("Tell the customer: engineering will not change this; offer a workaround, or escalate if it blocks them.\n")
+		body = p.Texts.Render(locale, texts.WontFix, n)
 	default:
-		fmt.Fprintf(&w, "%s is back to do (status: %s).\n", subject, b.Status)
+		// Not noteWorthy: only the field and tags show it.
+		body = fmt.Sprintf("Bug %s %q is back to do (status: %s).", b.Key, n.Summary, b.Status)
 	}
-	w.WriteString(marker)
-	return w.String()
+	return body + "\n" + marker
+}
+
+// reopenText opens a note that reopens a solved ticket.
+func (p Policy) reopenText(locale string, bugs []string) string {
+	return p.Texts.Render(locale, texts.Reopened, texts.Reopen{Bugs: bugs})
 }
 
 // bumpText is the comment left on a bug whose priority the engine changed.
 func (p Policy) bumpText(c Customers, from, to, marker string) string {
-	verb := "raised"
+	d := texts.Priority{
+		Customers: p.Describe(c), Count: c.Distinct,
+		Weighted: c.Weighted != float64(c.Distinct), WeightedCount: formatCount(c.Weighted),
+		Raised: true, Verb: "raised", From: from, To: to,
+	}
 	if rf, _ := p.Rank(from); rf < mustRank(p, to) {
-		verb = "lowered"
+		d.Raised, d.Verb = false, "lowered"
 	}
-	var w strings.Builder
-	fmt.Fprintf(&w, "%s now %s this; %s to %s by helpdesk-sync", p.Describe(c), agree(c.Distinct, "reports", "report"), verb, to)
 	if th, ok := p.threshold(to); ok {
-		if c.Weighted != float64(c.Distinct) {
-			fmt.Fprintf(&w, " (weighted count %s, threshold %s)", formatCount(c.Weighted), formatCount(th))
-		} else {
-			fmt.Fprintf(&w, " (threshold %s)", formatCount(th))
-		}
+		d.Threshold = formatCount(th)
 	}
-	w.WriteString(".\n" + marker)
-	return w.String()
+	return p.Texts.Render("", texts.PriorityComment, d) + "\n" + marker
 }
 
 // staleText is the comment left once per stale episode.
 func (p Policy) staleText(b Bug, c Customers, idle time.Duration, marker string) string {
-	tmpl := p.Stale.Comment
-	if tmpl == "" {
-		tmpl = "{customers_wait} on this bug and nobody has updated it for {idle}; labelled {label} by helpdesk-sync. The label goes away with the next update."
-	}
 	days := int(idle / (24 * time.Hour))
-	customers := p.Describe(c)
-	text := strings.NewReplacer(
-		"{customers_wait}", customers+" "+agree(c.Distinct, "waits", "wait"),
-		"{customers}", customers,
-		"{idle}", plural(days, "day", "days"),
-		"{days}", strconv.Itoa(days),
-		"{priority}", b.Priority,
-		"{label}", p.Stale.Label,
-	).Replace(tmpl)
-	return text + "\n" + marker
+	d := texts.Stale{
+		Key: b.Key, Customers: p.Describe(c), Count: c.Distinct,
+		Idle: plural(days, "day", "days"), Days: days, Priority: b.Priority, Label: p.Stale.Label,
+	}
+	return p.Texts.Render("", texts.StaleComment, d) + "\n" + marker
 }
 
 // ignoredText tells, in one bounded line, which candidate keys of a ticket

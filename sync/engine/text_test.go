@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync/texts"
 )
 
 // Every text the engine writes for people agrees with its counts: nouns and
@@ -36,15 +38,23 @@ func TestTextsAgreeWithCounts(t *testing.T) {
 			"1 customer waits on this bug and nobody has updated it for 1 day; labelled stale by helpdesk-sync. The label goes away with the next update.\nm"},
 		{"stale 2", p.staleText(Bug{}, customers(2), 2*day, "m"),
 			"2 customers wait on this bug and nobody has updated it for 2 days; labelled stale by helpdesk-sync. The label goes away with the next update.\nm"},
-		{"stale template", withComment(p, "{customers_wait}, {idle} ({days}) at {priority}; {customers}.").staleText(Bug{Priority: "High"}, customers(1), day, "m"),
+		{"stale template", withTexts(t, p, texts.StaleComment, `{{.Customers}} {{agree .Count "waits" "wait"}}, {{.Idle}} ({{.Days}}) at {{.Priority}}; {{.Customers}}.`).staleText(Bug{Priority: "High"}, customers(1), day, "m"),
 			"1 customer waits, 1 day (1) at High; 1 customer.\nm"},
 
-		{"note, no fix version", noteText(fixed(), "m"),
+		{"note, no fix version", p.noteText(fixed(), "", "m"),
 			"Bug PROJ-1 \"Export fails\" is fixed (status: Done, resolution: Fixed).\nTell the customer: the fix is done and ships with an upcoming release.\nm"},
-		{"note, 1 fix version", noteText(fixed("2.1"), "m"),
+		{"note, 1 fix version", p.noteText(fixed("2.1"), "", "m"),
 			"Bug PROJ-1 \"Export fails\" is fixed (status: Done, resolution: Fixed, fix version: 2.1).\nTell the customer: the fix ships in 2.1.\nm"},
-		{"note, 2 fix versions", noteText(fixed("2.1", "3.0"), "m"),
+		{"note, 2 fix versions", p.noteText(fixed("2.1", "3.0"), "", "m"),
 			"Bug PROJ-1 \"Export fails\" is fixed (status: Done, resolution: Fixed, fix versions: 2.1, 3.0).\nTell the customer: the fix ships in 2.1, 3.0.\nm"},
+
+		{"note, started", p.noteText(BugRecord{Bug: Bug{Key: "MOB-3", Summary: "File upload crashes on iOS 17", Status: "In Progress"}, State: StateInProgress}, "", "m"),
+			"Bug MOB-3 \"File upload crashes on iOS 17\" is now in progress (status: In Progress).\nTell the customer: engineering is working on a fix; we will let them know when it ships.\nm"},
+		{"note, won't fix", p.noteText(BugRecord{Bug: Bug{Key: "PROJ-4", Summary: "x", Status: "Done", Resolution: "Won't Fix"}, State: StateWontFix}, "", "m"),
+			"Bug PROJ-4 \"x\" was closed as Won't Fix (status: Done).\nTell the customer: engineering will not change this; offer a workaround, or escalate if it blocks them.\nm"},
+		{"note, no resolution", p.noteText(BugRecord{Bug: Bug{Key: "PROJ-1", Summary: "x", Status: "Closed"}, State: StateDone}, "", "m"),
+			"Bug PROJ-1 \"x\" is fixed (status: Closed).\nTell the customer: the fix is done and ships with an upcoming release.\nm"},
+		{"reopen", p.reopenText("", []string{"PROJ-1"}), "helpdesk-sync reopened this ticket because its bug changed."},
 
 		{"stale event 0", staleDetail(0, 0, 36*time.Hour, ""), "stale: 0 open tickets wait and nobody updated it for 0 days (window 36h0m0s for (none))"},
 		{"stale event 1", staleDetail(1, day, day, "High"), "stale: 1 open ticket waits and nobody updated it for 1 day (window 1 day for High)"},
@@ -68,8 +78,14 @@ func TestTextsAgreeWithCounts(t *testing.T) {
 	}
 }
 
-func withComment(p Policy, tmpl string) Policy {
-	p.Stale.Comment = tmpl
+// withTexts is p with template name replaced in the default language.
+func withTexts(t *testing.T, p Policy, name, tmpl string) Policy {
+	t.Helper()
+	set, err := texts.New("", map[string]map[string]string{texts.DefaultLanguage: {name: tmpl}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Texts = set
 	return p
 }
 

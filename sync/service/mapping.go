@@ -145,8 +145,9 @@ func Policy(cfg *config.Config) engine.Policy {
 		Stale: engine.StalePolicy{
 			Label: p.Stale.Label, Windows: p.Stale.Windows, DefaultWindow: p.Stale.DefaultWindow,
 			ExemptLabels: p.Stale.ExemptLabels, ExemptStatuses: p.Stale.ExemptStatuses,
-			Comment: p.Stale.CommentText, Silent: !p.Stale.Comment,
+			Silent: !p.Stale.Comment,
 		},
+		Texts: cfg.TextSet(),
 		Limits: engine.Limits{
 			MaxPriorityChanges: p.MaxPriorityChanges, MaxBugEdits: p.MaxBugEdits,
 			MaxTicketUpdates: p.MaxTicketUpdates,
