@@ -30,6 +30,7 @@ func seedLarge(b *testing.B, n int) *fixture {
 		page, bugs = nil, nil
 	}
 	mems := make(map[string]engine.BugMemory, n)
+	stands := make(map[string]engine.Standing, n)
 	for i := range n {
 		id := strconv.Itoa(10000 + i)
 		key := fmt.Sprintf("%s-%d", []string{"PROJ", "WEB", "MOB"}[i%3], i+1)
@@ -39,7 +40,8 @@ func seedLarge(b *testing.B, n int) *fixture {
 			LastActivity: now.Add(-time.Duration(i) * time.Minute)}
 		rec.Stale.Flagged = i%17 == 0
 		bugs = append(bugs, rec)
-		mem := engine.BugMemory{Category: rec.StatusCategory, Waiting: map[int64]time.Time{}, Customers: engine.Customers{ByTier: map[string]int{}}}
+		var mem engine.BugMemory
+		st := engine.Standing{Category: rec.StatusCategory, Waiting: map[int64]time.Time{}, Customers: engine.Customers{ByTier: map[string]int{}}}
 		for j := range 1 + i%9 {
 			tid := f.next
 			f.next++
@@ -48,21 +50,21 @@ func seedLarge(b *testing.B, n int) *fixture {
 				RequesterID: 5000 + tid, OrganizationID: org, Subject: "Customer cannot export", UpdatedAt: now,
 				URL: "https://acme.zendesk.com/agent/tickets/" + strconv.FormatInt(tid, 10)}})
 			mem.OpenTickets++
-			if _, ok := mem.Waiting[org]; !ok {
-				mem.Waiting[org] = now.Add(-time.Duration(j) * time.Hour)
-				mem.Customers.Distinct++
-				mem.Customers.ByTier[tierOf(org)]++
-				mem.Customers.Weighted += map[string]float64{"enterprise": 5, "pro": 2, "free": 1}[tierOf(org)]
+			if _, ok := st.Waiting[org]; !ok {
+				st.Waiting[org] = now.Add(-time.Duration(j) * time.Hour)
+				st.Customers.Distinct++
+				st.Customers.ByTier[tierOf(org)]++
+				st.Customers.Weighted += map[string]float64{"enterprise": 5, "pro": 2, "free": 1}[tierOf(org)]
 			}
 		}
-		mems[id] = mem
+		mems[id], stands[id] = mem, st
 		if len(page) >= 1000 {
 			flush()
 		}
 	}
 	flush()
 	for id, mem := range mems {
-		if err := f.store.SetBugMemory(f.ctx, id, mem); err != nil {
+		if err := f.store.SetBugMemory(f.ctx, id, mem, stands[id]); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -71,10 +71,10 @@ func TestChartReadsPointsAndToday(t *testing.T) {
 	}
 	// A bug moves after yesterday's point: only today shows it.
 	b := bugRec("1", "PROJ-1", "Done", engine.CategoryDone, "Medium")
-	mems, _ := f.store.BugMemories(f.ctx, []string{"1"})
-	m := mems["1"]
-	m.Category = b.StatusCategory
-	if err := f.store.SetBugMemory(f.ctx, "1", m); err != nil {
+	mems, stands, _ := f.store.BugMemories(f.ctx, []string{"1"})
+	st := stands["1"]
+	st.Category = b.StatusCategory
+	if err := f.store.SetBugMemory(f.ctx, "1", mems["1"], st); err != nil {
 		t.Fatal(err)
 	}
 	c, err := f.model().Chart(context.Background())

@@ -49,12 +49,13 @@ type waiter struct {
 }
 
 // bug records a bug with its tickets; organizations get the given tiers.
-// The memory is what the reconciler would compute (every organization at
-// weight 1 but enterprise at 5).
+// The memory and standing are what the reconciler would compute (every
+// organization at weight 1 but enterprise at 5).
 func (f *fixture) bug(b engine.BugRecord, waiters ...waiter) {
 	f.t.Helper()
 	var changes []engine.TicketChange
-	mem := engine.BugMemory{Category: b.StatusCategory, Waiting: map[int64]time.Time{}}
+	var mem engine.BugMemory
+	st := engine.Standing{Category: b.StatusCategory, Waiting: map[int64]time.Time{}}
 	seen := map[int64]bool{}
 	for _, w := range waiters {
 		id := f.next
@@ -79,15 +80,15 @@ func (f *fixture) bug(b engine.BugRecord, waiters ...waiter) {
 		}
 		seen[w.org] = true
 		tier := tierOf(w.org)
-		mem.Customers.Distinct++
-		mem.Customers.Weighted += map[string]float64{"enterprise": 5, "pro": 2}[tier] + boolf(tier != "enterprise" && tier != "pro")
+		st.Customers.Distinct++
+		st.Customers.Weighted += map[string]float64{"enterprise": 5, "pro": 2}[tier] + boolf(tier != "enterprise" && tier != "pro")
 		if tier != "" {
-			if mem.Customers.ByTier == nil {
-				mem.Customers.ByTier = map[string]int{}
+			if st.Customers.ByTier == nil {
+				st.Customers.ByTier = map[string]int{}
 			}
-			mem.Customers.ByTier[tier]++
+			st.Customers.ByTier[tier]++
 		}
-		mem.Waiting[w.org] = now.Add(-time.Duration(w.org%7+1) * 24 * time.Hour)
+		st.Waiting[w.org] = now.Add(-time.Duration(w.org%7+1) * 24 * time.Hour)
 	}
 	var orgs []engine.Organization
 	for org := range seen {
@@ -102,7 +103,7 @@ func (f *fixture) bug(b engine.BugRecord, waiters ...waiter) {
 	if _, err := f.store.CommitTicketPage(f.ctx, engine.TicketPageCommit{Tickets: changes, NewBugs: []engine.BugRecord{b}, Organizations: orgs, Now: now}); err != nil {
 		f.t.Fatal(err)
 	}
-	if err := f.store.SetBugMemory(f.ctx, b.ID, mem); err != nil {
+	if err := f.store.SetBugMemory(f.ctx, b.ID, mem, st); err != nil {
 		f.t.Fatal(err)
 	}
 }

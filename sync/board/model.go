@@ -21,7 +21,7 @@ import (
 type Source interface {
 	RankedBugs(ctx context.Context) ([]state.Ranked, error)
 	Bugs(ctx context.Context, ids []string) (map[string]engine.BugRecord, error)
-	BugMemories(ctx context.Context, ids []string) (map[string]engine.BugMemory, error)
+	BugMemories(ctx context.Context, ids []string) (map[string]engine.BugMemory, map[string]engine.Standing, error)
 	BugLinks(ctx context.Context, ids []string) (map[string]map[int64]engine.LinkSource, error)
 	Tickets(ctx context.Context, ids []int64) (map[int64]engine.TicketRecord, error)
 	WaitingOrganizations(ctx context.Context) ([]state.Waits, error)
@@ -152,9 +152,10 @@ func (m *Model) load(ctx context.Context) (*snapshot, error) {
 	}
 	recs := make(map[string]engine.BugRecord, len(ids))
 	mems := make(map[string]engine.BugMemory, len(ids))
+	stands := make(map[string]engine.Standing, len(ids))
 	links := make(map[string][]int64, len(ids))
 	for chunk := range slices.Chunk(ids, readBatch) {
-		if err := m.readBugs(ctx, chunk, recs, mems, links); err != nil {
+		if err := m.readBugs(ctx, chunk, recs, mems, stands, links); err != nil {
 			return nil, err
 		}
 	}
@@ -165,7 +166,7 @@ func (m *Model) load(ctx context.Context) (*snapshot, error) {
 		if !ok {
 			continue // ranked but dropped meanwhile
 		}
-		b := m.row(r, mems[id], weights[id], len(links[id]))
+		b := m.row(r, mems[id], stands[id], weights[id], len(links[id]))
 		s.bugs = append(s.bugs, b)
 		projects[b.Project] = true
 		for _, t := range b.ByTier {
@@ -191,12 +192,13 @@ func (m *Model) load(ctx context.Context) (*snapshot, error) {
 	return s, nil
 }
 
-func (m *Model) readBugs(ctx context.Context, ids []string, recs map[string]engine.BugRecord, mems map[string]engine.BugMemory, links map[string][]int64) error {
+func (m *Model) readBugs(ctx context.Context, ids []string, recs map[string]engine.BugRecord, mems map[string]engine.BugMemory,
+	stands map[string]engine.Standing, links map[string][]int64) error {
 	r, err := m.src.Bugs(ctx, ids)
 	if err != nil {
 		return err
 	}
-	mm, err := m.src.BugMemories(ctx, ids)
+	mm, ss, err := m.src.BugMemories(ctx, ids)
 	if err != nil {
 		return err
 	}
@@ -206,6 +208,7 @@ func (m *Model) readBugs(ctx context.Context, ids []string, recs map[string]engi
 	}
 	maps.Copy(recs, r)
 	maps.Copy(mems, mm)
+	maps.Copy(stands, ss)
 	for id, tickets := range l {
 		ts := slices.Collect(maps.Keys(tickets))
 		slices.SortFunc(ts, func(a, b int64) int { return cmpInt(b, a) })
@@ -214,17 +217,17 @@ func (m *Model) readBugs(ctx context.Context, ids []string, recs map[string]engi
 	return nil
 }
 
-// row is a bug's line on the board, from its record and memory. Text from
-// the vendors is clipped here, so that pages, tooltips and JSON alike stay
-// a sane size whatever a summary holds.
-func (m *Model) row(r engine.BugRecord, mem engine.BugMemory, weighted float64, tickets int) Bug {
+// row is a bug's line on the board, from its record, memory and standing.
+// Text from the vendors is clipped here, so that pages, tooltips and JSON
+// alike stay a sane size whatever a summary holds.
+func (m *Model) row(r engine.BugRecord, mem engine.BugMemory, st engine.Standing, weighted float64, tickets int) Bug {
 	b := Bug{
 		ID: r.ID, Key: r.Key, URL: r.URL, Project: r.Project, Summary: clip(r.Summary, maxText), Status: clip(r.Status, maxName),
 		Category: r.StatusCategory, Priority: clip(r.Priority, maxName),
 		PriorityRaised: mem.Bump.Seq > 0 && mem.Bump.Phase != engine.PhaseNone && mem.Bump.Target == r.Priority && r.Priority != "",
 		PriorityLocked: m.opts.Policy.PriorityLockedLabel != "" && slices.Contains(r.Labels, m.opts.Policy.PriorityLockedLabel),
 		Outcome:        outcomeOf(r),
-		Customers:      mem.Customers.Distinct, Weighted: weighted, ByTier: m.tierCounts(mem.Customers.ByTier),
+		Customers:      st.Customers.Distinct, Weighted: weighted, ByTier: m.tierCounts(st.Customers.ByTier),
 		OpenTickets: mem.OpenTickets, LastActivity: r.LastActivity, Stale: r.Stale.Flagged, TicketCount: tickets,
 	}
 	if b.Project == "" {

@@ -42,13 +42,13 @@ func seed(t testing.TB) *fixture {
 // reconciler's memory does after a bump.
 func (f *fixture) raise(id, target string) {
 	f.t.Helper()
-	mems, err := f.store.BugMemories(f.ctx, []string{id})
+	mems, stands, err := f.store.BugMemories(f.ctx, []string{id})
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	m := mems[id]
 	m.Bump = engine.Pending{Seq: 1, Target: target, Phase: engine.PhaseDone}
-	if err := f.store.SetBugMemory(f.ctx, id, m); err != nil {
+	if err := f.store.SetBugMemory(f.ctx, id, m, stands[id]); err != nil {
 		f.t.Fatal(err)
 	}
 }

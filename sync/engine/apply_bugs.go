@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
@@ -126,13 +125,13 @@ func (e *Engine) reconcileBug(ctx context.Context, v bugView, holdPriority bool,
 func (e *Engine) executeBug(ctx context.Context, v bugView, plan bugPlan, t *tally) error {
 	b := v.Bug
 	mem := v.Memory
-	mem.OpenTickets, mem.Customers = plan.OpenTickets, plan.Customers
-	mem.Category, mem.Waiting = b.StatusCategory, waitingSince(v.Memory.Waiting, plan.Waiting, e.now())
+	mem.OpenTickets = plan.OpenTickets
+	stand := Standing{Category: b.StatusCategory, Customers: plan.Customers, Waiting: waitingSince(v.Standing.Waiting, plan.Waiting, e.now())}
 	save := func() error {
 		if e.opts.DryRun {
 			return nil
 		}
-		return e.st.SetBugMemoryFor(ctx, b.ID, mem, v.Holder)
+		return e.st.SetBugMemoryFor(ctx, b.ID, mem, stand, v.Holder)
 	}
 	if plan.Bump != nil {
 		mem.Bump = *plan.Bump
@@ -186,7 +185,7 @@ func (e *Engine) executeBug(ctx context.Context, v bugView, plan bugPlan, t *tal
 		}
 	}
 	linkErr := e.writeRemoteLinks(ctx, b, plan, t)
-	if !sameMemory(mem, v.Memory) {
+	if !sameMemory(mem, v.Memory) || !sameStanding(stand, v.Standing) {
 		if err := save(); err != nil {
 			return errors.Join(linkErr, err)
 		}
@@ -398,10 +397,8 @@ func sameEdit(a, b BugEdit) bool {
 }
 
 func sameMemory(a, b BugMemory) bool {
-	return a.Bump == b.Bump && a.StaleNote == b.StaleNote && sameEdit(a.Expect, b.Expect) && a.Seen.Equal(b.Seen) && a.Echo.Equal(b.Echo) && a.OpenTickets == b.OpenTickets &&
-		a.Customers.Distinct == b.Customers.Distinct && a.Customers.Weighted == b.Customers.Weighted &&
-		maps.Equal(a.Customers.ByTier, b.Customers.ByTier) &&
-		a.Category == b.Category && maps.EqualFunc(a.Waiting, b.Waiting, time.Time.Equal)
+	return a.Bump == b.Bump && a.StaleNote == b.StaleNote && sameEdit(a.Expect, b.Expect) && a.Seen.Equal(b.Seen) && a.Echo.Equal(b.Echo) &&
+		a.OpenTickets == b.OpenTickets
 }
 
 func orNone(p string) string {

@@ -206,7 +206,7 @@ func TestLapsedClaimantSaysNothing(t *testing.T) {
 	if !errors.Is(err, engine.ErrClaimLost) {
 		t.Fatalf("a marked a note in flight for a ticket b holds: %v", err)
 	}
-	if err := a.opts.Store.SetBugMemoryFor(h.ctx, "10", engine.BugMemory{OpenTickets: 1}, "a"); !errors.Is(err, engine.ErrClaimLost) {
+	if err := a.opts.Store.SetBugMemoryFor(h.ctx, "10", engine.BugMemory{OpenTickets: 1}, engine.Standing{}, "a"); !errors.Is(err, engine.ErrClaimLost) {
 		t.Fatalf("a wrote the memory of a bug it never claimed: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -136,6 +137,11 @@ func waitingSince(before map[int64]time.Time, orgs map[int64]opened, now time.Ti
 		out[id] = since
 	}
 	return out
+}
+
+func sameStanding(a, b Standing) bool {
+	return a.Category == b.Category && a.Customers.Distinct == b.Customers.Distinct && a.Customers.Weighted == b.Customers.Weighted &&
+		maps.Equal(a.Customers.ByTier, b.Customers.ByTier) && maps.EqualFunc(a.Waiting, b.Waiting, time.Time.Equal)
 }
 
 // Describe renders a count for people with the customers text, by default

@@ -52,15 +52,15 @@ func chunkLen(views []bugView, limit int) int {
 	return n
 }
 
-// bugHeads loads the bugs' records, memories, links and written links,
-// sorted by id; their tickets are left for loadBugTickets.
+// bugHeads loads the bugs' records, memories and standings, links and
+// written links, sorted by id; their tickets are left for loadBugTickets.
 func (e *Engine) bugHeads(ctx context.Context, epoch string, ids []string) ([]bugView, error) {
 	recs, err := e.st.Bugs(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
 	present := slices.Sorted(maps.Keys(recs))
-	mems, err := e.st.BugMemories(ctx, present)
+	mems, stands, err := e.st.BugMemories(ctx, present)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func (e *Engine) bugHeads(ctx context.Context, epoch string, ids []string) ([]bu
 	views := make([]bugView, len(present))
 	now := e.now()
 	for i, id := range present {
-		views[i] = bugView{Bug: recs[id], Memory: mems[id], Links: links[id], Written: written[id], Epoch: epoch, Now: now}
+		views[i] = bugView{Bug: recs[id], Memory: mems[id], Standing: stands[id], Links: links[id], Written: written[id], Epoch: epoch, Now: now}
 	}
 	return views, nil
 }

@@ -66,7 +66,7 @@ func (e *Engine) recordBugs(ctx context.Context, bugs []Bug, watermark time.Time
 	if err != nil {
 		return err
 	}
-	mems, err := e.st.BugMemories(ctx, ids)
+	mems, _, err := e.st.BugMemories(ctx, ids)
 	if err != nil {
 		return err
 	}

@@ -8,14 +8,17 @@ import (
 
 // bugView is everything reconciling one bug looks at.
 type bugView struct {
-	Bug     BugRecord
-	Memory  BugMemory
-	Links   map[int64]LinkSource
-	Tickets map[int64]TicketRecord // the linked tickets the store knows
-	Tiers   map[int64]string       // organization id → tier
-	Written map[int64]WrittenLink  // remote links last written, by ticket
-	Epoch   string
-	Now     time.Time // when the bug is judged stale or not
+	Bug    BugRecord
+	Memory BugMemory
+	// Standing is the one written with Memory: its Waiting keeps since
+	// when organizations whose tickets' creation is unknown wait.
+	Standing Standing
+	Links    map[int64]LinkSource
+	Tickets  map[int64]TicketRecord // the linked tickets the store knows
+	Tiers    map[int64]string       // organization id → tier
+	Written  map[int64]WrittenLink  // remote links last written, by ticket
+	Epoch    string
+	Now      time.Time // when the bug is judged stale or not
 	// HoldPriority: the guard withholds priority changes, so the bug is
 	// judged stale by the priority it keeps.
 	HoldPriority bool

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -194,4 +195,63 @@ func TestCycleReportsWhatItRead(t *testing.T) {
 	if err != nil || !rep.HelpdeskRead || !rep.TrackerRead {
 		t.Fatalf("resync: err %v, helpdesk read %v, tracker read %v", err, rep.HelpdeskRead, rep.TrackerRead)
 	}
+}
+
+// A bug reconciled again with nothing changed is not written again: the
+// engine compares the standing it computes with the one the store gave
+// back, whose since-times (here, of tickets whose creation is unknown)
+// it keeps. So a release reading an earlier one's records rewrites none.
+func TestAnUnchangedStandingIsNotWrittenAgain(t *testing.T) {
+	h := newHarness(t)
+	h.bug("10", "PROJ-1", "Low")
+	for id, org := range map[int64]int64{1: 101, 2: 102} {
+		h.hd.Put(engine.Ticket{ID: id, Status: engine.StatusOpen, RequesterID: 1000 + id, OrganizationID: org, KeysField: "PROJ-1"})
+	}
+	h.opts.Helpdesk = noCreation{h.hd}
+	h.settle()
+	seen := start.Add(time.Minute) // the first cycle's clock
+	expectWaits(t, h, map[int64]time.Time{101: seen, 102: seen})
+
+	w := &watchedStore{Store: h.store}
+	h.opts.Store = w
+	h.clock.Advance(time.Hour)
+	if err := h.store.Enqueue(h.ctx, engine.BugQueue, []string{"10"}, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	h.cycle()
+	if !slices.Equal(w.claimed, []string{"10"}) || len(w.written) != 0 {
+		t.Fatalf("bugs reconciled %v, memories written %v; want 10 reconciled, nothing written", w.claimed, w.written)
+	}
+	expectWaits(t, h, map[int64]time.Time{101: seen, 102: seen})
+}
+
+// watchedStore records the bugs claimed for reconciling and the bugs whose
+// memory is written.
+type watchedStore struct {
+	engine.Store
+	mu               sync.Mutex
+	claimed, written []string
+}
+
+func (w *watchedStore) Claim(ctx context.Context, q engine.Queue, until time.Time, count int64, leaseUntil time.Time, claimant string) ([]engine.Claim, error) {
+	cs, err := w.Store.Claim(ctx, q, until, count, leaseUntil, claimant)
+	if q == engine.BugQueue {
+		w.mu.Lock()
+		for _, c := range cs {
+			w.claimed = append(w.claimed, c.ID)
+		}
+		w.mu.Unlock()
+	}
+	return cs, err
+}
+
+func (w *watchedStore) SetBugMemory(ctx context.Context, id string, m engine.BugMemory, s engine.Standing) error {
+	return w.SetBugMemoryFor(ctx, id, m, s, "")
+}
+
+func (w *watchedStore) SetBugMemoryFor(ctx context.Context, id string, m engine.BugMemory, s engine.Standing, holder string) error {
+	w.mu.Lock()
+	w.written = append(w.written, id)
+	w.mu.Unlock()
+	return w.Store.SetBugMemoryFor(ctx, id, m, s, holder)
 }

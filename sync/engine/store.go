@@ -95,8 +95,9 @@ type Pending struct {
 	Phase  Phase
 }
 
-// BugMemory is what only the reconciler of a bug writes: the comments it owes
-// and what it last saw of the bug's tickets.
+// BugMemory is what only the reconciler of a bug writes and later decides
+// by: the comments it owes, what it wrote last, and how many open tickets
+// it saw (which the sweep judges staleness by).
 type BugMemory struct {
 	Bump      Pending
 	StaleNote Pending
@@ -113,16 +114,26 @@ type BugMemory struct {
 	// latest write of known time left on the bug (a comment's creation
 	// time): an update time not after it is the engine's own.
 	Echo        time.Time
-	OpenTickets int       // linked open tickets at the last reconcile
-	Customers   Customers // at the last reconcile, for the stale comment
-	// Category and Waiting are the bug's standing for the impact board at
-	// the last reconcile: its status category, and the organizations of
-	// its counted tickets, each with since when it waits (the creation of
-	// its oldest counted ticket; see waitingSince). The
-	// store keeps the board's read models (ranking, waits per organization,
-	// customers per category) in step with them when it writes the memory.
-	Category StatusCategory
-	Waiting  map[int64]time.Time
+	OpenTickets int // linked open tickets at the last reconcile
+}
+
+// Standing is where a bug stands with the customers waiting on it, as of
+// its last reconcile: what the read models built around the engine (the
+// impact board's ranking, waits per organization, customers per category)
+// are made of. No plan depends on it; the engine computes it and hands
+// it to the store beside the bug's memory, in the same write, so the read
+// models never disagree with the memory.
+//
+// The engine reads the previous standing back for one reason: an
+// organization whose counted tickets' creation is unknown waits since it
+// was first seen waiting, which only the previous Waiting remembers (see
+// waitingSince).
+type Standing struct {
+	Category  StatusCategory
+	Customers Customers
+	// Waiting holds the organizations of the bug's counted tickets, each
+	// with since when it waits: the creation of its oldest counted ticket.
+	Waiting map[int64]time.Time
 }
 
 // NoteMark records, per (ticket, bug), the bug's Seq the ticket's agent was
@@ -281,11 +292,14 @@ type Index interface {
 
 // Memory holds what the engine has said and written, so that it says it once.
 type Memory interface {
-	BugMemories(ctx context.Context, ids []string) (map[string]BugMemory, error)
-	SetBugMemory(ctx context.Context, id string, m BugMemory) error
+	// BugMemories reads each bug's memory and the standing written beside
+	// it; bugs never written get zero values.
+	BugMemories(ctx context.Context, ids []string) (map[string]BugMemory, map[string]Standing, error)
+	// SetBugMemory replaces a bug's memory and its standing together.
+	SetBugMemory(ctx context.Context, id string, m BugMemory, s Standing) error
 	// SetBugMemoryFor is SetBugMemory for claimant holder ("" for none):
 	// refused with ErrClaimLost unless holder still holds the bug's claim.
-	SetBugMemoryFor(ctx context.Context, id string, m BugMemory, holder string) error
+	SetBugMemoryFor(ctx context.Context, id string, m BugMemory, s Standing, holder string) error
 	NoteMarks(ctx context.Context, ticketIDs []int64) (map[int64]map[string]NoteMark, error)
 	// SetNoteMarks writes marks and deletes those of drop (bug ids per
 	// ticket) in one transaction.

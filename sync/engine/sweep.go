@@ -62,7 +62,7 @@ func (e *Engine) sweepBugs(ctx context.Context, ids []string, now time.Time) (du
 	if err != nil {
 		return nil, err
 	}
-	mems, err := e.st.BugMemories(ctx, ids)
+	mems, _, err := e.st.BugMemories(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -17,10 +17,34 @@ import (
 )
 
 // The impact board's read models. The ranking, the waits per organization
-// and the customers waiting per category are written with each bug's memory
-// (set_memory.lua), so reading them costs a few commands however many
-// tickets there are; the health record and the chart's daily points are
-// written at the end of engine steps (RecordHealth).
+// and the customers waiting per category are made of each bug's
+// engine.Standing and moved with it in the script that writes the bug's
+// memory (set_memory.lua), so that they never disagree with it, cost no
+// round trip of their own, and reading them costs a few commands however
+// many tickets there are; the health record and the chart's daily points
+// are written at the end of engine steps (RecordHealth).
+
+// standingWire is the argument of stand in lib.lua: what set_memory.lua
+// moves a bug to on the read models. Numbers travel as strings so that
+// Lua's number formatting never rounds a score or a time.
+type standingWire struct {
+	Weighted string      `json:"w"`
+	Distinct int         `json:"n"`
+	Category string      `json:"cat"`
+	Orgs     [][2]string `json:"orgs,omitempty"` // organization id, since (unix ms)
+}
+
+func encodeStanding(st engine.Standing) string {
+	w := standingWire{
+		Weighted: strconv.FormatFloat(st.Customers.Weighted, 'f', -1, 64),
+		Distinct: st.Customers.Distinct,
+		Category: string(st.Category),
+	}
+	for _, org := range slices.Sorted(maps.Keys(st.Waiting)) {
+		w.Orgs = append(w.Orgs, [2]string{formatID(org), ms(st.Waiting[org])})
+	}
+	return mustJSON(w)
+}
 
 // Ranked is a bug customers wait on, with its weighted customer count.
 type Ranked struct {

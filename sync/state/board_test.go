@@ -14,8 +14,8 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
-func standing(cat engine.StatusCategory, weighted float64, distinct int, waiting map[int64]time.Time) engine.BugMemory {
-	return engine.BugMemory{
+func standing(cat engine.StatusCategory, weighted float64, distinct int, waiting map[int64]time.Time) engine.Standing {
+	return engine.Standing{
 		Customers: engine.Customers{Distinct: distinct, Weighted: weighted},
 		Category:  cat, Waiting: waiting,
 	}
@@ -96,49 +96,49 @@ func TestStandingFollowsMemory(t *testing.T) {
 	steps := []struct {
 		name    string
 		bug     string
-		mem     engine.BugMemory
+		stand   engine.Standing
 		rank    []Ranked
 		waiting map[engine.StatusCategory]int
 		orgs    map[int64][]Wait
 	}{
 		{
 			name: "first bug", bug: "10",
-			mem:     standing(engine.CategoryToDo, 7, 3, map[int64]time.Time{501: t0, 502: t0}),
+			stand:   standing(engine.CategoryToDo, 7, 3, map[int64]time.Time{501: t0, 502: t0}),
 			rank:    []Ranked{{"10", 7}},
 			waiting: map[engine.StatusCategory]int{engine.CategoryToDo: 3},
 			orgs:    map[int64][]Wait{501: {{"10", t0}}, 502: {{"10", t0}}},
 		},
 		{
 			name: "a second bug ranks above it", bug: "20",
-			mem:     standing(engine.CategoryInProgress, 12.5, 2, map[int64]time.Time{502: t1}),
+			stand:   standing(engine.CategoryInProgress, 12.5, 2, map[int64]time.Time{502: t1}),
 			rank:    []Ranked{{"20", 12.5}, {"10", 7}},
 			waiting: map[engine.StatusCategory]int{engine.CategoryToDo: 3, engine.CategoryInProgress: 2},
 			orgs:    map[int64][]Wait{501: {{"10", t0}}, 502: {{"10", t0}, {"20", t1}}},
 		},
 		{
 			name: "the first bug moves to done and an organization stops waiting", bug: "10",
-			mem:     standing(engine.CategoryDone, 4, 2, map[int64]time.Time{502: t0}),
+			stand:   standing(engine.CategoryDone, 4, 2, map[int64]time.Time{502: t0}),
 			rank:    []Ranked{{"20", 12.5}, {"10", 4}},
 			waiting: map[engine.StatusCategory]int{engine.CategoryDone: 2, engine.CategoryInProgress: 2},
 			orgs:    map[int64][]Wait{502: {{"10", t0}, {"20", t1}}},
 		},
 		{
 			name: "the same standing again changes nothing", bug: "10",
-			mem:     standing(engine.CategoryDone, 4, 2, map[int64]time.Time{502: t0}),
+			stand:   standing(engine.CategoryDone, 4, 2, map[int64]time.Time{502: t0}),
 			rank:    []Ranked{{"20", 12.5}, {"10", 4}},
 			waiting: map[engine.StatusCategory]int{engine.CategoryDone: 2, engine.CategoryInProgress: 2},
 			orgs:    map[int64][]Wait{502: {{"10", t0}, {"20", t1}}},
 		},
 		{
 			name: "nobody waits on the second bug any more", bug: "20",
-			mem:     standing(engine.CategoryInProgress, 0, 0, nil),
+			stand:   standing(engine.CategoryInProgress, 0, 0, nil),
 			rank:    []Ranked{{"10", 4}},
 			waiting: map[engine.StatusCategory]int{engine.CategoryDone: 2},
 			orgs:    map[int64][]Wait{502: {{"10", t0}}},
 		},
 	}
 	for _, st := range steps {
-		if err := s.SetBugMemory(ctx, st.bug, st.mem); err != nil {
+		if err := s.SetBugMemory(ctx, st.bug, engine.BugMemory{}, st.stand); err != nil {
 			t.Fatal(err)
 		}
 		if got := ranked(t, s); !slices.Equal(got, st.rank) {
@@ -190,7 +190,7 @@ func TestStandingUnderRandomMemories(t *testing.T) {
 	ctx := context.Background()
 	s, c := newStore(t)
 	cats := []engine.StatusCategory{engine.CategoryToDo, engine.CategoryInProgress, engine.CategoryDone}
-	last := map[string]engine.BugMemory{}
+	last := map[string]engine.Standing{}
 	for i := range 300 {
 		bug := strconv.Itoa(10 + i*7%5)
 		n := i * 31 % 4
@@ -198,11 +198,11 @@ func TestStandingUnderRandomMemories(t *testing.T) {
 		for o := range n {
 			waiting[int64(500+(i+o*3)%6)] = t0.Add(time.Duration(o) * time.Hour)
 		}
-		mem := standing(cats[i%3], float64(n)*1.5, len(waiting), waiting)
-		if err := s.SetBugMemory(ctx, bug, mem); err != nil {
+		st := standing(cats[i%3], float64(n)*1.5, len(waiting), waiting)
+		if err := s.SetBugMemory(ctx, bug, engine.BugMemory{}, st); err != nil {
 			t.Fatal(err)
 		}
-		last[bug] = mem
+		last[bug] = st
 		checkStanding(t, s, c)
 	}
 	want := map[string]float64{}
@@ -248,7 +248,7 @@ func TestOrganizationNamesOutliveTheCache(t *testing.T) {
 func TestRecordHealth(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
-	if err := s.SetBugMemory(ctx, "10", standing(engine.CategoryToDo, 3, 3, nil)); err != nil {
+	if err := s.SetBugMemory(ctx, "10", engine.BugMemory{}, standing(engine.CategoryToDo, 3, 3, nil)); err != nil {
 		t.Fatal(err)
 	}
 	minute := t0.Truncate(time.Minute)
@@ -314,7 +314,7 @@ func TestPointsKeepAMonth(t *testing.T) {
 	s, _ := newStore(t)
 	for d := range 40 {
 		at := t0.AddDate(0, 0, d)
-		if err := s.SetBugMemory(ctx, "10", standing(engine.CategoryToDo, 1, d+1, nil)); err != nil {
+		if err := s.SetBugMemory(ctx, "10", engine.BugMemory{}, standing(engine.CategoryToDo, 1, d+1, nil)); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.RecordHealth(ctx, HealthReport{At: at, Cycle: &StepHealth{Step: "cycle", At: at}}); err != nil {
@@ -350,9 +350,9 @@ func BenchmarkSetBugMemory(b *testing.B) {
 		for o := range 5 {
 			waiting[int64(500+o+i%2)] = t0
 		}
-		mem := standing(engine.CategoryToDo, 7.5, len(waiting), waiting)
-		mem.Bump = engine.Pending{Seq: 1, Target: "High", Text: "3 customers now report this; raised to High.", Phase: engine.PhaseDone}
-		if err := s.SetBugMemory(ctx, strconv.Itoa(10+i%100), mem); err != nil {
+		st := standing(engine.CategoryToDo, 7.5, len(waiting), waiting)
+		mem := engine.BugMemory{Bump: engine.Pending{Seq: 1, Target: "High", Text: "3 customers now report this; raised to High.", Phase: engine.PhaseDone}}
+		if err := s.SetBugMemory(ctx, strconv.Itoa(10+i%100), mem, st); err != nil {
 			b.Fatal(err)
 		}
 		i++

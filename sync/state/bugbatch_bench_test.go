@@ -46,7 +46,7 @@ func BenchmarkBugBatchRead(b *testing.B) {
 			b.Fatal(err)
 		}
 		present := slices.Sorted(maps.Keys(recs))
-		if _, err := s.BugMemories(ctx, present); err != nil {
+		if _, _, err := s.BugMemories(ctx, present); err != nil {
 			b.Fatal(err)
 		}
 		links, err := s.BugLinks(ctx, present)

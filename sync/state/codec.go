@@ -70,6 +70,11 @@ type editWire struct {
 	Remove   []string `json:"r,omitempty"`
 }
 
+// memoryWire is a bug's memory and, in the same record, its standing
+// (Distinct through Waiting): one key, so that the engine's read of both is
+// one MGET and their write one SET. The field names are fixed: replicas of
+// earlier releases, which read the standing as part of the memory, read
+// these records during a rolling upgrade, and this one reads theirs.
 type memoryWire struct {
 	Bump      pendingWire      `json:"b"`
 	StaleNote pendingWire      `json:"s"`
@@ -171,15 +176,15 @@ func pendingFromWire(w pendingWire) engine.Pending {
 	return engine.Pending{Seq: w.Seq, Target: w.Target, Text: w.Text, Phase: engine.Phase(w.Phase)}
 }
 
-func encodeMemory(m engine.BugMemory) string {
+func encodeMemory(m engine.BugMemory, s engine.Standing) string {
 	w := memoryWire{
 		Bump: pendingToWire(m.Bump), StaleNote: pendingToWire(m.StaleNote), Seen: nanos(m.Seen), Echo: nanos(m.Echo), Open: m.OpenTickets,
-		Distinct: m.Customers.Distinct, Weighted: m.Customers.Weighted, ByTier: m.Customers.ByTier,
-		Category: string(m.Category),
+		Distinct: s.Customers.Distinct, Weighted: s.Customers.Weighted, ByTier: s.Customers.ByTier,
+		Category: string(s.Category),
 	}
-	if len(m.Waiting) > 0 {
-		w.Waiting = make(map[string]int64, len(m.Waiting))
-		for org, since := range m.Waiting {
+	if len(s.Waiting) > 0 {
+		w.Waiting = make(map[string]int64, len(s.Waiting))
+		for org, since := range s.Waiting {
 			w.Waiting[formatID(org)] = nanos(since)
 		}
 	}
@@ -189,30 +194,32 @@ func encodeMemory(m engine.BugMemory) string {
 	return mustJSON(w)
 }
 
-func decodeMemory(id, blob string) (engine.BugMemory, error) {
+func decodeMemory(id, blob string) (engine.BugMemory, engine.Standing, error) {
 	var w memoryWire
 	if err := json.Unmarshal([]byte(blob), &w); err != nil {
-		return engine.BugMemory{}, fmt.Errorf("state: decode memory of bug %s: %w", id, err)
+		return engine.BugMemory{}, engine.Standing{}, fmt.Errorf("state: decode memory of bug %s: %w", id, err)
 	}
 	m := engine.BugMemory{
 		Bump: pendingFromWire(w.Bump), StaleNote: pendingFromWire(w.StaleNote), Seen: fromNanos(w.Seen), Echo: fromNanos(w.Echo), OpenTickets: w.Open,
-		Customers: engine.Customers{Distinct: w.Distinct, Weighted: w.Weighted, ByTier: w.ByTier},
-		Category:  engine.StatusCategory(w.Category),
-	}
-	if len(w.Waiting) > 0 {
-		m.Waiting = make(map[int64]time.Time, len(w.Waiting))
-		for org, since := range w.Waiting {
-			oid, err := strconv.ParseInt(org, 10, 64)
-			if err != nil {
-				return engine.BugMemory{}, fmt.Errorf("state: decode memory of bug %s: organization %q: %w", id, org, err)
-			}
-			m.Waiting[oid] = fromNanos(since)
-		}
 	}
 	if e := w.Expect; e != nil {
 		m.Expect = engine.BugEdit{ID: e.ID, Key: e.Key, Priority: e.Priority, CustomerCount: e.Count, AddLabels: e.Add, RemoveLabels: e.Remove}
 	}
-	return m, nil
+	s := engine.Standing{
+		Category:  engine.StatusCategory(w.Category),
+		Customers: engine.Customers{Distinct: w.Distinct, Weighted: w.Weighted, ByTier: w.ByTier},
+	}
+	if len(w.Waiting) > 0 {
+		s.Waiting = make(map[int64]time.Time, len(w.Waiting))
+		for org, since := range w.Waiting {
+			oid, err := strconv.ParseInt(org, 10, 64)
+			if err != nil {
+				return engine.BugMemory{}, engine.Standing{}, fmt.Errorf("state: decode memory of bug %s: organization %q: %w", id, org, err)
+			}
+			s.Waiting[oid] = fromNanos(since)
+		}
+	}
+	return m, s, nil
 }
 
 func encodeMissing(m engine.MissingKey) string {

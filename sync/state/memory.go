@@ -3,8 +3,6 @@ package state
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 	"time"
 
@@ -13,12 +11,14 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
-// BugMemories reads what the engine remembers per bug; bugs without memory
-// get the zero value.
-func (s *Store) BugMemories(ctx context.Context, ids []string) (map[string]engine.BugMemory, error) {
-	out := make(map[string]engine.BugMemory, len(ids))
+// BugMemories reads what the engine remembers per bug and the standing
+// written with it, both from one record per bug in one round trip; bugs
+// never written get zero values.
+func (s *Store) BugMemories(ctx context.Context, ids []string) (map[string]engine.BugMemory, map[string]engine.Standing, error) {
+	mems := make(map[string]engine.BugMemory, len(ids))
+	stands := make(map[string]engine.Standing, len(ids))
 	if len(ids) == 0 {
-		return out, nil
+		return mems, stands, nil
 	}
 	keys := make([]string, len(ids))
 	for i, id := range ids {
@@ -26,58 +26,37 @@ func (s *Store) BugMemories(ctx context.Context, ids []string) (map[string]engin
 	}
 	vals, err := s.c.MGet(ctx, keys...).Result()
 	if err != nil {
-		return nil, fmt.Errorf("state: read memory of %d bugs: %w", len(ids), err)
+		return nil, nil, fmt.Errorf("state: read memory of %d bugs: %w", len(ids), err)
 	}
 	for i, v := range vals {
 		blob, ok := v.(string)
 		if !ok {
-			out[ids[i]] = engine.BugMemory{}
+			mems[ids[i]], stands[ids[i]] = engine.BugMemory{}, engine.Standing{}
 			continue
 		}
-		m, err := decodeMemory(ids[i], blob)
+		m, st, err := decodeMemory(ids[i], blob)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out[ids[i]] = m
+		mems[ids[i]], stands[ids[i]] = m, st
 	}
-	return out, nil
+	return mems, stands, nil
 }
 
-// SetBugMemory replaces a bug's memory, and with it the bug's standing on
-// the impact board, in one script. Only the claimant of the bug writes it,
-// so no compare-and-set is needed.
-func (s *Store) SetBugMemory(ctx context.Context, id string, m engine.BugMemory) error {
-	return s.SetBugMemoryFor(ctx, id, m, "")
+// SetBugMemory replaces a bug's memory and standing, and moves the bug on
+// the board's read models to that standing, in one script. Only the
+// claimant of the bug writes it, so no compare-and-set is needed.
+func (s *Store) SetBugMemory(ctx context.Context, id string, m engine.BugMemory, st engine.Standing) error {
+	return s.SetBugMemoryFor(ctx, id, m, st, "")
 }
 
 // SetBugMemoryFor is SetBugMemory, refused (engine.ErrClaimLost) unless
 // claimant holder ("" for none) still holds the bug's claim and lives.
-func (s *Store) SetBugMemoryFor(ctx context.Context, id string, m engine.BugMemory, holder string) error {
-	if err := s.run(ctx, setMemoryScript, time.Time{}, id, encodeMemory(m), encodeStanding(m), holder).Err(); err != nil {
+func (s *Store) SetBugMemoryFor(ctx context.Context, id string, m engine.BugMemory, st engine.Standing, holder string) error {
+	if err := s.run(ctx, setMemoryScript, time.Time{}, id, encodeMemory(m, st), encodeStanding(st), holder).Err(); err != nil {
 		return fmt.Errorf("state: write memory of bug %s: %w", id, claimLost(err))
 	}
 	return nil
-}
-
-// standingWire is the argument of stand in lib.lua. Numbers travel as
-// strings so that Lua's number formatting never rounds a score or a time.
-type standingWire struct {
-	Weighted string      `json:"w"`
-	Distinct int         `json:"n"`
-	Category string      `json:"cat"`
-	Orgs     [][2]string `json:"orgs,omitempty"` // organization id, since (unix ms)
-}
-
-func encodeStanding(m engine.BugMemory) string {
-	w := standingWire{
-		Weighted: strconv.FormatFloat(m.Customers.Weighted, 'f', -1, 64),
-		Distinct: m.Customers.Distinct,
-		Category: string(m.Category),
-	}
-	for _, org := range slices.Sorted(maps.Keys(m.Waiting)) {
-		w.Orgs = append(w.Orgs, [2]string{formatID(org), ms(m.Waiting[org])})
-	}
-	return mustJSON(w)
 }
 
 // NoteMarks reads the note marks of tickets, by bug id.

@@ -394,7 +394,7 @@ func TestDropBug(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	s.SetBugMemory(ctx, "10", engine.BugMemory{OpenTickets: 2})
+	s.SetBugMemory(ctx, "10", engine.BugMemory{OpenTickets: 2}, engine.Standing{})
 	drain(t, s, engine.TicketQueue)
 	tickets, err := s.DropBug(ctx, engine.BugRecord{Bug: engine.Bug{ID: "10", Key: "PROJ-1"}}, engine.MissingKey{Key: "PROJ-1", FirstSeen: t0, RecheckAt: t0.Add(time.Hour)}, t0)
 	if err != nil {
@@ -417,7 +417,7 @@ func TestDropBug(t *testing.T) {
 	if m, _ := s.MissingKeys(ctx, []string{"PROJ-1"}); len(m) != 1 {
 		t.Fatal("key of a dropped bug not recorded missing")
 	}
-	if mem, _ := s.BugMemories(ctx, []string{"10"}); mem["10"].OpenTickets != 0 {
+	if mem, _, _ := s.BugMemories(ctx, []string{"10"}); mem["10"].OpenTickets != 0 {
 		t.Fatal("memory kept")
 	}
 }
@@ -510,18 +510,23 @@ func TestMemoryMarksAndLinksRoundTrip(t *testing.T) {
 		StaleNote: engine.Pending{Seq: 1, Phase: engine.PhaseDone},
 		Expect:    engine.BugEdit{ID: "10", Key: "PROJ-1", Priority: "High", AddLabels: []string{"x"}},
 		Seen:      t0, Echo: t0.Add(time.Second), OpenTickets: 3,
+	}
+	stand := engine.Standing{
 		Customers: engine.Customers{Distinct: 3, Weighted: 7, ByTier: map[string]int{"pro": 2}},
 		Category:  engine.CategoryInProgress, Waiting: map[int64]time.Time{501: t0, 502: t0.Add(time.Hour)},
 	}
-	if err := s.SetBugMemory(ctx, "10", mem); err != nil {
+	if err := s.SetBugMemory(ctx, "10", mem, stand); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.BugMemories(ctx, []string{"10", "11"})
+	got, stands, err := s.BugMemories(ctx, []string{"10", "11"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if fmt.Sprint(got["10"]) != fmt.Sprint(mem) || fmt.Sprint(got["11"]) != fmt.Sprint(engine.BugMemory{}) {
 		t.Fatalf("memories %+v", got)
+	}
+	if fmt.Sprint(stands["10"]) != fmt.Sprint(stand) || fmt.Sprint(stands["11"]) != fmt.Sprint(engine.Standing{}) {
+		t.Fatalf("standings %+v", stands)
 	}
 
 	if err := s.SetNoteMarks(ctx, map[int64]map[string]engine.NoteMark{1: {"10": {Seq: 3, Sending: 4}, "11": {Seq: 1}, "12": {Seq: -1, Sending: 0}}}, nil); err != nil {

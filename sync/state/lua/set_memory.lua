@@ -1,4 +1,5 @@
--- ARGV[3]: bug id, ARGV[4]: its memory, ARGV[5]: its standing as JSON (see
+-- ARGV[3]: bug id, ARGV[4]: its memory record (memory and standing, see
+-- memoryWire), ARGV[5]: its standing for the read models as JSON (see
 -- stand in lib.lua), ARGV[6]: the claimant that must hold the bug's claim
 -- ('' for none). The memory and the board's read models change together.
 if not holds('bug', ARGV[3], ARGV[6]) then
