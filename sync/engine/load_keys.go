@@ -14,10 +14,11 @@ import (
 // the links, new bug records and aliases in one store write.
 
 // resolveWaiting resolves the keys waiting in the store, a batch of tickets
-// at a time. It scans only when this engine may have left keys waiting (at
+// at a time; the bugs they link are due at until, the horizon of the pass
+// that follows. It scans only when this engine may have left keys waiting (at
 // start, a crash may have), and, on the leader, at least once per
 // SweepInterval for what a replica that died left.
-func (e *Engine) resolveWaiting(ctx context.Context, leader bool, t *tally) error {
+func (e *Engine) resolveWaiting(ctx context.Context, until time.Time, leader bool, t *tally) error {
 	if leader && e.now().Sub(e.keysScanned) >= e.opts.SweepInterval {
 		e.keysWaiting.Store(true)
 	}
@@ -28,7 +29,7 @@ func (e *Engine) resolveWaiting(ctx context.Context, leader bool, t *tally) erro
 	for cursor := uint64(0); ; {
 		ts, next, err := e.st.UnresolvedTickets(ctx, cursor, int64(e.opts.Batch))
 		if err == nil {
-			_, err = e.resolveTickets(ctx, ts, cache, t)
+			_, err = e.resolveTickets(ctx, ts, cache, until, t)
 		}
 		if err != nil {
 			e.keysWaiting.Store(true)
@@ -56,12 +57,12 @@ func newKeyCache() *keyCache {
 // on that cache does not know, and records what it found: each ticket
 // linked to the bugs of all its keys, new bugs, aliases, and missing keys
 // (a newly missing key is reported once and not looked up again before
-// its re-check time). It returns the ids of the bugs the tickets now link.
-func (e *Engine) resolveTickets(ctx context.Context, ts []UnresolvedTicket, cache *keyCache, t *tally) ([]string, error) {
+// its re-check time). What it links is due at now. It returns the ids of
+// the bugs the tickets now link.
+func (e *Engine) resolveTickets(ctx context.Context, ts []UnresolvedTicket, cache *keyCache, now time.Time, t *tally) ([]string, error) {
 	if len(ts) == 0 {
 		return nil, nil
 	}
-	now := e.dueNow()
 	var lookup []string
 	for _, u := range ts {
 		for _, k := range u.Keys {

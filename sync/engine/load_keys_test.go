@@ -4,6 +4,11 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync/clock/clocktest"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 )
 
 // Observing a ticket reads only the helpdesk: a key the store does not know
@@ -79,4 +84,39 @@ func TestWaitingKeysSurviveACrashBeforeResolution(t *testing.T) {
 			h.expectIdle()
 		})
 	}
+}
+
+// slowScan is the store with a scan of waiting keys that takes time.
+type slowScan struct {
+	*state.Store
+	clock *clocktest.Manual
+}
+
+func (s slowScan) UnresolvedTickets(ctx context.Context, cursor uint64, count int64) ([]engine.UnresolvedTicket, uint64, error) {
+	s.clock.Advance(time.Second)
+	return s.Store.UnresolvedTickets(ctx, cursor, count)
+}
+
+// The bug a resolved key links is reconciled in the same cycle, however
+// long resolving takes: it is due at the pass's horizon, not at the time
+// the resolution was written.
+func TestResolvedKeyIsReconciledInTheSameCycle(t *testing.T) {
+	h := newHarness(t, func(o *engine.Options) {
+		o.Store = slowScan{Store: o.Store.(*state.Store), clock: o.Clock.(*clocktest.Manual)}
+	})
+	h.bug("10", "PROJ-1", "Low")
+	h.ticket(1, 101, "PROJ-1")
+	h.settle()
+
+	h.bug("20", "PROJ-2", "Low")
+	h.ticket(2, 102, "PROJ-2")
+	h.resetCalls()
+	h.cycle()
+	if n := h.tr.Calls.Get("BugsByKey"); n != 1 {
+		t.Fatalf("BugsByKey called %d times, want 1", n)
+	}
+	if len(h.tr.Links("20")) != 1 {
+		t.Fatalf("remote links on bug 20 after one cycle: %v", h.tr.Links("20"))
+	}
+	h.expectTicket(2, "PROJ-2: To Do", "bug_open")
 }

@@ -31,7 +31,7 @@ func (e *Engine) loadTicketBatch(ctx context.Context, epoch string, ids []int64,
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := e.resolveTickets(ctx, rec.unresolved, newKeyCache(), t); err != nil {
+	if _, err := e.resolveTickets(ctx, rec.unresolved, newKeyCache(), e.dueNow(), t); err != nil {
 		e.keysWaiting.Store(true)
 		return nil, nil, err
 	}

@@ -28,7 +28,7 @@ type holds struct {
 func (e *Engine) reconcile(ctx context.Context, epoch string, until time.Time, fenced bool, t *tally) error {
 	// A failed lookup leaves its keys waiting; what is dirty is worked
 	// regardless.
-	keysErr := e.resolveWaiting(ctx, fenced, t)
+	keysErr := e.resolveWaiting(ctx, until, fenced, t)
 	if ctx.Err() != nil {
 		return errors.Join(keysErr, ctx.Err())
 	}

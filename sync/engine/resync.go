@@ -79,7 +79,7 @@ func (e *Engine) exportRereading(ctx context.Context, t *tally) (map[string]bool
 			}
 			ids := rec.bugs
 			var found []string
-			if found, err = e.resolveTickets(rctx, rec.unresolved, cache, t); err != nil {
+			if found, err = e.resolveTickets(rctx, rec.unresolved, cache, e.dueNow(), t); err != nil {
 				e.keysWaiting.Store(true)
 				continue
 			}
