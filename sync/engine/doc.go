@@ -19,10 +19,14 @@
 //     sweep.go queues bugs that time alone may have made stale.
 //     record_tickets.go (and recordBugs in observe_bugs.go) turn what was
 //     read into records and links, committed a page at a time with the
-//     cursor, and mark what changed dirty on the work queues.
-//  2. Reconcile. reconcile.go holds the blast-radius guard and works the
-//     dirty bugs and tickets a batch of claims at a time; each item goes
-//     through three phases:
+//     cursor, and mark what changed dirty on the work queues. Observing
+//     reads only its own vendor: ticket keys the store knows no bug for
+//     are committed with the page as waiting.
+//  2. Reconcile. reconcile.go first resolves the waiting keys
+//     (load_keys.go: tracker lookups in batches, then links, so their bugs
+//     are due in the same pass), then holds the blast-radius guard and
+//     works the dirty bugs and tickets a batch of claims at a time; each
+//     item goes through three phases:
 //     - load (load_tickets.go, load_bugs.go): every store and vendor read
 //     the item needs: records, links, memories, tiers, the fresh stamp a
 //     note's conditional write needs, notes that may be in flight;

@@ -114,6 +114,11 @@ type Engine struct {
 	dueFloor atomic.Int64
 	// guardsClear is set once the guard board is known to hold nothing.
 	guardsClear atomic.Bool
+	// keysWaiting is set while keys this engine observed (or, at start,
+	// any replica) may wait in the store to be looked up; keysScanned is
+	// when a reconcile last scanned for them (see resolveWaiting).
+	keysWaiting atomic.Bool
+	keysScanned time.Time
 	// bugSlots weighs Workers: the bugs being reconciled, across batches,
 	// so that one batch's slowest bug does not idle the others.
 	bugSlots *semaphore.Weighted
@@ -153,10 +158,12 @@ func New(o Options) (*Engine, error) {
 	setDefault(&o.RetryBase, 30*time.Second)
 	setDefault(&o.RetryMax, time.Hour)
 	setDefault(&o.MissingRecheck, 6*time.Hour)
-	return &Engine{
+	e := &Engine{
 		opts: o, hd: o.Helpdesk, tr: o.Tracker, st: o.Store, policy: o.Policy,
 		log: o.Logger, clock: o.Clock, bugSlots: semaphore.NewWeighted(int64(o.Workers)),
-	}, nil
+	}
+	e.keysWaiting.Store(true) // what a crash left waiting
+	return e, nil
 }
 
 func setDefault[T int | time.Duration](v *T, def T) {

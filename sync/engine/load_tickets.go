@@ -8,7 +8,8 @@ import (
 
 // loadTicketBatch loads and plans the tickets. A conditional write needs the
 // ticket's current stamp, so tickets the engine wrote since it last saw them
-// are read again (one helpdesk read for the batch) and planned afresh.
+// are read again (one helpdesk read for the batch), keys they name anew
+// resolved, and planned afresh.
 func (e *Engine) loadTicketBatch(ctx context.Context, epoch string, ids []int64, notes *noteLedger, t *tally) (map[int64]ticketView, map[int64]ticketPlan, error) {
 	views, err := e.ticketViews(ctx, epoch, ids, notes)
 	if err != nil {
@@ -26,7 +27,12 @@ func (e *Engine) loadTicketBatch(ctx context.Context, epoch string, ids []int64,
 		return views, plans, nil
 	}
 	slices.Sort(stale)
-	if err := e.rereadTickets(ctx, stale, t); err != nil {
+	rec, err := e.readTicketsAgain(ctx, stale, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := e.resolveTickets(ctx, rec.unresolved, newKeyCache(), e.dueNow(), t); err != nil {
+		e.keysWaiting.Store(true)
 		return nil, nil, err
 	}
 	fresh, err := e.ticketViews(ctx, epoch, stale, notes)

@@ -16,9 +16,11 @@ func (e *Engine) observeTickets(ctx context.Context, t *tally) error {
 	return e.exportTickets(ctx, t, nil)
 }
 
-// exportTickets is observeTickets, handing found (when not nil) the ids of
-// the bugs each committed page's tickets name.
-func (e *Engine) exportTickets(ctx context.Context, t *tally, found func([]string)) error {
+// exportTickets is observeTickets, handing found (when not nil) what each
+// committed page recorded: the bugs its tickets name that the store knows,
+// and the tickets whose keys wait to be looked up, which found then owns.
+// Without found, they wait for the reconcile's load phase.
+func (e *Engine) exportTickets(ctx context.Context, t *tally, found func(recorded)) error {
 	cursor, err := e.st.TicketCursor(ctx)
 	if err != nil {
 		return err
@@ -29,12 +31,15 @@ func (e *Engine) exportTickets(ctx context.Context, t *tally, found func([]strin
 		if len(page.Tickets) == 0 && len(page.Organizations) == 0 && page.Cursor == cursor {
 			return nil // caught up already: an idle poll writes nothing
 		}
-		bugs, err := e.recordTickets(ctx, page.Tickets, page.Organizations, page.Cursor, true, t)
+		rec, err := e.recordTickets(ctx, page.Tickets, page.Organizations, page.Cursor, true, t)
 		if err != nil {
 			return err
 		}
-		if found != nil && len(bugs) > 0 {
-			found(bugs)
+		switch {
+		case found != nil && (len(rec.bugs) > 0 || len(rec.unresolved) > 0):
+			found(rec)
+		case len(rec.unresolved) > 0:
+			e.keysWaiting.Store(true)
 		}
 		cursor = page.Cursor
 		e.log.Debug("ticket page observed", zap.Int("page", pages), zap.Int("tickets", len(page.Tickets)), zap.Bool("caught_up", page.Done))
@@ -48,115 +53,6 @@ func (e *Engine) exportTickets(ctx context.Context, t *tally, found func([]strin
 	}
 	t.add(func(r *Report) { r.HelpdeskRead = true })
 	return nil
-}
-
-type resolved struct {
-	ids     map[string]string // key → bug id
-	aliases map[string]string // to store: looked-up keys and the bugs' current keys
-	newBugs []BugRecord
-	missing []MissingKey
-}
-
-// resolveKeys maps keys to bug ids: from the store's aliases, else from one
-// tracker lookup for the page. Keys known to be missing are not looked up
-// again before their re-check time; a newly missing key is reported once.
-func (e *Engine) resolveKeys(ctx context.Context, keys []string, now time.Time, t *tally) (resolved, error) {
-	res := resolved{aliases: map[string]string{}}
-	var err error
-	if res.ids, err = e.st.Aliases(ctx, keys); err != nil {
-		return res, err
-	}
-	var unknown []string
-	for _, k := range keys {
-		if _, ok := res.ids[k]; !ok && e.policy.ValidKey(k) {
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) == 0 {
-		return res, nil
-	}
-	known, err := e.st.MissingKeys(ctx, unknown)
-	if err != nil {
-		return res, err
-	}
-	var lookup []string
-	for _, k := range unknown {
-		if m, ok := known[k]; !ok || !now.Before(m.RecheckAt) {
-			lookup = append(lookup, k)
-		}
-	}
-	if len(lookup) == 0 {
-		return res, nil
-	}
-	found, missing, err := e.lookupKeys(ctx, lookup)
-	if err != nil {
-		return res, err
-	}
-	for k, b := range found {
-		res.ids[k], res.aliases[k], res.aliases[b.Key] = b.ID, b.ID, b.ID
-		if !slices.ContainsFunc(res.newBugs, func(r BugRecord) bool { return r.ID == b.ID }) {
-			res.newBugs = append(res.newBugs, e.newBugRecord(b))
-		}
-	}
-	for _, k := range missing {
-		prev, seen := known[k]
-		m := MissingKey{Key: k, FirstSeen: now, Checks: prev.Checks + 1}
-		if seen {
-			m.FirstSeen = prev.FirstSeen
-		}
-		m.RecheckAt = now.Add(e.missingBackoff(m.Checks))
-		res.missing = append(res.missing, m)
-		if !seen {
-			t.add(func(r *Report) { r.KeysMissing++ })
-			e.event(Event{Kind: EventKeyMissing, BugKey: k, Detail: "bug key matches no issue; not retried before " + m.RecheckAt.Format(time.RFC3339)})
-		}
-	}
-	return res, nil
-}
-
-// lookupKeys asks the tracker for keys in one call. A key that moved comes
-// back under its new key, so keys the answer does not name are asked one by
-// one to learn which bug each became.
-func (e *Engine) lookupKeys(ctx context.Context, keys []string) (map[string]Bug, []string, error) {
-	bugs, missing, err := e.tr.BugsByKey(ctx, keys)
-	if err != nil {
-		return nil, nil, fmt.Errorf("engine: look up %s: %w", plural(len(keys), "bug key", "bug keys"), err)
-	}
-	found := make(map[string]Bug, len(keys))
-	for _, b := range bugs {
-		found[b.Key] = b
-	}
-	for _, k := range keys {
-		if _, ok := found[k]; ok || slices.Contains(missing, k) {
-			continue
-		}
-		one, gone, err := e.tr.BugsByKey(ctx, []string{k})
-		if err != nil {
-			return nil, nil, fmt.Errorf("engine: look up moved bug key %s: %w", k, err)
-		}
-		switch {
-		case len(one) == 1:
-			found[k] = one[0]
-		case len(gone) > 0 || len(one) == 0:
-			missing = append(missing, k)
-		}
-	}
-	for k := range found {
-		if !slices.Contains(keys, k) {
-			delete(found, k)
-		}
-	}
-	return found, missing, nil
-}
-
-// missingBackoff spaces the re-checks of a missing key: MissingRecheck,
-// doubling, at most a week.
-func (e *Engine) missingBackoff(checks int) time.Duration {
-	d := e.opts.MissingRecheck
-	for i := 1; i < checks && d < 7*24*time.Hour; i++ {
-		d *= 2
-	}
-	return min(d, 7*24*time.Hour)
 }
 
 // newBugRecord starts the record of a bug seen for the first time. A stale

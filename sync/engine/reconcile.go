@@ -22,13 +22,21 @@ type holds struct {
 }
 
 // reconcile works the dirty bugs, then the dirty tickets, that are due at
-// until. Items marked dirty while it runs are due later: the next cycle.
+// until. It first resolves the keys observation left waiting, so that the
+// bugs they link are due in this pass. Items marked dirty while it runs
+// are due later: the next cycle.
 func (e *Engine) reconcile(ctx context.Context, epoch string, until time.Time, fenced bool, t *tally) error {
+	// A failed lookup leaves its keys waiting; what is dirty is worked
+	// regardless.
+	keysErr := e.resolveWaiting(ctx, until, fenced, t)
+	if ctx.Err() != nil {
+		return errors.Join(keysErr, ctx.Err())
+	}
 	e.dueFloor.Store(until.Add(time.Millisecond).UnixNano())
 	defer e.dueFloor.Store(0)
 	h, err := e.guard(ctx, epoch, until, t)
 	if err != nil {
-		return err
+		return errors.Join(keysErr, err)
 	}
 	// Bugs and tickets are written to different vendors from what was
 	// observed, so both queues are worked at once: a ticket shows its bug's
@@ -51,7 +59,7 @@ func (e *Engine) reconcile(ctx context.Context, epoch string, until time.Time, f
 		})
 	}
 	wg.Wait()
-	return errors.Join(bugErr, ticketErr)
+	return errors.Join(keysErr, bugErr, ticketErr)
 }
 
 // bugBatchesInFlight lets the next batch of bugs start while the last bugs

@@ -5,13 +5,22 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 )
+
+// recorded is what recordTickets committed that its caller may act on.
+type recorded struct {
+	bugs       []string           // ids of the bugs the tickets' keys name that the store knew, sorted
+	unresolved []UnresolvedTicket // tickets whose keys wait to be looked up
+}
 
 // recordTickets turns observed tickets into records and links and commits
 // them (with cursor, when not "") in one atomic store write. Pollers,
-// webhooks and conflict re-reads all come through here. It returns the ids
-// of the bugs the tickets' keys name, sorted.
-func (e *Engine) recordTickets(ctx context.Context, tickets []Ticket, orgs []Organization, cursor string, fenced bool, t *tally) ([]string, error) {
+// webhooks and conflict re-reads all come through here. It reads the
+// store, never the tracker: keys the store knows no bug for are recorded
+// as waiting, in the same write, and linked once the load phase has looked
+// them up (resolveTickets), so that a crash between the two loses nothing.
+func (e *Engine) recordTickets(ctx context.Context, tickets []Ticket, orgs []Organization, cursor string, fenced bool, t *tally) (recorded, error) {
 	now := e.dueNow()
 	ids := make([]int64, len(tickets))
 	for i, tk := range tickets {
@@ -19,7 +28,7 @@ func (e *Engine) recordTickets(ctx context.Context, tickets []Ticket, orgs []Org
 	}
 	old, err := e.st.Tickets(ctx, ids)
 	if err != nil {
-		return nil, err
+		return recorded{}, err
 	}
 	keysOf := make([][]string, len(tickets))
 	rejectedOf := make([][]string, len(tickets))
@@ -37,38 +46,83 @@ func (e *Engine) recordTickets(ctx context.Context, tickets []Ticket, orgs []Org
 		}
 	}
 	slices.Sort(all)
-	res, err := e.resolveKeys(ctx, slices.Compact(all), now, t)
+	known, lookup, err := e.knownKeys(ctx, slices.Compact(all), now)
 	if err != nil {
-		return nil, err
+		return recorded{}, err
 	}
 
-	commit := TicketPageCommit{
-		NewBugs: res.newBugs, Aliases: res.aliases, Missing: res.missing,
-		Organizations: orgs, Cursor: cursor, Now: now,
-	}
+	var rec recorded
+	commit := TicketPageCommit{Organizations: orgs, Cursor: cursor, Now: now}
 	for i, tk := range tickets {
 		var prev *TicketRecord
 		if r, ok := old[tk.ID]; ok {
 			prev = &r
 		}
-		if ch, ok := e.ticketChange(tk, keysOf[i], rejectedOf[i], res.ids, prev); ok {
-			commit.Tickets = append(commit.Tickets, ch)
+		ch, ok := e.ticketChange(tk, keysOf[i], rejectedOf[i], known, prev)
+		if !ok {
+			continue
 		}
+		if ch.Record != nil {
+			if u, waits := unresolvedOf(keysOf[i], lookup, ch.Bugs); waits {
+				ch.Unresolved = &u
+				rec.unresolved = append(rec.unresolved, UnresolvedTicket{ID: tk.ID, UnresolvedKeys: u})
+			}
+		}
+		commit.Tickets = append(commit.Tickets, ch)
 	}
 	if fenced {
 		if err := e.leading(ctx); err != nil {
-			return nil, err
+			return recorded{}, err
 		}
 	}
 	changes, err := e.st.CommitTicketPage(ctx, commit)
 	if err != nil {
-		return nil, err
+		return recorded{}, err
 	}
 	t.add(func(r *Report) { r.TicketsObserved += len(tickets) })
 	e.reportLinks(changes, t)
-	bugs := slices.Collect(maps.Values(res.ids))
-	slices.Sort(bugs)
-	return slices.Compact(bugs), nil
+	rec.bugs = slices.Collect(maps.Values(known))
+	slices.Sort(rec.bugs)
+	rec.bugs = slices.Compact(rec.bugs)
+	return rec, nil
+}
+
+// knownKeys maps keys to the bugs the store knows them as, and lists the
+// keys to look up in the tracker: valid, unknown, and not known to be
+// missing before their re-check time (a key of an unconfigured project,
+// or a missing key, is not looked up again every cycle).
+func (e *Engine) knownKeys(ctx context.Context, keys []string, now time.Time) (map[string]string, map[string]bool, error) {
+	k, err := e.st.Keys(ctx, keys)
+	if err != nil {
+		return nil, nil, err
+	}
+	lookup := map[string]bool{}
+	for _, key := range keys {
+		if _, ok := k.Bugs[key]; ok || !e.policy.ValidKey(key) {
+			continue
+		}
+		if m, ok := k.Missing[key]; !ok || !now.Before(m.RecheckAt) {
+			lookup[key] = true
+		}
+	}
+	return k.Bugs, lookup, nil
+}
+
+// unresolvedOf is what of a ticket waits for key resolution: its keys to
+// look up, with the bugs its other keys named. waits is false when none of
+// its keys is to be looked up.
+func unresolvedOf(keys []string, lookup map[string]bool, bugs []string) (UnresolvedKeys, bool) {
+	var u UnresolvedKeys
+	for _, k := range keys {
+		if lookup[k] {
+			u.Keys = append(u.Keys, k)
+		}
+	}
+	if len(u.Keys) == 0 {
+		return u, false
+	}
+	u.Bugs = slices.Sorted(slices.Values(bugs))
+	return u, true
 }
 
 // ticketChange is what one observed ticket changes. ok is false when the
@@ -120,17 +174,27 @@ func (e *Engine) managedTags(tags []string) []string {
 }
 
 // rereadTickets reads tickets again and applies them like a poll would;
-// tickets the helpdesk no longer has are forgotten.
+// tickets the helpdesk no longer has are forgotten. Keys they name that
+// the store does not know wait for the next reconcile's load phase.
 func (e *Engine) rereadTickets(ctx context.Context, ids []int64, t *tally) error {
+	rec, err := e.readTicketsAgain(ctx, ids, t)
+	if len(rec.unresolved) > 0 {
+		e.keysWaiting.Store(true)
+	}
+	return err
+}
+
+// readTicketsAgain is rereadTickets, handing back the tickets whose keys
+// wait to be looked up, for its caller to resolve.
+func (e *Engine) readTicketsAgain(ctx context.Context, ids []int64, t *tally) (recorded, error) {
 	fresh, err := e.hd.Tickets(ctx, ids)
 	if err != nil {
-		return fmt.Errorf("engine: re-read %s: %w", plural(len(ids), "ticket", "tickets"), err)
+		return recorded{}, fmt.Errorf("engine: re-read %s: %w", plural(len(ids), "ticket", "tickets"), err)
 	}
 	for _, id := range ids {
 		if !slices.ContainsFunc(fresh, func(tk Ticket) bool { return tk.ID == id }) {
 			fresh = append(fresh, Ticket{ID: id, Status: StatusDeleted})
 		}
 	}
-	_, err = e.recordTickets(ctx, fresh, nil, "", false, t)
-	return err
+	return e.recordTickets(ctx, fresh, nil, "", false, t)
 }

@@ -58,31 +58,50 @@ func (e *Engine) resync(ctx context.Context, t *tally) error {
 }
 
 // exportRereading reads the whole ticket export and, while it goes on, the
-// bugs each page names with their remote links: the tracker's budget would
-// otherwise idle through the export. It returns the bugs read.
+// bugs each page names with their remote links, resolving first the keys
+// the page left waiting: the tracker's budget would otherwise idle through
+// the export. It returns the bugs read.
 func (e *Engine) exportRereading(ctx context.Context, t *tally) (map[string]bool, error) {
 	read := map[string]bool{} // the reader's until it is done
-	pages := make(chan []string, 8)
+	pages := make(chan recorded, 8)
 	done := make(chan error, 1)
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
 		var err error
-		for ids := range pages {
-			fresh := slices.DeleteFunc(ids, func(id string) bool { return read[id] })
+		cache := newKeyCache()
+		for rec := range pages {
+			if err != nil { // what waits is left to the reconcile
+				if len(rec.unresolved) > 0 {
+					e.keysWaiting.Store(true)
+				}
+				continue
+			}
+			ids := rec.bugs
+			var found []string
+			if found, err = e.resolveTickets(rctx, rec.unresolved, cache, e.dueNow(), t); err != nil {
+				e.keysWaiting.Store(true)
+				continue
+			}
+			ids = append(ids, found...)
+			slices.Sort(ids)
+			fresh := slices.DeleteFunc(slices.Compact(ids), func(id string) bool { return read[id] })
 			for _, id := range fresh {
 				read[id] = true
 			}
-			if err == nil && len(fresh) > 0 {
+			if len(fresh) > 0 {
 				err = e.rereadBugs(rctx, fresh, t)
 			}
 		}
 		done <- err
 	}()
-	err := e.exportTickets(ctx, t, func(ids []string) {
+	err := e.exportTickets(ctx, t, func(rec recorded) {
 		select {
-		case pages <- ids: // blocks while the reader is a few pages behind
+		case pages <- rec: // blocks while the reader is a few pages behind
 		case <-ctx.Done():
+			if len(rec.unresolved) > 0 {
+				e.keysWaiting.Store(true)
+			}
 		}
 	})
 	if err != nil {

@@ -185,6 +185,43 @@ type TicketChange struct {
 	Bugs      []string
 	Dirty     bool // the ticket needs reconciling even if no link changed
 	BugsDirty bool // every bug linked before or after needs reconciling
+	// Unresolved, when not nil, records that the ticket names keys the
+	// store knows no bug for: they wait, in the same commit, for the load
+	// phase to look them up (see ResolveTickets). Nil clears what waited.
+	Unresolved *UnresolvedKeys
+}
+
+// UnresolvedKeys are what a ticket's links wait on: the keys to look up,
+// and the bugs its other keys named when it was observed.
+type UnresolvedKeys struct {
+	Keys []string // sorted
+	Bugs []string // sorted
+}
+
+// UnresolvedTicket is a ticket whose keys wait to be looked up.
+type UnresolvedTicket struct {
+	ID int64
+	UnresolvedKeys
+}
+
+// KnownKeys is what the store knows of some keys: the bug each names, and
+// those known to name none.
+type KnownKeys struct {
+	Bugs    map[string]string
+	Missing map[string]MissingKey
+}
+
+// KeyResolution is what looking up waiting keys found; the store applies it
+// atomically. Each ticket's LinkFromTicket links become exactly Links[id],
+// and it stops waiting, only while what waits is still Tickets[i] (a newer
+// observation of the ticket replaced it otherwise, and waits in its place).
+type KeyResolution struct {
+	Tickets []UnresolvedTicket
+	Links   map[int64][]string
+	NewBugs []BugRecord // stored only where the store has no record yet
+	Aliases map[string]string
+	Missing []MissingKey
+	Now     time.Time
 }
 
 // TicketPageCommit is everything one helpdesk page changes; the store applies
@@ -284,6 +321,13 @@ type Index interface {
 	DropBug(ctx context.Context, r BugRecord, missing MissingKey, now time.Time) ([]int64, error)
 	Aliases(ctx context.Context, keys []string) (map[string]string, error)
 	MissingKeys(ctx context.Context, keys []string) (map[string]MissingKey, error)
+	// Keys reads the aliases and missing records of keys at once.
+	Keys(ctx context.Context, keys []string) (KnownKeys, error)
+	// UnresolvedTickets pages through the tickets whose keys wait to be
+	// looked up (a ticket may come twice across pages; callers tolerate
+	// it). A cursor of 0 starts, and a next of 0 ends, the scan.
+	UnresolvedTickets(ctx context.Context, cursor uint64, count int64) (ts []UnresolvedTicket, next uint64, err error)
+	ResolveTickets(ctx context.Context, r KeyResolution) ([]LinkChange, error)
 	TicketLinks(ctx context.Context, ids []int64) (map[int64]map[string]LinkSource, error)
 	BugLinks(ctx context.Context, ids []string) (map[string]map[int64]LinkSource, error)
 	// LinkedBugs pages through the ids of bugs with at least one link.

@@ -29,6 +29,9 @@ type ticketChangeWire struct {
 	Bugs      []string `json:"bugs,omitempty"`
 	Dirty     bool     `json:"dirty,omitempty"`
 	BugsDirty bool     `json:"bugsDirty,omitempty"`
+	// Unresolved is what of the ticket waits for key resolution; "":
+	// nothing does.
+	Unresolved string `json:"unresolved,omitempty"`
 }
 
 type recordWire struct {
@@ -59,6 +62,9 @@ func (s *Store) CommitTicketPage(ctx context.Context, c engine.TicketPageCommit)
 		w := ticketChangeWire{ID: formatID(t.ID), Bugs: t.Bugs, Dirty: t.Dirty, BugsDirty: t.BugsDirty}
 		if t.Record != nil {
 			w.Rec = encodeTicket(*t.Record)
+		}
+		if t.Unresolved != nil {
+			w.Unresolved = encodeUnresolved(*t.Unresolved)
 		}
 		page.Tickets = append(page.Tickets, w)
 	}

@@ -59,16 +59,17 @@ var luaFiles embed.FS
 // Each script is the shared library followed by its body, so that every
 // script sees the same link and queue primitives.
 var (
-	ticketPageScript = script("ticket_page.lua")
-	bugPageScript    = script("bug_page.lua")
-	putRecordsScript = script("put_records.lua")
-	setMemoryScript  = script("set_memory.lua")
-	setMarksScript   = script("set_marks.lua")
-	healthScript     = script("health.lua")
-	dropBugScript    = script("drop_bug.lua")
-	claimScript      = script("claim.lua")
-	ackScript        = script("ack.lua")
-	rescheduleScript = script("reschedule.lua")
+	ticketPageScript  = script("ticket_page.lua")
+	bugPageScript     = script("bug_page.lua")
+	putRecordsScript  = script("put_records.lua")
+	setMemoryScript   = script("set_memory.lua")
+	setMarksScript    = script("set_marks.lua")
+	healthScript      = script("health.lua")
+	dropBugScript     = script("drop_bug.lua")
+	resolveKeysScript = script("resolve_keys.lua")
+	claimScript       = script("claim.lua")
+	ackScript         = script("ack.lua")
+	rescheduleScript  = script("reschedule.lua")
 )
 
 func script(name string) *redis.Script {
