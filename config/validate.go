@@ -37,6 +37,7 @@ func (c *Config) check(p *problems) {
 	c.checkStale(p)
 	c.checkSync(p)
 	c.checkEndpoints(p)
+	c.checkSidebar(p)
 	c.checkBounds(p)
 	c.checkSecretLengths(p)
 }
