@@ -1,12 +1,15 @@
 package sidebar
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"go.uber.org/zap"
@@ -170,7 +173,7 @@ func (h *handler) createJSON(w http.ResponseWriter, r *http.Request, s Session) 
 	}
 	ctx := r.Context()
 	if !req.Confirm {
-		dups, err := h.find(ctx, summary, dupLimit)
+		dups, err := h.duplicates(ctx, summary)
 		if err != nil {
 			h.log.Warn("sidebar duplicate search", zap.Error(err))
 			h.jsonError(w, http.StatusBadGateway, "Jira did not answer the duplicate search; try again shortly")
@@ -219,6 +222,30 @@ func (h *handler) createJSON(w http.ResponseWriter, r *http.Request, s Session) 
 	}
 	h.log.Info("sidebar: filed", zap.Int64("agent", s.UserID), zap.Int64("ticket", id), zap.String("bug", key))
 	h.finishFiling(ctx, w, s, id, key, true)
+}
+
+// duplicates are the likely duplicates of a summary: the bugs with all
+// its words, else with its two longest words, else with its longest
+// one, since an agent's wording rarely matches the first reporter's word
+// for word. At most three searches.
+func (h *handler) duplicates(ctx context.Context, summary string) ([]Candidate, error) {
+	found, err := h.find(ctx, summary, dupLimit)
+	if err != nil || len(found) > 0 {
+		return found, err
+	}
+	words := strings.FieldsFunc(strings.ToLower(summary), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	slices.Sort(words)
+	words = slices.Compact(words)
+	slices.SortStableFunc(words, func(a, b string) int { return cmp.Compare(utf8.RuneCountInString(b), utf8.RuneCountInString(a)) })
+	for _, q := range [][]string{words[:min(2, len(words))], words[:min(1, len(words))]} {
+		if len(q) == 0 || len(q) == len(words) || utf8.RuneCountInString(q[len(q)-1]) < 4 {
+			continue
+		}
+		if found, err = h.find(ctx, strings.Join(q, " "), dupLimit); err != nil || len(found) > 0 {
+			return found, err
+		}
+	}
+	return found, nil
 }
 
 // finishFiling links the filed bug to the ticket.
