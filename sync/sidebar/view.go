@@ -48,6 +48,9 @@ type BugView struct {
 	PriorityLocked bool      `json:"priority_locked"`
 	Customers      Customers `json:"customers"`
 	Standing       string    `json:"standing"` // where this ticket's customer stands in the count
+	// Counted is false while the count does not include this ticket's
+	// customer yet (it follows within a moment of linking).
+	Counted bool `json:"counted"`
 	Stale          bool      `json:"stale"`
 	StaleSince     string    `json:"stale_since,omitempty"`
 	LastActivity   string    `json:"last_activity,omitempty"` // last change by a person, RFC 3339
@@ -178,7 +181,8 @@ func (h *handler) bugViews(ctx context.Context, rec engine.TicketRecord, ids []s
 		if b.Stale.Flagged {
 			bv.StaleSince = stamp(b.Stale.Since)
 		}
-		bv.Standing = standing(rec, tier, mem.Customers)
+		bv.Counted = counted(rec, mem)
+		bv.Standing = standing(rec, tier, mem.Customers, bv.Counted)
 		if bv.Others, bv.MoreOthers, err = h.others(ctx, rec, bugLinks[id]); err != nil {
 			return nil, err
 		}
@@ -202,13 +206,33 @@ func (h *handler) customers(c engine.Customers) Customers {
 	return out
 }
 
+// open reports whether a ticket still waits (and so counts).
+func open(rec engine.TicketRecord) bool {
+	return rec.Status != engine.StatusSolved && rec.Status != engine.StatusClosed && rec.Status != engine.StatusDeleted
+}
+
+// counted reports whether the bug's last reconcile counted this ticket's
+// customer, as far as the state tells: by the organizations it counted.
+// A ticket without an organization, or one that no longer waits, is taken
+// as counted, since nothing more will change.
+func counted(rec engine.TicketRecord, mem engine.BugMemory) bool {
+	if !open(rec) || rec.OrganizationID == 0 {
+		return true
+	}
+	_, ok := mem.Waiting[rec.OrganizationID]
+	return ok
+}
+
 // standing says where this ticket's customer stands in a bug's count.
-func standing(rec engine.TicketRecord, tier string, c engine.Customers) string {
-	open := rec.Status != engine.StatusSolved && rec.Status != engine.StatusClosed
+func standing(rec engine.TicketRecord, tier string, c engine.Customers, isCounted bool) string {
 	switch {
+	case !isCounted:
+		return "This customer is not counted yet; the count follows in a moment."
 	case c.Distinct == 0:
 		return "No customer counted yet; the count follows at the next reconcile."
-	case !open:
+	case c.Distinct == 1 && open(rec):
+		return "This customer is the only one waiting on this bug so far."
+	case !open(rec):
 		return fmt.Sprintf("This ticket is %s; %s still counted.", rec.Status, plural(c.Distinct, "customer is", "customers are"))
 	case tier != "" && c.ByTier[tier] > 0:
 		return fmt.Sprintf("This customer (%s) is one of %s, %d of them %s.", tier, plural(c.Distinct, "customer", "customers"), c.ByTier[tier], tier)
@@ -242,7 +266,7 @@ func (h *handler) others(ctx context.Context, rec engine.TicketRecord, linked ma
 	var waiting []engine.TicketRecord
 	for _, t := range recs {
 		same := t.RequesterID == rec.RequesterID || (t.OrganizationID != 0 && t.OrganizationID == rec.OrganizationID)
-		if !same && t.Status != engine.StatusSolved && t.Status != engine.StatusClosed && t.Status != engine.StatusDeleted {
+		if !same && open(t) {
 			waiting = append(waiting, t)
 		}
 	}

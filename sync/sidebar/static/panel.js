@@ -135,14 +135,15 @@
     });
   }
 
-  function isLinked(key) { return function (v) { return v.bugs.some(function (b) { return b.key === key; }); }; }
+  // isLinked holds once the bug shows, with this ticket's customer counted.
+  function isLinked(key) { return function (v) { return v.bugs.some(function (b) { return b.key === key && b.counted; }); }; }
 
   function change(what, key, button) {
     if (button) { button.disabled = true; }
     say(what === "link" ? "Linking " + key + "…" : "Unlinking " + key + "…");
     api("POST", "tickets/" + ticketID + "/" + what, { key: key }).then(function () {
-      var want = isLinked(key);
-      return waitFor(what === "link" ? want : function (v) { return !want(v); }, 20).then(function () {
+      var shown = function (v) { return v.bugs.some(function (b) { return b.key === key; }); };
+      return waitFor(what === "link" ? isLinked(key) : function (v) { return !shown(v); }, 20).then(function () {
         say(what === "link" ? key + " is linked." : key + " is unlinked.");
       });
     }).catch(function (e) { say(e.message, true); }).then(function () { if (button) { button.disabled = false; } });
@@ -151,7 +152,9 @@
   function candidateList(ul, list, onPick, pickLabel) {
     ul.textContent = "";
     list.forEach(function (c) {
-      var pick = el("button", { type: "button", cls: "link", text: pickLabel });
+      var linked = view && view.bugs.some(function (b) { return b.key === c.key; });
+      var pick = el("button", { type: "button", cls: "link", text: linked ? "Linked" : pickLabel });
+      pick.disabled = linked;
       pick.addEventListener("click", function () { onPick(c, pick); });
       var customers = c.customers ? " · " + fmtCount(c.customers) + " customers" : "";
       ul.appendChild(el("li", {}, el("div", { cls: "what" }, link(c.url, c.key), " ",
