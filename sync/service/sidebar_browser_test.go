@@ -190,7 +190,9 @@ func TestSidebarInABrowser(t *testing.T) {
 		}
 	}
 	click := func(sel string) { js("click "+sel, fmt.Sprintf(`(document.querySelector(%q).click(), true)`, sel)) }
-	type_ := func(sel, v string) { js("type into "+sel, fmt.Sprintf(`(document.querySelector(%q).value = %q, true)`, sel, v)) }
+	type_ := func(sel, v string) {
+		js("type into "+sel, fmt.Sprintf(`(document.querySelector(%q).value = %q, true)`, sel, v))
+	}
 	waitText("#linked", "No bug linked")
 	type_("#search-q", "export large")
 	click(`#search-form button`)

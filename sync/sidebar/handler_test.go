@@ -32,7 +32,9 @@ func (fakeState) Aliases(context.Context, []string) (map[string]string, error) {
 func (fakeState) MissingKeys(context.Context, []string) (map[string]engine.MissingKey, error) {
 	return nil, nil
 }
-func (fakeState) Bugs(context.Context, []string) (map[string]engine.BugRecord, error) { return nil, nil }
+func (fakeState) Bugs(context.Context, []string) (map[string]engine.BugRecord, error) {
+	return nil, nil
+}
 func (fakeState) BugMemories(context.Context, []string) (map[string]engine.BugMemory, error) {
 	return nil, nil
 }
@@ -411,4 +413,3 @@ func TestKeysField(t *testing.T) {
 		}
 	}
 }
-

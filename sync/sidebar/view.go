@@ -50,13 +50,13 @@ type BugView struct {
 	Standing       string    `json:"standing"` // where this ticket's customer stands in the count
 	// Counted is false while the count does not include this ticket's
 	// customer yet (it follows within a moment of linking).
-	Counted bool `json:"counted"`
-	Stale          bool      `json:"stale"`
-	StaleSince     string    `json:"stale_since,omitempty"`
-	LastActivity   string    `json:"last_activity,omitempty"` // last change by a person, RFC 3339
-	ByTracker      bool      `json:"by_tracker"`              // linked by a Jira remote link, not by the ticket
-	Others         []Other   `json:"others"`
-	MoreOthers     int       `json:"more_others"`
+	Counted      bool    `json:"counted"`
+	Stale        bool    `json:"stale"`
+	StaleSince   string  `json:"stale_since,omitempty"`
+	LastActivity string  `json:"last_activity,omitempty"` // last change by a person, RFC 3339
+	ByTracker    bool    `json:"by_tracker"`              // linked by a Jira remote link, not by the ticket
+	Others       []Other `json:"others"`
+	MoreOthers   int     `json:"more_others"`
 }
 
 // Customers is a bug's customer count.
