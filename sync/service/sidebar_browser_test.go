@@ -202,6 +202,7 @@ func TestSidebarInABrowser(t *testing.T) {
 	}
 	click(`#search-results li button`)
 	waitText("#message", bug.Key+" is linked.")
+	waitText("#search-results", "Linked")
 	waitText("#linked", "2 customers")
 	if tk, _ := e.Zendesk.Ticket(ticket); tk.Field(simulation.KeysFieldID) != bug.Key {
 		t.Fatalf("keys field after linking: %v", tk.Field(simulation.KeysFieldID))

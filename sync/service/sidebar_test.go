@@ -154,6 +154,7 @@ func TestSidebarEndToEnd(t *testing.T) {
 	// Link: the keys field is written, and the panel shows the bug with
 	// its customers at once.
 	var done map[string]any
+	linkedAt := time.Now()
 	if status := call(t, srv, session, "POST", fmt.Sprintf("tickets/%d/link", ticket), map[string]string{"key": bug.Key}, &done); status != http.StatusOK {
 		t.Fatalf("link: %d %v", status, done)
 	}
@@ -163,6 +164,7 @@ func TestSidebarEndToEnd(t *testing.T) {
 	v = waitView(t, srv, session, ticket, func(v sidebar.TicketView) bool {
 		return hasBug(bug.Key)(v) && v.Bugs[0].Customers.Distinct == 2
 	})
+	t.Logf("link request to a counted bug in the view: %s", time.Since(linkedAt).Round(time.Millisecond))
 	b := v.Bugs[0]
 	if b.Status != "To Do" || b.Category != "To Do" || b.Priority == "" || b.URL == "" ||
 		len(b.Others) != 1 || b.Others[0].ID != other || !strings.Contains(b.Standing, "(enterprise) is one of 2 customers") {

@@ -145,15 +145,25 @@
       var shown = function (v) { return v.bugs.some(function (b) { return b.key === key; }); };
       return waitFor(what === "link" ? isLinked(key) : function (v) { return !shown(v); }, 20).then(function () {
         say(what === "link" ? key + " is linked." : key + " is unlinked.");
+        markPicks();
       });
     }).catch(function (e) { say(e.message, true); }).then(function () { if (button) { button.disabled = false; } });
+  }
+
+  // markPicks keeps the candidates' buttons in step with the view.
+  function markPicks() {
+    Array.prototype.forEach.call(document.querySelectorAll("button.pick"), function (b) {
+      var linked = view.bugs.some(function (x) { return x.key === b.getAttribute("data-key"); });
+      b.disabled = linked;
+      if (linked) { b.textContent = "Linked"; } else if (b.textContent === "Linked") { b.textContent = "Link"; }
+    });
   }
 
   function candidateList(ul, list, onPick, pickLabel) {
     ul.textContent = "";
     list.forEach(function (c) {
       var linked = view && view.bugs.some(function (b) { return b.key === c.key; });
-      var pick = el("button", { type: "button", cls: "link", text: linked ? "Linked" : pickLabel });
+      var pick = el("button", { type: "button", cls: "link pick", text: linked ? "Linked" : pickLabel, "data-key": c.key });
       pick.disabled = linked;
       pick.addEventListener("click", function () { onPick(c, pick); });
       var customers = c.customers ? " · " + fmtCount(c.customers) + " customers" : "";
