@@ -20,6 +20,10 @@ func (c *Config) checkSidebar(p *problems) {
 	if !s.Enabled {
 		return
 	}
+	if c.Zendesk.KeysFieldID == 0 {
+		p.add("sidebar.enabled", "true, but zendesk.keys_field_id is not set, and the panel links bugs by writing that field",
+			"set zendesk.keys_field_id to the ticket field holding bug keys", "")
+	}
 	if s.AppID <= 0 {
 		p.add("sidebar.app_id", "not set, but sidebar.enabled is", "set the id Zendesk gave the uploaded app (Admin Center > Apps and integrations > Zendesk Support apps > the app)", "")
 	}

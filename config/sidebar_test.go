@@ -10,6 +10,7 @@ func sidebarOn() *Config {
 	c.Sidebar.Enabled, c.Sidebar.AppID, c.Sidebar.InstallationID = true, 42, 7
 	c.Sidebar.PublicURL = "https://sync.example.com"
 	c.Sidebar.SessionKey = Secret(strings.Repeat("k", 32))
+	c.Zendesk.KeysFieldID = 360001
 	return c
 }
 
@@ -33,6 +34,7 @@ func TestSidebarRules(t *testing.T) {
 		key    string
 		want   string
 	}{
+		{"no keys field", func(c *Config) { c.Zendesk.KeysFieldID = 0 }, "sidebar.enabled", "zendesk.keys_field_id is not set"},
 		{"no app id", func(c *Config) { c.Sidebar.AppID = 0 }, "sidebar.app_id", "not set, but sidebar.enabled is"},
 		{"no installation", func(c *Config) { c.Sidebar.InstallationID = 0 }, "sidebar.installation_id", "not set"},
 		{"no public url", func(c *Config) { c.Sidebar.PublicURL = "" }, "sidebar.public_url", "not set"},
