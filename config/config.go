@@ -21,6 +21,7 @@ type Config struct {
 	Log      Log      `yaml:"log"`
 	Webhooks Webhooks `yaml:"webhooks"`
 	Board    Board    `yaml:"board"`
+	Sidebar  Sidebar  `yaml:"sidebar"`
 
 	AllowInlineSecrets bool `yaml:"allow_inline_secrets" doc:"Accept secrets written in the YAML file itself (with a warning). Off, they must come from the environment or a *_file."`
 
@@ -194,6 +195,19 @@ type Board struct {
 	ShowCustomerNames bool   `yaml:"show_customer_names" doc:"Show organization names and ticket subjects on the board; off, organizations appear by id and tier and tickets by number. Requester names and emails are never stored."`
 }
 
+// Sidebar configures the Zendesk ticket-sidebar app (docs/sidebar.md).
+type Sidebar struct {
+	Enabled          bool   `yaml:"enabled" doc:"Serve the Zendesk ticket-sidebar app at /zendesk/app/sidebar and its API under /zendesk/app/api/."`
+	AppID            int64  `yaml:"app_id" doc:"Id of the uploaded private app (Admin Center > Apps and integrations > Zendesk Support apps); its public key verifies Zendesk's signed requests."`
+	InstallationID   int64  `yaml:"installation_id" doc:"Id of the app's installation on the account; a signed request for any other installation is refused."`
+	AccountSubdomain string `yaml:"account_subdomain" doc:"Subdomain of the account whose agents may open the app; default: zendesk.subdomain, or the host of zendesk.url when it is SUBDOMAIN.zendesk.com."`
+	PublicURL        string `yaml:"public_url" doc:"The service's address as agents' browsers reach it, e.g. https://sync.example.com (https, or http on localhost); the app package points there."`
+	SessionKey       Secret `yaml:"session_key" doc:"Key signing the panel's sessions: at least 32 random bytes shared by the replicas (openssl rand -hex 32); never a vendor credential."`
+	SessionKeyFile   string `yaml:"session_key_file" doc:"File holding session_key."`
+	Project          string `yaml:"project" doc:"Jira project agents file bugs in from the panel; one of jira.projects. Empty: the first of jira.projects."`
+	IssueType        string `yaml:"issue_type" doc:"Issue type of the bugs filed from the panel."`
+}
+
 // Default returns the configuration used for every key that is not set.
 // Alone it is not valid: the accounts, credentials and projects have no
 // defaults.
@@ -266,6 +280,7 @@ func Default() *Config {
 			Tolerance:    5 * time.Minute,
 			MaxBodyBytes: 1 << 20,
 		},
+		Sidebar: Sidebar{IssueType: "Bug"},
 	}
 }
 

@@ -43,6 +43,8 @@ const (
 // keeps it complete. Map and list keys bound each of their values.
 var bounds = map[string]bound{
 	"zendesk.keys_field_id":              {0, maxID, "a ticket field's id, or 0 for none", "360001234567"},
+	"sidebar.app_id":                     {0, maxID, "the app's id, or 0 while the sidebar is off", "1234567"},
+	"sidebar.installation_id":            {0, maxID, "the installation's id, or 0 while the sidebar is off", "360007654321"},
 	"zendesk.status_field_id":            {0, maxID, "a ticket field's id, or 0 for none", "360007654321"},
 	"zendesk.max_keys_per_ticket":        {1, 100, "a ticket links at most this many bugs; the rest of its keys are ignored", "20"},
 	"zendesk.page_size":                  {1, 1000, "Zendesk's export pages hold 1 to 1000 tickets", "1000"},
@@ -174,6 +176,9 @@ type secretMin struct {
 }
 
 var secretMins = map[string]secretMin{
+	// HS256 wants a key at least as long as its output (RFC 7518 §3.2).
+	"sidebar.session_key": {32, "it alone signs the sidebar's sessions (HS256 wants 32 bytes or more)",
+		"generate one, e.g. openssl rand -hex 32 > /run/secrets/sidebar-session-key"},
 	"board.token": {16, "it alone opens the board",
 		"generate one, e.g. openssl rand -hex 16 > /run/secrets/board-token"},
 	"board.basic_password": {16, "with the user name it alone opens the board",

@@ -83,6 +83,7 @@ func (c *Config) secretFields() []secretField {
 		{"webhooks.jira_secret", &c.Webhooks.JiraSecret, &c.Webhooks.JiraSecretFile},
 		{"board.token", &c.Board.Token, &c.Board.TokenFile},
 		{"board.basic_password", &c.Board.BasicPassword, &c.Board.BasicPasswordFile},
+		{"sidebar.session_key", &c.Sidebar.SessionKey, &c.Sidebar.SessionKeyFile},
 	}
 }
 

@@ -38,6 +38,7 @@ func (c *Config) check(p *problems) {
 	c.checkTexts(p)
 	c.checkSync(p)
 	c.checkEndpoints(p)
+	c.checkSidebar(p)
 	c.checkBounds(p)
 	c.checkSecretLengths(p)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/sync/metrics"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/ops"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/sidebar"
 )
 
 func (a *app) runCommand() *ffcli.Command {
@@ -150,6 +151,17 @@ func (a *app) assemble(cfg *config.Config, log *zap.Logger) (*replica, error) {
 			return nil, err
 		}
 		for _, p := range board.Patterns {
+			routes = append(routes, ops.Route{Pattern: p, Handler: h})
+		}
+	}
+
+	if cfg.Sidebar.Enabled {
+		h, err := r.svc.SidebarHandler(service.SidebarOptions{Logger: log})
+		if err != nil {
+			r.svc.Close()
+			return nil, err
+		}
+		for _, p := range sidebar.Patterns {
 			routes = append(routes, ops.Route{Pattern: p, Handler: h})
 		}
 	}

@@ -23,6 +23,7 @@ func (a *app) subcommands() []*ffcli.Command {
 		a.versionCommand(),
 		a.webhooksCommand(),
 		a.healthcheckCommand(),
+		a.appPackageCommand(),
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -88,6 +89,7 @@ type Service struct {
 	fence    fence
 	ownRedis bool
 	clients  []*http.Client // the vendors' clients, whose connections Close releases
+	drains   sync.WaitGroup // the sidebar's background drains, which Close waits for
 }
 
 // New builds the service; it makes no network request beyond dialling
@@ -183,6 +185,7 @@ func (s *Service) Ping(ctx context.Context) error {
 // Close releases the vendors' idle HTTP connections and the Redis client
 // the service dialled.
 func (s *Service) Close() error {
+	s.drains.Wait()
 	for _, c := range s.clients {
 		c.CloseIdleConnections()
 	}

@@ -40,6 +40,8 @@ type Options struct {
 	Steps    engine.StepObserver
 	// Service are more options of the service, after the Env's own.
 	Service []service.Option
+	// Zendesk are more options of the Zendesk simulator (an installed app).
+	Zendesk []zendesktest.Option
 }
 
 // Env is the whole service against both simulators over real HTTP, on a
@@ -77,7 +79,7 @@ func New(t testing.TB, o Options) *Env {
 	t.Helper()
 	e := &Env{T: t, Ctx: context.Background(), Clock: clocktest.NewManual(Start), Events: &Recorder{}}
 	log := zaptest.NewLogger(t, zaptest.Level(logLevel()))
-	e.Zendesk = zendesktest.NewServer(zendesktest.WithExportLag(0), zendesktest.WithClock(e.Clock.Now))
+	e.Zendesk = zendesktest.NewServer(append([]zendesktest.Option{zendesktest.WithExportLag(0), zendesktest.WithClock(e.Clock.Now)}, o.Zendesk...)...)
 	t.Cleanup(e.Zendesk.Close)
 	e.Jira = jiratest.NewServer(jiratest.WithClock(e.Clock.Now))
 	t.Cleanup(e.Jira.Close)
