@@ -35,8 +35,8 @@ func (fakeState) MissingKeys(context.Context, []string) (map[string]engine.Missi
 func (fakeState) Bugs(context.Context, []string) (map[string]engine.BugRecord, error) {
 	return nil, nil
 }
-func (fakeState) BugMemories(context.Context, []string) (map[string]engine.BugMemory, error) {
-	return nil, nil
+func (fakeState) BugMemories(context.Context, []string) (map[string]engine.BugMemory, map[string]engine.Standing, error) {
+	return nil, nil, nil
 }
 func (fakeState) BugLinks(context.Context, []string) (map[string]map[int64]engine.LinkSource, error) {
 	return nil, nil

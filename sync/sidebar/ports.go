@@ -14,7 +14,7 @@ type State interface {
 	Aliases(ctx context.Context, keys []string) (map[string]string, error)
 	MissingKeys(ctx context.Context, keys []string) (map[string]engine.MissingKey, error)
 	Bugs(ctx context.Context, ids []string) (map[string]engine.BugRecord, error)
-	BugMemories(ctx context.Context, ids []string) (map[string]engine.BugMemory, error)
+	BugMemories(ctx context.Context, ids []string) (map[string]engine.BugMemory, map[string]engine.Standing, error)
 	BugLinks(ctx context.Context, ids []string) (map[string]map[int64]engine.LinkSource, error)
 	OrganizationNames(ctx context.Context, ids []int64) (map[int64]engine.Organization, error)
 }

@@ -147,7 +147,7 @@ func (h *handler) bugViews(ctx context.Context, rec engine.TicketRecord, ids []s
 	if err != nil {
 		return nil, fmt.Errorf("read bugs of ticket %d: %w", rec.ID, err)
 	}
-	mems, err := h.opts.State.BugMemories(ctx, ids)
+	_, standings, err := h.opts.State.BugMemories(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read bugs of ticket %d: %w", rec.ID, err)
 	}
@@ -168,12 +168,12 @@ func (h *handler) bugViews(ctx context.Context, rec engine.TicketRecord, ids []s
 		if !ok {
 			continue
 		}
-		mem := mems[id]
+		st := standings[id]
 		bv := BugView{Key: b.Key, URL: b.URL, Summary: b.Summary, Status: b.Status,
 			Category:   cmp.Or(categoryNames[b.StatusCategory], string(b.StatusCategory)),
 			Resolution: b.Resolution, FixVersions: b.FixVersions, Priority: b.Priority,
 			PriorityLocked: h.opts.Policy.PriorityLockedLabel != "" && slices.Contains(b.Labels, h.opts.Policy.PriorityLockedLabel),
-			Customers:      h.customers(mem.Customers),
+			Customers:      h.customers(st.Customers),
 			Stale:          b.Stale.Flagged,
 			ByTracker:      src[id]&engine.LinkFromTicket == 0,
 			LastActivity:   stamp(cmp.Or(b.LastActivity, b.Updated)),
@@ -181,8 +181,8 @@ func (h *handler) bugViews(ctx context.Context, rec engine.TicketRecord, ids []s
 		if b.Stale.Flagged {
 			bv.StaleSince = stamp(b.Stale.Since)
 		}
-		bv.Counted = counted(rec, mem)
-		bv.Standing = standing(rec, tier, mem.Customers, bv.Counted)
+		bv.Counted = counted(rec, st)
+		bv.Standing = standing(rec, tier, st.Customers, bv.Counted)
 		if bv.Others, bv.MoreOthers, err = h.others(ctx, rec, bugLinks[id]); err != nil {
 			return nil, err
 		}
@@ -215,11 +215,11 @@ func open(rec engine.TicketRecord) bool {
 // customer, as far as the state tells: by the organizations it counted.
 // A ticket without an organization, or one that no longer waits, is taken
 // as counted, since nothing more will change.
-func counted(rec engine.TicketRecord, mem engine.BugMemory) bool {
+func counted(rec engine.TicketRecord, st engine.Standing) bool {
 	if !open(rec) || rec.OrganizationID == 0 {
 		return true
 	}
-	_, ok := mem.Waiting[rec.OrganizationID]
+	_, ok := st.Waiting[rec.OrganizationID]
 	return ok
 }
 
