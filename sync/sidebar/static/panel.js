@@ -70,7 +70,7 @@
       (b.customers.weighted && b.customers.weighted !== b.customers.distinct ? " · weighted " + fmtCount(b.customers.weighted) : ""));
     fact("Waiting", count);
     fact("By tier", tiers);
-    fact("Last human", day(b.last_activity));
+    fact("Last touched", day(b.last_activity));
     var head = el("div", { cls: "bug-head" },
       el("span", { cls: "bug-key" }, link(b.url, b.key)),
       el("span", { cls: "pill " + catClass(b.category), text: b.status || b.category, title: b.category }),
