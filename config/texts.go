@@ -24,7 +24,7 @@ type Texts struct {
 	PriorityComment string                       `yaml:"priority_comment" doc:"Comment on a bug whose priority the service changed. Fields: {{.Customers}} (the count as the customers text writes it), {{.Count}}, {{.Weighted}} (true when tiers weigh the count), {{.WeightedCount}}, {{.Raised}}, {{.Verb}} (raised or lowered), {{.From}}, {{.To}}, {{.Threshold}} (empty when none is reached)."`
 	StaleComment    string                       `yaml:"stale_comment" doc:"Comment on a bug that turned stale (with stale.comment). Fields: {{.Key}}, {{.Customers}}, {{.Count}}, {{.Idle}} (1 day, 9 days), {{.Days}}, {{.Priority}}, {{.Label}}."`
 	Customers       string                       `yaml:"customers" doc:"How a customer count reads in the comments. Fields: {{.Count}}, {{.Tiers}} (each with .Tier and .Count, heaviest first)."`
-	Translations    map[string]map[string]string `yaml:"translations" doc:"Texts by language, then by name (started, fixed, …), e.g. de: {fixed: \"…\"}, for a reader whose locale is de or de-CH; a text a language lacks is the one above. Tickets do not carry their requester's locale yet, so notes use language. In the environment, JSON: {\"de\": {\"fixed\": \"…\"}}."`
+	Translations    map[string]map[string]string `yaml:"translations" doc:"Texts by language, then by name (started, fixed, …), e.g. de: {fixed: \"…\"}, for a reader whose locale is de or de-CH; a text a language lacks is the one above. Notes are in the language of the ticket's requester (their Zendesk locale), comments on bugs in language. In the environment, JSON: {\"de\": {\"fixed\": \"…\"}}."`
 }
 
 // localePattern is a language as Zendesk writes locales: en, de, pt-BR.

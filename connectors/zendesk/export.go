@@ -17,6 +17,7 @@ import (
 // (CursorBasedExportIncrementalTicketsResponse, notes.md §1).
 type exportWire struct {
 	Tickets       []ticketWire       `json:"tickets"`
+	Users         []userWire         `json:"users"`
 	Organizations []organizationWire `json:"organizations"`
 	AfterCursor   string             `json:"after_cursor"`
 	EndOfStream   bool               `json:"end_of_stream"`
@@ -24,7 +25,8 @@ type exportWire struct {
 
 // ChangedTickets streams the incremental ticket export from cursor (or from
 // StartTime when cursor is ""), one page per call of handle, with the
-// page's organizations sideloaded. It returns when the stream reports
+// page's organizations and users sideloaded (users for the requesters'
+// locales, so no request per requester). It returns when the stream reports
 // end_of_stream, when handle fails (with handle's error) or when a request
 // fails. The next page is read while handle works on the last one, so a
 // backfill waits for neither alone; the cursor a page carries is still
@@ -75,7 +77,7 @@ func (c *Client) readExport(ctx context.Context, cursor string, pages chan<- exp
 	for page := 1; ; page++ {
 		// per_page and include go with every request: whether a cursor
 		// carries them over is undocumented (notes.md §1).
-		q := url.Values{"per_page": {strconv.Itoa(c.pageSize)}, "include": {"organizations"}}
+		q := url.Values{"per_page": {strconv.Itoa(c.pageSize)}, "include": {"users,organizations"}}
 		if cursor != "" {
 			q.Set("cursor", cursor)
 		} else {
@@ -121,8 +123,9 @@ func (c *Client) decodeExport(op string, body []byte) (engine.TicketPage, error)
 		return engine.TicketPage{}, decodeError(op, body, err)
 	}
 	p := engine.TicketPage{Tickets: make([]engine.Ticket, len(w.Tickets)), Cursor: w.AfterCursor, Done: w.EndOfStream}
+	users := locales(w.Users)
 	for i := range w.Tickets {
-		p.Tickets[i] = c.ticket(&w.Tickets[i])
+		p.Tickets[i] = c.ticket(&w.Tickets[i], users)
 	}
 	if len(w.Organizations) > 0 {
 		p.Organizations = make([]engine.Organization, len(w.Organizations))

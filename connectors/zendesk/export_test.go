@@ -34,6 +34,10 @@ func TestChangedTicketsPagesMapsAndResumes(t *testing.T) {
 	srv.AddOrganization(zendesktest.Organization{ID: 7, Name: "Acme", Fields: map[string]any{"tier": "enterprise"}})
 	srv.AddOrganization(zendesktest.Organization{ID: 8, Name: "Initech"})
 	opened := srv.Now().Add(-400 * 24 * time.Hour).Truncate(time.Second) // long before the export reads it
+	// Requesters 101 and 102 exist, one German, one with the default
+	// locale; the other requesters are unknown to the account.
+	srv.AddUser(zendesktest.User{ID: 101, Name: "Kunde", Email: "k@example.com", Locale: "de"})
+	srv.AddUser(zendesktest.User{ID: 102, Name: "Customer", Email: "c@example.com"})
 	for i := int64(1); i <= 25; i++ {
 		tk := zendesktest.Ticket{ID: i, Subject: fmt.Sprintf("ticket %d", i), Status: "open", RequesterID: 100 + i}
 		switch i {
@@ -77,7 +81,7 @@ func TestChangedTicketsPagesMapsAndResumes(t *testing.T) {
 		t.Fatalf("%d tickets, want 25", len(got))
 	}
 	t1 := got[1]
-	if t1.KeysField != "PROJ-1" || t1.StatusField != "In Progress" || t1.OrganizationID != 7 || t1.RequesterID != 101 ||
+	if t1.KeysField != "PROJ-1" || t1.StatusField != "In Progress" || t1.OrganizationID != 7 || t1.RequesterID != 101 || t1.Locale != "de" ||
 		t1.Subject != "ticket 1" || t1.Status != engine.StatusOpen || len(t1.Tags) != 2 ||
 		t1.URL != srv.URL+"/agent/tickets/1" || t1.UpdatedAt.IsZero() || !t1.CreatedAt.Equal(opened) {
 		t.Errorf("ticket 1 = %+v", t1)
@@ -86,6 +90,9 @@ func TestChangedTicketsPagesMapsAndResumes(t *testing.T) {
 		if got[id].KeysField != want {
 			t.Errorf("ticket %d KeysField = %q, want %q", id, got[id].KeysField, want)
 		}
+	}
+	if got[2].Locale != zendesktest.DefaultLocale || got[3].Locale != "" {
+		t.Errorf("locales %q, %q; want %q and none for an unknown requester", got[2].Locale, got[3].Locale, zendesktest.DefaultLocale)
 	}
 	if got[5].Status != engine.StatusDeleted {
 		t.Errorf("deleted ticket status %q", got[5].Status)
@@ -107,7 +114,7 @@ func TestChangedTicketsPagesMapsAndResumes(t *testing.T) {
 	// the rest the cursor.
 	for i, r := range srv.Requests() {
 		q, _ := url.ParseQuery(r.Query)
-		if q.Get("per_page") != "10" || q.Get("include") != "organizations" {
+		if q.Get("per_page") != "10" || q.Get("include") != "users,organizations" {
 			t.Errorf("request %d query %q", i, r.Query)
 		}
 		if (i == 0) != q.Has("start_time") || (i > 0) != q.Has("cursor") {
@@ -282,7 +289,7 @@ func BenchmarkDecodeExportPage(b *testing.B) {
 			CustomFields: []zendesktest.CustomField{{ID: keysField, Value: "PROJ-12"}, {ID: statusField, Value: "In Progress"},
 				{ID: 77, Value: 42}, {ID: 78, Value: []string{"a", "b"}}, {ID: 79, Value: true}}})
 	}
-	body, err := c.api.Get(context.Background(), "/incremental/tickets/cursor.json?start_time=0&include=organizations")
+	body, err := c.api.Get(context.Background(), "/incremental/tickets/cursor.json?start_time=0&include=users,organizations")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,24 +16,27 @@ import (
 // showManyLimit is the most ids show_many takes ("up to 100", notes.md §3).
 const showManyLimit = 100
 
-// Tickets reads tickets by id with show_many, 100 per request. Ids that do
-// not exist (or are deleted) are absent from the result.
+// Tickets reads tickets by id with show_many, 100 per request, with their
+// users sideloaded for the requesters' locales. Ids that do not exist (or
+// are deleted) are absent from the result.
 func (c *Client) Tickets(ctx context.Context, ids []int64) ([]engine.Ticket, error) {
 	var out []engine.Ticket
 	for chunk := range slices.Chunk(uniqueIDs(ids), showManyLimit) {
 		op := "read tickets " + joinIDs(chunk)
-		body, err := c.api.Get(ctx, "/tickets/show_many.json?ids="+joinIDs(chunk))
+		body, err := c.api.Get(ctx, "/tickets/show_many.json?include=users&ids="+joinIDs(chunk))
 		if err != nil {
 			return nil, requestError(op, err)
 		}
 		var page struct {
 			Tickets []ticketWire `json:"tickets"`
+			Users   []userWire   `json:"users"`
 		}
 		if err := json.Unmarshal(body, &page); err != nil {
 			return nil, decodeError(op, body, err)
 		}
+		users := locales(page.Users)
 		for i := range page.Tickets {
-			out = append(out, c.ticket(&page.Tickets[i]))
+			out = append(out, c.ticket(&page.Tickets[i], users))
 		}
 	}
 	return out, nil

@@ -17,8 +17,9 @@ import (
 func TestTicketsShowManyInChunks(t *testing.T) {
 	srv, c := newPair(t, nil)
 	var ids []int64
+	de := srv.AddUser(zendesktest.User{Name: "Kunde", Email: "k@example.com", Locale: "de"})
 	for i := int64(1); i <= 150; i++ {
-		srv.CreateTicket(zendesktest.Ticket{ID: i, CustomFields: []zendesktest.CustomField{{ID: keysField, Value: i}}})
+		srv.CreateTicket(zendesktest.Ticket{ID: i, RequesterID: de.ID, CustomFields: []zendesktest.CustomField{{ID: keysField, Value: i}}})
 		ids = append(ids, i)
 	}
 	srv.DeleteTicket(150)
@@ -32,11 +33,19 @@ func TestTicketsShowManyInChunks(t *testing.T) {
 		t.Fatalf("%d tickets, want 149", len(got))
 	}
 	sort.Slice(got, func(i, j int) bool { return got[i].ID < got[j].ID })
+	// The requester's locale comes sideloaded with each chunk (the second
+	// chunk's tickets too), never from a request of its own.
+	if got[41].Locale != "de" || got[148].Locale != "de" {
+		t.Fatalf("locales %q, %q; want de", got[41].Locale, got[148].Locale)
+	}
 	if got[41].ID != 42 || got[41].KeysField != "42" || got[41].URL != srv.URL+"/agent/tickets/42" || got[41].CreatedAt.IsZero() {
 		t.Fatalf("ticket 42 = %+v", got[41])
 	}
 	if n := srv.Count("GET", "/api/v2/tickets/show_many"); n != 2 {
 		t.Fatalf("%d show_many requests, want 2", n)
+	}
+	if n := len(srv.Requests()); n != 2 {
+		t.Fatalf("%d requests, want the 2 show_many only", n)
 	}
 }
 

@@ -24,6 +24,22 @@ type ticketWire struct {
 	UpdatedAt      time.Time   `json:"updated_at"`
 }
 
+// userWire is the part of a sideloaded user the engine needs: locale is
+// the user's language as Zendesk writes it (de, pt-BR).
+type userWire struct {
+	ID     int64  `json:"id"`
+	Locale string `json:"locale"`
+}
+
+// locales maps user id to locale for the users sideloaded beside tickets.
+func locales(users []userWire) map[int64]string {
+	out := make(map[int64]string, len(users))
+	for _, u := range users {
+		out[u.ID] = u.Locale
+	}
+	return out
+}
+
 type fieldWire struct {
 	ID    int64           `json:"id"`
 	Value json.RawMessage `json:"value"`
@@ -35,9 +51,11 @@ type organizationWire struct {
 	Fields map[string]json.RawMessage `json:"organization_fields"`
 }
 
-func (c *Client) ticket(w *ticketWire) engine.Ticket {
+// ticket is w as the engine sees it; locales are the sideloaded users'
+// locales by id, where the requester's is looked up ("" when absent).
+func (c *Client) ticket(w *ticketWire, locales map[int64]string) engine.Ticket {
 	t := engine.Ticket{ID: w.ID, Status: engine.TicketStatus(w.Status), Subject: w.Subject,
-		RequesterID: w.RequesterID, OrganizationID: w.OrganizationID, Tags: w.Tags,
+		RequesterID: w.RequesterID, OrganizationID: w.OrganizationID, Locale: locales[w.RequesterID], Tags: w.Tags,
 		URL: c.agentURL(w.ID), CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
 	for _, f := range w.CustomFields {
 		switch {

@@ -27,7 +27,11 @@ type Ticket struct {
 	Subject        string
 	RequesterID    int64
 	OrganizationID int64 // 0 when the ticket has no organization
-	Tags           []string
+	// Locale is the requester's locale as the helpdesk writes it (de,
+	// pt-BR): the language notes to the ticket's agent are written in. ""
+	// when the helpdesk did not say, which reads as the default language.
+	Locale string
+	Tags   []string
 	// KeysField is the raw text of the configured custom field that holds bug
 	// keys ("" when empty). Numeric or list values are rendered as text by the
 	// adapter.

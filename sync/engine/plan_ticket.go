@@ -107,9 +107,7 @@ func (p Policy) planNotes(plan *ticketPlan, v ticketView, bugs []BugRecord) {
 				plan.Notes = map[string]int{}
 			}
 			plan.Notes[b.ID] = b.Seq
-			// The record does not carry the requester's locale yet: notes
-			// are written in the default language.
-			notes = append(notes, p.noteText(b, "", noteMarker(v.Epoch, b.ID, b.Seq)))
+			notes = append(notes, p.noteText(b, t.Locale, noteMarker(v.Epoch, b.ID, b.Seq)))
 			noted = append(noted, b.Key)
 			continue
 		}
@@ -126,7 +124,7 @@ func (p Policy) planNotes(plan *ticketPlan, v ticketView, bugs []BugRecord) {
 	note := strings.Join(notes, "\n\n")
 	if t.Status == StatusSolved {
 		plan.Update.Reopen = true
-		note = p.reopenText("", noted) + "\n\n" + note
+		note = p.reopenText(t.Locale, noted) + "\n\n" + note
 	}
 	plan.Update.Note = note
 }

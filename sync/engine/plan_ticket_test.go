@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync/texts"
 )
 
 func TestStatusFieldText(t *testing.T) {
@@ -103,6 +105,20 @@ func TestPlanTicket(t *testing.T) {
 			want: want{note: []string{"reopened this ticket", "is fixed"}, reopen: true, stamp: true, notes: map[string]int{"10": 5}},
 		},
 		{
+			name:   "requester's locale picks the translation, for the note and the reopen line",
+			policy: func(p *Policy) { p.ReopenSolved = true; p.Texts = germanTexts(t) },
+			view: ticketView{Ticket: TicketRecord{ID: 1, Status: StatusSolved, Locale: "de-AT", StatusField: "PROJ-1: Done (Fixed)", Tags: []string{"bug_fixed"}},
+				Bugs: []BugRecord{bug("10", "PROJ-1", StateDone, 5)}, Marks: map[string]NoteMark{"10": {Seq: 4}}, Epoch: "ep"},
+			want: want{note: []string{"Wieder geöffnet: PROJ-1", "PROJ-1 ist behoben.", "(ref: hs-ep-n10-5)"}, reopen: true, stamp: true, notes: map[string]int{"10": 5}},
+		},
+		{
+			name:   "a locale without translations reads the default language",
+			policy: func(p *Policy) { p.Texts = germanTexts(t) },
+			view: ticketView{Ticket: TicketRecord{ID: 1, Status: StatusOpen, Locale: "fr", StatusField: "PROJ-1: Done (Fixed)", Tags: []string{"bug_fixed"}},
+				Bugs: []BugRecord{bug("10", "PROJ-1", StateDone, 5)}, Marks: map[string]NoteMark{"10": {Seq: 4}}, Epoch: "ep"},
+			want: want{note: []string{`Bug PROJ-1 "Export fails" is fixed`, "(ref: hs-ep-n10-5)"}, stamp: true, notes: map[string]int{"10": 5}},
+		},
+		{
 			name: "closed ticket is never written; marks follow the bugs",
 			view: ticketView{Ticket: TicketRecord{ID: 1, Status: StatusClosed},
 				Bugs: []BugRecord{bug("10", "PROJ-1", StateDone, 5)}, Marks: map[string]NoteMark{"10": {Seq: 4}}},
@@ -190,4 +206,17 @@ func strp(s *string) any {
 		return nil
 	}
 	return *s
+}
+
+// germanTexts has German fixed and reopened texts beside the built-in ones.
+func germanTexts(t *testing.T) *texts.Set {
+	t.Helper()
+	set, err := texts.New("", map[string]map[string]string{"de": {
+		texts.Fixed:    "{{.Key}} ist behoben.",
+		texts.Reopened: `Wieder geöffnet: {{join .Bugs ", "}}`,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
 }

@@ -12,6 +12,7 @@ type TicketRecord struct {
 	Status         TicketStatus
 	RequesterID    int64
 	OrganizationID int64
+	Locale         string // the requester's locale; "" for the default language
 	Subject        string
 	URL            string
 	Keys           []string // validated bug keys found on the ticket, sorted

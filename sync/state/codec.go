@@ -15,15 +15,18 @@ import (
 // field there never corrupts stored state.
 
 type ticketWire struct {
-	Status    string   `json:"s"`
-	Requester int64    `json:"r,omitempty"`
-	Org       int64    `json:"o,omitempty"`
-	Subject   string   `json:"j,omitempty"`
-	URL       string   `json:"u,omitempty"`
-	Keys      []string `json:"k,omitempty"`
-	Rejected  []string `json:"x,omitempty"`
-	Tags      []string `json:"t,omitempty"`
-	Field     string   `json:"f,omitempty"`
+	Status    string `json:"s"`
+	Requester int64  `json:"r,omitempty"`
+	Org       int64  `json:"o,omitempty"`
+	// Locale is absent from records stored before locales were kept: it
+	// decodes as "", the default language, until the ticket is observed.
+	Locale   string   `json:"l,omitempty"`
+	Subject  string   `json:"j,omitempty"`
+	URL      string   `json:"u,omitempty"`
+	Keys     []string `json:"k,omitempty"`
+	Rejected []string `json:"x,omitempty"`
+	Tags     []string `json:"t,omitempty"`
+	Field    string   `json:"f,omitempty"`
 	// Created is absent from records stored before creation times were
 	// kept: it decodes as the zero time, which the engine reads as unknown.
 	Created    int64 `json:"cr,omitempty"`
@@ -123,7 +126,7 @@ func fromNanos(n int64) time.Time {
 
 func encodeTicket(r engine.TicketRecord) string {
 	return mustJSON(ticketWire{
-		Status: string(r.Status), Requester: r.RequesterID, Org: r.OrganizationID, Subject: r.Subject, URL: r.URL,
+		Status: string(r.Status), Requester: r.RequesterID, Org: r.OrganizationID, Locale: r.Locale, Subject: r.Subject, URL: r.URL,
 		Keys: r.Keys, Rejected: r.Rejected, Tags: r.Tags, Field: r.StatusField, Created: nanos(r.CreatedAt), Updated: nanos(r.UpdatedAt),
 		StampStale: r.StampStale,
 	})
@@ -135,7 +138,7 @@ func decodeTicket(id int64, blob string, version int64) (engine.TicketRecord, er
 		return engine.TicketRecord{}, fmt.Errorf("state: decode ticket %d: %w", id, err)
 	}
 	return engine.TicketRecord{
-		ID: id, Status: engine.TicketStatus(w.Status), RequesterID: w.Requester, OrganizationID: w.Org, Subject: w.Subject,
+		ID: id, Status: engine.TicketStatus(w.Status), RequesterID: w.Requester, OrganizationID: w.Org, Locale: w.Locale, Subject: w.Subject,
 		URL: w.URL, Keys: w.Keys, Rejected: w.Rejected, Tags: w.Tags, StatusField: w.Field, CreatedAt: fromNanos(w.Created), UpdatedAt: fromNanos(w.Updated),
 		StampStale: w.StampStale, Version: version,
 	}, nil

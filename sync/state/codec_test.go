@@ -11,7 +11,7 @@ import (
 func TestRecordCodecsRoundTrip(t *testing.T) {
 	n := 12.5
 	at := time.Date(2025, 1, 2, 3, 4, 5, 6789, time.UTC)
-	tk := engine.TicketRecord{ID: 42, Status: engine.StatusPending, RequesterID: 7, OrganizationID: 8, Subject: "Crash “quoted”",
+	tk := engine.TicketRecord{ID: 42, Status: engine.StatusPending, RequesterID: 7, OrganizationID: 8, Locale: "pt-BR", Subject: "Crash “quoted”",
 		URL: "https://h/agent/tickets/42", Keys: []string{"PROJ-1"}, Rejected: []string{"OTHER-1"}, Tags: []string{"bug_open"}, StatusField: "PROJ-1: To Do",
 		CreatedAt: at.Add(-400 * 24 * time.Hour), UpdatedAt: at, StampStale: true, Version: 3}
 	gotT, err := decodeTicket(42, encodeTicket(tk), 3)
@@ -35,10 +35,11 @@ func TestRecordCodecsRoundTrip(t *testing.T) {
 	if got, _ := decodeTicket(0, encodeTicket(zero), 0); !got.UpdatedAt.IsZero() || !got.CreatedAt.IsZero() {
 		t.Fatalf("zero times came back as %v, %v", got.CreatedAt, got.UpdatedAt)
 	}
-	// A record stored before creation times were kept reads as one whose
-	// creation is unknown: the zero time, never an error.
+	// A record stored before creation times or locales were kept reads as
+	// one whose creation is unknown (the zero time) and whose requester
+	// reads the default language (""), never an error.
 	old := `{"s":"open","r":7,"o":8,"j":"Crash","u":"https://h/agent/tickets/42","k":["PROJ-1"],"up":1735787045000006789}`
-	if got, err := decodeTicket(42, old, 1); err != nil || !got.CreatedAt.IsZero() || got.OrganizationID != 8 || !got.UpdatedAt.Equal(at) {
+	if got, err := decodeTicket(42, old, 1); err != nil || !got.CreatedAt.IsZero() || got.OrganizationID != 8 || got.Locale != "" || !got.UpdatedAt.Equal(at) {
 		t.Fatalf("old ticket record: %+v (%v)", got, err)
 	}
 	for _, m := range []engine.NoteMark{{}, {Seq: 4}, {Seq: 4, Sending: 5}, {Seq: -1, Sending: 0}, {Seq: -1, Sending: 3}} {

@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// AddUser stores u (id assigned when 0; role end-user when empty) and
-// returns it.
+// AddUser stores u (id assigned when 0; role end-user and locale
+// DefaultLocale when empty) and returns it.
 func (s *Server) AddUser(u User) User {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -17,6 +17,9 @@ func (s *Server) AddUser(u User) User {
 	}
 	if u.Role == "" {
 		u.Role = "end-user"
+	}
+	if u.Locale == "" {
+		u.Locale = DefaultLocale
 	}
 	now := s.now().Truncate(time.Second)
 	if u.CreatedAt.IsZero() {
@@ -53,6 +56,21 @@ func (s *Server) AddOrganization(o Organization) Organization {
 	o.Fields = maps.Clone(o.Fields)
 	s.orgs[o.ID] = &o
 	return o
+}
+
+// SetUserLocale sets the locale of user id, as the user or an admin would
+// in their profile. Like on Zendesk, the user's tickets do not change: the
+// export carries the new locale with the next change of a ticket.
+func (s *Server) SetUserLocale(id int64, locale string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[id]
+	if !ok {
+		return false
+	}
+	u.Locale = locale
+	u.UpdatedAt = s.now().Truncate(time.Second)
+	return true
 }
 
 // SetOrganizationField sets organization field key of organization id, as an

@@ -123,14 +123,7 @@ func (s *Server) exportTickets(w http.ResponseWriter, r *http.Request) {
 	}
 	include := strings.Split(q.Get("include"), ",")
 	if slices.Contains(include, "users") {
-		out.Users = []userJSON{}
-		for _, id := range sideloadIDs(page, func(t *ticketRec) []int64 {
-			return []int64{t.RequesterID, t.SubmitterID, t.AssigneeID}
-		}) {
-			if u, ok := s.users[id]; ok {
-				out.Users = append(out.Users, renderUser(base, u))
-			}
-		}
+		out.Users = s.sideloadUsersLocked(base, page)
 	}
 	if slices.Contains(include, "organizations") {
 		out.Organizations = []organizationJSON{}
@@ -141,6 +134,20 @@ func (s *Server) exportTickets(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// sideloadUsersLocked renders the requesters, submitters and assignees of
+// page, each once, as include=users adds them beside tickets.
+func (s *Server) sideloadUsersLocked(base string, page []*ticketRec) []userJSON {
+	out := []userJSON{}
+	for _, id := range sideloadIDs(page, func(t *ticketRec) []int64 {
+		return []int64{t.RequesterID, t.SubmitterID, t.AssigneeID}
+	}) {
+		if u, ok := s.users[id]; ok {
+			out = append(out, renderUser(base, u))
+		}
+	}
+	return out
 }
 
 func sideloadIDs(page []*ticketRec, ids func(*ticketRec) []int64) []int64 {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -211,5 +212,56 @@ func TestExportAdminsOnly(t *testing.T) {
 	resp, body := do(t, req)
 	if resp.StatusCode != 403 || !strings.Contains(string(body), `"error":"Forbidden"`) {
 		t.Fatalf("agent export: %d %s", resp.StatusCode, body)
+	}
+}
+
+// Users carry a locale (en-US unless set), which show_many sideloads with
+// include=users as the export does; changing it leaves the tickets alone.
+func TestUserLocaleSideloads(t *testing.T) {
+	srv := newTestServer(t)
+	de := srv.AddUser(User{Name: "Kunde", Email: "k@example.com", Locale: "de"})
+	en := srv.AddUser(User{Name: "Customer", Email: "c@example.com"})
+	srv.CreateTicket(Ticket{ID: 1, RequesterID: de.ID})
+	srv.CreateTicket(Ticket{ID: 2, RequesterID: en.ID})
+	type user struct {
+		ID       int64  `json:"id"`
+		Locale   string `json:"locale"`
+		LocaleID int64  `json:"locale_id"`
+	}
+	var page struct {
+		Tickets []struct {
+			UpdatedAt string `json:"updated_at"`
+		} `json:"tickets"`
+		Users []user `json:"users"`
+	}
+	locales := func(path string) map[int64]user {
+		t.Helper()
+		page.Users = nil
+		if resp, body := call(t, srv, "GET", path, nil, &page); resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
+		}
+		out := map[int64]user{}
+		for _, u := range page.Users {
+			out[u.ID] = u
+		}
+		return out
+	}
+	got := locales("/api/v2/tickets/show_many.json?ids=1,2&include=users")
+	if got[de.ID].Locale != "de" || got[en.ID] != (user{ID: en.ID, Locale: DefaultLocale, LocaleID: 1}) || len(got) != 2 {
+		t.Fatalf("sideloaded users %+v, want the two requesters", got)
+	}
+	if got := locales("/api/v2/tickets/show_many.json?ids=1,2"); len(got) != 0 {
+		t.Fatalf("users without include: %+v", got)
+	}
+	stamp := page.Tickets[0].UpdatedAt
+	srv.Advance(time.Hour)
+	if !srv.SetUserLocale(en.ID, "fr") || srv.SetUserLocale(9999, "fr") {
+		t.Fatal("SetUserLocale: known user refused or unknown user accepted")
+	}
+	if got := locales("/api/v2/users/show_many.json?ids=" + strconv.FormatInt(en.ID, 10)); got[en.ID].Locale != "fr" {
+		t.Fatalf("after SetUserLocale: %+v", got)
+	}
+	if got := locales("/api/v2/tickets/show_many.json?ids=1,2&include=users"); got[en.ID].Locale != "fr" || page.Tickets[0].UpdatedAt != stamp {
+		t.Fatalf("after SetUserLocale: users %+v, ticket stamp %s (was %s)", got, page.Tickets[0].UpdatedAt, stamp)
 	}
 }

@@ -60,9 +60,16 @@ type User struct {
 	Email          string
 	Role           string
 	OrganizationID int64
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// Locale is the user's language as Zendesk writes it (de, pt-BR);
+	// DefaultLocale when empty.
+	Locale    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
+
+// DefaultLocale is the locale of a user created without one, the
+// account's default on a new Zendesk account.
+const DefaultLocale = "en-US"
 
 // Organization is a Zendesk organization; Fields holds organization_fields
 // by field key (e.g. "tier": "enterprise").

@@ -163,10 +163,14 @@ func renderUser(base string, u *User) userJSON {
 	if role == "" {
 		role = "end-user"
 	}
+	locale := u.Locale
+	if locale == "" {
+		locale = DefaultLocale
+	}
 	out := userJSON{
 		ID: u.ID, URL: fmt.Sprintf("%s/api/v2/users/%d.json", base, u.ID), Name: u.Name, Email: u.Email,
 		CreatedAt: stamp(u.CreatedAt), UpdatedAt: stamp(u.UpdatedAt), TimeZone: "UTC", IanaTimeZone: "Etc/UTC",
-		LocaleID: 1, Locale: "en-US", OrganizationID: optID(u.OrganizationID), Role: role, Verified: true,
+		LocaleID: localeID(u.Locale), Locale: locale, OrganizationID: optID(u.OrganizationID), Role: role, Verified: true,
 		Tags: []string{}, Active: true, UserFields: map[string]any{},
 	}
 	if role == "end-user" {
@@ -176,6 +180,16 @@ func renderUser(base string, u *User) userJSON {
 		out.Moderator, out.ReportCSV = role == "admin", role == "admin"
 	}
 	return out
+}
+
+// localeID is Zendesk's numeric id of locale where the simulator knows it
+// (1 is en-US) and 0 otherwise: clients read the locale's name, and an id
+// made up here would look real.
+func localeID(locale string) int64 {
+	if locale == "" || locale == DefaultLocale {
+		return 1
+	}
+	return 0
 }
 
 type organizationJSON struct {

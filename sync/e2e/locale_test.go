@@ -1,0 +1,56 @@
+package e2e_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/texts"
+)
+
+// A note is written in the requester's language when a translation is
+// configured, and in the default language otherwise; the locale comes
+// sideloaded with the export, so the writes and reads are those of any
+// note.
+func TestNotesFollowTheRequestersLocale(t *testing.T) {
+	set, err := texts.New("", map[string]map[string]string{"de": {
+		texts.Fixed: `{{.Key}} ist behoben{{with .Versions}}, in {{.}}{{end}}. Bitte dem Kunden Bescheid geben.`,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(o *engine.Options) { o.Policy.Texts = set })
+	b := e.bug("PROJ", "Low")
+	e.org(101, "")
+	de, fr, en := e.ticket(101, b.Key), e.ticket(101, b.Key), e.ticket(101, b.Key)
+	for id, locale := range map[int64]string{de: "de", fr: "fr"} {
+		tk, _ := e.zd.Ticket(id)
+		if !e.zd.SetUserLocale(tk.RequesterID, locale) {
+			t.Fatalf("requester of ticket %d missing", id)
+		}
+	}
+	e.settle()
+
+	if err := e.jira.Resolve(b.Key, "Done", "2.3.1", jiratest.Engineer); err != nil {
+		t.Fatal(err)
+	}
+	e.resetLogs()
+	e.cycle()
+	e.expectWrites(map[string]int{zdUpdate: 3})
+	want := map[int64]string{
+		de: b.Key + " ist behoben, in 2.3.1. Bitte dem Kunden Bescheid geben.",
+		fr: "Tell the customer: the fix ships in 2.3.1.", // no French: the default language
+		en: "Tell the customer: the fix ships in 2.3.1.", // en-US, the simulator's default locale
+	}
+	for id, text := range want {
+		// The marker that makes a note restart-safe goes with every language.
+		if n := e.notes(id); len(n) != 1 || !strings.Contains(n[0], text) || !strings.Contains(n[0], "(ref: hs-") {
+			t.Fatalf("ticket %d notes %q, want one with %q", id, n, text)
+		}
+	}
+	if n := e.notes(fr)[0]; strings.Contains(n, "behoben") {
+		t.Fatalf("French requester got German: %q", n)
+	}
+	e.expectIdle()
+}
