@@ -55,6 +55,9 @@ type Options struct {
 	Keys     KeysField
 	Queue    Queue
 	Filings  Filings
+	// Versions tells whether fix versions are released; nil (optional)
+	// shows them by name only.
+	Versions Versions
 	// Policy validates keys and weighs tiers as the engine does.
 	Policy engine.Policy
 	// Subdomain is the Zendesk account allowed to frame the page.

@@ -58,11 +58,19 @@
 
   function fmtCount(n) { return Math.round(n * 100) / 100; }
 
+  // fixVersion says a fix version and, when known, whether it shipped,
+  // as the service's FixVersion.String does.
+  function fixVersion(v) {
+    if (!v.known) { return v.name; }
+    if (v.released) { return v.name + (v.release_date ? " (released " + v.release_date + ")" : " (released)"); }
+    return v.name + (v.release_date ? " (not released yet, planned " + v.release_date + ")" : " (not released yet)");
+  }
+
   function bugCard(b) {
     var facts = el("dl", { cls: "facts" });
     function fact(name, value) { if (value) { facts.appendChild(el("dt", { text: name })); facts.appendChild(el("dd", {}, value)); } }
     fact("Resolution", b.resolution);
-    fact("Fix version", (b.fix_versions || []).join(", "));
+    fact("Fix version", (b.fix_versions || []).map(fixVersion).join(", "));
     fact("Priority", b.priority ? b.priority + (b.priority_locked ? " (locked)" : "") : "");
     var tiers = (b.customers.by_tier || []).map(function (t) { return t.customers + " " + t.tier; }).join(", ");
     var count = el("span", {}, el("span", { cls: "count", text: String(b.customers.distinct) }),
