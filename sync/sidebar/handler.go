@@ -62,8 +62,10 @@ type Options struct {
 	Policy engine.Policy
 	// Subdomain is the Zendesk account allowed to frame the page.
 	Subdomain string
-	// Project and IssueType are where bugs are filed.
+	// Project and IssueType are where bugs are filed; Labels are the
+	// labels the form starts with (the agent may edit them).
 	Project, IssueType string
+	Labels             []string
 	// BoardURL links to the impact board for the rest of a bug's tickets;
 	// "" links nowhere. The board has credentials of its own.
 	BoardURL string
@@ -95,6 +97,9 @@ func NewHandler(o Options) (http.Handler, error) {
 		return nil, fmt.Errorf("sidebar: subdomain %q: want the account's subdomain, e.g. acme", o.Subdomain)
 	case o.Project == "" || o.IssueType == "":
 		return nil, errors.New("sidebar: the project and issue type of filed bugs are required")
+	}
+	if msg := CheckLabels(o.Labels); msg != "" {
+		return nil, errors.New("sidebar: default labels: " + msg)
 	}
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()

@@ -118,8 +118,9 @@ type Unlinked struct {
 
 // FilingConfig is where the panel files bugs.
 type FilingConfig struct {
-	Project   string `json:"project"`
-	IssueType string `json:"issue_type"`
+	Project   string   `json:"project"`
+	IssueType string   `json:"issue_type"`
+	Labels    []string `json:"labels"` // the form's labels to start with
 }
 
 var categoryNames = map[engine.StatusCategory]string{
@@ -193,7 +194,7 @@ type viewer struct {
 // ticketView is the panel's view of ticket id.
 func (h *handler) ticketView(ctx context.Context, id int64) (TicketView, error) {
 	v, err := View(ctx, Source{State: h.opts.State, Versions: h.opts.Versions, Policy: h.opts.Policy, Logger: h.log}, id)
-	v.Filing = FilingConfig{Project: h.opts.Project, IssueType: h.opts.IssueType}
+	v.Filing = FilingConfig{Project: h.opts.Project, IssueType: h.opts.IssueType, Labels: append([]string{}, h.opts.Labels...)}
 	v.BoardURL = h.opts.BoardURL
 	return v, err
 }

@@ -8,6 +8,7 @@
   var ticketID = 0;
   var view = null;
   var filingKey = "";
+  var labelsShown = false; // the configured labels fill the form once, then it is the agent's
 
   function $(id) { return document.getElementById(id); }
 
@@ -127,6 +128,7 @@
     un.hidden = !v.unlinked.length;
     $("create-where").textContent = "Filed in " + v.filing.project + " as " + v.filing.issue_type + ", with a link back to this ticket.";
     if (!$("create-summary").value && v.ticket.subject) { $("create-summary").value = v.ticket.subject; }
+    if (!labelsShown) { $("create-labels").value = (v.filing.labels || []).join(" "); labelsShown = true; }
     resize();
   }
 
@@ -199,7 +201,11 @@
   }
 
   function filing(confirm) {
-    return { summary: $("create-summary").value, description: $("create-description").value, confirm: confirm, idempotency_key: filingKey };
+    // Labels are one word each, so spaces and commas separate them; the
+    // service checks them again.
+    var labels = $("create-labels").value.split(/[\s,]+/).filter(function (l) { return l !== ""; });
+    return { summary: $("create-summary").value, description: $("create-description").value, labels: labels,
+      confirm: confirm, idempotency_key: filingKey };
   }
 
   $("create-form").addEventListener("submit", function (ev) {
