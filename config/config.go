@@ -206,6 +206,7 @@ type Sidebar struct {
 	SessionKeyFile   string   `yaml:"session_key_file" doc:"File holding session_key."`
 	Project          string   `yaml:"project" doc:"Jira project agents file bugs in from the panel; one of jira.projects. Empty: the first of jira.projects."`
 	IssueType        string   `yaml:"issue_type" doc:"Issue type of the bugs filed from the panel."`
+	Components       []string `yaml:"components" doc:"Components of sidebar.project that bugs filed from the panel are in, by name; Jira refuses a name the project does not have."`
 	Labels           []string `yaml:"labels" doc:"Labels the panel's bug form starts with, e.g. from-support; the agent may edit them. At most 20, each without spaces and at most 255 characters."`
 }
 

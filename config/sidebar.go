@@ -22,6 +22,11 @@ func (c *Config) checkSidebar(p *problems) {
 	if msg := checkLabels(s.Labels); msg != "" {
 		p.add("sidebar.labels", msg, "write at most 20 labels without spaces, e.g. labels: [from-support]", "from-support")
 	}
+	for _, c := range s.Components {
+		if strings.TrimSpace(c) == "" || utf8.RuneCountInString(c) > 255 {
+			p.add("sidebar.components", fmt.Sprintf("%q is not a component name", c), "name components of sidebar.project, e.g. components: [Checkout]", "")
+		}
+	}
 	if !s.Enabled {
 		return
 	}

@@ -47,6 +47,7 @@ func TestSidebarRules(t *testing.T) {
 		{"unsynced project", func(c *Config) { c.Sidebar.Project = "SECRET" }, "sidebar.project", "is not one of jira.projects"},
 		{"no issue type", func(c *Config) { c.Sidebar.IssueType = " " }, "sidebar.issue_type", "empty"},
 		{"label with a space", func(c *Config) { c.Sidebar.Labels = []string{"from support"} }, "sidebar.labels", `label "from support": want one word`},
+		{"blank component", func(c *Config) { c.Sidebar.Components = []string{" "} }, "sidebar.components", "is not a component name"},
 		{"too many labels", func(c *Config) { c.Sidebar.Labels = strings.Fields(strings.Repeat("l ", 21)) }, "sidebar.labels", "21 labels; at most 20"},
 	}
 	for _, tt := range tests {

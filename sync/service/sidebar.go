@@ -52,7 +52,7 @@ func (s *Service) SidebarHandler(o SidebarOptions) (http.Handler, error) {
 		Filings:  &filings{rdb: s.Redis, prefix: c.Redis.KeyPrefix + "sidebar:filing:"},
 		Versions: newVersionCache(s.Tracker, o.Now),
 		Policy:   Policy(c), Subdomain: c.SidebarSubdomain(),
-		Project: c.SidebarProject(), IssueType: c.Sidebar.IssueType, Labels: c.Sidebar.Labels,
+		Project: c.SidebarProject(), IssueType: c.Sidebar.IssueType, Labels: c.Sidebar.Labels, Components: c.Sidebar.Components,
 		BoardURL: board, SDKURL: o.SDKURL, Logger: o.Logger.Named("sidebar"),
 	})
 }

@@ -235,7 +235,8 @@ func (h *handler) createJSON(w http.ResponseWriter, r *http.Request, s Session) 
 		return
 	}
 	key, err := h.opts.Tracker.CreateBug(ctx, engine.NewBug{Project: h.opts.Project, IssueType: h.opts.IssueType,
-		Summary: summary, Description: h.description(ctx, id, req.Description), Labels: slices.Clone(labels)})
+		Summary: summary, Description: h.description(ctx, id, req.Description), Labels: slices.Clone(labels),
+		Components: slices.Clone(h.opts.Components)})
 	if err != nil {
 		h.log.Warn("sidebar: bug not filed", zap.Int64("agent", s.UserID), zap.Int64("ticket", id), zap.Error(err))
 		if errors.Is(err, engine.ErrPermanent) {

@@ -64,8 +64,10 @@ type Options struct {
 	Subdomain string
 	// Project and IssueType are where bugs are filed; Labels are the
 	// labels the form starts with (the agent may edit them).
+	// Components, of Project, are where every filed bug belongs.
 	Project, IssueType string
 	Labels             []string
+	Components         []string
 	// BoardURL links to the impact board for the rest of a bug's tickets;
 	// "" links nowhere. The board has credentials of its own.
 	BoardURL string

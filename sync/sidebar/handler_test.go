@@ -160,7 +160,7 @@ func newFixture(t *testing.T) *fixture {
 		},
 		Sessions: f.sessions, State: fakeState{}, Tracker: f.rec, Keys: f.rec, Queue: f.rec, Filings: f.rec,
 		Policy: engine.Policy{Projects: []string{"PROJ", "WEB"}}, Subdomain: "acme", Project: "PROJ", IssueType: "Bug",
-		Labels: []string{"from-support"},
+		Labels: []string{"from-support"}, Components: []string{"Checkout"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -404,7 +404,7 @@ func TestCreate(t *testing.T) {
 	if f.rec.field[5] != "PROJ-101" {
 		t.Errorf("keys field %q, want the new bug linked", f.rec.field[5])
 	}
-	if !slices.Equal(nb.Labels, []string{"from-support"}) {
+	if !slices.Equal(nb.Labels, []string{"from-support"}) || !slices.Equal(nb.Components, []string{"Checkout"}) {
 		t.Errorf("labels %q, want the configured ones", nb.Labels)
 	}
 

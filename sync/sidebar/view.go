@@ -121,6 +121,8 @@ type FilingConfig struct {
 	Project   string   `json:"project"`
 	IssueType string   `json:"issue_type"`
 	Labels    []string `json:"labels"` // the form's labels to start with
+	// Components are the project's components every filed bug is in.
+	Components []string `json:"components,omitempty"`
 }
 
 var categoryNames = map[engine.StatusCategory]string{
@@ -194,7 +196,8 @@ type viewer struct {
 // ticketView is the panel's view of ticket id.
 func (h *handler) ticketView(ctx context.Context, id int64) (TicketView, error) {
 	v, err := View(ctx, Source{State: h.opts.State, Versions: h.opts.Versions, Policy: h.opts.Policy, Logger: h.log}, id)
-	v.Filing = FilingConfig{Project: h.opts.Project, IssueType: h.opts.IssueType, Labels: append([]string{}, h.opts.Labels...)}
+	v.Filing = FilingConfig{Project: h.opts.Project, IssueType: h.opts.IssueType, Labels: append([]string{}, h.opts.Labels...),
+		Components: h.opts.Components}
 	v.BoardURL = h.opts.BoardURL
 	return v, err
 }

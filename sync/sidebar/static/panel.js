@@ -126,7 +126,9 @@
       un.appendChild(ul);
     }
     un.hidden = !v.unlinked.length;
-    $("create-where").textContent = "Filed in " + v.filing.project + " as " + v.filing.issue_type + ", with a link back to this ticket.";
+    $("create-where").textContent = "Filed in " + v.filing.project + " as " + v.filing.issue_type +
+      (v.filing.components && v.filing.components.length ? ", component " + v.filing.components.join(", ") : "") +
+      ", with a link back to this ticket.";
     if (!$("create-summary").value && v.ticket.subject) { $("create-summary").value = v.ticket.subject; }
     if (!labelsShown) { $("create-labels").value = (v.filing.labels || []).join(" "); labelsShown = true; }
     resize();
