@@ -197,15 +197,17 @@ type Board struct {
 
 // Sidebar configures the Zendesk ticket-sidebar app (docs/sidebar.md).
 type Sidebar struct {
-	Enabled          bool   `yaml:"enabled" doc:"Serve the Zendesk ticket-sidebar app at /zendesk/app/sidebar and its API under /zendesk/app/api/."`
-	AppID            int64  `yaml:"app_id" doc:"Id of the uploaded private app (Admin Center > Apps and integrations > Zendesk Support apps); its public key verifies Zendesk's signed requests."`
-	InstallationID   int64  `yaml:"installation_id" doc:"Id of the app's installation on the account; a signed request for any other installation is refused."`
-	AccountSubdomain string `yaml:"account_subdomain" doc:"Subdomain of the account whose agents may open the app; default: zendesk.subdomain, or the host of zendesk.url when it is SUBDOMAIN.zendesk.com."`
-	PublicURL        string `yaml:"public_url" doc:"The service's address as agents' browsers reach it, e.g. https://sync.example.com (https, or http on localhost); the app package points there."`
-	SessionKey       Secret `yaml:"session_key" doc:"Key signing the panel's sessions: at least 32 random bytes shared by the replicas (openssl rand -hex 32); never a vendor credential."`
-	SessionKeyFile   string `yaml:"session_key_file" doc:"File holding session_key."`
-	Project          string `yaml:"project" doc:"Jira project agents file bugs in from the panel; one of jira.projects. Empty: the first of jira.projects."`
-	IssueType        string `yaml:"issue_type" doc:"Issue type of the bugs filed from the panel."`
+	Enabled          bool     `yaml:"enabled" doc:"Serve the Zendesk ticket-sidebar app at /zendesk/app/sidebar and its API under /zendesk/app/api/."`
+	AppID            int64    `yaml:"app_id" doc:"Id of the uploaded private app (Admin Center > Apps and integrations > Zendesk Support apps); its public key verifies Zendesk's signed requests."`
+	InstallationID   int64    `yaml:"installation_id" doc:"Id of the app's installation on the account; a signed request for any other installation is refused."`
+	AccountSubdomain string   `yaml:"account_subdomain" doc:"Subdomain of the account whose agents may open the app; default: zendesk.subdomain, or the host of zendesk.url when it is SUBDOMAIN.zendesk.com."`
+	PublicURL        string   `yaml:"public_url" doc:"The service's address as agents' browsers reach it, e.g. https://sync.example.com (https, or http on localhost); the app package points there."`
+	SessionKey       Secret   `yaml:"session_key" doc:"Key signing the panel's sessions: at least 32 random bytes shared by the replicas (openssl rand -hex 32); never a vendor credential."`
+	SessionKeyFile   string   `yaml:"session_key_file" doc:"File holding session_key."`
+	Project          string   `yaml:"project" doc:"Jira project agents file bugs in from the panel; one of jira.projects. Empty: the first of jira.projects."`
+	IssueType        string   `yaml:"issue_type" doc:"Issue type of the bugs filed from the panel."`
+	Components       []string `yaml:"components" doc:"Components of sidebar.project that bugs filed from the panel are in, by name; Jira refuses a name the project does not have."`
+	Labels           []string `yaml:"labels" doc:"Labels the panel's bug form starts with, e.g. from-support; the agent may edit them. At most 20, each without spaces and at most 255 characters."`
 }
 
 // Default returns the configuration used for every key that is not set.
@@ -260,7 +262,7 @@ func Default() *Config {
 				DefaultWindow: 720 * time.Hour,
 				Comment:       true,
 			},
-			Texts: Texts{Language: "en"},
+			Texts:              Texts{Language: "en"},
 			MaxPriorityChanges: 50,
 			MaxTicketUpdates:   2000,
 			MaxBugEdits:        2000,

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // checkSidebar: with the app enabled, everything it needs to verify
@@ -16,6 +18,14 @@ func (c *Config) checkSidebar(p *problems) {
 	}
 	if s.Project != "" && !slices.Contains(c.Jira.Projects, s.Project) {
 		p.add("sidebar.project", fmt.Sprintf("%q is not one of jira.projects %v", s.Project, c.Jira.Projects), "name a synced project, or leave it empty for the first", "")
+	}
+	if msg := checkLabels(s.Labels); msg != "" {
+		p.add("sidebar.labels", msg, "write at most 20 labels without spaces, e.g. labels: [from-support]", "from-support")
+	}
+	for _, c := range s.Components {
+		if strings.TrimSpace(c) == "" || utf8.RuneCountInString(c) > 255 {
+			p.add("sidebar.components", fmt.Sprintf("%q is not a component name", c), "name components of sidebar.project, e.g. components: [Checkout]", "")
+		}
 	}
 	if !s.Enabled {
 		return
@@ -50,6 +60,21 @@ func (c *Config) checkSidebar(p *problems) {
 	if strings.TrimSpace(s.IssueType) == "" {
 		p.add("sidebar.issue_type", "empty", "name the issue type of filed bugs, e.g. issue_type: Bug", "Bug")
 	}
+}
+
+// checkLabels says what Jira would refuse in labels (a label is one word
+// of at most 255 characters), or what the panel's form would (more than
+// 20 of them); "" when nothing.
+func checkLabels(labels []string) string {
+	if len(labels) > 20 {
+		return fmt.Sprintf("%d labels; at most 20", len(labels))
+	}
+	for _, l := range labels {
+		if l == "" || strings.ContainsFunc(l, unicode.IsSpace) || utf8.RuneCountInString(l) > 255 {
+			return fmt.Sprintf("label %q: want one word of at most 255 characters", l)
+		}
+	}
+	return ""
 }
 
 // SidebarSubdomain is the Zendesk account whose agents may open the

@@ -16,6 +16,7 @@ func sidebarOn() *Config {
 
 func TestSidebarValid(t *testing.T) {
 	c := sidebarOn()
+	c.Sidebar.Labels = []string{"from-support", strings.Repeat("l", 255)}
 	if err := c.Validate(); err != nil {
 		t.Fatalf("Validate: %v", err)
 	}
@@ -45,6 +46,9 @@ func TestSidebarRules(t *testing.T) {
 		{"bad subdomain", func(c *Config) { c.Sidebar.AccountSubdomain = "a.b" }, "sidebar.account_subdomain", "is not a Zendesk subdomain"},
 		{"unsynced project", func(c *Config) { c.Sidebar.Project = "SECRET" }, "sidebar.project", "is not one of jira.projects"},
 		{"no issue type", func(c *Config) { c.Sidebar.IssueType = " " }, "sidebar.issue_type", "empty"},
+		{"label with a space", func(c *Config) { c.Sidebar.Labels = []string{"from support"} }, "sidebar.labels", `label "from support": want one word`},
+		{"blank component", func(c *Config) { c.Sidebar.Components = []string{" "} }, "sidebar.components", "is not a component name"},
+		{"too many labels", func(c *Config) { c.Sidebar.Labels = strings.Fields(strings.Repeat("l ", 21)) }, "sidebar.labels", "21 labels; at most 20"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -112,6 +112,13 @@ func (c *Client) CreateBug(ctx context.Context, nb engine.NewBug) (string, error
 	if len(nb.Labels) > 0 {
 		fields["labels"] = nb.Labels
 	}
+	if len(nb.Components) > 0 {
+		refs := make([]map[string]string, 0, len(nb.Components))
+		for _, c := range nb.Components {
+			refs = append(refs, map[string]string{"name": c})
+		}
+		fields["components"] = refs
+	}
 	path := "rest/api/2/issue"
 	if nb.Description != "" {
 		fields["description"] = nb.Description
@@ -154,6 +161,11 @@ func (c *Client) checkNewBug(nb engine.NewBug) error {
 	for _, l := range nb.Labels {
 		if l == "" || strings.ContainsFunc(l, unicode.IsSpace) || utf8.RuneCountInString(l) > maxSummary {
 			return refuse("the label %q must be non-empty, without spaces, at most %d characters", l, maxSummary)
+		}
+	}
+	for _, c := range nb.Components {
+		if strings.TrimSpace(c) == "" || utf8.RuneCountInString(c) > maxSummary {
+			return refuse("the component %q must be a name of at most %d characters", c, maxSummary)
 		}
 	}
 	return nil

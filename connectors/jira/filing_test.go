@@ -64,14 +64,18 @@ func TestCreateBug(t *testing.T) {
 	for name, dep := range bothDeployments {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, nil, jiratest.WithDeployment(dep))
+			if err := f.srv.AddComponent("PROJ", "Checkout"); err != nil {
+				t.Fatal(err)
+			}
 			nb := engine.NewBug{Project: "PROJ", IssueType: "Bug", Summary: "Checkout crashes on Safari",
-				Description: "Reported in https://acme.zendesk.com/agent/tickets/42\n\nSteps: pay.", Labels: []string{"helpdesk"}}
+				Description: "Reported in https://acme.zendesk.com/agent/tickets/42\n\nSteps: pay.", Labels: []string{"helpdesk"},
+				Components: []string{"Checkout"}}
 			key, err := f.jira.CreateBug(context.Background(), nb)
 			if err != nil {
 				t.Fatal(err)
 			}
 			is, ok := f.srv.Issue(key)
-			if !ok || is.Summary != nb.Summary || is.Description != nb.Description || !slices.Equal(is.Labels, nb.Labels) ||
+			if !ok || is.Summary != nb.Summary || is.Description != nb.Description || !slices.Equal(is.Labels, nb.Labels) || !slices.Equal(is.Components, nb.Components) ||
 				is.Creator != jiratest.ServiceAccount {
 				t.Fatalf("created %+v", is)
 			}
@@ -101,6 +105,7 @@ func TestCreateBugRefusals(t *testing.T) {
 		{"100 KB summary", func(b *engine.NewBug) { b.Summary = strings.Repeat("x", 100<<10) }, "at most 255"},
 		{"two-line summary", func(b *engine.NewBug) { b.Summary = "a\nb" }, "one line"},
 		{"label with space", func(b *engine.NewBug) { b.Labels = []string{"a b"} }, "label"},
+		{"blank component", func(b *engine.NewBug) { b.Components = []string{" "} }, "component"},
 	}
 	for _, c := range cases {
 		nb := ok
@@ -117,5 +122,9 @@ func TestCreateBugRefusals(t *testing.T) {
 	_, err := f.jira.CreateBug(context.Background(), engine.NewBug{Project: "PROJ", IssueType: "Epic", Summary: "s"})
 	if !errors.Is(err, engine.ErrPermanent) || !strings.Contains(err.Error(), "issuetype: Specify a valid issue type") {
 		t.Errorf("Jira's refusal: %v", err)
+	}
+	_, err = f.jira.CreateBug(context.Background(), engine.NewBug{Project: "PROJ", IssueType: "Bug", Summary: "s", Components: []string{"Nope"}})
+	if !errors.Is(err, engine.ErrPermanent) || !strings.Contains(err.Error(), "Component name 'Nope' is not valid") {
+		t.Errorf("Jira's refusal of an unknown component: %v", err)
 	}
 }

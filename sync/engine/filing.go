@@ -10,4 +10,7 @@ type NewBug struct {
 	Summary     string
 	Description string // plain text; the adapter renders it for the tracker
 	Labels      []string
+	// Components are component names of the project; the tracker refuses
+	// a name the project does not have.
+	Components []string
 }

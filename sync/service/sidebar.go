@@ -48,10 +48,11 @@ func (s *Service) SidebarHandler(o SidebarOptions) (http.Handler, error) {
 		Subdomain: c.SidebarSubdomain(), InstallationID: c.Sidebar.InstallationID, Now: o.Now}}
 	return sidebar.NewHandler(sidebar.Options{
 		Verify: keys.verify, Sessions: sessions, State: s.Store, Tracker: s.Tracker, Keys: s.Helpdesk,
-		Queue:   &kicker{engine: s.Engine, log: o.Logger, wg: &s.drains},
-		Filings: &filings{rdb: s.Redis, prefix: c.Redis.KeyPrefix + "sidebar:filing:"},
-		Policy:  Policy(c), Subdomain: c.SidebarSubdomain(),
-		Project: c.SidebarProject(), IssueType: c.Sidebar.IssueType,
+		Queue:    &kicker{engine: s.Engine, log: o.Logger, wg: &s.drains},
+		Filings:  &filings{rdb: s.Redis, prefix: c.Redis.KeyPrefix + "sidebar:filing:"},
+		Versions: newVersionCache(s.Tracker, o.Now),
+		Policy:   Policy(c), Subdomain: c.SidebarSubdomain(),
+		Project: c.SidebarProject(), IssueType: c.Sidebar.IssueType, Labels: c.Sidebar.Labels, Components: c.Sidebar.Components,
 		BoardURL: board, SDKURL: o.SDKURL, Logger: o.Logger.Named("sidebar"),
 	})
 }

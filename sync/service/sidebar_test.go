@@ -27,15 +27,21 @@ const (
 
 // sidebarEnv is the whole service with the sidebar enabled against both
 // simulators, the Zendesk one holding the installed app.
-func sidebarEnv(t *testing.T) (*servicetest.Env, *httptest.Server) {
+// Extra configuration, as KEY=value, is added to the sidebar's.
+func sidebarEnv(t *testing.T, extra ...string) (*servicetest.Env, *httptest.Server) {
 	t.Helper()
+	cfg := map[string]string{
+		"SIDEBAR_ENABLED": "true", "SIDEBAR_APP_ID": fmt.Sprint(sidebarApp), "SIDEBAR_INSTALLATION_ID": fmt.Sprint(sidebarInstall),
+		"SIDEBAR_ACCOUNT_SUBDOMAIN": "acme", "SIDEBAR_PUBLIC_URL": "http://localhost:8080",
+		"SIDEBAR_SESSION_KEY": strings.Repeat("s", 40),
+	}
+	for _, kv := range extra {
+		k, v, _ := strings.Cut(kv, "=")
+		cfg[k] = v
+	}
 	e := servicetest.New(t, servicetest.Options{
 		Zendesk: []zendesktest.Option{zendesktest.WithApp(sidebarApp, sidebarInstall), zendesktest.WithSubdomain("acme")},
-		Config: map[string]string{
-			"SIDEBAR_ENABLED": "true", "SIDEBAR_APP_ID": fmt.Sprint(sidebarApp), "SIDEBAR_INSTALLATION_ID": fmt.Sprint(sidebarInstall),
-			"SIDEBAR_ACCOUNT_SUBDOMAIN": "acme", "SIDEBAR_PUBLIC_URL": "http://localhost:8080",
-			"SIDEBAR_SESSION_KEY": strings.Repeat("s", 40),
-		},
+		Config:  cfg,
 	})
 	h, err := e.Service.SidebarHandler(service.SidebarOptions{Now: e.Clock.Now})
 	if err != nil {
@@ -220,4 +226,51 @@ func TestSidebarEndToEnd(t *testing.T) {
 		t.Fatalf("unlink: %d %v", status, done)
 	}
 	waitView(t, srv, session, ticket, func(v sidebar.TicketView) bool { return !hasBug(bug.Key)(v) })
+}
+
+// A bug filed from the panel carries the configured component and the
+// agent's labels to Jira; a component the project lacks is Jira's refusal,
+// shown to the agent, with nothing filed.
+func TestSidebarFilesComponentsAndLabels(t *testing.T) {
+	project := simulation.ProjectKeys()[0]
+	for _, tt := range []struct {
+		component string
+		status    int
+		want      string
+	}{
+		{"Checkout", http.StatusOK, ""},
+		{"Nope", http.StatusUnprocessableEntity, "Component name 'Nope' is not valid"},
+	} {
+		t.Run(tt.component, func(t *testing.T) {
+			e, srv := sidebarEnv(t, "SIDEBAR_COMPONENTS="+tt.component, "SIDEBAR_LABELS=from-support")
+			if err := e.Jira.AddComponent(project, "Checkout"); err != nil {
+				t.Fatal(err)
+			}
+			ticket := e.Ticket(e.Org("pro"), "")
+			e.Settle()
+			session := openPanel(t, e, srv)
+			var v sidebar.TicketView
+			if status := call(t, srv, session, "GET", fmt.Sprintf("tickets/%d", ticket), nil, &v); status != http.StatusOK ||
+				fmt.Sprint(v.Filing.Labels, v.Filing.Components) != "[from-support] ["+tt.component+"]" {
+				t.Fatalf("filing configuration: %d %+v", status, v.Filing)
+			}
+			var filed struct{ Created, Error string }
+			req := map[string]any{"summary": "Checkout fails", "confirm": true, "idempotency_key": "components-0123456789",
+				"labels": []string{"from-support", "safari"}}
+			status := call(t, srv, session, "POST", fmt.Sprintf("tickets/%d/bugs", ticket), req, &filed)
+			if status != tt.status || !strings.Contains(filed.Error, tt.want) {
+				t.Fatalf("file: %d %+v, want %d …%s", status, filed, tt.status, tt.want)
+			}
+			if tt.status != http.StatusOK {
+				if n := e.Jira.Count("POST", "/rest/api/3/issue"); n != 1 {
+					t.Errorf("%d creations tried, want 1", n)
+				}
+				return
+			}
+			is, ok := e.Jira.Issue(filed.Created)
+			if !ok || fmt.Sprint(is.Components, is.Labels) != "[Checkout] [from-support safari]" {
+				t.Errorf("filed %+v", is)
+			}
+		})
+	}
 }

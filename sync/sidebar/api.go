@@ -152,6 +152,36 @@ type createRequest struct {
 	Confirm bool `json:"confirm"`
 	// IdempotencyKey names one filing: the same key files at most one bug.
 	IdempotencyKey string `json:"idempotency_key"`
+	// Labels are the bug's labels; absent is the configured ones.
+	Labels *[]string `json:"labels"`
+}
+
+// Limits on a filed bug's labels: Jira's on one label, and the form's on
+// how many.
+const (
+	MaxLabel  = 255
+	MaxLabels = 20
+)
+
+// CheckLabels returns what is wrong with labels to file a bug with, for
+// the agent; "" when nothing.
+func CheckLabels(labels []string) string {
+	if len(labels) > MaxLabels {
+		return fmt.Sprintf("%d labels; at most %d.", len(labels), MaxLabels)
+	}
+	for _, l := range labels {
+		switch {
+		case l == "":
+			return "A label is empty."
+		case strings.ContainsFunc(l, unicode.IsSpace):
+			return fmt.Sprintf("The label %q has a space; Jira labels are one word (use - or _).", clip(l, 40))
+		case !utf8.ValidString(l):
+			return "A label is not valid UTF-8."
+		case utf8.RuneCountInString(l) > MaxLabel:
+			return fmt.Sprintf("A label has %d characters; Jira takes at most %d.", utf8.RuneCountInString(l), MaxLabel)
+		}
+	}
+	return ""
 }
 
 var idempotencyKey = regexp.MustCompile(`^[A-Za-z0-9-]{16,64}$`)
@@ -167,7 +197,11 @@ func (h *handler) createJSON(w http.ResponseWriter, r *http.Request, s Session) 
 		return
 	}
 	summary := strings.TrimSpace(req.Summary)
-	if msg := checkFiling(summary, req.Description); msg != "" {
+	labels := h.opts.Labels
+	if req.Labels != nil {
+		labels = slices.Compact(slices.Sorted(slices.Values(*req.Labels)))
+	}
+	if msg := cmp.Or(checkFiling(summary, req.Description), CheckLabels(labels)); msg != "" {
 		h.jsonError(w, http.StatusUnprocessableEntity, msg)
 		return
 	}
@@ -201,7 +235,8 @@ func (h *handler) createJSON(w http.ResponseWriter, r *http.Request, s Session) 
 		return
 	}
 	key, err := h.opts.Tracker.CreateBug(ctx, engine.NewBug{Project: h.opts.Project, IssueType: h.opts.IssueType,
-		Summary: summary, Description: h.description(ctx, id, req.Description)})
+		Summary: summary, Description: h.description(ctx, id, req.Description), Labels: slices.Clone(labels),
+		Components: slices.Clone(h.opts.Components)})
 	if err != nil {
 		h.log.Warn("sidebar: bug not filed", zap.Int64("agent", s.UserID), zap.Int64("ticket", id), zap.Error(err))
 		if errors.Is(err, engine.ErrPermanent) {

@@ -55,12 +55,19 @@ type Options struct {
 	Keys     KeysField
 	Queue    Queue
 	Filings  Filings
+	// Versions tells whether fix versions are released; nil (optional)
+	// shows them by name only.
+	Versions Versions
 	// Policy validates keys and weighs tiers as the engine does.
 	Policy engine.Policy
 	// Subdomain is the Zendesk account allowed to frame the page.
 	Subdomain string
-	// Project and IssueType are where bugs are filed.
+	// Project and IssueType are where bugs are filed; Labels are the
+	// labels the form starts with (the agent may edit them).
+	// Components, of Project, are where every filed bug belongs.
 	Project, IssueType string
+	Labels             []string
+	Components         []string
 	// BoardURL links to the impact board for the rest of a bug's tickets;
 	// "" links nowhere. The board has credentials of its own.
 	BoardURL string
@@ -92,6 +99,9 @@ func NewHandler(o Options) (http.Handler, error) {
 		return nil, fmt.Errorf("sidebar: subdomain %q: want the account's subdomain, e.g. acme", o.Subdomain)
 	case o.Project == "" || o.IssueType == "":
 		return nil, errors.New("sidebar: the project and issue type of filed bugs are required")
+	}
+	if msg := CheckLabels(o.Labels); msg != "" {
+		return nil, errors.New("sidebar: default labels: " + msg)
 	}
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()

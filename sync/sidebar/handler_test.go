@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -159,6 +160,7 @@ func newFixture(t *testing.T) *fixture {
 		},
 		Sessions: f.sessions, State: fakeState{}, Tracker: f.rec, Keys: f.rec, Queue: f.rec, Filings: f.rec,
 		Policy: engine.Policy{Projects: []string{"PROJ", "WEB"}}, Subdomain: "acme", Project: "PROJ", IssueType: "Bug",
+		Labels: []string{"from-support"}, Components: []string{"Checkout"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -339,6 +341,10 @@ func TestSearchStaysInSyncedProjects(t *testing.T) {
 }
 
 func TestCreate(t *testing.T) {
+	var labels21 []string
+	for i := range 21 {
+		labels21 = append(labels21, fmt.Sprint("l", i))
+	}
 	f := newFixture(t)
 	s := f.session(t)
 	f.rec.found = []engine.Bug{{Key: "PROJ-3", Summary: "Export fails"}}
@@ -358,6 +364,10 @@ func TestCreate(t *testing.T) {
 		{"body over the limit", createRequest{Summary: "ok", Description: strings.Repeat("d", 300<<10)},
 			http.StatusRequestEntityTooLarge, "over 256 KB"},
 		{"no idempotency key", createRequest{Summary: "ok", Confirm: true}, http.StatusBadRequest, "idempotency_key"},
+		{"label with a space", createRequest{Summary: "ok", Labels: &[]string{"two words"}}, http.StatusUnprocessableEntity, `The label "two words" has a space`},
+		{"empty label", createRequest{Summary: "ok", Labels: &[]string{""}}, http.StatusUnprocessableEntity, "A label is empty"},
+		{"label too long", createRequest{Summary: "ok", Labels: &[]string{strings.Repeat("l", 256)}}, http.StatusUnprocessableEntity, "A label has 256 characters; Jira takes at most 255"},
+		{"21 labels", createRequest{Summary: "ok", Labels: &labels21}, http.StatusUnprocessableEntity, "21 labels; at most 20"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -393,6 +403,25 @@ func TestCreate(t *testing.T) {
 	}
 	if f.rec.field[5] != "PROJ-101" {
 		t.Errorf("keys field %q, want the new bug linked", f.rec.field[5])
+	}
+	if !slices.Equal(nb.Labels, []string{"from-support"}) || !slices.Equal(nb.Components, []string{"Checkout"}) {
+		t.Errorf("labels %q, want the configured ones", nb.Labels)
+	}
+
+	// The agent's labels replace the configured ones: none, or others.
+	for _, tt := range []struct {
+		labels, want []string
+	}{
+		{[]string{}, nil},
+		{[]string{"ui", "export", "ui"}, []string{"export", "ui"}},
+	} {
+		req := createRequest{Summary: "Another bug", Confirm: true, IdempotencyKey: fmt.Sprintf("form-labels-%d-0123456789", len(tt.labels)), Labels: &tt.labels}
+		if status, out := f.call(t, "POST", "tickets/5/bugs", s, req); status != http.StatusOK {
+			t.Fatalf("create with labels %q: %d %v", tt.labels, status, out)
+		}
+		if got := f.rec.created[len(f.rec.created)-1].Labels; !slices.Equal(got, tt.want) {
+			t.Errorf("labels %q filed as %q, want %q", tt.labels, got, tt.want)
+		}
 	}
 }
 

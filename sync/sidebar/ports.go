@@ -53,3 +53,10 @@ type Filings interface {
 	// agent may try again.
 	Release(ctx context.Context, key string) error
 }
+
+// Versions lists a project's versions, to tell whether a bug's fix
+// version is released. The service implements it with a short cache in
+// front of the Jira adapter, so that panel loads cost Jira little.
+type Versions interface {
+	Versions(ctx context.Context, project string) ([]engine.Version, error)
+}

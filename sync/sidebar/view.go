@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
@@ -37,17 +39,17 @@ type TicketInfo struct {
 
 // BugView is a linked bug.
 type BugView struct {
-	Key            string    `json:"key"`
-	URL            string    `json:"url"`
-	Summary        string    `json:"summary"`
-	Status         string    `json:"status"`
-	Category       string    `json:"category"` // "To Do", "In Progress", "Done"
-	Resolution     string    `json:"resolution,omitempty"`
-	FixVersions    []string  `json:"fix_versions,omitempty"`
-	Priority       string    `json:"priority,omitempty"`
-	PriorityLocked bool      `json:"priority_locked"`
-	Customers      Customers `json:"customers"`
-	Standing       string    `json:"standing"` // where this ticket's customer stands in the count
+	Key            string       `json:"key"`
+	URL            string       `json:"url"`
+	Summary        string       `json:"summary"`
+	Status         string       `json:"status"`
+	Category       string       `json:"category"` // "To Do", "In Progress", "Done"
+	Resolution     string       `json:"resolution,omitempty"`
+	FixVersions    []FixVersion `json:"fix_versions,omitempty"`
+	Priority       string       `json:"priority,omitempty"`
+	PriorityLocked bool         `json:"priority_locked"`
+	Customers      Customers    `json:"customers"`
+	Standing       string       `json:"standing"` // where this ticket's customer stands in the count
 	// Counted is false while the count does not include this ticket's
 	// customer yet (it follows within a moment of linking).
 	Counted      bool    `json:"counted"`
@@ -57,6 +59,33 @@ type BugView struct {
 	ByTracker    bool    `json:"by_tracker"`              // linked by a Jira remote link, not by the ticket
 	Others       []Other `json:"others"`
 	MoreOthers   int     `json:"more_others"`
+}
+
+// FixVersion is a version a bug is fixed in and, when the tracker's
+// versions could be read, whether it is released.
+type FixVersion struct {
+	Name string `json:"name"`
+	// Known is false when the project's versions could not be read or do
+	// not name this one; Released and ReleaseDate then say nothing.
+	Known    bool `json:"known"`
+	Released bool `json:"released"`
+	// ReleaseDate is the day it shipped, or is planned to, as YYYY-MM-DD.
+	ReleaseDate string `json:"release_date,omitempty"`
+}
+
+// String is the version as the panel says it.
+func (f FixVersion) String() string {
+	switch {
+	case !f.Known:
+		return f.Name
+	case f.Released && f.ReleaseDate != "":
+		return f.Name + " (released " + f.ReleaseDate + ")"
+	case f.Released:
+		return f.Name + " (released)"
+	case f.ReleaseDate != "":
+		return f.Name + " (not released yet, planned " + f.ReleaseDate + ")"
+	}
+	return f.Name + " (not released yet)"
 }
 
 // Customers is a bug's customer count.
@@ -89,8 +118,11 @@ type Unlinked struct {
 
 // FilingConfig is where the panel files bugs.
 type FilingConfig struct {
-	Project   string `json:"project"`
-	IssueType string `json:"issue_type"`
+	Project   string   `json:"project"`
+	IssueType string   `json:"issue_type"`
+	Labels    []string `json:"labels"` // the form's labels to start with
+	// Components are the project's components every filed bug is in.
+	Components []string `json:"components,omitempty"`
 }
 
 var categoryNames = map[engine.StatusCategory]string{
@@ -104,11 +136,29 @@ var reasons = map[string]string{
 	engine.ReasonTooMany:        "too many keys on this ticket",
 }
 
-// ticketView reads what the service knows of ticket id.
-func (h *handler) ticketView(ctx context.Context, id int64) (TicketView, error) {
-	v := TicketView{Ticket: TicketInfo{ID: id}, Bugs: []BugView{}, Unlinked: []Unlinked{},
-		Filing: FilingConfig{Project: h.opts.Project, IssueType: h.opts.IssueType}, BoardURL: h.opts.BoardURL}
-	recs, err := h.opts.State.Tickets(ctx, []int64{id})
+// Source is what a ticket's view is read from.
+type Source struct {
+	State State
+	// Versions tells whether fix versions are released; nil shows them
+	// by name only.
+	Versions Versions
+	// Policy validates keys and weighs tiers as the engine does.
+	Policy engine.Policy
+	// Logger records versions that could not be read; nil records nothing.
+	Logger *zap.Logger
+}
+
+// View reads what the service knows of ticket id, as the panel shows it
+// (without the filing configuration and board link, which are the
+// handler's). A ticket the service has not observed yet is returned with
+// Known false and no error.
+func View(ctx context.Context, src Source, id int64) (TicketView, error) {
+	if src.Logger == nil {
+		src.Logger = zap.NewNop()
+	}
+	s := &viewer{Source: src}
+	v := TicketView{Ticket: TicketInfo{ID: id}, Bugs: []BugView{}, Unlinked: []Unlinked{}}
+	recs, err := s.State.Tickets(ctx, []int64{id})
 	if err != nil {
 		return v, fmt.Errorf("read ticket %d: %w", id, err)
 	}
@@ -118,51 +168,66 @@ func (h *handler) ticketView(ctx context.Context, id int64) (TicketView, error) 
 	}
 	v.Ticket = TicketInfo{ID: id, Known: true, Subject: rec.Subject, URL: rec.URL}
 	if rec.OrganizationID != 0 {
-		orgs, err := h.opts.State.OrganizationNames(ctx, []int64{rec.OrganizationID})
+		orgs, err := s.State.OrganizationNames(ctx, []int64{rec.OrganizationID})
 		if err != nil {
 			return v, fmt.Errorf("read organization %d: %w", rec.OrganizationID, err)
 		}
 		v.Ticket.Tier = orgs[rec.OrganizationID].Tier
 	}
-	links, err := h.opts.State.TicketLinks(ctx, []int64{id})
+	links, err := s.State.TicketLinks(ctx, []int64{id})
 	if err != nil {
 		return v, fmt.Errorf("read links of ticket %d: %w", id, err)
 	}
 	ids := slices.Sorted(maps.Keys(links[id]))
-	if v.Bugs, err = h.bugViews(ctx, rec, ids, links[id]); err != nil {
+	if v.Bugs, err = s.bugViews(ctx, rec, ids, links[id]); err != nil {
 		return v, err
 	}
-	if v.Unlinked, err = h.unlinked(ctx, rec, v.Bugs); err != nil {
+	if v.Unlinked, err = s.unlinked(ctx, rec, v.Bugs); err != nil {
 		return v, err
 	}
 	return v, nil
 }
 
-func (h *handler) bugViews(ctx context.Context, rec engine.TicketRecord, ids []string, src map[string]engine.LinkSource) ([]BugView, error) {
+// viewer computes a view from its Source.
+type viewer struct {
+	Source
+}
+
+// ticketView is the panel's view of ticket id.
+func (h *handler) ticketView(ctx context.Context, id int64) (TicketView, error) {
+	v, err := View(ctx, Source{State: h.opts.State, Versions: h.opts.Versions, Policy: h.opts.Policy, Logger: h.log}, id)
+	v.Filing = FilingConfig{Project: h.opts.Project, IssueType: h.opts.IssueType, Labels: append([]string{}, h.opts.Labels...),
+		Components: h.opts.Components}
+	v.BoardURL = h.opts.BoardURL
+	return v, err
+}
+
+func (s *viewer) bugViews(ctx context.Context, rec engine.TicketRecord, ids []string, src map[string]engine.LinkSource) ([]BugView, error) {
 	out := []BugView{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	bugs, err := h.opts.State.Bugs(ctx, ids)
+	bugs, err := s.State.Bugs(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read bugs of ticket %d: %w", rec.ID, err)
 	}
-	_, standings, err := h.opts.State.BugMemories(ctx, ids)
+	_, standings, err := s.State.BugMemories(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read bugs of ticket %d: %w", rec.ID, err)
 	}
-	bugLinks, err := h.opts.State.BugLinks(ctx, ids)
+	bugLinks, err := s.State.BugLinks(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read tickets of the bugs of ticket %d: %w", rec.ID, err)
 	}
 	var tier string
 	if rec.OrganizationID != 0 {
-		orgs, err := h.opts.State.OrganizationNames(ctx, []int64{rec.OrganizationID})
+		orgs, err := s.State.OrganizationNames(ctx, []int64{rec.OrganizationID})
 		if err != nil {
 			return nil, err
 		}
 		tier = orgs[rec.OrganizationID].Tier
 	}
+	versions := map[string]map[string]engine.Version{} // by project, by name
 	for _, id := range ids {
 		b, ok := bugs[id]
 		if !ok {
@@ -171,9 +236,9 @@ func (h *handler) bugViews(ctx context.Context, rec engine.TicketRecord, ids []s
 		st := standings[id]
 		bv := BugView{Key: b.Key, URL: b.URL, Summary: b.Summary, Status: b.Status,
 			Category:   cmp.Or(categoryNames[b.StatusCategory], string(b.StatusCategory)),
-			Resolution: b.Resolution, FixVersions: b.FixVersions, Priority: b.Priority,
-			PriorityLocked: h.opts.Policy.PriorityLockedLabel != "" && slices.Contains(b.Labels, h.opts.Policy.PriorityLockedLabel),
-			Customers:      h.customers(st.Customers),
+			Resolution: b.Resolution, FixVersions: s.fixVersions(ctx, b, versions), Priority: b.Priority,
+			PriorityLocked: s.Policy.PriorityLockedLabel != "" && slices.Contains(b.Labels, s.Policy.PriorityLockedLabel),
+			Customers:      s.customers(st.Customers),
 			Stale:          b.Stale.Flagged,
 			ByTracker:      src[id]&engine.LinkFromTicket == 0,
 			LastActivity:   stamp(cmp.Or(b.LastActivity, b.Updated)),
@@ -183,7 +248,7 @@ func (h *handler) bugViews(ctx context.Context, rec engine.TicketRecord, ids []s
 		}
 		bv.Counted = counted(rec, st)
 		bv.Standing = standing(rec, tier, st.Customers, bv.Counted)
-		if bv.Others, bv.MoreOthers, err = h.others(ctx, rec, bugLinks[id]); err != nil {
+		if bv.Others, bv.MoreOthers, err = s.others(ctx, rec, bugLinks[id]); err != nil {
 			return nil, err
 		}
 		out = append(out, bv)
@@ -192,14 +257,54 @@ func (h *handler) bugViews(ctx context.Context, rec engine.TicketRecord, ids []s
 	return out, nil
 }
 
+// fixVersions are a bug's fix versions with their release, read once per
+// project and view (known caches the reads). Versions that cannot be read
+// leave the names alone: the panel shows the rest regardless.
+func (s *viewer) fixVersions(ctx context.Context, b engine.BugRecord, known map[string]map[string]engine.Version) []FixVersion {
+	if len(b.FixVersions) == 0 {
+		return nil
+	}
+	out := make([]FixVersion, 0, len(b.FixVersions))
+	for _, name := range b.FixVersions {
+		out = append(out, FixVersion{Name: name})
+	}
+	dash := strings.LastIndexByte(b.Key, '-')
+	if s.Versions == nil || dash <= 0 {
+		return out
+	}
+	project := b.Key[:dash]
+	byName, read := known[project]
+	if !read {
+		list, err := s.Versions.Versions(ctx, project)
+		if err != nil {
+			s.Logger.Warn("sidebar: versions not read; fix versions shown by name", zap.String("project", project), zap.Error(err))
+			list = nil
+		}
+		byName = make(map[string]engine.Version, len(list))
+		for _, v := range list {
+			byName[v.Name] = v
+		}
+		known[project] = byName
+	}
+	for i := range out {
+		if v, ok := byName[out[i].Name]; ok {
+			out[i].Known, out[i].Released = true, v.Released
+			if !v.ReleaseDate.IsZero() {
+				out[i].ReleaseDate = v.ReleaseDate.UTC().Format(time.DateOnly)
+			}
+		}
+	}
+	return out
+}
+
 // customers lists the count's tiers heaviest first, as the engine weighs
 // them.
-func (h *handler) customers(c engine.Customers) Customers {
+func (s *viewer) customers(c engine.Customers) Customers {
 	out := Customers{Distinct: c.Distinct, Weighted: c.Weighted}
 	for t, n := range c.ByTier {
 		out.ByTier = append(out.ByTier, TierCount{Tier: t, Customers: n})
 	}
-	p := h.opts.Policy
+	p := s.Policy
 	slices.SortFunc(out.ByTier, func(a, b TierCount) int {
 		return cmp.Or(cmp.Compare(p.Weight(b.Tier), p.Weight(a.Tier)), strings.Compare(a.Tier, b.Tier))
 	})
@@ -249,7 +354,7 @@ func plural(n int, one, many string) string {
 
 // others are a few open tickets of other customers linked to the bug,
 // the longest waiting first.
-func (h *handler) others(ctx context.Context, rec engine.TicketRecord, linked map[int64]engine.LinkSource) ([]Other, int, error) {
+func (s *viewer) others(ctx context.Context, rec engine.TicketRecord, linked map[int64]engine.LinkSource) ([]Other, int, error) {
 	ids := make([]int64, 0, len(linked))
 	for id := range linked {
 		if id != rec.ID {
@@ -259,7 +364,7 @@ func (h *handler) others(ctx context.Context, rec engine.TicketRecord, linked ma
 	if len(ids) == 0 {
 		return []Other{}, 0, nil
 	}
-	recs, err := h.opts.State.Tickets(ctx, ids)
+	recs, err := s.State.Tickets(ctx, ids)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read tickets linked with ticket %d: %w", rec.ID, err)
 	}
@@ -283,14 +388,14 @@ func (h *handler) others(ctx context.Context, rec engine.TicketRecord, linked ma
 // unlinked are the keys the ticket names that link no bug: those the
 // engine rejected, and valid keys whose issue was not found or not read
 // yet.
-func (h *handler) unlinked(ctx context.Context, rec engine.TicketRecord, linked []BugView) ([]Unlinked, error) {
+func (s *viewer) unlinked(ctx context.Context, rec engine.TicketRecord, linked []BugView) ([]Unlinked, error) {
 	out := []Unlinked{}
 	for _, text := range rec.Rejected {
 		if strings.HasPrefix(text, "+") {
 			out = append(out, Unlinked{Text: text, Reason: "more keys rejected"})
 			continue
 		}
-		out = append(out, Unlinked{Text: text, Reason: h.rejection(text)})
+		out = append(out, Unlinked{Text: text, Reason: s.rejection(text)})
 	}
 	var pending []string
 	for _, k := range rec.Keys {
@@ -301,11 +406,11 @@ func (h *handler) unlinked(ctx context.Context, rec engine.TicketRecord, linked 
 	if len(pending) == 0 {
 		return out, nil
 	}
-	missing, err := h.opts.State.MissingKeys(ctx, pending)
+	missing, err := s.State.MissingKeys(ctx, pending)
 	if err != nil {
 		return nil, fmt.Errorf("read missing keys of ticket %d: %w", rec.ID, err)
 	}
-	aliases, err := h.opts.State.Aliases(ctx, pending)
+	aliases, err := s.State.Aliases(ctx, pending)
 	if err != nil {
 		return nil, fmt.Errorf("read keys of ticket %d: %w", rec.ID, err)
 	}
@@ -324,8 +429,8 @@ func (h *handler) unlinked(ctx context.Context, rec engine.TicketRecord, linked 
 
 // rejection re-derives why the engine rejected a candidate (the record
 // keeps the text only): as a link tag, else as keys field text.
-func (h *handler) rejection(text string) string {
-	p := h.opts.Policy
+func (s *viewer) rejection(text string) string {
+	p := s.Policy
 	for _, t := range []engine.Ticket{{Tags: []string{text}}, {KeysField: text}} {
 		if k := p.Keys(t); len(k.Rejected) > 0 {
 			return cmp.Or(reasons[k.Rejected[0].Reason], k.Rejected[0].Reason)

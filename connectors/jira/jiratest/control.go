@@ -36,6 +36,7 @@ type Issue struct {
 	Status         Status
 	Priority       string
 	Labels         []string
+	Components     []string // names
 	Resolution     string
 	FixVersions    []string
 	Custom         map[string]*float64
@@ -70,6 +71,21 @@ func (s *Site) AddProject(key, name string) {
 		return
 	}
 	s.data.projects[key] = &project{id: 10000 + int64(len(s.data.projects)), key: key, name: name, next: 1}
+}
+
+// AddComponent adds a component to a project, as a project admin would;
+// issues may then be created in it.
+func (s *Site) AddComponent(projectKey, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.data.projects[projectKey]
+	if p == nil {
+		return fmt.Errorf("jiratest: no project %q", projectKey)
+	}
+	if !slices.Contains(p.components, name) {
+		p.components = append(p.components, name)
+	}
+	return nil
 }
 
 // AddUser adds a user to the site.
@@ -408,7 +424,7 @@ func (s *Site) Issue(idOrKey string) (Issue, bool) {
 func snapshot(is *issue) Issue {
 	out := Issue{
 		ID: strconv.FormatInt(is.id, 10), Key: is.key, OldKeys: slices.Clone(is.oldKeys), Project: is.project.key,
-		Summary: is.summary, Description: is.description, Creator: is.creator, Status: is.status, Labels: slices.Clone(is.labels), Resolution: is.resolution,
+		Summary: is.summary, Description: is.description, Creator: is.creator, Status: is.status, Labels: slices.Clone(is.labels), Components: slices.Clone(is.components), Resolution: is.resolution,
 		FixVersions: slices.Clone(is.fixVersions), Custom: map[string]*float64{}, Created: is.created,
 		Updated: is.updated, ResolutionDate: is.resolvedAt, Notified: is.notified,
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -14,8 +15,9 @@ const maxSummary = 255
 
 // createIssue is POST /issue: IssueUpdateDetails with fields.project and
 // fields.issuetype (by id or key/name), a summary, optionally a
-// description (a string in v2, an ADF document in v3), labels, priority
-// and custom number fields. Refusals are Jira's 400 ErrorCollection with
+// description (a string in v2, an ADF document in v3), labels,
+// components of the project (by name or id), priority and custom number
+// fields. Refusals are Jira's 400 ErrorCollection with
 // one entry per field at fault; the caller is reporter and creator.
 func (s *Site) createIssue(w http.ResponseWriter, r *http.Request) {
 	body, ok := readEditBody(w, r)
@@ -39,9 +41,12 @@ func (s *Site) createIssue(w http.ResponseWriter, r *http.Request) {
 		errs["summary"] = "You must specify a summary of the issue."
 	}
 	var description string
+	var components []string
 	for _, id := range sortedKeys(body.Fields) {
 		switch id {
 		case "project", "issuetype":
+		case "components":
+			components = projectComponents(p, body.Fields[id], errs)
 		case "description":
 			text, ok := descriptionText(version, body.Fields[id])
 			if !ok {
@@ -64,7 +69,7 @@ func (s *Site) createIssue(w http.ResponseWriter, r *http.Request) {
 	st.nextID++
 	is := &issue{id: st.nextID, key: fmt.Sprintf("%s-%d", p.key, p.next), project: p, issueType: "Bug",
 		description: description, reporter: caller.AccountID, creator: caller.AccountID,
-		created: now, updated: now}
+		components: components, created: now, updated: now}
 	p.next++
 	is.status, _ = st.statusByName("To Do")
 	if e.next.priority == nil {
@@ -79,6 +84,41 @@ func (s *Site) createIssue(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	s.webhooks.send(ev)
 	writeJSON(w, http.StatusCreated, out)
+}
+
+// projectComponents resolves fields.components, [{"name":…} or {"id":…}],
+// against the project's components, refusing an unknown one as Jira does.
+// A component's id is its position in the project, from 1.
+func projectComponents(p *project, raw json.RawMessage, errs map[string]string) []string {
+	var refs []struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}
+	if json.Unmarshal(raw, &refs) != nil {
+		errs["components"] = "data was not an array"
+		return nil
+	}
+	if p == nil {
+		return nil
+	}
+	var out []string
+	for _, ref := range refs {
+		if ref.ID != "" {
+			n, err := strconv.Atoi(ref.ID)
+			if err != nil || n < 1 || n > len(p.components) {
+				errs["components"] = fmt.Sprintf("Component with id '%s' does not exist.", ref.ID)
+				return nil
+			}
+			out = append(out, p.components[n-1])
+			continue
+		}
+		if !slices.Contains(p.components, ref.Name) {
+			errs["components"] = fmt.Sprintf("Component name '%s' is not valid", ref.Name)
+			return nil
+		}
+		out = append(out, ref.Name)
+	}
+	return out
 }
 
 // projectFromRef resolves fields.project: {"key":…} or {"id":…}.

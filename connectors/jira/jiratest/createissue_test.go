@@ -78,6 +78,9 @@ func TestCreateIssueRefusals(t *testing.T) {
 		{"unknown issue type", "3", `{"fields":{"project":{"key":"PROJ"},"issuetype":{"name":"Epic"},"summary":"s"}}`, "issuetype", "valid issue type"},
 		{"v3 string description", "3", `{"fields":{"project":{"key":"PROJ"},"issuetype":{"id":"10004"},"summary":"s","description":"plain"}}`, "description", "Atlassian Document"},
 		{"v2 ADF description", "2", `{"fields":{"project":{"key":"PROJ"},"issuetype":{"id":"10004"},"summary":"s","description":{"type":"doc","version":1,"content":[]}}}`, "description", "must be a string"},
+		{"unknown component", "3", `{"fields":{"project":{"key":"PROJ"},"issuetype":{"name":"Bug"},"summary":"s","components":[{"name":"Nope"}]}}`, "components", "Component name 'Nope' is not valid"},
+		{"unknown component id", "2", `{"fields":{"project":{"key":"PROJ"},"issuetype":{"name":"Bug"},"summary":"s","components":[{"id":"99"}]}}`, "components", "Component with id '99' does not exist."},
+		{"components not a list", "3", `{"fields":{"project":{"key":"PROJ"},"issuetype":{"name":"Bug"},"summary":"s","components":{"name":"Nope"}}}`, "components", "not an array"},
 		{"unknown field", "3", `{"fields":{"project":{"key":"PROJ"},"issuetype":{"name":"Bug"},"summary":"s","customfield_999":1}}`, "customfield_999", "not on the appropriate screen"},
 	}
 	for _, c := range cases {

@@ -73,10 +73,11 @@ var defaultStatuses = []Status{
 var defaultResolutions = []string{"Done", "Won't Do", "Duplicate", "Cannot Reproduce"}
 
 type project struct {
-	id   int64
-	key  string
-	name string
-	next int // next issue number
+	id         int64
+	key        string
+	name       string
+	next       int      // next issue number
+	components []string // names, in the order added
 }
 
 type comment struct {
@@ -111,6 +112,7 @@ type issue struct {
 	status      Status
 	priority    *Priority
 	labels      []string
+	components  []string // names
 	resolution  string
 	resolvedAt  time.Time
 	fixVersions []string

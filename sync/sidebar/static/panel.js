@@ -8,6 +8,7 @@
   var ticketID = 0;
   var view = null;
   var filingKey = "";
+  var labelsShown = false; // the configured labels fill the form once, then it is the agent's
 
   function $(id) { return document.getElementById(id); }
 
@@ -58,11 +59,19 @@
 
   function fmtCount(n) { return Math.round(n * 100) / 100; }
 
+  // fixVersion says a fix version and, when known, whether it shipped,
+  // as the service's FixVersion.String does.
+  function fixVersion(v) {
+    if (!v.known) { return v.name; }
+    if (v.released) { return v.name + (v.release_date ? " (released " + v.release_date + ")" : " (released)"); }
+    return v.name + (v.release_date ? " (not released yet, planned " + v.release_date + ")" : " (not released yet)");
+  }
+
   function bugCard(b) {
     var facts = el("dl", { cls: "facts" });
     function fact(name, value) { if (value) { facts.appendChild(el("dt", { text: name })); facts.appendChild(el("dd", {}, value)); } }
     fact("Resolution", b.resolution);
-    fact("Fix version", (b.fix_versions || []).join(", "));
+    fact("Fix version", (b.fix_versions || []).map(fixVersion).join(", "));
     fact("Priority", b.priority ? b.priority + (b.priority_locked ? " (locked)" : "") : "");
     var tiers = (b.customers.by_tier || []).map(function (t) { return t.customers + " " + t.tier; }).join(", ");
     var count = el("span", {}, el("span", { cls: "count", text: String(b.customers.distinct) }),
@@ -117,8 +126,11 @@
       un.appendChild(ul);
     }
     un.hidden = !v.unlinked.length;
-    $("create-where").textContent = "Filed in " + v.filing.project + " as " + v.filing.issue_type + ", with a link back to this ticket.";
+    $("create-where").textContent = "Filed in " + v.filing.project + " as " + v.filing.issue_type +
+      (v.filing.components && v.filing.components.length ? ", component " + v.filing.components.join(", ") : "") +
+      ", with a link back to this ticket.";
     if (!$("create-summary").value && v.ticket.subject) { $("create-summary").value = v.ticket.subject; }
+    if (!labelsShown) { $("create-labels").value = (v.filing.labels || []).join(" "); labelsShown = true; }
     resize();
   }
 
@@ -191,7 +203,11 @@
   }
 
   function filing(confirm) {
-    return { summary: $("create-summary").value, description: $("create-description").value, confirm: confirm, idempotency_key: filingKey };
+    // Labels are one word each, so spaces and commas separate them; the
+    // service checks them again.
+    var labels = $("create-labels").value.split(/[\s,]+/).filter(function (l) { return l !== ""; });
+    return { summary: $("create-summary").value, description: $("create-description").value, labels: labels,
+      confirm: confirm, idempotency_key: filingKey };
   }
 
   $("create-form").addEventListener("submit", function (ev) {

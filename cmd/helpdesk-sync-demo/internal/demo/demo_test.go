@@ -88,6 +88,15 @@ func TestDemoTellsWhatTheSimulatorsHold(t *testing.T) {
 				}
 			}
 			expect(fmt.Sprintf("customer count %v → %v", l.CountBefore, l.CountAfter))
+			// The sidebar's view of the first ticket: the bug, counted at the
+			// weight Jira holds, with this enterprise customer in it.
+			if p := l.Panel; len(p.Bugs) != 1 || p.Bugs[0].Key != l.Bug || p.Bugs[0].Customers.Weighted != l.CountAfter ||
+				!strings.Contains(p.Bugs[0].Standing, "(enterprise)") {
+				t.Errorf("sidebar view of ticket %d: %+v", l.Tickets[0], p)
+			} else {
+				expect(fmt.Sprintf("The sidebar beside ticket #%d shows:", l.Tickets[0]))
+				expect(p.Bugs[0].Standing)
+			}
 
 			// Step 3: each open ticket got exactly two notes (in progress,
 			// fixed), solved ones none; the quoted note is the real one.

@@ -61,7 +61,7 @@ func (d *run) agentLinks(ctx context.Context) error {
 	if t, ok := d.st.Zendesk.Ticket(f.Tickets[0]); ok {
 		d.out.f("   Ticket #%d now shows %q, tags %s.\n", t.ID, statusField(t), strings.Join(d.statusTags(t), " "))
 	}
-	return nil
+	return d.showPanel(ctx, f.Tickets[0])
 }
 
 // bugToLink is the open, unlocked bug that three enterprise customers

@@ -10,6 +10,7 @@ import (
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/sidebar"
 )
 
 // Step is what one story cost and did.
@@ -49,6 +50,8 @@ type LinkFact struct {
 	Tickets                       []int64
 	CountBefore, CountAfter       float64
 	PriorityBefore, PriorityAfter string
+	// Panel is what the sidebar showed beside Tickets[0].
+	Panel sidebar.TicketView
 }
 
 // FixFact is the engineer story's bug and the tickets that got a note.
