@@ -28,8 +28,8 @@ type jiraView struct {
 func readJira(t *testing.T, sim simulated) jiraView {
 	t.Helper()
 	v := jiraView{counts: map[string]float64{}, categories: map[string]string{}, outcomes: map[string]Outcome{}, locked: map[string]bool{}}
-	for b := range sim.stack.Dataset.Bugs() {
-		is, ok := sim.stack.Jira.Issue(b.Key)
+	for b := range sim.dataset.Bugs() {
+		is, ok := sim.env.Jira.Issue(b.Key)
 		if !ok {
 			continue
 		}
@@ -134,8 +134,8 @@ func checkLocksAndTiers(t *testing.T, br *browser, jr jiraView, p engine.Policy)
 func checkLongestWaits(t *testing.T, br *browser, sim simulated) {
 	t.Helper()
 	want := map[string]time.Time{}
-	for tk := range sim.stack.Dataset.Tickets() {
-		zt, ok := sim.stack.Zendesk.Ticket(tk.ID)
+	for tk := range sim.dataset.Tickets() {
+		zt, ok := sim.env.Zendesk.Ticket(tk.ID)
 		if !ok || tk.OrganizationID == 0 || len(tk.Bugs) == 0 || !engine.TicketStatus(zt.Status).Open() {
 			continue
 		}

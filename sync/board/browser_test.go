@@ -3,7 +3,6 @@ package board
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -15,17 +14,12 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest"
 
-	"github.com/helpdesk-sync/helpdesk-sync/connectors"
-	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
-	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk"
-	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service/servicetest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
-	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
 )
 
 // chromium finds the browser, skipping the test without one, except in CI
@@ -47,73 +41,26 @@ func chromium(t *testing.T) string {
 // simulated is the service run against the simulators, seeded with the
 // demo's account, until the engine has nothing left to do.
 type simulated struct {
-	stack  *simulation.Stack
-	store  *state.Store
-	policy engine.Policy
+	env     *servicetest.Env
+	dataset simulation.Dataset
+	store   *state.Store
+	policy  engine.Policy
 }
 
-// runSimulation seeds the simulators, points the real adapters and engine
-// at them, with a Monitor hearing every request and step as in
-// production, and cycles until the engine writes nothing more.
+// runSimulation assembles the service over the seeded simulators, with a
+// Monitor hearing every request and step as in production, and cycles
+// until the engine writes nothing more.
 func runSimulation(t *testing.T) simulated {
 	t.Helper()
-	ctx := context.Background()
-	c, prefix := redistest.Client(t)
-	store := state.New(c, prefix, time.Hour)
 	monitor := NewMonitor(MonitorOptions{})
 	d, err := simulation.Generate(7, simulation.DemoSize)
 	if err != nil {
 		t.Fatal(err)
 	}
-	stack, err := simulation.Start(ctx, d, simulation.StackOptions{Zendesk: []zendesktest.Option{zendesktest.WithExportLag(0)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = stack.Close() })
-	s := stack.Settings
-	logger := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
-	client := func(vendor string) *http.Client {
-		return &http.Client{Transport: connectors.NewTransport(connectors.Options{Vendor: vendor, Observer: monitor, Logger: logger})}
-	}
-	hd, err := zendesk.New(zendesk.Options{BaseURL: s.ZendeskURL, Email: s.ZendeskEmail, Token: s.ZendeskToken,
-		HTTPClient: client("zendesk"), KeysFieldID: s.KeysFieldID, StatusFieldID: s.StatusFieldID, TierField: s.TierField,
-		JobPoll: 2 * time.Millisecond, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := jira.New(jira.Options{BaseURL: s.JiraURL, Email: s.JiraEmail, Token: s.JiraToken, HTTPClient: client("jira"),
-		Projects: s.Projects, CustomerCountField: s.CustomerCountField, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	policy := engine.Policy{
-		Projects: s.Projects, LinkTagPrefix: "jira_", CountBy: engine.CountByOrganization, CountTickets: engine.CountOpenTickets,
-		TierWeights: map[string]float64{"enterprise": 5, "pro": 2, "free": 1}, DefaultWeight: 1,
-		Thresholds: []engine.Threshold{{Customers: 10, Priority: "High"}, {Customers: 25, Priority: "Highest"}},
-		Priorities: []string{"Highest", "High", "Medium", "Low", "Lowest"}, PriorityLockedLabel: simulation.LockedLabel,
-		StatusTags:         engine.StatusTags{ToDo: "bug_open", InProgress: "bug_in_progress", Done: "bug_fixed", WontFix: "bug_wont_fix"},
-		WontFixResolutions: []string{"Won't Do", "Duplicate", "Cannot Reproduce"},
-		Notes:              true,
-		Stale:              engine.StalePolicy{Label: "customer-waiting-stale", DefaultWindow: 30 * 24 * time.Hour},
-	}
-	eng, err := engine.New(engine.Options{Helpdesk: hd, Tracker: tr, Store: store, Logger: logger, Steps: monitor, Policy: policy})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; ; i++ {
-		rep, err := eng.Cycle(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if rep.Writes() == 0 && i > 0 {
-			break
-		}
-		if i == 5 {
-			t.Fatalf("the engine still writes after %d cycles: %+v", i+1, rep)
-		}
-	}
-	monitor.Flush(ctx, store)
-	return simulated{stack: stack, store: store, policy: policy}
+	env := servicetest.New(t, servicetest.Options{Dataset: d, Observer: monitor, Steps: monitor})
+	env.Settle()
+	monitor.Flush(env.Ctx, env.Service.Store)
+	return simulated{env: env, dataset: d, store: env.Service.Store, policy: service.Policy(env.Config)}
 }
 
 // browser is a headless chromium whose every request carries the token,
