@@ -7,7 +7,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 )
 
-// cycleIn runs one cycle on a fresh engine d after the last.
+// cycleIn runs one cycle d after the last.
 func (e *env) cycleIn(d time.Duration) (bugsObserved int) {
 	e.t.Helper()
 	e.Clock.Advance(d)

@@ -178,6 +178,7 @@ func TestKillAtAnyRequestReachesTheSameState(t *testing.T) {
 					t.Fatal("the killed cycle reported success")
 				}
 				e.setHook(nil)
+				e.Restart() // the process starts again
 				e.settle()
 				if got := vendorState(e, w); got != want {
 					t.Fatalf("after a kill at request %d:\n got:\n%s\nwant:\n%s", n, got, want)

@@ -255,6 +255,7 @@ func TestStaleFlagLiftedOnlyByPeople(t *testing.T) {
 func TestDryRunThenRealRun(t *testing.T) {
 	e := newEnv(t)
 	e.Assembly.DryRun = true
+	e.Restart()
 	b := e.Bug("PROJ", "Low")
 	for i := int64(1); i <= 3; i++ {
 		e.org(100+i, "")
@@ -266,6 +267,7 @@ func TestDryRunThenRealRun(t *testing.T) {
 		t.Fatalf("dry-run report %+v", rep)
 	}
 	e.Assembly.DryRun = false
+	e.Restart()
 	e.ResetLogs()
 	e.cycle()
 	e.expectWrites(map[string]int{jiraEdit: 1, jiraComment: 1, jiraLink: 3, zdUpdateMany: 1})
@@ -293,6 +295,7 @@ func TestGuardHoldsAMassReRank(t *testing.T) {
 		e.expectIssue(k, "Low", 3)
 	}
 	e.Assembly.ConfirmLargeChange = true
+	e.Restart()
 	e.cycle()
 	for _, k := range keys {
 		e.expectIssue(k, "Medium", 3)
