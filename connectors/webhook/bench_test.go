@@ -39,18 +39,16 @@ func BenchmarkEventToWrite(b *testing.B) {
 		keys[i], ids[i] = is.Key, is.ID
 		tickets[i] = e.ticket(is.Key)
 	}
-	e.settle()
+	e.Settle()
 	e.hookZendesk(zdSecret)
 	e.hookJira(jiraSecret)
 
 	m := newMatcher()
-	e.events.mu.Lock()
-	e.events.notify = m.written
-	e.events.mu.Unlock()
-	ctx, cancel := context.WithCancel(e.ctx)
+	e.Events.Notify(m.written)
+	ctx, cancel := context.WithCancel(e.Ctx)
 	done := make(chan error, 2)
-	go func() { done <- e.recv.Run(ctx) }()
-	go func() { done <- e.engine.Run(ctx) }()
+	go func() { done <- e.Service.Webhooks.Run(ctx) }()
+	go func() { done <- e.Service.Engine.Run(ctx) }()
 	time.Sleep(200 * time.Millisecond) // the first poll and the subscription
 
 	b.ResetTimer()
@@ -68,7 +66,7 @@ func BenchmarkEventToWrite(b *testing.B) {
 			}
 			inProgress[k] = !inProgress[k]
 			m.expect("ticket:"+strconv.FormatInt(tickets[k], 10), time.Now())
-			if err := e.jira.Transition(keys[k], status, jiratest.Engineer); err != nil {
+			if err := e.Jira.Transition(keys[k], status, jiratest.Engineer); err != nil {
 				b.Fatal(err)
 			}
 		} else {

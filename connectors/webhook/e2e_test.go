@@ -16,10 +16,10 @@ import (
 // afresh and writes.
 func TestEndToEnd(t *testing.T) {
 	e, key, first := linked(t, envOptions{backstop: time.Hour})
-	ctx, cancel := context.WithCancel(e.ctx)
+	ctx, cancel := context.WithCancel(e.Ctx)
 	done := make(chan error, 2)
-	go func() { done <- e.recv.Run(ctx) }()
-	go func() { done <- e.engine.Run(ctx) }()
+	go func() { done <- e.Service.Webhooks.Run(ctx) }()
+	go func() { done <- e.Service.Engine.Run(ctx) }()
 	defer func() {
 		cancel()
 		for range 2 {
@@ -30,13 +30,13 @@ func TestEndToEnd(t *testing.T) {
 	}()
 	// Run's first step is a poll; wait for it (and the wake-up
 	// subscription) before counting.
-	waitFor(t, "the first poll", func() bool { return e.zd.Count(http.MethodGet, "/api/v2/incremental/tickets/cursor") > 0 })
+	waitFor(t, "the first poll", func() bool { return e.Zendesk.Count(http.MethodGet, "/api/v2/incremental/tickets/cursor") > 0 })
 	time.Sleep(50 * time.Millisecond)
-	e.resetLogs()
+	e.ResetLogs()
 
 	b := e.replica()
-	e.zd.SetWebhook(zendesktest.Webhook{URL: b + "/webhooks/zendesk", Secret: zdSecret})
-	e.jira.SetWebhook(jiratest.Webhook{URL: b + "/webhooks/jira", Secret: jiraSecret, Events: []string{"jira:issue_updated"}})
+	e.Zendesk.SetWebhook(zendesktest.Webhook{URL: b + "/webhooks/zendesk", Secret: zdSecret})
+	e.Jira.SetWebhook(jiratest.Webhook{URL: b + "/webhooks/jira", Secret: jiraSecret, Events: []string{"jira:issue_updated"}})
 
 	// An agent links a second customer's ticket: the bug counts two.
 	start := time.Now()
@@ -46,7 +46,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// An engineer starts work on the bug: both tickets show it.
 	start = time.Now()
-	if err := e.jira.Transition(key, "In Progress", jiratest.Engineer); err != nil {
+	if err := e.Jira.Transition(key, "In Progress", jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the tickets' bug status", func() bool {
@@ -54,10 +54,10 @@ func TestEndToEnd(t *testing.T) {
 	})
 	t.Logf("bug moved → ticket status written in %s", time.Since(start).Round(time.Millisecond))
 
-	if n := e.zd.Count(http.MethodGet, "/api/v2/incremental/tickets/cursor"); n != 0 {
+	if n := e.Zendesk.Count(http.MethodGet, "/api/v2/incremental/tickets/cursor"); n != 0 {
 		t.Fatalf("%d polls; webhooks alone should have carried the changes", n)
 	}
-	if d := e.recv.PollInterval(e.ctx); d != time.Hour {
+	if d := e.Service.Webhooks.PollInterval(e.Ctx); d != time.Hour {
 		t.Fatalf("poll interval %s while both vendors deliver; want the backstop", d)
 	}
 }
@@ -65,21 +65,21 @@ func TestEndToEnd(t *testing.T) {
 // Polling is the backstop only while both vendors deliver.
 func TestPollInterval(t *testing.T) {
 	e, key, ticket := linked(t, envOptions{backstop: 10 * time.Minute})
-	if d := e.recv.PollInterval(e.ctx); d != 0 {
+	if d := e.Service.Webhooks.PollInterval(e.Ctx); d != 0 {
 		t.Fatalf("poll interval %s before any delivery; want 0 (the engine's own)", d)
 	}
 	e.hookZendesk(zdSecret)
-	e.zd.AddTags(ticket, "vip")
+	e.Zendesk.AddTags(ticket, "vip")
 	e.flush()
-	if d := e.recv.PollInterval(e.ctx); d != 0 {
+	if d := e.Service.Webhooks.PollInterval(e.Ctx); d != 0 {
 		t.Fatalf("poll interval %s with Zendesk alone delivering; want 0", d)
 	}
 	e.hookJira(jiraSecret)
-	if err := e.jira.Transition(key, "In Progress", jiratest.Engineer); err != nil {
+	if err := e.Jira.Transition(key, "In Progress", jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}
 	e.flush()
-	if d := e.recv.PollInterval(e.ctx); d != 10*time.Minute {
+	if d := e.Service.Webhooks.PollInterval(e.Ctx); d != 10*time.Minute {
 		t.Fatalf("poll interval %s with both delivering; want the 10m backstop", d)
 	}
 }
@@ -99,12 +99,12 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 // its context ends.
 func TestRunWakes(t *testing.T) {
 	e, _, ticket := linked(t, envOptions{})
-	ctx, cancel := context.WithCancel(e.ctx)
+	ctx, cancel := context.WithCancel(e.Ctx)
 	done := make(chan error, 1)
-	go func() { done <- e.recv.Run(ctx) }()
+	go func() { done <- e.Service.Webhooks.Run(ctx) }()
 	woken := func() bool {
 		select {
-		case <-e.recv.Wake():
+		case <-e.Service.Webhooks.Wake():
 			return true
 		case <-time.After(10 * time.Second):
 			return false
@@ -114,16 +114,16 @@ func TestRunWakes(t *testing.T) {
 		t.Fatal("no wake-up on subscribing")
 	}
 	e.hookZendesk("not-the-secret")
-	e.zd.AddTags(ticket, "a")
+	e.Zendesk.AddTags(ticket, "a")
 	e.flush()
 	e.hookZendesk(zdSecret)
-	e.zd.AddTags(ticket, "b")
+	e.Zendesk.AddTags(ticket, "b")
 	e.flush()
 	if !woken() {
 		t.Fatal("no wake-up after an accepted delivery")
 	}
 	select {
-	case <-e.recv.Wake():
+	case <-e.Service.Webhooks.Wake():
 		t.Fatal("woken twice: the refused delivery woke too")
 	case <-time.After(50 * time.Millisecond):
 	}

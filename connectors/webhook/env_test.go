@@ -3,59 +3,39 @@ package webhook_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest"
-
-	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira"
+	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
-	"github.com/helpdesk-sync/helpdesk-sync/connectors/webhook"
-	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
-	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
-	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service/servicetest"
 )
 
+// The secrets the simulators sign with, as the Env configures the
+// receiver.
 const (
-	keysField   int64 = 360001
-	statusField int64 = 360002
-	zdSecret          = "zd-signing-secret"
-	jiraSecret        = "jira-webhook-secret"
+	zdSecret   = servicetest.ZendeskSecret
+	jiraSecret = servicetest.JiraSecret
 )
 
-// env is one deployment under test: both simulators sending signed
-// webhooks to the receiver's handler, the real adapters over HTTP, a real
-// Redis and the engine, all on the wall clock.
+// env is one deployment under test: servicetest's on the wall clock, with
+// both simulators sending signed webhooks to the service's receiver.
 type env struct {
-	t      testing.TB
-	ctx    context.Context
-	opts   envOptions
-	zd     *zendesktest.Server
-	jira   *jiratest.Server
-	rdb    redis.UniversalClient
-	prefix string
-	engine *engine.Engine
-	// engineOpts built engine: another replica's engine is built alike.
-	engineOpts engine.Options
-	recv       *webhook.Receiver
-	hooks      *httptest.Server
-	count      *deliveries
-	events     *recorder
+	*servicetest.Env
+	t     testing.TB
+	hooks *httptest.Server
+	count *deliveries
 	// sent are the requests the simulators sent, as received, for replays.
 	sentMu sync.Mutex
 	sent   []sentRequest
-	log    *zap.Logger
 }
 
 type envOptions struct {
@@ -67,139 +47,63 @@ type envOptions struct {
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
-	e := &env{t: t, ctx: context.Background(), opts: o, count: &deliveries{}, events: &recorder{}}
-	e.log = zaptest.NewLogger(t, zaptest.Level(logLevel()))
-	e.zd = zendesktest.NewServer(zendesktest.WithExportLag(0))
-	t.Cleanup(e.zd.Close)
-	e.zd.AddTicketField(zendesktest.TicketField{ID: keysField, Type: "text", Title: "Jira keys", Active: true})
-	e.zd.AddTicketField(zendesktest.TicketField{ID: statusField, Type: "text", Title: "Bug status", Active: true})
-	e.jira = jiratest.NewServer()
-	t.Cleanup(e.jira.Close)
-	e.jira.AddProject("PROJ", "Product")
-
-	hd, err := zendesk.New(zendesk.Options{
-		BaseURL: e.zd.URL, Email: zendesktest.DefaultEmail, Token: zendesktest.DefaultToken,
-		KeysFieldID: keysField, StatusFieldID: statusField, JobPoll: 5 * time.Millisecond, JobTimeout: 10 * time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := jira.New(jira.Options{
-		BaseURL: e.jira.URL, Email: jiratest.ServiceEmail, Token: jiratest.ServiceToken, HTTPClient: e.jira.Client(),
-		Projects: []string{"PROJ"}, CustomerCountField: jiratest.CustomerCountField,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.rdb, e.prefix = redistest.Client(t)
-	ro := webhook.Options{
-		Redis: e.rdb, Prefix: e.prefix, ZendeskSecret: zdSecret, JiraSecret: jiraSecret,
-		MaxBodyBytes: o.maxBody, Backstop: o.backstop, Logger: e.log, Observer: e.count,
+	e := &env{t: t, count: &deliveries{}}
+	// One project, and no priority bump: what the tests count is the
+	// webhooks' path, not the policy's writes.
+	cfg := map[string]string{"JIRA_PROJECTS": "PROJ", "POLICY_THRESHOLDS": "1000=High"}
+	if o.backstop > 0 {
+		cfg["SYNC_WEBHOOK_POLL_INTERVAL"] = o.backstop.String()
 	}
 	if o.noJiraKey {
-		ro.JiraSecret = ""
+		cfg["WEBHOOKS_JIRA_SECRET"] = ""
 	}
-	if e.recv, err = webhook.New(ro); err != nil {
-		t.Fatal(err)
+	// A limit validation refuses, small enough for a test's bodies to pass.
+	limit := func(c *config.Config) {
+		if o.maxBody > 0 {
+			c.Webhooks.MaxBodyBytes = o.maxBody
+		}
 	}
-	e.engineOpts = engine.Options{
-		Helpdesk: hd, Tracker: tr, Store: state.New(e.rdb, e.prefix, time.Hour), Policy: policy(),
-		Logger: e.log, Recorder: e.events, Workers: 4, Batch: 100, PollInterval: time.Hour,
-		Wake: e.recv.Wake(), Pacer: e.recv, Latency: o.latency,
-	}
-	e.engine, err = engine.New(e.engineOpts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e.Env = servicetest.New(t, servicetest.Options{Config: cfg, Configure: limit, WallClock: true, Webhooks: true,
+		WebhookObserver: e.count, Latency: o.latency})
 	mux := http.NewServeMux()
-	mux.Handle("/webhooks/", e.capture(e.recv.Handler(e.engine)))
+	mux.Handle(service.WebhookPattern, e.capture(e.WebhookHandler()))
 	e.hooks = httptest.NewServer(mux)
 	t.Cleanup(e.hooks.Close)
 	return e
 }
 
-func policy() engine.Policy {
-	return engine.Policy{
-		Projects:           []string{"PROJ"},
-		CountBy:            engine.CountByOrganization,
-		CountTickets:       engine.CountOpenTickets,
-		DefaultWeight:      1,
-		Thresholds:         []engine.Threshold{{Customers: 1000, Priority: "High"}},
-		Priorities:         []string{"Highest", "High", "Medium", "Low", "Lowest"},
-		StatusTags:         engine.StatusTags{ToDo: "bug_open", InProgress: "bug_in_progress", Done: "bug_fixed", WontFix: "bug_wont_fix"},
-		WontFixResolutions: []string{"Won't Do"},
-		Notes:              true,
-	}
-}
-
-func logLevel() zapcore.Level {
-	if os.Getenv("HS_TEST_LOG") == "info" {
-		return zap.DebugLevel
-	}
-	return zap.WarnLevel
-}
-
 // hookZendesk points the Zendesk simulator's webhook at the receiver,
 // signing with secret.
 func (e *env) hookZendesk(secret string) {
-	e.zd.SetWebhook(zendesktest.Webhook{URL: e.hooks.URL + "/webhooks/zendesk", Secret: secret})
+	e.Zendesk.SetWebhook(zendesktest.Webhook{URL: e.hooks.URL + "/webhooks/zendesk", Secret: secret})
 }
 
 // hookJira points the Jira simulator's admin webhook at the receiver.
 func (e *env) hookJira(secret string) {
-	e.jira.SetWebhook(jiratest.Webhook{URL: e.hooks.URL + "/webhooks/jira", Secret: secret,
+	e.Jira.SetWebhook(jiratest.Webhook{URL: e.hooks.URL + "/webhooks/jira", Secret: secret,
 		Events: []string{"jira:issue_created", "jira:issue_updated", "jira:issue_deleted", "comment_created"}})
 }
 
 // flush waits until both simulators have delivered everything.
 func (e *env) flush() {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(e.Ctx, 10*time.Second)
 	defer cancel()
-	if err := e.zd.FlushWebhooks(ctx); err != nil {
+	if err := e.Zendesk.FlushWebhooks(ctx); err != nil {
 		e.t.Fatal(err)
 	}
-	e.jira.WaitWebhooks()
+	e.Jira.WaitWebhooks()
 }
 
 // bug creates an issue in PROJ.
-func (e *env) bug() jiratest.Issue {
-	return e.jira.MustCreateIssue(jiratest.NewIssue{Project: "PROJ", Summary: "Export fails for large files", Priority: "Low"})
-}
+func (e *env) bug() jiratest.Issue { return e.Bug("PROJ", "Low") }
 
 // ticket creates an open ticket of a new organization linking keys.
-func (e *env) ticket(keys string) int64 {
-	org := e.zd.AddOrganization(zendesktest.Organization{Name: fmt.Sprintf("Customer %d", time.Now().UnixNano())})
-	u := e.zd.AddUser(zendesktest.User{Name: "Requester", Email: fmt.Sprintf("r%d@example.com", time.Now().UnixNano()), OrganizationID: org.ID})
-	tk := zendesktest.Ticket{Subject: "Cannot export", Status: "open", RequesterID: u.ID, OrganizationID: org.ID}
-	if keys != "" {
-		tk.CustomFields = []zendesktest.CustomField{{ID: keysField, Value: keys}}
-	}
-	return e.zd.CreateTicket(tk).ID
-}
-
-// settle builds the state with full cycles until two in a row write
-// nothing, as the leader does before webhooks matter.
-func (e *env) settle() {
-	e.t.Helper()
-	quiet := 0
-	for range 8 {
-		rep, err := e.engine.Cycle(e.ctx)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if rep.Writes() > 0 {
-			quiet = 0
-		} else if quiet++; quiet == 2 {
-			return
-		}
-	}
-	e.t.Fatal("no two quiet cycles in a row after 8")
-}
+func (e *env) ticket(keys string) int64 { return e.Ticket(e.Org(""), keys) }
 
 func (e *env) drain() engine.Report {
 	e.t.Helper()
-	rep, err := e.engine.Drain(e.ctx)
+	rep, err := e.Service.Engine.Drain(e.Ctx)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -208,17 +112,17 @@ func (e *env) drain() engine.Report {
 
 func (e *env) statusField(id int64) string {
 	e.t.Helper()
-	tk, ok := e.zd.Ticket(id)
+	tk, ok := e.Zendesk.Ticket(id)
 	if !ok {
 		e.t.Fatalf("ticket %d missing", id)
 	}
-	s, _ := tk.Field(statusField).(string)
+	s, _ := tk.Field(simulation.StatusFieldID).(string)
 	return s
 }
 
 func (e *env) customers(key string) float64 {
 	e.t.Helper()
-	is, ok := e.jira.Issue(key)
+	is, ok := e.Jira.Issue(key)
 	if !ok {
 		e.t.Fatalf("issue %s missing", key)
 	}
@@ -228,28 +132,10 @@ func (e *env) customers(key string) float64 {
 	return -1
 }
 
-// writes counts the write requests both simulators received since the
-// last reset, by route.
-func (e *env) writes() map[string]int {
-	out := map[string]int{}
-	for route, n := range e.zd.Writes() {
-		out["zendesk "+route] = n
-	}
-	for route, n := range e.jira.Writes() {
-		out["jira "+route] = n
-	}
-	return out
-}
-
-func (e *env) resetLogs() {
-	e.zd.ResetRequests()
-	e.jira.ResetLog()
-}
-
 // backlog is what waits on the read queues.
 func (e *env) backlog() (tickets, bugs int64) {
 	e.t.Helper()
-	b, err := e.engine.Backlog(e.ctx)
+	b, err := e.Service.Engine.Backlog(e.Ctx)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -285,29 +171,6 @@ func (d *deliveries) reset() {
 	d.mu.Lock()
 	d.n = nil
 	d.mu.Unlock()
-}
-
-// recorder keeps the engine's events with the time they happened.
-type recorder struct {
-	mu     sync.Mutex
-	events []timedEvent
-	notify func(engine.Event, time.Time)
-}
-
-type timedEvent struct {
-	engine.Event
-	at time.Time
-}
-
-func (r *recorder) Record(ev engine.Event) {
-	now := time.Now()
-	r.mu.Lock()
-	r.events = append(r.events, timedEvent{ev, now})
-	notify := r.notify
-	r.mu.Unlock()
-	if notify != nil {
-		notify(ev, now)
-	}
 }
 
 // sentRequest is a delivery as it arrived.
@@ -349,7 +212,7 @@ func (e *env) lastSent(path string) sentRequest {
 // post sends a delivery by hand and returns the status.
 func (e *env) post(method, path string, header http.Header, body []byte) int {
 	e.t.Helper()
-	req, err := http.NewRequestWithContext(e.ctx, method, e.hooks.URL+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(e.Ctx, method, e.hooks.URL+path, bytes.NewReader(body))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -365,25 +228,14 @@ func (e *env) post(method, path string, header http.Header, body []byte) int {
 	return resp.StatusCode
 }
 
-// replica starts a second replica's receiver (its own engine, the same
+// replica starts a second replica (its own receiver and engine, the same
 // Redis) and returns the URL its webhooks are served at.
 func (e *env) replica() string {
 	e.t.Helper()
-	recv, err := webhook.New(webhook.Options{
-		Redis: e.rdb, Prefix: e.prefix, ZendeskSecret: zdSecret, JiraSecret: jiraSecret, Logger: e.log, Observer: e.count,
-		Backstop: e.opts.backstop,
-	})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	opts := e.engineOpts
-	opts.Wake, opts.Pacer = recv.Wake(), recv
-	eng, err := engine.New(opts)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	b := e.Assemble(nil)
+	r, _ := b.WebhookRoute()
 	mux := http.NewServeMux()
-	mux.Handle("/webhooks/", recv.Handler(eng))
+	mux.Handle(r.Pattern, r.Handler)
 	srv := httptest.NewServer(mux)
 	e.t.Cleanup(srv.Close)
 	return srv.URL

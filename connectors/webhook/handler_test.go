@@ -21,11 +21,11 @@ func linked(t *testing.T, o envOptions) (e *env, key string, ticket int64) {
 	e = newEnv(t, o)
 	b := e.bug()
 	ticket = e.ticket(b.Key)
-	e.settle()
+	e.Settle()
 	if got := e.statusField(ticket); got != b.Key+": To Do" {
 		t.Fatalf("settled ticket shows %q", got)
 	}
-	e.resetLogs()
+	e.ResetLogs()
 	return e, b.Key, ticket
 }
 
@@ -35,17 +35,17 @@ func TestValidDeliveries(t *testing.T) {
 	e, key, ticket := linked(t, envOptions{})
 	e.hookZendesk(zdSecret)
 	e.hookJira(jiraSecret)
-	if err := e.jira.Transition(key, "In Progress", jiratest.Engineer); err != nil {
+	if err := e.Jira.Transition(key, "In Progress", jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}
-	e.zd.AddTags(ticket, "vip")
+	e.Zendesk.AddTags(ticket, "vip")
 	e.flush()
-	for _, d := range e.zd.Deliveries() {
+	for _, d := range e.Zendesk.Deliveries() {
 		if d.Status != http.StatusAccepted {
 			t.Fatalf("zendesk delivery answered %d (%s)", d.Status, d.Err)
 		}
 	}
-	for _, d := range e.jira.Deliveries() {
+	for _, d := range e.Jira.Deliveries() {
 		if d.Status != http.StatusAccepted {
 			t.Fatalf("jira delivery %s answered %d (%v)", d.Event, d.Status, d.Err)
 		}
@@ -53,7 +53,7 @@ func TestValidDeliveries(t *testing.T) {
 	if got := fmt.Sprint(e.count.snapshot()); got != "map[jira accepted:1 zendesk accepted:1]" {
 		t.Fatalf("deliveries %s", got)
 	}
-	if w := e.writes(); len(w) != 0 {
+	if w := e.Writes(); len(w) != 0 {
 		t.Fatalf("a delivery wrote to a vendor: %v", w)
 	}
 	if tk, bugs := e.backlog(); tk != 1 || bugs != 1 {
@@ -77,21 +77,21 @@ func TestRefusedDeliveries(t *testing.T) {
 		{name: "zendesk bad signature", status: 401, result: "zendesk unauthorized",
 			send: func(e *env, _ string, ticket int64) int {
 				e.hookZendesk("not-the-secret")
-				e.zd.AddTags(ticket, "vip")
+				e.Zendesk.AddTags(ticket, "vip")
 				return lastZendesk(e)
 			}},
 		{name: "zendesk old timestamp", status: 401, result: "zendesk bad_timestamp",
 			send: func(e *env, _ string, ticket int64) int {
-				e.zd.SetNow(time.Now().Add(-6 * time.Minute))
+				e.Zendesk.SetNow(time.Now().Add(-6 * time.Minute))
 				e.hookZendesk(zdSecret)
-				e.zd.AddTags(ticket, "vip")
+				e.Zendesk.AddTags(ticket, "vip")
 				return lastZendesk(e)
 			}},
 		{name: "zendesk future timestamp", status: 401, result: "zendesk bad_timestamp",
 			send: func(e *env, _ string, ticket int64) int {
-				e.zd.SetNow(time.Now().Add(6 * time.Minute))
+				e.Zendesk.SetNow(time.Now().Add(6 * time.Minute))
 				e.hookZendesk(zdSecret)
-				e.zd.AddTags(ticket, "vip")
+				e.Zendesk.AddTags(ticket, "vip")
 				return lastZendesk(e)
 			}},
 		{name: "zendesk unsigned", status: 401, result: "zendesk unauthorized",
@@ -159,7 +159,7 @@ func TestRefusedDeliveries(t *testing.T) {
 func lastZendesk(e *env) int {
 	e.t.Helper()
 	e.flush()
-	ds := e.zd.Deliveries()
+	ds := e.Zendesk.Deliveries()
 	if len(ds) == 0 {
 		e.t.Fatal("no zendesk delivery")
 	}
@@ -169,11 +169,11 @@ func lastZendesk(e *env) int {
 // transition moves the bug and returns the status of its delivery.
 func transition(e *env, key string) int {
 	e.t.Helper()
-	if err := e.jira.Transition(key, "In Progress", jiratest.Engineer); err != nil {
+	if err := e.Jira.Transition(key, "In Progress", jiratest.Engineer); err != nil {
 		e.t.Fatal(err)
 	}
 	e.flush()
-	ds := e.jira.Deliveries()
+	ds := e.Jira.Deliveries()
 	if len(ds) != 1 {
 		e.t.Fatalf("%d jira deliveries, want 1", len(ds))
 	}
@@ -186,18 +186,18 @@ func TestDuplicateDeliveries(t *testing.T) {
 	e, key, ticket := linked(t, envOptions{})
 	e.hookZendesk(zdSecret)
 	e.hookJira(jiraSecret)
-	if err := e.jira.Transition(key, "In Progress", jiratest.Engineer); err != nil {
+	if err := e.Jira.Transition(key, "In Progress", jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}
-	e.zd.AddTags(ticket, "vip")
+	e.Zendesk.AddTags(ticket, "vip")
 	e.flush()
 	zd, jr := e.lastSent("/webhooks/zendesk"), e.lastSent("/webhooks/jira")
 	e.drain()
 	e.flush()
 	e.drain() // the echo of the engine's own write: read, found unchanged
-	e.zd.SetWebhook(zendesktest.Webhook{})
+	e.Zendesk.SetWebhook(zendesktest.Webhook{})
 	e.count.reset()
-	e.resetLogs()
+	e.ResetLogs()
 	for _, r := range []sentRequest{zd, jr, zd, jr} {
 		if got := e.post(http.MethodPost, r.path, r.header, r.body); got != http.StatusOK {
 			t.Fatalf("replay of %s answered %d, want 200", r.path, got)
@@ -220,15 +220,15 @@ func TestFloodCollapses(t *testing.T) {
 	e, key, ticket := linked(t, envOptions{})
 	e.hookZendesk(zdSecret)
 	e.hookJira(jiraSecret)
-	if err := e.jira.Transition(key, "In Progress", jiratest.Engineer); err != nil {
+	if err := e.Jira.Transition(key, "In Progress", jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}
 	const flood = 40
 	for i := range flood {
-		if err := e.jira.AddLabels(key, jiratest.Engineer, "triage-"+strconv.Itoa(i)); err != nil {
+		if err := e.Jira.AddLabels(key, jiratest.Engineer, "triage-"+strconv.Itoa(i)); err != nil {
 			t.Fatal(err)
 		}
-		e.zd.AddTags(ticket, "seen-"+strconv.Itoa(i))
+		e.Zendesk.AddTags(ticket, "seen-"+strconv.Itoa(i))
 	}
 	e.flush()
 	if got, want := fmt.Sprint(e.count.snapshot()), fmt.Sprintf("map[jira accepted:%d zendesk accepted:%d]", flood+1, flood); got != want {
@@ -237,16 +237,16 @@ func TestFloodCollapses(t *testing.T) {
 	if tk, bugs := e.backlog(); tk != 1 || bugs != 1 {
 		t.Fatalf("backlog %d tickets, %d bugs; want the flood collapsed into one each", tk, bugs)
 	}
-	e.zd.SetWebhook(zendesktest.Webhook{}) // count the engine's own writes only once
-	e.resetLogs()
+	e.Zendesk.SetWebhook(zendesktest.Webhook{}) // count the engine's own writes only once
+	e.ResetLogs()
 	e.drain()
-	if got := fmt.Sprint(e.writes()); got != "map[zendesk PUT /api/v2/tickets/{id}:1]" {
+	if got := fmt.Sprint(e.Writes()); got != "map[zendesk PUT /api/v2/tickets/{id}:1]" {
 		t.Fatalf("writes %s; want one update of the one ticket", got)
 	}
-	if got := fmt.Sprint(e.jira.Counts()); got != "map[GET /rest/api/2/search/jql:1]" {
+	if got := fmt.Sprint(e.Jira.Counts()); got != "map[GET /rest/api/2/search/jql:1]" {
 		t.Fatalf("jira requests %s; want one read of the bug", got)
 	}
-	if n := e.zd.Count(http.MethodGet, "/api/v2/tickets/show_many"); n != 1 {
+	if n := e.Zendesk.Count(http.MethodGet, "/api/v2/tickets/show_many"); n != 1 {
 		t.Fatalf("%d ticket reads for the flood, want 1", n)
 	}
 	if got := e.statusField(ticket); got != key+": In Progress" {
@@ -259,7 +259,7 @@ func TestFloodCollapses(t *testing.T) {
 
 func privateNotes(e *env, ticket int64) int {
 	n := 0
-	for _, c := range e.zd.Comments(ticket) {
+	for _, c := range e.Zendesk.Comments(ticket) {
 		if !c.Public {
 			n++
 		}
@@ -276,18 +276,18 @@ func TestRespelledReplaysAreDuplicates(t *testing.T) {
 	e, key, ticket := linked(t, envOptions{})
 	e.hookZendesk(zdSecret)
 	e.hookJira(jiraSecret)
-	if err := e.jira.Transition(key, "In Progress", jiratest.Engineer); err != nil {
+	if err := e.Jira.Transition(key, "In Progress", jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}
-	e.zd.AddTags(ticket, "vip")
+	e.Zendesk.AddTags(ticket, "vip")
 	e.flush()
 	zd, jr := e.lastSent("/webhooks/zendesk"), e.lastSent("/webhooks/jira")
 	e.drain()
 	e.flush()
 	e.drain() // the echo of the engine's own write
-	e.zd.SetWebhook(zendesktest.Webhook{})
+	e.Zendesk.SetWebhook(zendesktest.Webhook{})
 	e.count.reset()
-	e.resetLogs()
+	e.ResetLogs()
 
 	respell := func(r sentRequest, name string, edit func(h http.Header)) sentRequest {
 		t.Helper()
@@ -322,8 +322,8 @@ func TestRespelledReplaysAreDuplicates(t *testing.T) {
 	if rep := e.drain(); rep.TicketsObserved+rep.BugsObserved+rep.Writes() != 0 {
 		t.Fatalf("replays caused work: %+v", rep)
 	}
-	if n := len(e.jira.Counts()); n != 0 {
-		t.Fatalf("replays caused Jira requests: %v", e.jira.Counts())
+	if n := len(e.Jira.Counts()); n != 0 {
+		t.Fatalf("replays caused Jira requests: %v", e.Jira.Counts())
 	}
 }
 

@@ -104,7 +104,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // (which reads every body), behind a meter.
 func serveMetered(t *testing.T, e *env) (*meter, string) {
 	t.Helper()
-	m := newMeter(e.recv.Handler(e.engine))
+	m := newMeter(e.WebhookHandler())
 	srv := httptest.NewServer(m)
 	t.Cleanup(srv.Close)
 	return m, srv.URL
@@ -244,12 +244,12 @@ func TestBodiesAreReadWithinBudget(t *testing.T) {
 		t.Errorf("answers %v; the stalled readers' forged signatures should be 401", statuses)
 	}
 	// The budget is whole again: a genuine delivery is read and accepted.
-	e.jira.SetWebhook(jiratest.Webhook{URL: url + "/webhooks/jira", Secret: jiraSecret, Events: []string{"jira:issue_updated"}})
-	if err := e.jira.Transition(key, "In Progress", jiratest.Engineer); err != nil {
+	e.Jira.SetWebhook(jiratest.Webhook{URL: url + "/webhooks/jira", Secret: jiraSecret, Events: []string{"jira:issue_updated"}})
+	if err := e.Jira.Transition(key, "In Progress", jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}
 	e.flush()
-	if ds := e.jira.Deliveries(); len(ds) != 1 || ds[0].Status != http.StatusAccepted {
+	if ds := e.Jira.Deliveries(); len(ds) != 1 || ds[0].Status != http.StatusAccepted {
 		t.Fatalf("deliveries after the stall: %+v", ds)
 	}
 }

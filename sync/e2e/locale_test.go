@@ -5,8 +5,7 @@ import (
 	"testing"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
-	"github.com/helpdesk-sync/helpdesk-sync/sync/texts"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service/servicetest"
 )
 
 // A note is written in the requester's language when a translation is
@@ -14,28 +13,24 @@ import (
 // sideloaded with the export, so the writes and reads are those of any
 // note.
 func TestNotesFollowTheRequestersLocale(t *testing.T) {
-	set, err := texts.New("", map[string]map[string]string{"de": {
-		texts.Fixed: `{{.Key}} ist behoben{{with .Versions}}, in {{.}}{{end}}. Bitte dem Kunden Bescheid geben.`,
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newEnv(t, func(o *engine.Options) { o.Policy.Texts = set })
-	b := e.bug("PROJ", "Low")
+	e := newEnv(t, func(o *servicetest.Options) {
+		o.Config["POLICY_TEXTS_TRANSLATIONS"] = `{"de": {"fixed": "{{.Key}} ist behoben{{with .Versions}}, in {{.}}{{end}}. Bitte dem Kunden Bescheid geben."}}`
+	})
+	b := e.Bug("PROJ", "Low")
 	e.org(101, "")
-	de, fr, en := e.ticket(101, b.Key), e.ticket(101, b.Key), e.ticket(101, b.Key)
+	de, fr, en := e.Ticket(101, b.Key), e.Ticket(101, b.Key), e.Ticket(101, b.Key)
 	for id, locale := range map[int64]string{de: "de", fr: "fr"} {
-		tk, _ := e.zd.Ticket(id)
-		if !e.zd.SetUserLocale(tk.RequesterID, locale) {
+		tk, _ := e.Zendesk.Ticket(id)
+		if !e.Zendesk.SetUserLocale(tk.RequesterID, locale) {
 			t.Fatalf("requester of ticket %d missing", id)
 		}
 	}
 	e.settle()
 
-	if err := e.jira.Resolve(b.Key, "Done", "2.3.1", jiratest.Engineer); err != nil {
+	if err := e.Jira.Resolve(b.Key, "Done", "2.3.1", jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}
-	e.resetLogs()
+	e.ResetLogs()
 	e.cycle()
 	e.expectWrites(map[string]int{zdUpdate: 3})
 	want := map[int64]string{

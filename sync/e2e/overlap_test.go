@@ -7,11 +7,11 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 )
 
-// cycleIn runs one cycle on a fresh engine d after the last.
+// cycleIn runs one cycle d after the last.
 func (e *env) cycleIn(d time.Duration) (bugsObserved int) {
 	e.t.Helper()
-	e.clock.Advance(d)
-	rep, err := e.engine().Cycle(e.ctx)
+	e.Clock.Advance(d)
+	rep, err := e.engine().Cycle(e.Ctx)
 	if err != nil {
 		e.t.Fatalf("cycle: %v", err)
 	}
@@ -25,11 +25,11 @@ func (e *env) cycleIn(d time.Duration) (bugsObserved int) {
 // still found.
 func TestQuietSearchReadsNothingAndMissesNothing(t *testing.T) {
 	e := newEnv(t)
-	a, b := e.bug("PROJ", "Low"), e.bug("PROJ", "Low")
+	a, b := e.Bug("PROJ", "Low"), e.Bug("PROJ", "Low")
 	e.org(101, "")
 	e.org(102, "")
-	ta := e.ticket(101, a.Key)
-	e.ticket(102, b.Key)
+	ta := e.Ticket(101, a.Key)
+	e.Ticket(102, b.Key)
 	e.settle()
 	// Quiet, polled every 30 s: after the overlap, nothing is read again.
 	var read []int
@@ -42,20 +42,20 @@ func TestQuietSearchReadsNothingAndMissesNothing(t *testing.T) {
 			t.Fatalf("idle cycle %d, %s after the last change, read %d bugs (all: %v)", 7+i, time.Duration(7+i)*30*time.Second, n, read)
 		}
 	}
-	e.resetLogs()
+	e.ResetLogs()
 	e.cycleIn(30 * time.Second)
-	if n := e.jira.Count("", "/rest/api/2/search/jql"); n != 1 {
+	if n := e.Jira.Count("", "/rest/api/2/search/jql"); n != 1 {
 		t.Fatalf("an idle cycle made %d searches, want one", n)
 	}
 
 	// An engineer starts a; Jira indexes that late. Someone edits b 10 s
 	// later, indexed at once: the poll sees b, and the watermark passes a.
-	e.jira.HoldIndex(a.Key)
-	if err := e.jira.Transition(a.Key, "In Progress", jiratest.Engineer); err != nil {
+	e.Jira.HoldIndex(a.Key)
+	if err := e.Jira.Transition(a.Key, "In Progress", jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Advance(10 * time.Second)
-	if err := e.jira.AddLabels(b.Key, jiratest.Engineer, "customer-facing"); err != nil {
+	e.Clock.Advance(10 * time.Second)
+	if err := e.Jira.AddLabels(b.Key, jiratest.Engineer, "customer-facing"); err != nil {
 		t.Fatal(err)
 	}
 	if n := e.cycleIn(20 * time.Second); n != 1 {
@@ -63,8 +63,8 @@ func TestQuietSearchReadsNothingAndMissesNothing(t *testing.T) {
 	}
 	// Indexed 100 s after the change, within the overlap: the next poll
 	// finds it, and the ticket shows it.
-	e.clock.Advance(70 * time.Second)
-	e.jira.ReleaseIndex(a.Key)
+	e.Clock.Advance(70 * time.Second)
+	e.Jira.ReleaseIndex(a.Key)
 	e.cycleIn(10 * time.Second)
 	e.expectTicket(ta, a.Key+": In Progress", "bug_in_progress")
 }

@@ -15,15 +15,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
-	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira"
+	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
-	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
-	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service/servicetest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
 )
 
@@ -53,38 +53,24 @@ func child(mode string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
 	fail := func(err error) int { fmt.Fprintln(os.Stderr, "child:", err); return 1 }
-	hd, err := zendesk.New(zendesk.Options{
-		BaseURL: os.Getenv("HS_ZD_URL"), Email: zendesktest.DefaultEmail, Token: zendesktest.DefaultToken,
-		KeysFieldID: keysField, StatusFieldID: statusField, TierField: "tier", JobPoll: 2 * time.Millisecond, PageSize: 1000,
-	})
+	cfg, err := config.Load("", os.Getenv)
 	if err != nil {
 		return fail(err)
 	}
-	tr, err := jira.New(jira.Options{
-		BaseURL: os.Getenv("HS_JIRA_URL"), Email: jiratest.ServiceEmail, Token: jiratest.ServiceToken,
-		Projects: []string{"PROJ", "WEB"}, CustomerCountField: jiratest.CustomerCountField,
-	})
-	if err != nil {
-		return fail(err)
-	}
-	opts, err := redis.ParseURL(os.Getenv("HS_REDIS_URL"))
-	if err != nil {
-		return fail(err)
-	}
-	rc := redis.NewClient(opts)
-	defer rc.Close()
-	store := state.New(rc, os.Getenv("HS_PREFIX"), time.Hour)
 	log, _ := zap.NewProduction()
 	if os.Getenv("HS_CHILD_LOG") == "" {
 		log = zap.NewNop()
 	}
-	eng, err := engine.New(engine.Options{
-		Helpdesk: hd, Tracker: tr, Store: store, Policy: policy(), Logger: log,
-		Workers: 4, Batch: 200, PollInterval: 100 * time.Millisecond, Lease: 2 * time.Second,
-	})
+	// A killed process's claims lapse after two seconds: the claimant,
+	// which would end them with the process, is not started.
+	svc, err := service.New(cfg, service.Options{Logger: log, NoLease: true},
+		servicetest.WithJobPoll(2*time.Millisecond), servicetest.WithUpdateTicketBudget(60000),
+		servicetest.WithClaimLease(2*time.Second))
 	if err != nil {
 		return fail(err)
 	}
+	defer svc.Close()
+	eng, store := svc.Engine, svc.Store
 	if mode == "run" {
 		if err := eng.Run(ctx); err != nil {
 			return fail(err)
@@ -169,11 +155,11 @@ func vmHWM() uint64 {
 }
 
 // procEnv is a deployment whose engine runs in child processes: the
-// simulators live here, on the wall clock.
+// simulators live here, on the wall clock, and each process loads the
+// Env's configuration from its environment.
 type procEnv struct {
 	*env
 	redisURL string
-	prefix   string
 }
 
 func newProcEnv(t *testing.T) *procEnv {
@@ -181,37 +167,25 @@ func newProcEnv(t *testing.T) *procEnv {
 	if testing.Short() {
 		t.Skip("starts engine processes")
 	}
-	e := &env{t: t, ctx: context.Background()}
-	e.zd = zendesktest.NewServer(zendesktest.WithExportLag(0))
-	t.Cleanup(e.zd.Close)
-	e.zd.AddTicketField(zendesktest.TicketField{ID: keysField, Type: "text", Title: "Jira keys", Active: true})
-	e.zd.AddTicketField(zendesktest.TicketField{ID: statusField, Type: "text", Title: "Bug status", Active: true})
-	e.zd.AddOrganizationField(tierField)
-	e.jira = jiratest.NewServer()
-	t.Cleanup(e.jira.Close)
-	e.jira.AddProject("PROJ", "Product")
-	e.jira.AddProject("WEB", "Web")
-	var err error
-	if e.hd, err = zendesk.New(zendesk.Options{BaseURL: e.zd.URL, Email: "x@y.z", Token: "t"}); err != nil {
-		t.Fatal(err)
+	if redistest.Embedded() {
+		t.Skip("engine processes need a Redis they can reach: the embedded one lives in this process only")
 	}
 	url, err := redistest.URL()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if redistest.Embedded() {
-		t.Skip("engine processes need a Redis they can reach: the embedded one lives in this process only")
-	}
-	_, prefix := redistest.Client(t)
-	return &procEnv{env: e, redisURL: url, prefix: prefix}
+	e := newEnv(t, func(o *servicetest.Options) {
+		o.WallClock = true
+		o.Config["SYNC_POLL_INTERVAL"] = "100ms"
+	})
+	return &procEnv{env: e, redisURL: url}
 }
 
 // start runs an engine process in mode.
 func (p *procEnv) start(mode string) (*exec.Cmd, *bufio.Scanner) {
 	p.t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "HS_E2E_CHILD="+mode, "HS_ZD_URL="+p.zd.URL, "HS_JIRA_URL="+p.jira.URL,
-		"HS_REDIS_URL="+p.redisURL, "HS_PREFIX="+p.prefix)
+	cmd.Env = append(append(os.Environ(), p.Environ()...), "HS_E2E_CHILD="+mode, config.EnvPrefix+"REDIS_URL="+p.redisURL)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -245,10 +219,10 @@ func (p *procEnv) settle() childStats {
 // writesSoFar counts the write requests both simulators have received.
 func (p *procEnv) writesSoFar() int {
 	n := 0
-	for _, c := range p.zd.Writes() {
+	for _, c := range p.Zendesk.Writes() {
 		n += c
 	}
-	for _, c := range p.jira.Writes() {
+	for _, c := range p.Jira.Writes() {
 		n += c
 	}
 	return n
@@ -300,7 +274,7 @@ func TestBackfillMemoryDoesNotGrowWithTickets(t *testing.T) {
 		p := newProcEnv(t)
 		keys := make([]string, bugs)
 		for i := range keys {
-			keys[i] = p.jira.MustCreateIssue(jiratest.NewIssue{Project: "PROJ", Summary: fmt.Sprintf("bug %d", i), Priority: "Low"}).Key
+			keys[i] = p.Jira.MustCreateIssue(jiratest.NewIssue{Project: "PROJ", Summary: fmt.Sprintf("bug %d", i), Priority: "Low"}).Key
 		}
 		const orgs = 2000
 		requesters := make([]int64, orgs)
@@ -308,15 +282,15 @@ func TestBackfillMemoryDoesNotGrowWithTickets(t *testing.T) {
 			tier := []string{"enterprise", "pro", "free", ""}[o%4]
 			org := zendesktest.Organization{ID: int64(10000 + o), Name: fmt.Sprintf("Org %d", o)}
 			if tier != "" {
-				org.Fields = map[string]any{"tier": tier}
+				org.Fields = map[string]any{simulation.TierField: tier}
 			}
-			p.zd.AddOrganization(org)
-			requesters[o] = p.zd.AddUser(zendesktest.User{Name: "R", Email: fmt.Sprintf("r%d@example.com", o), OrganizationID: org.ID}).ID
+			p.Zendesk.AddOrganization(org)
+			requesters[o] = p.Zendesk.AddUser(zendesktest.User{Name: "R", Email: fmt.Sprintf("r%d@example.com", o), OrganizationID: org.ID}).ID
 		}
 		for i := range tickets {
 			o := (i*7 + i/bugs) % orgs
-			p.zd.CreateTicket(zendesktest.Ticket{Subject: "cannot export", Status: "open", RequesterID: requesters[o], OrganizationID: int64(10000 + o),
-				CustomFields: []zendesktest.CustomField{{ID: keysField, Value: keys[i%bugs]}}})
+			p.Zendesk.CreateTicket(zendesktest.Ticket{Subject: "cannot export", Status: "open", RequesterID: requesters[o], OrganizationID: int64(10000 + o),
+				CustomFields: []zendesktest.CustomField{{ID: simulation.KeysFieldID, Value: keys[i%bugs]}}})
 		}
 		stats := p.settle()
 		heaps = append(heaps, stats.PeakHeap)
@@ -325,14 +299,14 @@ func TestBackfillMemoryDoesNotGrowWithTickets(t *testing.T) {
 
 		// Every ticket shows its bug; every bug counts its customers and links its tickets.
 		for _, id := range []int64{1, int64(tickets / 2), int64(tickets)} {
-			tk, _ := p.zd.Ticket(id)
-			if f, _ := tk.Field(statusField).(string); !strings.HasSuffix(f, ": To Do") {
+			tk, _ := p.Zendesk.Ticket(id)
+			if f, _ := tk.Field(simulation.StatusFieldID).(string); !strings.HasSuffix(f, ": To Do") {
 				t.Fatalf("ticket %d shows %q", id, f)
 			}
 		}
 		links := 0
 		for _, k := range keys {
-			links += len(p.jira.RemoteLinks(k))
+			links += len(p.Jira.RemoteLinks(k))
 			if c := p.issueCount(k); c == 0 {
 				t.Fatalf("issue %s has no count", k)
 			}
@@ -347,7 +321,7 @@ func TestBackfillMemoryDoesNotGrowWithTickets(t *testing.T) {
 }
 
 func (p *procEnv) issueCount(key string) float64 {
-	is, _ := p.jira.Issue(key)
+	is, _ := p.Jira.Issue(key)
 	if c := is.Custom[jiratest.CustomerCountField]; c != nil {
 		return *c
 	}

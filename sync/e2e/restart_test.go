@@ -14,7 +14,8 @@ import (
 	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service/servicetest"
 )
 
 // workload seeds a deployment and returns the change that makes the next
@@ -29,7 +30,7 @@ func seedWorkload(e *env) (*workload, func()) {
 	w, change := seedWorkloadNoStale(e)
 	return w, func() {
 		change()
-		e.clock.Advance(20 * 24 * time.Hour)
+		e.Clock.Advance(20 * 24 * time.Hour)
 	}
 }
 
@@ -40,23 +41,23 @@ func seedWorkloadNoStale(e *env) (*workload, func()) {
 	for i := int64(1); i <= 6; i++ {
 		e.org(100+i, map[bool]string{true: "enterprise"}[i == 1])
 	}
-	a, b, c := e.bug("PROJ", "Low"), e.bug("PROJ", "Low"), e.bug("PROJ", "Lowest")
+	a, b, c := e.Bug("PROJ", "Low"), e.Bug("PROJ", "Low"), e.Bug("PROJ", "Lowest")
 	w.keys = []string{a.Key, b.Key, c.Key}
 	for i := int64(1); i <= 4; i++ {
-		w.tickets = append(w.tickets, e.ticket(100+i, a.Key))
+		w.tickets = append(w.tickets, e.Ticket(100+i, a.Key))
 	}
-	w.tickets = append(w.tickets, e.ticket(105, b.Key), e.ticket(106, c.Key))
-	solved := e.ticket(106, a.Key)
-	e.zd.SetStatus(solved, "solved")
+	w.tickets = append(w.tickets, e.Ticket(105, b.Key), e.Ticket(106, c.Key))
+	solved := e.Ticket(106, a.Key)
+	e.Zendesk.SetStatus(solved, "solved")
 	w.tickets = append(w.tickets, solved)
 	return w, func() {
-		must(e.t, e.jira.Transition(a.Key, "In Progress", jiratest.Engineer))
-		must(e.t, e.jira.Resolve(b.Key, "Done", "3.1", jiratest.Engineer))
+		must(e.t, e.Jira.Transition(a.Key, "In Progress", jiratest.Engineer))
+		must(e.t, e.Jira.Resolve(b.Key, "Done", "3.1", jiratest.Engineer))
 		for i := int64(1); i <= 3; i++ {
-			w.tickets = append(w.tickets, e.ticket(100+i, a.Key))
+			w.tickets = append(w.tickets, e.Ticket(100+i, a.Key))
 		}
-		e.zd.SetCustomField(w.tickets[4], keysField, b.Key+" "+c.Key)
-		e.zd.SetCustomField(w.tickets[3], keysField, nil)
+		e.Zendesk.SetCustomField(w.tickets[4], simulation.KeysFieldID, b.Key+" "+c.Key)
+		e.Zendesk.SetCustomField(w.tickets[3], simulation.KeysFieldID, nil)
 	}
 }
 
@@ -76,8 +77,8 @@ var (
 func vendorState(e *env, w *workload) string {
 	var b strings.Builder
 	for _, id := range w.tickets {
-		tk, _ := e.zd.Ticket(id)
-		field, _ := tk.Field(statusField).(string)
+		tk, _ := e.Zendesk.Ticket(id)
+		field, _ := tk.Field(simulation.StatusFieldID).(string)
 		tags := slices.Clone(tk.Tags)
 		sort.Strings(tags)
 		fmt.Fprintf(&b, "ticket %d %s %q %v notes=%q\n", id, tk.Status, field, tags, epoch.ReplaceAllString(strings.Join(e.notes(id), "|"), "(ref: hs-E-"))
@@ -91,7 +92,7 @@ func vendorState(e *env, w *workload) string {
 			comments[i] = epoch.ReplaceAllString(comments[i], "(ref: hs-E-")
 		}
 		var links []string
-		for _, l := range e.jira.RemoteLinks(k) {
+		for _, l := range e.Jira.RemoteLinks(k) {
 			links = append(links, host.ReplaceAllString(fmt.Sprintf("%s %v %v", l.GlobalID, l.Object["title"], l.Object["status"]), "ZD"))
 		}
 		sort.Strings(links)
@@ -139,7 +140,7 @@ func TestKillAtAnyRequestReachesTheSameState(t *testing.T) {
 	w, change := seedWorkload(ref)
 	ref.settle()
 	change()
-	ref.resetLogs()
+	ref.ResetLogs()
 	ref.settle()
 	want := vendorState(ref, w)
 	for _, s := range []string{"is now in progress", "the fix ships in 3.1", "raised to", "stale by helpdesk-sync"} {
@@ -165,16 +166,19 @@ func TestKillAtAnyRequestReachesTheSameState(t *testing.T) {
 	for n := 1; n <= requests; n++ {
 		for _, before := range []bool{true, false} {
 			t.Run(fmt.Sprintf("request %d before=%v", n, before), func(t *testing.T) {
-				e := newEnv(t, func(o *engine.Options) { o.Lease = time.Minute })
+				e := newEnv(t, func(o *servicetest.Options) {
+					o.Service = append(o.Service, servicetest.WithClaimLease(time.Minute))
+				})
 				w, change := seedWorkload(e)
 				e.settle()
 				change()
 				ctx := killAt(e, n, before)
-				e.clock.Advance(2 * time.Minute)
+				e.Clock.Advance(2 * time.Minute)
 				if _, err := e.engine().Cycle(ctx); err == nil {
 					t.Fatal("the killed cycle reported success")
 				}
 				e.setHook(nil)
+				e.Restart() // the process starts again
 				e.settle()
 				if got := vendorState(e, w); got != want {
 					t.Fatalf("after a kill at request %d:\n got:\n%s\nwant:\n%s", n, got, want)

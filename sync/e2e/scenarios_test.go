@@ -8,8 +8,9 @@ import (
 	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/service/servicetest"
 )
 
 // Write routes, as the simulators name them.
@@ -27,18 +28,18 @@ const (
 // ticket, one batch of ticket updates; then nothing; then one read per system.
 func TestBackfillIsMinimalIdempotentAndIdleIsCheap(t *testing.T) {
 	e := newEnv(t)
-	b := e.bug("PROJ", "Low")
-	other := e.bug("PROJ", "Low")
+	b := e.Bug("PROJ", "Low")
+	other := e.Bug("PROJ", "Low")
 	var tickets []int64
 	for i := int64(1); i <= 12; i++ {
 		e.org(100+i, "")
 		switch i % 3 {
 		case 0:
-			tickets = append(tickets, e.ticket(100+i, "", "jira_"+strings.ReplaceAll(strings.ToLower(b.Key), "-", "_")))
+			tickets = append(tickets, e.Ticket(100+i, "", "jira_"+strings.ReplaceAll(strings.ToLower(b.Key), "-", "_")))
 		case 1:
-			tickets = append(tickets, e.ticket(100+i, strings.ToLower(b.Key)))
+			tickets = append(tickets, e.Ticket(100+i, strings.ToLower(b.Key)))
 		default:
-			tickets = append(tickets, e.ticket(100+i, b.Key+", OTHER-5"))
+			tickets = append(tickets, e.Ticket(100+i, b.Key+", OTHER-5"))
 		}
 	}
 	e.cycle()
@@ -53,11 +54,11 @@ func TestBackfillIsMinimalIdempotentAndIdleIsCheap(t *testing.T) {
 	for _, id := range tickets {
 		e.expectTicket(id, b.Key+": To Do", "bug_open")
 	}
-	if is := e.issue(other.Key); is.Custom[jiratest.CustomerCountField] != nil || len(e.jira.RemoteLinks(other.Key)) != 0 {
+	if is := e.issue(other.Key); is.Custom[jiratest.CustomerCountField] != nil || len(e.Jira.RemoteLinks(other.Key)) != 0 {
 		t.Fatalf("unlinked issue written: %+v", is)
 	}
 
-	e.resetLogs()
+	e.ResetLogs()
 	e.cycle()
 	e.expectWrites(map[string]int{})
 	e.expectIdle()
@@ -67,17 +68,17 @@ func TestBackfillIsMinimalIdempotentAndIdleIsCheap(t *testing.T) {
 // in the same request as its field and tag; solved tickets get no note.
 func TestStatusChangesNoteEachOpenTicketOnce(t *testing.T) {
 	e := newEnv(t)
-	b := e.bug("PROJ", "Low")
+	b := e.Bug("PROJ", "Low")
 	e.org(101, "")
-	open1, open2 := e.ticket(101, b.Key), e.ticket(101, b.Key)
-	solved := e.ticket(101, b.Key)
-	e.zd.SetStatus(solved, "solved")
+	open1, open2 := e.Ticket(101, b.Key), e.Ticket(101, b.Key)
+	solved := e.Ticket(101, b.Key)
+	e.Zendesk.SetStatus(solved, "solved")
 	e.settle()
 
-	if err := e.jira.Transition(b.Key, "In Progress", jiratest.Engineer); err != nil {
+	if err := e.Jira.Transition(b.Key, "In Progress", jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}
-	e.resetLogs()
+	e.ResetLogs()
 	e.cycle()
 	// Notes go one by one (conditional on the ticket's stamp); the solved
 	// ticket's field and tag change goes in a batch.
@@ -93,7 +94,7 @@ func TestStatusChangesNoteEachOpenTicketOnce(t *testing.T) {
 		t.Fatalf("solved ticket noted: %q", n)
 	}
 
-	if err := e.jira.Resolve(b.Key, "Done", "2.3.1", jiratest.Engineer); err != nil {
+	if err := e.Jira.Resolve(b.Key, "Done", "2.3.1", jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}
 	e.settle()
@@ -104,10 +105,10 @@ func TestStatusChangesNoteEachOpenTicketOnce(t *testing.T) {
 		}
 	}
 
-	won := e.bug("PROJ", "Low")
-	wt := e.ticket(101, won.Key)
+	won := e.Bug("PROJ", "Low")
+	wt := e.Ticket(101, won.Key)
 	e.settle()
-	if err := e.jira.Resolve(won.Key, "Won't Do", "", jiratest.Engineer); err != nil {
+	if err := e.Jira.Resolve(won.Key, "Won't Do", "", jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}
 	e.settle()
@@ -121,20 +122,20 @@ func TestStatusChangesNoteEachOpenTicketOnce(t *testing.T) {
 // Clearing the field or removing the tag unlinks on both sides.
 func TestUnlinkingUndoesBothSides(t *testing.T) {
 	e := newEnv(t)
-	b := e.bug("PROJ", "Low")
+	b := e.Bug("PROJ", "Low")
 	tag := "jira_" + strings.ReplaceAll(strings.ToLower(b.Key), "-", "_")
 	for i := int64(1); i <= 3; i++ {
 		e.org(100+i, "")
 	}
-	byField, byTag, stays := e.ticket(101, b.Key), e.ticket(102, "", tag, "vip"), e.ticket(103, b.Key)
+	byField, byTag, stays := e.Ticket(101, b.Key), e.Ticket(102, "", tag, "vip"), e.Ticket(103, b.Key)
 	e.settle()
 	e.expectIssue(b.Key, "Medium", 3)
 
-	e.zd.SetCustomField(byField, keysField, nil)
-	e.zd.UpdateTicket(byTag, func(tk *zendesktest.Ticket) {
+	e.Zendesk.SetCustomField(byField, simulation.KeysFieldID, nil)
+	e.Zendesk.UpdateTicket(byTag, func(tk *zendesktest.Ticket) {
 		tk.Tags = slices.DeleteFunc(tk.Tags, func(s string) bool { return s == tag })
 	})
-	e.resetLogs()
+	e.ResetLogs()
 	e.cycle()
 	e.expectWrites(map[string]int{jiraEdit: 1, jiraUnlink: 2, zdUpdateMany: 1})
 	e.expectIssue(b.Key, "Medium", 1) // the service never lowers
@@ -151,15 +152,15 @@ func TestUnlinkingUndoesBothSides(t *testing.T) {
 // key, and a ticket naming the old key links to it.
 func TestMovedIssueKeepsItsLinks(t *testing.T) {
 	e := newEnv(t)
-	b := e.bug("PROJ", "Low")
+	b := e.Bug("PROJ", "Low")
 	e.org(101, "")
-	first := e.ticket(101, b.Key)
+	first := e.Ticket(101, b.Key)
 	e.settle()
-	newKey, err := e.jira.Move(b.Key, "WEB", jiratest.Engineer)
+	newKey, err := e.Jira.Move(b.Key, "WEB", jiratest.Engineer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second := e.ticket(101, strings.ToLower(b.Key))
+	second := e.Ticket(101, strings.ToLower(b.Key))
 	e.settle()
 	e.expectTicket(first, newKey+": To Do", "bug_open")
 	e.expectTicket(second, newKey+": To Do", "bug_open")
@@ -173,32 +174,32 @@ func TestMovedIssueKeepsItsLinks(t *testing.T) {
 // label wins, without it the floor comes back with one new comment.
 func TestWeightsAndTheLockLabel(t *testing.T) {
 	e := newEnv(t)
-	b := e.bug("PROJ", "Low")
+	b := e.Bug("PROJ", "Low")
 	e.org(101, "enterprise")
 	e.org(102, "enterprise")
 	e.org(103, "free")
-	e.ticket(101, b.Key)
-	e.ticket(101, b.Key)
-	e.ticket(102, b.Key)
-	e.ticket(103, b.Key)
+	e.Ticket(101, b.Key)
+	e.Ticket(101, b.Key)
+	e.Ticket(102, b.Key)
+	e.Ticket(103, b.Key)
 	e.settle()
 	e.expectIssue(b.Key, "High", 11, "customers-10plus")
 	if c := e.serviceComments(b.Key); len(c) != 1 || !strings.HasPrefix(c[0], "3 customers (2 enterprise) now report this; raised to High by helpdesk-sync (weighted count 11, threshold 10).") {
 		t.Fatalf("comments %q", c)
 	}
 
-	if err := e.jira.SetPriority(b.Key, "Low", jiratest.Engineer); err != nil {
+	if err := e.Jira.SetPriority(b.Key, "Low", jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.jira.AddLabels(b.Key, jiratest.Engineer, "priority-locked"); err != nil {
+	if err := e.Jira.AddLabels(b.Key, jiratest.Engineer, "priority-locked"); err != nil {
 		t.Fatal(err)
 	}
-	e.resetLogs()
+	e.ResetLogs()
 	e.settle()
 	e.expectWrites(map[string]int{})
 	e.expectIssue(b.Key, "Low", 11, "customers-10plus", "priority-locked")
 
-	if err := e.jira.RemoveLabels(b.Key, jiratest.Engineer, "priority-locked"); err != nil {
+	if err := e.Jira.RemoveLabels(b.Key, jiratest.Engineer, "priority-locked"); err != nil {
 		t.Fatal(err)
 	}
 	e.settle()
@@ -213,13 +214,13 @@ func TestWeightsAndTheLockLabel(t *testing.T) {
 // comments for that).
 func TestStaleFlagLiftedOnlyByPeople(t *testing.T) {
 	e := newEnv(t)
-	b := e.bug("PROJ", "Low")
+	b := e.Bug("PROJ", "Low")
 	e.org(101, "")
-	e.ticket(101, b.Key)
+	e.Ticket(101, b.Key)
 	e.settle()
 
-	e.clock.Advance(15 * 24 * time.Hour)
-	e.resetLogs()
+	e.Clock.Advance(15 * 24 * time.Hour)
+	e.ResetLogs()
 	rep := e.cycle()
 	if rep.StaleFlagged != 1 {
 		t.Fatalf("report %+v", rep)
@@ -233,12 +234,12 @@ func TestStaleFlagLiftedOnlyByPeople(t *testing.T) {
 
 	for i := int64(2); i <= 3; i++ {
 		e.org(100+i, "")
-		e.ticket(100+i, b.Key)
+		e.Ticket(100+i, b.Key)
 	}
 	e.settle()
 	e.expectIssue(b.Key, "Medium", 3, "stale")
 
-	if _, err := e.jira.AddComment(b.Key, jiratest.Engineer, "Looking into it"); err != nil {
+	if _, err := e.Jira.AddComment(b.Key, jiratest.Engineer, "Looking into it"); err != nil {
 		t.Fatal(err)
 	}
 	e.settle()
@@ -252,19 +253,22 @@ func TestStaleFlagLiftedOnlyByPeople(t *testing.T) {
 // Dry run: every write counted and logged, none made; the real run after it
 // does all of them.
 func TestDryRunThenRealRun(t *testing.T) {
-	e := newEnv(t, func(o *engine.Options) { o.DryRun = true })
-	b := e.bug("PROJ", "Low")
+	e := newEnv(t)
+	e.Assembly.DryRun = true
+	e.Restart()
+	b := e.Bug("PROJ", "Low")
 	for i := int64(1); i <= 3; i++ {
 		e.org(100+i, "")
-		e.ticket(100+i, b.Key)
+		e.Ticket(100+i, b.Key)
 	}
 	rep := e.cycle()
 	e.expectWrites(map[string]int{})
 	if rep.BugEdits != 1 || rep.Comments != 1 || rep.RemoteLinksUpserted != 3 || rep.TicketUpdates != 3 {
 		t.Fatalf("dry-run report %+v", rep)
 	}
-	e.opts.DryRun = false
-	e.resetLogs()
+	e.Assembly.DryRun = false
+	e.Restart()
+	e.ResetLogs()
 	e.cycle()
 	e.expectWrites(map[string]int{jiraEdit: 1, jiraComment: 1, jiraLink: 3, zdUpdateMany: 1})
 	e.expectIssue(b.Key, "Medium", 3)
@@ -273,14 +277,14 @@ func TestDryRunThenRealRun(t *testing.T) {
 // The guard: a cycle that would re-rank more bugs than allowed re-ranks
 // none, until confirmed.
 func TestGuardHoldsAMassReRank(t *testing.T) {
-	e := newEnv(t, func(o *engine.Options) { o.Policy.Limits.MaxPriorityChanges = 2 })
+	e := newEnv(t, func(o *servicetest.Options) { o.Config["POLICY_MAX_PRIORITY_CHANGES"] = "2" })
 	var keys []string
 	for range 3 {
-		b := e.bug("PROJ", "Low")
+		b := e.Bug("PROJ", "Low")
 		keys = append(keys, b.Key)
 		for i := int64(1); i <= 3; i++ {
 			e.org(100+i, "")
-			e.ticket(100+i, b.Key)
+			e.Ticket(100+i, b.Key)
 		}
 	}
 	rep := e.cycle()
@@ -290,7 +294,8 @@ func TestGuardHoldsAMassReRank(t *testing.T) {
 	for _, k := range keys {
 		e.expectIssue(k, "Low", 3)
 	}
-	e.opts.ConfirmLargeChange = true
+	e.Assembly.ConfirmLargeChange = true
+	e.Restart()
 	e.cycle()
 	for _, k := range keys {
 		e.expectIssue(k, "Medium", 3)
@@ -302,19 +307,19 @@ func TestGuardHoldsAMassReRank(t *testing.T) {
 // out once on top of the agent's version.
 func TestAgentEditDuringWriteLosesNothing(t *testing.T) {
 	e := newEnv(t)
-	b := e.bug("PROJ", "Low")
+	b := e.Bug("PROJ", "Low")
 	e.org(101, "")
-	id := e.ticket(101, b.Key)
+	id := e.Ticket(101, b.Key)
 	e.settle()
-	if err := e.jira.Transition(b.Key, "In Progress", jiratest.Engineer); err != nil {
+	if err := e.Jira.Transition(b.Key, "In Progress", jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}
 	raced := false
 	e.setHook(func(r *http.Request) error {
 		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/api/v2/tickets/") && !raced {
 			raced = true
-			e.clock.Advance(time.Second)
-			e.zd.UpdateTicket(id, func(tk *zendesktest.Ticket) {
+			e.Clock.Advance(time.Second)
+			e.Zendesk.UpdateTicket(id, func(tk *zendesktest.Ticket) {
 				tk.Subject = "edited by the agent"
 				tk.Tags = append(tk.Tags, "agent_tag")
 			})
@@ -327,7 +332,7 @@ func TestAgentEditDuringWriteLosesNothing(t *testing.T) {
 		t.Fatalf("raced %v, notes %q", raced, e.notes(id))
 	}
 	e.settle()
-	tk, _ := e.zd.Ticket(id)
+	tk, _ := e.Zendesk.Ticket(id)
 	if tk.Subject != "edited by the agent" || !tk.HasTag("agent_tag") || len(e.notes(id)) != 1 {
 		t.Fatalf("ticket %+v notes %q", tk, e.notes(id))
 	}
@@ -338,19 +343,19 @@ func TestAgentEditDuringWriteLosesNothing(t *testing.T) {
 // cleared, and not looked up again.
 func TestDeletions(t *testing.T) {
 	e := newEnv(t)
-	b := e.bug("PROJ", "Low")
-	gone := e.bug("PROJ", "Low")
+	b := e.Bug("PROJ", "Low")
+	gone := e.Bug("PROJ", "Low")
 	e.org(101, "")
 	e.org(102, "")
-	keep, del := e.ticket(101, b.Key), e.ticket(102, b.Key)
-	orphan := e.ticket(101, gone.Key)
+	keep, del := e.Ticket(101, b.Key), e.Ticket(102, b.Key)
+	orphan := e.Ticket(101, gone.Key)
 	e.settle()
 
-	e.zd.DeleteTicket(del)
-	if err := e.jira.Delete(gone.Key, jiratest.Engineer); err != nil {
+	e.Zendesk.DeleteTicket(del)
+	if err := e.Jira.Delete(gone.Key, jiratest.Engineer); err != nil {
 		t.Fatal(err)
 	}
-	e.zd.UpdateTicket(orphan, func(tk *zendesktest.Ticket) { tk.Subject = "any change" })
+	e.Zendesk.UpdateTicket(orphan, func(tk *zendesktest.Ticket) { tk.Subject = "any change" })
 	e.settle()
 	e.expectIssue(b.Key, "Low", 1)
 	if got := e.linkedTickets(b.Key); !slices.Equal(got, []int64{keep}) {
@@ -359,8 +364,8 @@ func TestDeletions(t *testing.T) {
 	// The orphan's change re-dirtied the deleted issue; writing its remote
 	// link found it gone: dropped, reported, the ticket cleared.
 	e.expectTicket(orphan, "")
-	e.resetLogs()
-	e.zd.UpdateTicket(orphan, func(tk *zendesktest.Ticket) { tk.Subject = "another change" })
+	e.ResetLogs()
+	e.Zendesk.UpdateTicket(orphan, func(tk *zendesktest.Ticket) { tk.Subject = "another change" })
 	e.cycle()
 	if reads := e.reads(); reads["jira GET /rest/api/2/search/jql"] != 1 {
 		t.Fatalf("the deleted issue's key was looked up again: %v", reads)
@@ -374,20 +379,20 @@ func TestDeletions(t *testing.T) {
 // late echoes cause no writes.
 func TestExportLagDelaysEchoesWithoutExtraWrites(t *testing.T) {
 	e := newEnv(t)
-	e.zd.SetExportLag(time.Minute)
-	b := e.bug("PROJ", "Low")
+	e.Zendesk.SetExportLag(time.Minute)
+	b := e.Bug("PROJ", "Low")
 	e.org(101, "")
-	id := e.ticket(101, b.Key)
-	e.clock.Advance(2 * time.Minute) // past the lag
+	id := e.Ticket(101, b.Key)
+	e.Clock.Advance(2 * time.Minute) // past the lag
 	e.cycle()
 	e.expectTicket(id, b.Key+": To Do", "bug_open")
 
 	// The bug moves at once; the next cycle comes 30s later, before the
 	// export shows the ticket as the service left it.
-	must(t, e.jira.Transition(b.Key, "In Progress", jiratest.Engineer))
-	e.resetLogs()
-	e.clock.Advance(30 * time.Second)
-	if _, err := e.engine().Cycle(e.ctx); err != nil {
+	must(t, e.Jira.Transition(b.Key, "In Progress", jiratest.Engineer))
+	e.ResetLogs()
+	e.Clock.Advance(30 * time.Second)
+	if _, err := e.engine().Cycle(e.Ctx); err != nil {
 		t.Fatal(err)
 	}
 	e.expectWrites(map[string]int{zdUpdate: 1})
@@ -395,9 +400,9 @@ func TestExportLagDelaysEchoesWithoutExtraWrites(t *testing.T) {
 		t.Fatalf("the ticket was not read again for its stamp: %v", reads)
 	}
 	for range 4 {
-		e.clock.Advance(30 * time.Second)
-		e.resetLogs()
-		if _, err := e.engine().Cycle(e.ctx); err != nil {
+		e.Clock.Advance(30 * time.Second)
+		e.ResetLogs()
+		if _, err := e.engine().Cycle(e.Ctx); err != nil {
 			t.Fatal(err)
 		}
 		e.expectWrites(map[string]int{})

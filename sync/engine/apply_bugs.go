@@ -156,12 +156,21 @@ func (e *Engine) executeBug(ctx context.Context, v bugView, plan bugPlan, t *tal
 			return err
 		}
 		rec = applyEdit(rec, plan.Edit)
+		recorded := e.opts.DryRun
 		if !e.opts.DryRun {
-			if _, err := e.st.PutBug(ctx, rec); err != nil {
+			ok, err := e.st.PutBug(ctx, rec)
+			if err != nil {
 				return err
 			}
+			recorded = ok
 		}
-		mem.Expect = BugEdit{}
+		// Expect is cleared only once the record holds the edit: a record
+		// replaced meanwhile (compare-and-set lost) still lacks it, and
+		// without Expect the echo would be taken for a person's change,
+		// lifting the stale flag this very edit set.
+		if recorded {
+			mem.Expect = BugEdit{}
+		}
 	}
 	if plan.Bump != nil {
 		if err := e.commentOnce(ctx, v, &mem, &mem.Bump, bumpMarker(v.Epoch, b.ID, mem.Bump.Seq), save, t); err != nil {

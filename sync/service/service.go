@@ -154,7 +154,7 @@ func New(cfg *config.Config, o Options, opts ...Option) (*Service, error) {
 		Helpdesk: hd, Tracker: tr, Store: s.Store, Policy: Policy(cfg),
 		Logger: o.Logger, Clock: tune.Clock, Recorder: o.Recorder, Steps: o.Steps, Latency: o.Latency,
 		DryRun: o.DryRun || cfg.Policy.DryRun, ConfirmLargeChange: o.ConfirmLargeChange,
-		Workers: cfg.Sync.Workers, PollInterval: cfg.Sync.PollInterval, SweepInterval: cfg.Sync.SweepInterval,
+		Workers: cfg.Sync.Workers, Lease: tune.ClaimLease, PollInterval: cfg.Sync.PollInterval, SweepInterval: cfg.Sync.SweepInterval,
 	}
 	if o.Webhooks != nil {
 		eo.Wake, eo.Pacer = o.Webhooks.Wake(), o.Webhooks

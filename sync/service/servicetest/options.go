@@ -39,3 +39,11 @@ func WithUpdateTicketBudget(perMinute int) service.Option {
 func WithBudgetSpeedup(factor float64) service.Option {
 	return func(t *tuning.Tuning) { t.BudgetSpeedup = factor }
 }
+
+// WithClaimLease sets how long a claim on a queued item hides it while the
+// service's Claimant is not started (no test starts it): a test that kills
+// a cycle and starts again sees the killed cycle's claims lapse within d
+// of its clock instead of the engine's five minutes.
+func WithClaimLease(d time.Duration) service.Option {
+	return func(t *tuning.Tuning) { t.ClaimLease = d }
+}

@@ -26,6 +26,10 @@ type Tuning struct {
 	// UpdateTicketPerMinute replaces Zendesk's Update Ticket budget when
 	// above 0.
 	UpdateTicketPerMinute int
+	// ClaimLease is how long the engine's claim on a queued item hides it
+	// while this replica's Claimant holds no token; 0 is the engine's
+	// default.
+	ClaimLease time.Duration
 	// BudgetSpeedup, when above 1, shortens the window of every
 	// client-side budget by that factor and keeps its count.
 	BudgetSpeedup float64
