@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -21,22 +19,6 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/sync/service/servicetest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 )
-
-// chromium finds the browser, skipping the test without one, except in CI
-// (CI=true), where a missing browser is a failure.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed, and CI=true requires the browser test: apt-get install -y chromium")
-	}
-	t.Skip("chromium is not installed: skipping the browser test (apt-get install -y chromium to run it)")
-	return ""
-}
 
 // simulated is the service run against the simulators, seeded with the
 // demo's account, until the engine has nothing left to do.
@@ -153,7 +135,7 @@ func (b *browser) attrs(t *testing.T, sel, attr string) []string {
 // no error. Screenshots of both views, wide and narrow, go to the temporary
 // directory.
 func TestBoardInABrowser(t *testing.T) {
-	exe := chromium(t)
+	exe := servicetest.Chromium(t)
 	sim := runSimulation(t)
 	m := NewModel(sim.store, Options{Policy: sim.policy, Budgets: map[string]float64{"zendesk": 400, "jira": 600}})
 	h, err := NewHandler(m, HandlerOptions{Token: testToken})

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,22 +22,6 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/sync/service/servicetest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/sidebar"
 )
-
-// chromium finds the browser, skipping the test without one, except in
-// CI (CI=true), where a missing browser is a failure.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed, and CI=true requires the browser test: apt-get install -y chromium")
-	}
-	t.Skip("chromium is not installed: skipping the browser test (apt-get install -y chromium to run it)")
-	return ""
-}
 
 // hostPage plays Zendesk's agent interface: it POSTs the signed token
 // into the app's iframe, as Zendesk does for an app with signedUrls, at
@@ -64,7 +47,7 @@ const zafStub = `window.ZAFClient = { init: function () { return {
 // after seeing its duplicate candidate, and checks the simulators and the
 // panel. A screenshot at 320 px goes to the temporary directory.
 func TestSidebarInABrowser(t *testing.T) {
-	exe := chromium(t)
+	exe := servicetest.Chromium(t)
 	var ticket int64
 	var mu sync.Mutex
 	var hostHTML []byte

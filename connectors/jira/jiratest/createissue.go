@@ -20,7 +20,7 @@ const maxSummary = 255
 // fields. Refusals are Jira's 400 ErrorCollection with
 // one entry per field at fault; the caller is reporter and creator.
 func (s *Site) createIssue(w http.ResponseWriter, r *http.Request) {
-	body, ok := readEditBody(w, r)
+	body, ok := readBody[editBody](w, r)
 	if !ok {
 		return
 	}

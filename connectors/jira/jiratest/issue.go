@@ -32,9 +32,9 @@ type editBody struct {
 	Transition      json.RawMessage              `json:"transition"`
 }
 
-// readEditBody decodes an IssueUpdateDetails body, answering Jira's 400
-// for an empty or unparsable one (then ok is false).
-func readEditBody(w http.ResponseWriter, r *http.Request) (body editBody, ok bool) {
+// readBody decodes a JSON request body, answering Jira's 400 for an empty
+// or unparsable one (then ok is false).
+func readBody[T any](w http.ResponseWriter, r *http.Request) (body T, ok bool) {
 	raw, err := io.ReadAll(r.Body)
 	if err != nil || len(bytes.TrimSpace(raw)) == 0 {
 		writeError(w, http.StatusBadRequest, []string{"No content to map due to end-of-input"}, nil)
@@ -50,7 +50,7 @@ func readEditBody(w http.ResponseWriter, r *http.Request) (body editBody, ok boo
 // editIssue is PUT /issue/{issueIdOrKey}: fields (set) and update (verbs),
 // validated as Jira does, applied atomically with one changelog history.
 func (s *Site) editIssue(w http.ResponseWriter, r *http.Request) {
-	body, ok := readEditBody(w, r)
+	body, ok := readBody[editBody](w, r)
 	if !ok {
 		return
 	}

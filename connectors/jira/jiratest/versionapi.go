@@ -1,10 +1,7 @@
 package jiratest
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -173,23 +170,9 @@ type versionBody struct {
 	MoveUnfixedIssuesTo *string `json:"moveUnfixedIssuesTo"`
 }
 
-func readVersionBody(w http.ResponseWriter, r *http.Request) (versionBody, bool) {
-	var body versionBody
-	raw, err := io.ReadAll(r.Body)
-	if err != nil || len(bytes.TrimSpace(raw)) == 0 {
-		writeError(w, http.StatusBadRequest, []string{"No content to map due to end-of-input"}, nil)
-		return body, false
-	}
-	if err := json.Unmarshal(raw, &body); err != nil {
-		writeError(w, http.StatusBadRequest, []string{"Unexpected character in the request body: " + err.Error()}, nil)
-		return body, false
-	}
-	return body, true
-}
-
 // createVersion is POST /version.
 func (s *Site) createVersion(w http.ResponseWriter, r *http.Request) {
-	body, ok := readVersionBody(w, r)
+	body, ok := readBody[versionBody](w, r)
 	if !ok {
 		return
 	}
@@ -279,7 +262,7 @@ func (s *Site) stageVersion(next *version, body versionBody) map[string]string {
 // unresolved issues there, as Jira's release dialog does; releasing edits
 // no issue otherwise.
 func (s *Site) updateVersion(w http.ResponseWriter, r *http.Request) {
-	body, ok := readVersionBody(w, r)
+	body, ok := readBody[versionBody](w, r)
 	if !ok {
 		return
 	}
