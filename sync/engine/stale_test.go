@@ -1,6 +1,8 @@
 package engine_test
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -140,4 +142,48 @@ func (h *harness) lost() *harness {
 	l.hd, l.tr, l.clock = h.hd, h.tr, h.clock
 	l.opts.Helpdesk, l.opts.Tracker, l.opts.Clock = h.hd, h.tr, h.clock
 	return l
+}
+
+// losingStore loses the compare-and-set of the next record that carries
+// label, as when another pass stored the bug as it read it before the
+// engine's edit landed.
+type losingStore struct {
+	engine.Store
+	label string
+	lost  bool
+}
+
+func (s *losingStore) PutBug(ctx context.Context, rec engine.BugRecord) (bool, error) {
+	if !s.lost && slices.Contains(rec.Labels, s.label) {
+		s.lost = true
+		return false, nil
+	}
+	return s.Store.PutBug(ctx, rec)
+}
+
+// A stale flag whose record could not be stored after the edit (another
+// pass won the compare-and-set) is still known as the engine's own: the
+// next poll sees its label come back and keeps the flag, rather than
+// taking it for a person's activity and lifting it with the comment left.
+func TestAStaleFlagWhoseRecordLostItsRaceStays(t *testing.T) {
+	lose := &losingStore{label: "stale"}
+	h := newHarness(t, func(o *engine.Options) { lose.Store = o.Store; o.Store = lose })
+	h.bug("10", "PROJ-1", "Low")
+	h.ticket(1, 101, "PROJ-1")
+	h.settle()
+	h.clock.Advance(15 * 24 * time.Hour)
+	if rep := h.cycle(); rep.StaleFlagged != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	if !lose.lost {
+		t.Fatal("the flag's record was stored at once: the test lost its race")
+	}
+	h.settle()
+	if rep := h.cycle(); rep.StaleUnflagged != 0 {
+		t.Fatalf("the engine lifted its own flag: %+v", rep)
+	}
+	h.expectBug("10", "Low", 1, "stale")
+	if c := h.tr.ServiceComments("10"); len(c) != 1 {
+		t.Fatalf("bug 10 comments %q, want the one stale comment", c)
+	}
 }
