@@ -117,6 +117,9 @@ const (
 	StateInProgress
 	StateWontFix
 	StateDone
+	// StateReleased is done with a fix version that has shipped: the
+	// customer can have the fix. A bug without fix versions stays done.
+	StateReleased
 )
 
 func (s BugState) String() string {
@@ -129,6 +132,8 @@ func (s BugState) String() string {
 		return "wont_fix"
 	case StateDone:
 		return "done"
+	case StateReleased:
+		return "released"
 	}
 	return fmt.Sprintf("BugState(%d)", int(s))
 }
