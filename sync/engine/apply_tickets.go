@@ -33,6 +33,7 @@ func (e *Engine) ticketBatch(ctx context.Context, epoch string, claims []Claim, 
 		return errors.Join(err, e.retryLater(ctx, TicketQueue, claims))
 	}
 	var updates []TicketUpdate
+	acts := map[int64]StatusAct{} // of plans that write nothing
 	for _, id := range ids {
 		p, ok := plans[id]
 		if !ok {
@@ -40,6 +41,9 @@ func (e *Engine) ticketBatch(ctx context.Context, epoch string, claims []Claim, 
 			continue
 		}
 		if !p.writes() {
+			if p.Act != nil {
+				acts[id] = *p.Act
+			}
 			done = append(done, claimOf[id])
 			continue
 		}
@@ -53,6 +57,11 @@ func (e *Engine) ticketBatch(ctx context.Context, epoch string, claims []Claim, 
 	}
 	sctx, cancel := settling(ctx)
 	defer cancel()
+	if len(acts) > 0 {
+		if err := e.st.SetStatusActs(ctx, acts); err != nil {
+			return errors.Join(err, e.retryLater(sctx, TicketQueue, claims))
+		}
+	}
 	if err := notes.planned(ctx, plans); err != nil {
 		return errors.Join(err, e.retryLater(sctx, TicketQueue, claims))
 	}
@@ -157,14 +166,25 @@ func (e *Engine) sortResults(updates []TicketUpdate, results []TicketResult, t *
 func (e *Engine) settleWritten(ctx context.Context, views map[int64]ticketView, plans map[int64]ticketPlan, written []int64, t *tally) error {
 	recs := make([]TicketRecord, 0, len(written))
 	var recount []string
+	acts := map[int64]StatusAct{}
 	for _, id := range written {
 		p := plans[id]
 		e.reportTicketUpdate(p.Update, p, t)
 		recs = append(recs, applyUpdate(views[id].Ticket, p.Update))
-		if p.Update.Reopen {
+		if p.Act != nil {
+			acts[id] = *p.Act
+		}
+		if p.Update.Reopen || p.Update.Status != "" && !views[id].Ticket.Status.Open() {
 			for _, b := range views[id].Bugs {
 				recount = append(recount, b.ID)
 			}
+		}
+	}
+	// The automation's memory goes first and unconditionally: the status
+	// is written, and forgetting it would act on the phase again.
+	if len(acts) > 0 {
+		if err := e.st.SetStatusActs(ctx, acts); err != nil {
+			return err
 		}
 	}
 	if _, err := e.st.PutTickets(ctx, recs); err != nil {
@@ -181,8 +201,17 @@ func (e *Engine) reportTicketUpdate(u TicketUpdate, p ticketPlan, t *tally) {
 	if len(u.AddTags)+len(u.RemoveTags) > 0 {
 		parts = append(parts, fmt.Sprintf("tags +%v -%v", u.AddTags, u.RemoveTags))
 	}
-	if u.Reopen {
+	if u.Reopen && u.Status == "" {
 		parts = append(parts, "reopened")
+	}
+	if u.Status != "" {
+		parts = append(parts, "status "+string(u.Status))
+	}
+	if u.AssigneeID != nil {
+		parts = append(parts, "assignee "+strconv.FormatInt(*u.AssigneeID, 10))
+	}
+	if u.GroupID != nil {
+		parts = append(parts, "group "+strconv.FormatInt(*u.GroupID, 10))
 	}
 	if u.Note != "" {
 		parts = append(parts, "private note on "+plural(len(p.Notes), "bug", "bugs"))
@@ -223,6 +252,15 @@ func applyUpdate(r TicketRecord, u TicketUpdate) TicketRecord {
 	r.Tags = tags
 	if u.Reopen {
 		r.Status = StatusOpen
+	}
+	if u.Status != "" {
+		r.Status = u.Status
+	}
+	if u.AssigneeID != nil {
+		r.AssigneeID = *u.AssigneeID
+	}
+	if u.GroupID != nil {
+		r.GroupID = *u.GroupID
 	}
 	r.StampStale = true
 	return r

@@ -27,6 +27,8 @@ type Ticket struct {
 	Subject        string
 	RequesterID    int64
 	OrganizationID int64 // 0 when the ticket has no organization
+	AssigneeID     int64 // the agent the ticket is assigned to; 0 when none
+	GroupID        int64 // the group the ticket is assigned to; 0 when none
 	// Locale is the requester's locale as the helpdesk writes it (de,
 	// pt-BR): the language notes to the ticket's agent are written in. ""
 	// when the helpdesk did not say, which reads as the default language.
@@ -74,6 +76,14 @@ type TicketUpdate struct {
 	Note string
 	// Reopen sets a solved ticket back to open (only when the policy allows it).
 	Reopen bool
+	// Status, when not "", sets the ticket's status; it takes precedence
+	// over Reopen.
+	Status TicketStatus
+	// AssigneeID, when not nil, assigns the ticket to that agent; a
+	// pointer to 0 unassigns it (the ticket waits in its group's queue).
+	AssigneeID *int64
+	// GroupID, when not nil, assigns the ticket to that group.
+	GroupID *int64
 	// UpdatedStamp, when non-zero, makes the write conditional on the ticket
 	// not having changed since that time (Zendesk safe_update); a ticket that
 	// changed fails with ErrConflict.

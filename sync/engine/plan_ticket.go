@@ -26,11 +26,15 @@ type ticketPlan struct {
 	Baseline map[string]NoteMark
 	// Drop are marks of bugs the ticket no longer links to.
 	Drop []string
+	// Act, when not nil, is the status automation's new memory of the
+	// ticket, saved once the update succeeds (at once when nothing is
+	// written); see planStatus.
+	Act *StatusAct
 }
 
 func (t ticketPlan) writes() bool {
 	u := t.Update
-	return u.StatusField != nil || len(u.AddTags) > 0 || len(u.RemoveTags) > 0 || u.Note != "" || u.Reopen
+	return u.StatusField != nil || len(u.AddTags) > 0 || len(u.RemoveTags) > 0 || u.Note != "" || u.Reopen || u.writesStatus()
 }
 
 func (p Policy) planTicket(v ticketView) ticketPlan {
@@ -56,6 +60,7 @@ func (p Policy) planTicket(v ticketView) ticketPlan {
 	if p.Notes {
 		p.planNotes(&plan, v, bugs)
 	}
+	p.planStatus(&plan, t, bugs)
 	if plan.Update.Note != "" {
 		// A note (and a reopen) must not cross an agent's edit: it is
 		// written only over the version it was planned on, which also keeps

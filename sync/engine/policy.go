@@ -98,7 +98,9 @@ type Policy struct {
 	StatusTags         StatusTags
 	WontFixResolutions []string
 	Notes              bool // post a private note per status-category change
-	ReopenSolved       bool // a note on a solved ticket reopens it
+	ReopenSolved       bool // a note on a solved ticket reopens it (and so may Follow)
+	// Follow sets tickets' status from their bugs' (off unless Enabled).
+	Follow FollowPolicy
 
 	Stale  StalePolicy
 	Limits Limits
@@ -195,6 +197,9 @@ func (p Policy) Validate() error {
 				errs = append(errs, fmt.Errorf("stale.windows.%s: must be more than zero", prio))
 			}
 		}
+	}
+	if err := p.Follow.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if p.Limits.MaxPriorityChanges < 0 || p.Limits.MaxBugEdits < 0 || p.Limits.MaxTicketUpdates < 0 {
 		errs = append(errs, errors.New("limits: max_priority_changes, max_bug_edits and max_ticket_updates must be zero (no limit) or more"))

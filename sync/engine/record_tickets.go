@@ -138,7 +138,7 @@ func (e *Engine) ticketChange(tk Ticket, keys, rejected []string, ids map[string
 	rec := TicketRecord{
 		ID: tk.ID, Status: tk.Status, RequesterID: tk.RequesterID, OrganizationID: tk.OrganizationID,
 		Locale: tk.Locale, Subject: tk.Subject, URL: tk.URL, Keys: keys, Rejected: rejected, Tags: e.managedTags(tk.Tags),
-		StatusField: tk.StatusField, CreatedAt: tk.CreatedAt, UpdatedAt: tk.UpdatedAt,
+		StatusField: tk.StatusField, AssigneeID: tk.AssigneeID, GroupID: tk.GroupID, CreatedAt: tk.CreatedAt, UpdatedAt: tk.UpdatedAt,
 	}
 	var bugs []string
 	for _, k := range keys {

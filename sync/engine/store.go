@@ -19,6 +19,12 @@ type TicketRecord struct {
 	Rejected       []string // the first rejected candidates, and "+N" for the rest: reported when they change
 	Tags           []string // the managed status tags the ticket carries, sorted
 	StatusField    string
+	AssigneeID     int64
+	GroupID        int64
+	// Act is what the ticket-status automation last did to the ticket.
+	// Observation never changes it; only the ticket's reconciler does,
+	// through SetStatusActs.
+	Act StatusAct
 	// CreatedAt is when the ticket was opened; zero for a record stored
 	// before creation times were kept, until the ticket is observed again.
 	CreatedAt time.Time
@@ -346,6 +352,11 @@ type Memory interface {
 	// refused with ErrClaimLost unless holder still holds the bug's claim.
 	SetBugMemoryFor(ctx context.Context, id string, m BugMemory, s Standing, holder string) error
 	NoteMarks(ctx context.Context, ticketIDs []int64) (map[int64]map[string]NoteMark, error)
+	// SetStatusActs replaces the Act of each ticket that still has a
+	// record (a ticket deleted meanwhile is not brought back), whatever
+	// its Version: only the ticket's reconciler writes it, and an
+	// observation committed since must not make it forget what it did.
+	SetStatusActs(ctx context.Context, acts map[int64]StatusAct) error
 	// SetNoteMarks writes marks and deletes those of drop (bug ids per
 	// ticket) in one transaction.
 	SetNoteMarks(ctx context.Context, set map[int64]map[string]NoteMark, drop map[int64][]string) error

@@ -27,6 +27,10 @@ type ticketWire struct {
 	Rejected []string `json:"x,omitempty"`
 	Tags     []string `json:"t,omitempty"`
 	Field    string   `json:"f,omitempty"`
+	// Assignee and Group are absent from records stored before they were
+	// kept: they decode as unassigned until the ticket is observed.
+	Assignee int64 `json:"as,omitempty"`
+	Group    int64 `json:"g,omitempty"`
 	// Created is absent from records stored before creation times were
 	// kept: it decodes as the zero time, which the engine reads as unknown.
 	Created    int64 `json:"cr,omitempty"`
@@ -127,7 +131,7 @@ func fromNanos(n int64) time.Time {
 func encodeTicket(r engine.TicketRecord) string {
 	return mustJSON(ticketWire{
 		Status: string(r.Status), Requester: r.RequesterID, Org: r.OrganizationID, Locale: r.Locale, Subject: r.Subject, URL: r.URL,
-		Keys: r.Keys, Rejected: r.Rejected, Tags: r.Tags, Field: r.StatusField, Created: nanos(r.CreatedAt), Updated: nanos(r.UpdatedAt),
+		Keys: r.Keys, Rejected: r.Rejected, Tags: r.Tags, Field: r.StatusField, Assignee: r.AssigneeID, Group: r.GroupID, Created: nanos(r.CreatedAt), Updated: nanos(r.UpdatedAt),
 		StampStale: r.StampStale,
 	})
 }
@@ -139,7 +143,7 @@ func decodeTicket(id int64, blob string, version int64) (engine.TicketRecord, er
 	}
 	return engine.TicketRecord{
 		ID: id, Status: engine.TicketStatus(w.Status), RequesterID: w.Requester, OrganizationID: w.Org, Locale: w.Locale, Subject: w.Subject,
-		URL: w.URL, Keys: w.Keys, Rejected: w.Rejected, Tags: w.Tags, StatusField: w.Field, CreatedAt: fromNanos(w.Created), UpdatedAt: fromNanos(w.Updated),
+		URL: w.URL, Keys: w.Keys, Rejected: w.Rejected, Tags: w.Tags, StatusField: w.Field, AssigneeID: w.Assignee, GroupID: w.Group, CreatedAt: fromNanos(w.Created), UpdatedAt: fromNanos(w.Updated),
 		StampStale: w.StampStale, Version: version,
 	}, nil
 }
@@ -277,4 +281,34 @@ func mustJSON(v any) string {
 		panic(fmt.Sprintf("state: encode %T: %v", v, err))
 	}
 	return string(b)
+}
+
+// actWire is a ticket's status automation memory, stored in its own field
+// of the ticket's hash so that observations, which replace the record,
+// never erase it. Records stored before the automation have no field: they
+// decode as never acted on.
+type actWire struct {
+	Phase uint8  `json:"p"`
+	Set   string `json:"s,omitempty"`
+	Agent int64  `json:"a,omitempty"`
+	Group int64  `json:"g,omitempty"`
+}
+
+// encodeAct is "" for the zero act, which the store deletes.
+func encodeAct(a engine.StatusAct) string {
+	if a == (engine.StatusAct{}) {
+		return ""
+	}
+	return mustJSON(actWire{Phase: uint8(a.Phase), Set: string(a.Set), Agent: a.AgentID, Group: a.GroupID})
+}
+
+func decodeAct(id int64, blob string) (engine.StatusAct, error) {
+	if blob == "" {
+		return engine.StatusAct{}, nil
+	}
+	var w actWire
+	if err := json.Unmarshal([]byte(blob), &w); err != nil {
+		return engine.StatusAct{}, fmt.Errorf("state: decode status automation of ticket %d: %w", id, err)
+	}
+	return engine.StatusAct{Phase: engine.WaitPhase(w.Phase), Set: engine.TicketStatus(w.Set), AgentID: w.Agent, GroupID: w.Group}, nil
 }

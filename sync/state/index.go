@@ -137,7 +137,7 @@ func (s *Store) Tickets(ctx context.Context, ids []int64) (map[int64]engine.Tick
 	cmds := make([]*redis.SliceCmd, len(ids))
 	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
-			cmds[i] = p.HMGet(ctx, s.key("t:", formatID(id)), "s", "v")
+			cmds[i] = p.HMGet(ctx, s.key("t:", formatID(id)), "s", "v", "a")
 		}
 		return nil
 	}); err != nil {
@@ -145,12 +145,17 @@ func (s *Store) Tickets(ctx context.Context, ids []int64) (map[int64]engine.Tick
 	}
 	out := make(map[int64]engine.TicketRecord, len(ids))
 	for i, id := range ids {
-		blob, version, ok := record(cmds[i].Val())
+		vals := cmds[i].Val()
+		blob, version, ok := record(vals[:2])
 		if !ok {
 			continue
 		}
 		r, err := decodeTicket(id, blob, version)
 		if err != nil {
+			return nil, err
+		}
+		act, _ := vals[2].(string)
+		if r.Act, err = decodeAct(id, act); err != nil {
 			return nil, err
 		}
 		out[id] = r

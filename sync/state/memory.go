@@ -191,3 +191,19 @@ func (s *Store) SetWrittenLinks(ctx context.Context, bugID string, set map[int64
 	}
 	return nil
 }
+
+// SetStatusActs sets the tickets' status automation memory in one script
+// call, whatever the records' versions, skipping tickets without a record.
+func (s *Store) SetStatusActs(ctx context.Context, acts map[int64]engine.StatusAct) error {
+	if len(acts) == 0 {
+		return nil
+	}
+	req := make(map[string]string, len(acts))
+	for id, a := range acts {
+		req[formatID(id)] = encodeAct(a)
+	}
+	if err := s.run(ctx, setActsScript, time.Time{}, mustJSON(req)).Err(); err != nil {
+		return fmt.Errorf("state: set status automation of %d tickets: %w", len(acts), err)
+	}
+	return nil
+}

@@ -64,6 +64,7 @@ var (
 	putRecordsScript  = script("put_records.lua")
 	setMemoryScript   = script("set_memory.lua")
 	setMarksScript    = script("set_marks.lua")
+	setActsScript     = script("set_acts.lua")
 	healthScript      = script("health.lua")
 	dropBugScript     = script("drop_bug.lua")
 	resolveKeysScript = script("resolve_keys.lua")

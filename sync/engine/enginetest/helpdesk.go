@@ -255,6 +255,15 @@ func (h *Helpdesk) apply(u engine.TicketUpdate) error {
 	if u.Reopen && tk.t.Status == engine.StatusSolved {
 		tk.t.Status = engine.StatusOpen
 	}
+	if u.Status != "" {
+		tk.t.Status = u.Status
+	}
+	if u.AssigneeID != nil {
+		tk.t.AssigneeID = *u.AssigneeID
+	}
+	if u.GroupID != nil {
+		tk.t.GroupID = *u.GroupID
+	}
 	h.touch(tk)
 	return nil
 }
