@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"go.uber.org/zap"
@@ -24,8 +25,21 @@ type ticketOut struct {
 	CustomFields   []fieldOut  `json:"custom_fields,omitempty"`
 	Comment        *commentOut `json:"comment,omitempty"`
 	Status         string      `json:"status,omitempty"`
+	AssigneeID     *nullID     `json:"assignee_id,omitempty"`
+	GroupID        *nullID     `json:"group_id,omitempty"`
 	SafeUpdate     bool        `json:"safe_update,omitempty"`
 	UpdatedStamp   string      `json:"updated_stamp,omitempty"`
+}
+
+// nullID is an id that is sent as null when 0: assignee_id null unassigns
+// a ticket.
+type nullID int64
+
+func (n nullID) MarshalJSON() ([]byte, error) {
+	if n == 0 {
+		return []byte("null"), nil
+	}
+	return []byte(strconv.FormatInt(int64(n), 10)), nil
 }
 
 // fieldOut's Value is null to clear the field (a dropdown has no "").
@@ -106,8 +120,19 @@ func (c *Client) ticketOut(u engine.TicketUpdate) (out ticketOut, empty bool, er
 	if u.Reopen {
 		out.Status = string(engine.StatusOpen)
 	}
+	if u.Status != "" {
+		out.Status = string(u.Status)
+	}
+	if u.AssigneeID != nil {
+		id := nullID(*u.AssigneeID)
+		out.AssigneeID = &id
+	}
+	if u.GroupID != nil {
+		id := nullID(*u.GroupID)
+		out.GroupID = &id
+	}
 	empty = len(out.AdditionalTags) == 0 && len(out.RemoveTags) == 0 && out.CustomFields == nil &&
-		out.Comment == nil && out.Status == ""
+		out.Comment == nil && out.Status == "" && out.AssigneeID == nil && out.GroupID == nil
 	return out, empty, nil
 }
 

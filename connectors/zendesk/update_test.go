@@ -294,3 +294,52 @@ func TestUpdateTicketsSubmitFailure(t *testing.T) {
 		t.Fatalf("result %v", res[0].Err)
 	}
 }
+
+// TestUpdateTicketsStatusAndAssignee checks the status automation's fields
+// on the wire: status and assignment go in a batch, a pointer to 0
+// unassigns (assignee_id null), and a conditional one goes through
+// safe_update; the read back shows what was written.
+func TestUpdateTicketsStatusAndAssignee(t *testing.T) {
+	srv, c := newPair(t, nil)
+	agent := srv.AddUser(zendesktest.User{Name: "Agent", Email: "agent@example.com", Role: "agent"})
+	srv.CreateTicket(zendesktest.Ticket{ID: 1, Status: "open", AssigneeID: zendesktest.DefaultUserID, GroupID: 5})
+	srv.CreateTicket(zendesktest.Ticket{ID: 2, Status: "hold", AssigneeID: zendesktest.DefaultUserID, GroupID: 5})
+	tk3 := srv.CreateTicket(zendesktest.Ticket{ID: 3, Status: "hold", GroupID: 5})
+
+	res, err := c.UpdateTickets(context.Background(), []engine.TicketUpdate{
+		{ID: 1, Status: engine.StatusHold},
+		{ID: 2, Status: engine.StatusOpen, AssigneeID: ptr(int64(0)), GroupID: ptr(int64(7))},
+		{ID: 3, Status: engine.StatusOpen, AssigneeID: ptr(agent.ID), UpdatedStamp: tk3.UpdatedAt},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatalf("ticket %d: %v", r.ID, r.Err)
+		}
+	}
+	if n := srv.Count("PUT", "/api/v2/tickets/update_many"); n != 1 {
+		t.Errorf("%d update_many requests, want 1", n)
+	}
+	got, err := c.Tickets(context.Background(), []int64{1, 2, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64][3]any{
+		1: {engine.StatusHold, zendesktest.DefaultUserID, int64(5)},
+		2: {engine.StatusOpen, int64(0), int64(7)},
+		3: {engine.StatusOpen, agent.ID, int64(5)},
+	}
+	for _, tk := range got {
+		if w := want[tk.ID]; tk.Status != w[0] || tk.AssigneeID != w[1] || tk.GroupID != w[2] {
+			t.Errorf("ticket %d: status %s, assignee %d, group %d; want %v", tk.ID, tk.Status, tk.AssigneeID, tk.GroupID, w)
+		}
+	}
+
+	// An end user cannot be assigned: a refusal, not retried.
+	res, _ = c.UpdateTickets(context.Background(), []engine.TicketUpdate{{ID: 1, AssigneeID: ptr(int64(999))}})
+	if !errors.Is(res[0].Err, engine.ErrPermanent) {
+		t.Errorf("unknown assignee: %v, want a permanent failure", res[0].Err)
+	}
+}

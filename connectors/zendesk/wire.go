@@ -18,6 +18,8 @@ type ticketWire struct {
 	Subject        string      `json:"subject"`
 	RequesterID    int64       `json:"requester_id"`
 	OrganizationID int64       `json:"organization_id"`
+	AssigneeID     int64       `json:"assignee_id"` // null (0) when unassigned
+	GroupID        int64       `json:"group_id"`
 	Tags           []string    `json:"tags"`
 	CustomFields   []fieldWire `json:"custom_fields"`
 	CreatedAt      time.Time   `json:"created_at"`
@@ -55,7 +57,7 @@ type organizationWire struct {
 // locales by id, where the requester's is looked up ("" when absent).
 func (c *Client) ticket(w *ticketWire, locales map[int64]string) engine.Ticket {
 	t := engine.Ticket{ID: w.ID, Status: engine.TicketStatus(w.Status), Subject: w.Subject,
-		RequesterID: w.RequesterID, OrganizationID: w.OrganizationID, Locale: locales[w.RequesterID], Tags: w.Tags,
+		RequesterID: w.RequesterID, OrganizationID: w.OrganizationID, AssigneeID: w.AssigneeID, GroupID: w.GroupID, Locale: locales[w.RequesterID], Tags: w.Tags,
 		URL: c.agentURL(w.ID), CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
 	for _, f := range w.CustomFields {
 		switch {

@@ -2,6 +2,7 @@ package zendesktest
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -20,6 +21,8 @@ type ticketIn struct {
 	Priority       *string   `json:"priority"`
 	Type           *string   `json:"type"`
 	Tags           *[]string `json:"tags"`
+	AssigneeID     idIn      `json:"assignee_id"`
+	GroupID        idIn      `json:"group_id"`
 	AdditionalTags []string  `json:"additional_tags"`
 	RemoveTags     []string  `json:"remove_tags"`
 	CustomFields   []struct {
@@ -38,8 +41,32 @@ type ticketIn struct {
 	UpdatedStamp *string `json:"updated_stamp"`
 }
 
+// idIn is an id in a request body: absent leaves the field, null (or 0)
+// clears it.
+type idIn struct {
+	set bool
+	id  int64
+}
+
+func (i *idIn) UnmarshalJSON(b []byte) error {
+	i.set = true
+	if string(b) == "null" {
+		i.id = 0
+		return nil
+	}
+	return json.Unmarshal(b, &i.id)
+}
+
+func (i idIn) ptr() *int64 {
+	if !i.set {
+		return nil
+	}
+	return &i.id
+}
+
 func (in ticketIn) patch() (patch, *apiError) {
 	p := patch{Subject: in.Subject, Status: in.Status, Priority: in.Priority, Type: in.Type,
+		AssigneeID: in.AssigneeID.ptr(), GroupID: in.GroupID.ptr(),
 		Tags: in.Tags, AddTags: in.AdditionalTags, RemoveTags: in.RemoveTags}
 	for _, f := range in.CustomFields {
 		p.CustomFields = append(p.CustomFields, CustomField{ID: f.ID, Value: f.Value})

@@ -217,6 +217,8 @@ type patch struct {
 	Status       *string
 	Priority     *string
 	Type         *string
+	AssigneeID   *int64 // 0 unassigns
+	GroupID      *int64 // 0 clears
 	Tags         *[]string
 	AddTags      []string
 	RemoveTags   []string
@@ -282,6 +284,11 @@ func (s *Server) applyPatch(id int64, p patch, user int64) (ticketRec, audit, *a
 	if p.Status != nil && !slices.Contains(ticketStatuses, *p.Status) {
 		return ticketRec{}, audit{}, invalid("status", fmt.Sprintf("Status: %q is not a valid status", *p.Status))
 	}
+	if p.AssigneeID != nil && *p.AssigneeID != 0 {
+		if u, ok := s.users[*p.AssigneeID]; !ok || u.Role == "end-user" {
+			return ticketRec{}, audit{}, invalid("assignee", "Assignee: is not an agent")
+		}
+	}
 	if p.Comment != nil && strings.TrimSpace(p.Comment.Body) == "" && strings.TrimSpace(p.Comment.HTMLBody) == "" {
 		return ticketRec{}, audit{}, invalid("comment", "Comment: cannot be blank")
 	}
@@ -299,6 +306,14 @@ func (s *Server) applyPatch(id int64, p patch, user int64) (ticketRec, audit, *a
 	str("status", &t.Status, p.Status)
 	str("priority", &t.Priority, p.Priority)
 	str("type", &t.Type, p.Type)
+	setID := func(field string, dst *int64, v *int64) {
+		if v != nil && *v != *dst {
+			a.change(s.newID(), field, optID(*v), optID(*dst))
+			*dst = *v
+		}
+	}
+	setID("assignee_id", &t.AssigneeID, p.AssigneeID)
+	setID("group_id", &t.GroupID, p.GroupID)
 	tags := t.Tags
 	if p.Tags != nil {
 		tags = normalizeTags(*p.Tags)
