@@ -13,7 +13,7 @@ func TestRecordCodecsRoundTrip(t *testing.T) {
 	at := time.Date(2025, 1, 2, 3, 4, 5, 6789, time.UTC)
 	tk := engine.TicketRecord{ID: 42, Status: engine.StatusPending, RequesterID: 7, OrganizationID: 8, Locale: "pt-BR", Subject: "Crash “quoted”",
 		URL: "https://h/agent/tickets/42", Keys: []string{"PROJ-1"}, Rejected: []string{"OTHER-1"}, Tags: []string{"bug_open"}, StatusField: "PROJ-1: To Do",
-		CreatedAt: at.Add(-400 * 24 * time.Hour), UpdatedAt: at, StampStale: true, Version: 3}
+		AssigneeID: 11, GroupID: 21, CreatedAt: at.Add(-400 * 24 * time.Hour), UpdatedAt: at, StampStale: true, Version: 3}
 	gotT, err := decodeTicket(42, encodeTicket(tk), 3)
 	if err != nil || fmt.Sprint(gotT) != fmt.Sprint(tk) {
 		t.Fatalf("ticket round trip:\n got %+v\nwant %+v (%v)", gotT, tk, err)

@@ -585,3 +585,57 @@ func TestCursorsAndGuard(t *testing.T) {
 		t.Fatalf("guards %+v", gs)
 	}
 }
+
+// TestStatusActs checks the status automation's memory: written whatever
+// the record's version, kept across the observations that replace the
+// record, absent on records stored before it (read as never acted on),
+// forgotten when zero, and never bringing back a deleted ticket.
+func TestStatusActs(t *testing.T) {
+	ctx := context.Background()
+	s, c := newStore(t)
+	commit := func(ch engine.TicketChange) {
+		t.Helper()
+		if _, err := s.CommitTicketPage(ctx, engine.TicketPageCommit{Tickets: []engine.TicketChange{ch}, Now: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	act := func(id int64) engine.StatusAct {
+		t.Helper()
+		recs, err := s.Tickets(ctx, []int64{id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs[id].Act
+	}
+	commit(change(1))
+	if got := act(1); got != (engine.StatusAct{}) {
+		t.Fatalf("record without a memory reads %+v", got)
+	}
+	held := engine.StatusAct{Phase: engine.WaitOpen, Set: engine.StatusHold, AgentID: 11, GroupID: 21}
+	if err := s.SetStatusActs(ctx, map[int64]engine.StatusAct{1: held, 99: held}); err != nil {
+		t.Fatal(err)
+	}
+	if got := act(1); got != held {
+		t.Fatalf("act = %+v, want %+v", got, held)
+	}
+	if n, _ := c.Exists(ctx, s.key("t:99")).Result(); n != 0 {
+		t.Fatal("an act brought an absent ticket record into being")
+	}
+	commit(change(1)) // an observation replaces the record
+	if got := act(1); got != held {
+		t.Fatalf("after an observation act = %+v, want %+v", got, held)
+	}
+	if err := s.SetStatusActs(ctx, map[int64]engine.StatusAct{1: {}}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := c.HExists(ctx, s.key("t:1"), "a").Result(); ok {
+		t.Fatal("a zero act is stored")
+	}
+	if err := s.SetStatusActs(ctx, map[int64]engine.StatusAct{1: held}); err != nil {
+		t.Fatal(err)
+	}
+	commit(engine.TicketChange{ID: 1}) // deleted
+	if recs, _ := s.Tickets(ctx, []int64{1}); len(recs) != 0 {
+		t.Fatalf("deleted ticket still reads %+v", recs)
+	}
+}
