@@ -105,6 +105,8 @@ type Policy struct {
 	Notes              bool       `yaml:"notes" doc:"Post one private note on each linked ticket when its bug changes status category."`
 	ReopenSolved       bool       `yaml:"reopen_solved" doc:"A note on a solved ticket reopens it; off, solved and closed tickets are left alone."`
 
+	TicketStatus TicketStatus `yaml:"ticket_status"`
+
 	Stale Stale `yaml:"stale"`
 	Texts Texts `yaml:"texts"`
 
@@ -134,6 +136,16 @@ type StatusTags struct {
 	InProgress string `yaml:"in_progress" doc:"Tag of tickets whose bug is in progress."`
 	Done       string `yaml:"done" doc:"Tag of tickets whose bug is fixed."`
 	WontFix    string `yaml:"wont_fix" doc:"Tag of tickets whose bug is done with a wont_fix_resolutions resolution."`
+}
+
+// TicketStatus is the opt-in ticket status automation: a ticket's status
+// follows its bugs.
+type TicketStatus struct {
+	Enabled   bool   `yaml:"enabled" doc:"Set linked tickets' status from their bugs: while_open while any is open, then once all are done. Acts once per change; an agent's later change stands. Off by default."`
+	WhileOpen string `yaml:"while_open" doc:"Status of a ticket while any of its bugs is open: open, pending or hold. Solved and closed tickets are left alone."`
+	When      string `yaml:"when" doc:"When a ticket's bugs are done: fixed (every bug fixed, released or won't fix) or released (every fix released, or won't fix)."`
+	Then      string `yaml:"then" doc:"Status of a ticket once its bugs are done: open, pending or hold (a solved ticket only with reopen_solved)."`
+	Assign    string `yaml:"assign" doc:"Whom the ticket goes back to then: none (as it is), last_agent (its assignee when it was set to while_open), or group:<id> (that group's queue, unassigned)."`
 }
 
 // Stale configures the stale-backlog flag.
@@ -250,6 +262,12 @@ func Default() *Config {
 			},
 			WontFixResolutions: []string{"Won't Fix", "Won't Do", "Duplicate", "Cannot Reproduce", "Declined"},
 			Notes:              true,
+			TicketStatus: TicketStatus{
+				WhileOpen: "hold",
+				When:      "fixed",
+				Then:      "open",
+				Assign:    "last_agent",
+			},
 			Stale: Stale{
 				Label: "customer-waiting-stale",
 				Windows: map[string]time.Duration{

@@ -35,6 +35,7 @@ func (c *Config) check(p *problems) {
 	c.checkRedis(p)
 	c.checkPolicy(p)
 	c.checkStale(p)
+	c.checkTicketStatus(p)
 	c.checkTexts(p)
 	c.checkSync(p)
 	c.checkEndpoints(p)

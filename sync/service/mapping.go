@@ -141,6 +141,7 @@ func Policy(cfg *config.Config) engine.Policy {
 		WontFixResolutions: p.WontFixResolutions,
 		Notes:              p.Notes,
 		ReopenSolved:       p.ReopenSolved,
+		Follow:             follow(p.TicketStatus),
 
 		Stale: engine.StalePolicy{
 			Label: p.Stale.Label, Windows: p.Stale.Windows, DefaultWindow: p.Stale.DefaultWindow,
@@ -160,4 +161,14 @@ func Policy(cfg *config.Config) engine.Policy {
 		out.CountLabels = append(out.CountLabels, engine.CountLabel{Customers: l.Customers, Label: l.Label})
 	}
 	return out
+}
+
+// follow is the engine's ticket status automation from
+// policy.ticket_status, which Load has validated.
+func follow(t config.TicketStatus) engine.FollowPolicy {
+	kind, group, _ := t.Assignment()
+	return engine.FollowPolicy{
+		Enabled: t.Enabled, WhileOpen: engine.TicketStatus(t.WhileOpen), When: engine.FollowWhen(t.When),
+		Then: engine.TicketStatus(t.Then), Assign: engine.Assign{Kind: engine.AssignKind(kind), GroupID: group},
+	}
 }
