@@ -30,8 +30,8 @@
 //     - load (load_tickets.go, load_bugs.go): every store and vendor read
 //     the item needs: records, links, memories, tiers, the fresh stamp a
 //     note's conditional write needs, notes that may be in flight;
-//     - plan (plan_ticket.go, plan_bug.go, with customers.go, activity.go
-//     and text.go): the pure planners, from what was loaded to the one
+//     - plan (plan_ticket.go, plan_bug.go, with customers.go, activity.go,
+//     text.go and plan_status.go): the pure planners, from what was loaded to the one
 //     minimal write;
 //     - apply (apply_tickets.go, apply_bugs.go): the writes, in an order that
 //     survives a crash at any point, then the bookkeeping (ack, retry,

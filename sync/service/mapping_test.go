@@ -3,6 +3,9 @@ package service
 import (
 	"testing"
 	"time"
+
+	"github.com/helpdesk-sync/helpdesk-sync/config"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 )
 
 func TestJiraWindow(t *testing.T) {
@@ -35,6 +38,23 @@ func TestShorter(t *testing.T) {
 	} {
 		if got := shorter(tc.d, tc.speedup); got != tc.want {
 			t.Errorf("shorter(%s, %v) = %s, want %s", tc.d, tc.speedup, got, tc.want)
+		}
+	}
+}
+
+func TestFollowMapping(t *testing.T) {
+	for _, tc := range []struct {
+		assign string
+		want   engine.Assign
+	}{
+		{"none", engine.Assign{Kind: engine.AssignNone}},
+		{"last_agent", engine.Assign{Kind: engine.AssignLastAgent}},
+		{"group:360001234567", engine.Assign{Kind: engine.AssignGroup, GroupID: 360001234567}},
+	} {
+		got := follow(config.TicketStatus{Enabled: true, WhileOpen: "hold", When: "released", Then: "open", Assign: tc.assign})
+		want := engine.FollowPolicy{Enabled: true, WhileOpen: engine.StatusHold, When: engine.FollowReleased, Then: engine.StatusOpen, Assign: tc.want}
+		if got != want {
+			t.Errorf("follow(assign %q) = %+v, want %+v", tc.assign, got, want)
 		}
 	}
 }
