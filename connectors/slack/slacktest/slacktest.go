@@ -67,7 +67,10 @@ type Server struct {
 func New(t interface{ Cleanup(func()) }) *Server {
 	s := &Server{}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
+	t.Cleanup(func() {
+		s.Unstall() // Close waits for the requests under way
+		s.Close()
+	})
 	return s
 }
 
