@@ -2,6 +2,8 @@ package service_test
 
 import (
 	"context"
+	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -325,5 +327,54 @@ func TestSlackDigestAtConfiguredHourAndZone(t *testing.T) {
 	want := []string{"Monday 2 June 2025", "Saturday 1 November 2025", "Sunday 2 November 2025", "Monday 3 November 2025"}
 	if strings.Join(days, "|") != strings.Join(want, "|") {
 		t.Fatalf("digests %q, want %q", days, want)
+	}
+}
+
+// Rules send each notice to the webhooks whose filters it passes, once
+// per webhook.
+func TestSlackRulesRouteByProjectAndCustomers(t *testing.T) {
+	eng := slacktest.New(t)
+	dir := t.TempDir()
+	file := dir + "/eng"
+	if err := os.WriteFile(file, []byte(eng.WebhookURL()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, cs, _ := slackEnv(t, map[string]string{
+		"SLACK_WEBHOOK_FILES": "eng=" + file,
+		"SLACK_RULES": `[{"webhook": "eng", "projects": ["WEB"]},
+			{"webhook": "default", "events": ["priority_raised"], "min_customers": 4},
+			{"webhook": "eng", "events": ["priority_raised"], "min_customers": 10}]`,
+	})
+	proj, web := e.Bug("PROJ", "Low"), e.Bug("WEB", "Low")
+	customers(e, proj.Key, 3) // raised to Medium: 3 customers, under both minimums
+	customers(e, web.Key, 4)  // raised to Medium: WEB, and 4 customers
+	e.Settle()
+	deliver(t, e.Service) // as Run does every few seconds: figures are the state's when a notice is built
+	customers(e, proj.Key, 7) // raised to High: 10 customers
+	e.Settle()
+	deliver(t, e.Service)
+	texts := func(s *slacktest.Server) []string {
+		var out []string
+		for _, m := range s.Messages() {
+			out = append(out, m.Text)
+		}
+		slices.Sort(out)
+		return out
+	}
+	wantEng := []string{"Priority raised to High: " + proj.Key, "Priority raised to Medium: " + web.Key}
+	wantCS := []string{"Priority raised to High: " + proj.Key, "Priority raised to Medium: " + web.Key}
+	for _, c := range []struct {
+		name string
+		got  []string
+		want []string
+	}{{"eng", texts(eng), wantEng}, {"default", texts(cs), wantCS}} {
+		if len(c.got) != len(c.want) {
+			t.Fatalf("%s got %q, want %q", c.name, c.got, c.want)
+		}
+		for i := range c.want {
+			if !strings.HasPrefix(c.got[i], c.want[i]) {
+				t.Errorf("%s got %q, want %q", c.name, c.got, c.want)
+			}
+		}
 	}
 }
