@@ -349,7 +349,7 @@ func TestSlackRulesRouteByProjectAndCustomers(t *testing.T) {
 	customers(e, proj.Key, 3) // raised to Medium: 3 customers, under both minimums
 	customers(e, web.Key, 4)  // raised to Medium: WEB, and 4 customers
 	e.Settle()
-	deliver(t, e.Service) // as Run does every few seconds: figures are the state's when a notice is built
+	deliver(t, e.Service)     // as Run does every few seconds: figures are the state's when a notice is built
 	customers(e, proj.Key, 7) // raised to High: 10 customers
 	e.Settle()
 	deliver(t, e.Service)
