@@ -176,6 +176,10 @@ func TestSlackRetryAfterAnd500(t *testing.T) {
 	if srv.Posts() != 1 || out.get("retried") != 1 {
 		t.Fatalf("%d posts, outcomes %v; want one 429", srv.Posts(), out.n)
 	}
+	st, err := e.Service.Notices.Status(e.Ctx, "raised:"+b.ID+":1:Medium@default")
+	if err != nil || st.State != "pending" || !strings.Contains(st.LastError, "HTTP 429") || strings.Contains(st.LastError, slacktest.Hook) {
+		t.Fatalf("after the 429: %+v, %v (the error must say 429 and not show the webhook's path)", st, err)
+	}
 	e.Clock.Advance(89 * time.Second)
 	deliver(t, e.Service)
 	if srv.Posts() != 1 {
