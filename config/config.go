@@ -22,6 +22,7 @@ type Config struct {
 	Webhooks Webhooks `yaml:"webhooks"`
 	Board    Board    `yaml:"board"`
 	Sidebar  Sidebar  `yaml:"sidebar"`
+	Slack    Slack    `yaml:"slack"`
 
 	AllowInlineSecrets bool `yaml:"allow_inline_secrets" doc:"Accept secrets written in the YAML file itself (with a warning). Off, they must come from the environment or a *_file."`
 
@@ -301,6 +302,7 @@ func Default() *Config {
 			MaxBodyBytes: 1 << 20,
 		},
 		Sidebar: Sidebar{IssueType: "Bug"},
+		Slack:   Slack{DigestHour: 9, TimeZone: "UTC", DigestTop: 10, OnInterrupted: "resend", MaxPending: 10000},
 	}
 }
 

@@ -73,6 +73,9 @@ var bounds = map[string]bound{
 	"sync.lease_ttl":              {sec, 10 * mins, "a standby takes over this long after the leader dies", "30s"},
 	"sync.shutdown_grace":         {sec, 10 * mins, "keep it under the orchestrator's kill timeout", "25s"},
 	"webhooks.tolerance":          {30 * sec, hour, "a signed delivery can be replayed within this window, and deliveries from a clock further off are refused", "5m"},
+	"slack.digest_hour":           {-1, 23, "an hour of the day, or -1 for no digest", "9"},
+	"slack.digest_top":            {1, 50, "a digest section lists this many bugs; Slack messages have a size limit", "10"},
+	"slack.max_pending":           {1, maxCount, "each waiting notice is a small Redis hash", "10000"},
 	"webhooks.max_body_bytes":     {4 << 10, 64 * mib, "a delivery is a few kilobytes, and the receiver holds it in memory", "1048576"},
 }
 

@@ -258,6 +258,8 @@ func hintFor(t reflect.Type) string {
 		return "write customers=priority, e.g. 10=High, or {customers: 10, priority: High}"
 	case t == reflect.TypeFor[CountLabel]():
 		return "write customers=label, e.g. 10=customers-10plus, or {customers: 10, label: customers-10plus}"
+	case nested(t) && t.Kind() == reflect.Slice:
+		return `write a JSON list of objects, e.g. [{"webhook": "default", "events": ["stale"]}]`
 	case t.Kind() == reflect.Slice:
 		return "write a comma-separated list, e.g. a,b"
 	case nested(t):

@@ -216,6 +216,9 @@ func TestEveryKeyHasAVariable(t *testing.T) {
 		reflect.TypeFor[map[string]float64]():           "t=7",
 		reflect.TypeFor[map[string]time.Duration]():     "High=7h",
 		reflect.TypeFor[map[string]map[string]string](): `{"de": {"fixed": "Behoben, in {{.Versions}}."}}`,
+		reflect.TypeFor[map[string]Secret]():            "eng=https://hooks.slack.com/services/T1/B2/x",
+		reflect.TypeFor[map[string]string]():            "eng=/run/secrets/slack-eng",
+		reflect.TypeFor[SlackRules]():                   `[{"webhook": "eng", "events": ["stale"], "min_customers": 3}]`,
 	}
 	seen := map[string]string{}
 	for _, l := range Default().leaves() {

@@ -31,7 +31,12 @@ func parseEnv(s string, t reflect.Type) (reflect.Value, error) {
 	if nested(t) {
 		// Its values are free text, commas and all: JSON holds them.
 		v := reflect.New(t)
-		if err := json.Unmarshal([]byte(s), v.Interface()); err != nil {
+		dec := json.NewDecoder(strings.NewReader(s))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(v.Interface()); err != nil {
+			if t.Kind() == reflect.Slice {
+				return reflect.Value{}, fmt.Errorf("not a JSON list of objects: %w", err)
+			}
 			return reflect.Value{}, fmt.Errorf("not a JSON object of objects: %w", err)
 		}
 		return v.Elem(), nil
@@ -182,10 +187,16 @@ func (l CountLabel) MarshalText() ([]byte, error) {
 	return []byte(formatFloat(l.Customers) + "=" + l.Label), nil
 }
 
-// nested reports whether t is a map of maps, written in JSON in the
-// environment.
+// nested reports whether t is a map of maps or a list of structs without
+// a text form (slack.rules), written in JSON in the environment.
 func nested(t reflect.Type) bool {
-	return t.Kind() == reflect.Map && t.Elem().Kind() == reflect.Map
+	switch t.Kind() {
+	case reflect.Map:
+		return t.Elem().Kind() == reflect.Map
+	case reflect.Slice:
+		return t.Elem().Kind() == reflect.Struct && !reflect.PointerTo(t.Elem()).Implements(unmarshalType)
+	}
+	return false
 }
 
 // formatEnv writes v in its environment form; parseEnv reads it back.

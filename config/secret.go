@@ -62,6 +62,7 @@ func (c *Config) Secrets() []string {
 			add(p)
 		}
 	}
+	add(c.slackSecrets()...)
 	return out
 }
 
@@ -84,6 +85,7 @@ func (c *Config) secretFields() []secretField {
 		{"board.token", &c.Board.Token, &c.Board.TokenFile},
 		{"board.basic_password", &c.Board.BasicPassword, &c.Board.BasicPasswordFile},
 		{"sidebar.session_key", &c.Sidebar.SessionKey, &c.Sidebar.SessionKeyFile},
+		{"slack.webhook_url", &c.Slack.WebhookURL, &c.Slack.WebhookURLFile},
 	}
 }
 
@@ -93,6 +95,7 @@ func (c *Config) secretFields() []secretField {
 // the same level are a problem, as is a secret written in the YAML file
 // itself unless allow_inline_secrets is set.
 func resolveSecrets(c *Config, p *problems) {
+	defer resolveSlackSecrets(c, p)
 	for _, s := range c.secretFields() {
 		fileKey := s.key + "_file"
 		// Set outside the file: by a variable or an Override.

@@ -40,6 +40,7 @@ func (c *Config) check(p *problems) {
 	c.checkSync(p)
 	c.checkEndpoints(p)
 	c.checkSidebar(p)
+	c.checkSlack(p)
 	c.checkBounds(p)
 	c.checkSecretLengths(p)
 }

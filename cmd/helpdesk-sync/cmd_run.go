@@ -98,8 +98,9 @@ type replica struct {
 	// The engine and the lease have contexts of their own, not the
 	// signal's: stop ends them in order, the engine first, so that the
 	// lease is held until the last write under way has returned.
-	stopEngine, stopLease, stopClaimant func()
-	engineDone, leaseDone, claimantDone chan error
+	stopEngine, stopLease, stopClaimant, stopNotices func()
+	engineDone, leaseDone, claimantDone              chan error
+	noticesDone                                      chan struct{}
 }
 
 // assemble builds the replica: metrics on a registry of its own, the
@@ -122,6 +123,8 @@ func (a *app) assemble(cfg *config.Config, log *zap.Logger) (*replica, error) {
 		Recorder: m,
 		Steps:    stepObservers{m, r.progress, r.gate, r.monitor},
 		Latency:  m,
+
+		SlackOutcome: m.SlackNotice,
 	}
 	if cfg.Webhooks.Enabled {
 		// The receiver and the service share one Redis client, which the
@@ -210,6 +213,13 @@ func (r *replica) start(sampleEvery time.Duration) {
 			}
 		}()
 	}
+	if r.svc.Notices != nil {
+		// Notices outlive the engine: stop queues what its last step
+		// recorded before they end.
+		noticesCtx, stopNotices := context.WithCancel(context.Background())
+		r.stopNotices, r.noticesDone = stopNotices, make(chan struct{})
+		go func() { r.svc.Notices.Run(noticesCtx); close(r.noticesDone) }()
+	}
 	go sample(engineCtx, r.svc, r.metrics, sampleEvery, r.log)
 	go func() {
 		if err := r.monitor.Run(engineCtx, r.svc.Store); err != nil && engineCtx.Err() == nil {
@@ -241,6 +251,10 @@ func (r *replica) stop(grace time.Duration) error {
 		<-r.engineDone
 		r.log.Warn("engine stopped: the step under way outlasted sync.shutdown_grace and was cancelled; what it had not finished is retried",
 			zap.Duration("grace", grace), zap.Duration("took", time.Since(start)))
+	}
+	if r.stopNotices != nil {
+		r.stopNotices()
+		<-r.noticesDone // lets a post under way finish, within its timeout
 	}
 	r.stopClaimant()
 	<-r.claimantDone // deletes the claimant's key with its own timeout

@@ -38,6 +38,7 @@ type Outbox struct {
 	evPrefix  string
 	clock     clock.Clock
 	retention time.Duration
+	limit     int // most events waiting; 0 is no limit
 }
 
 // NewOutbox returns an outbox under prefix. retention (default 30 days)
@@ -52,17 +53,30 @@ func NewOutbox(rdb redis.UniversalClient, prefix string, clk clock.Clock, retent
 	return &Outbox{rdb: rdb, due: prefix + "{slack}:due", evPrefix: prefix + "{slack}:ev:", clock: clk, retention: retention}
 }
 
+// Limit bounds the events waiting to be sent to n (0: no bound): past
+// it Enqueue refuses new events with ErrFull, so a long Slack outage
+// cannot fill Redis. It returns o.
+func (o *Outbox) Limit(n int) *Outbox {
+	o.limit = max(n, 0)
+	return o
+}
+
+// ErrFull is Enqueue refusing an event because Limit events wait.
+var ErrFull = errors.New("the outbox is full")
+
 // maxID bounds event ids: they become key names.
 const maxID = 512
 
 var enqueueScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if tonumber(ARGV[5]) > 0 and redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then return -1 end
 redis.call('HSET', KEYS[1], 'payload', ARGV[2], 'webhook', ARGV[3], 'state', 'pending', 'attempts', 0)
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
 return 1`)
 
 // Enqueue adds e unless its id was seen before, in one Redis call; it
-// reports whether e was new. It never talks to Slack.
+// reports whether e was new. It never talks to Slack. With Limit events
+// waiting, a new event is refused with ErrFull.
 func (o *Outbox) Enqueue(ctx context.Context, e Event) (bool, error) {
 	if e.ID == "" || len(e.ID) > maxID {
 		return false, fmt.Errorf("slack outbox: enqueue event %.40q: the id must be 1 to %d bytes", e.ID, maxID)
@@ -75,9 +89,12 @@ func (o *Outbox) Enqueue(ctx context.Context, e Event) (bool, error) {
 		return false, fmt.Errorf("slack outbox: enqueue event %q: %w", e.ID, err)
 	}
 	n, err := enqueueScript.Run(ctx, o.rdb, []string{o.evPrefix + e.ID, o.due},
-		e.ID, payload, e.Webhook, o.clock.Now().UnixMilli()).Int()
+		e.ID, payload, e.Webhook, o.clock.Now().UnixMilli(), o.limit).Int()
 	if err != nil {
 		return false, fmt.Errorf("slack outbox: enqueue event %q: %w", e.ID, err)
+	}
+	if n < 0 {
+		return false, fmt.Errorf("slack outbox: enqueue event %q: %w (%d waiting)", e.ID, ErrFull, o.limit)
 	}
 	return n == 1, nil
 }

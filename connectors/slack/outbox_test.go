@@ -256,3 +256,30 @@ func TestRunStopsWithItsContext(t *testing.T) {
 		t.Fatal("Run did not return within a minute of its context ending")
 	}
 }
+
+func TestOutboxLimitAndOutcomes(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	r.box.Limit(2)
+	for _, id := range []string{"a", "b"} {
+		must(t, func() error { _, err := r.box.Enqueue(ctx, event(id)); return err }())
+	}
+	if _, err := r.box.Enqueue(ctx, event("c")); !errors.Is(err, ErrFull) {
+		t.Fatalf("a third event with a limit of 2: %v, want ErrFull", err)
+	}
+	if fresh, err := r.box.Enqueue(ctx, event("a")); err != nil || fresh {
+		t.Fatalf("a known event when full: fresh %v, %v; want a quiet no-op", fresh, err)
+	}
+	var mu sync.Mutex
+	outcomes := map[string]int{}
+	s := NewSender(r.box, SenderOptions{Webhooks: map[string]Poster{"ops": r.hook}, Clock: r.clk, Budget: time.Minute,
+		Outcome: func(o string) { mu.Lock(); outcomes[o]++; mu.Unlock() }})
+	r.srv.Then(slacktest.Reply{Status: 500})
+	drain(t, s)
+	r.clk.Advance(time.Hour)
+	drain(t, s)
+	if outcomes["sent"] != 2 || outcomes["retried"] != 1 {
+		t.Errorf("outcomes = %v, want 2 sent, 1 retried", outcomes)
+	}
+	must(t, func() error { _, err := r.box.Enqueue(ctx, event("c")); return err }())
+}

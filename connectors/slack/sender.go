@@ -46,6 +46,10 @@ type SenderOptions struct {
 	// RetryDelay is the first wait before a failed event is tried again,
 	// doubling up to an hour; default 30s. A longer Retry-After wins.
 	RetryDelay time.Duration
+	// Outcome, when set, hears how each claimed event ended: "sent",
+	// "retried" (due again later), "failed" or "uncertain" (dropped after
+	// an interrupted post); for metrics. It must be quick.
+	Outcome func(outcome string)
 }
 
 // Sender works an Outbox: run one per replica, in its own goroutine.
@@ -131,6 +135,7 @@ func (s *Sender) send(ctx context.Context, c claim) error {
 	if c.interrupted {
 		if s.opt.Interrupted == DropInterrupted {
 			log.Warn("slack event dropped: its sender died while posting it, so Slack may or may not have it")
+			s.outcome("uncertain")
 			return s.box.finish(book, c, "uncertain", "the sender died while posting; dropped (at most once)")
 		}
 		log.Warn("slack event resent: its sender died while posting it; the message may repeat")
@@ -138,6 +143,7 @@ func (s *Sender) send(ctx context.Context, c claim) error {
 	}
 	hook := s.opt.Webhooks[c.webhook]
 	if hook == nil {
+		s.outcome("failed")
 		return s.box.finish(book, c, "failed", "no webhook named "+c.webhook+" is configured")
 	}
 	if err := s.box.begin(ctx, c, s.opt.Budget+leaseMargin); err != nil {
@@ -148,12 +154,14 @@ func (s *Sender) send(ctx context.Context, c claim) error {
 	err := hook.Post(post, msg)
 	stop()
 	if err == nil {
+		s.outcome("sent")
 		return s.box.finish(book, c, "done", "")
 	}
 	var se *Error
 	temporary := !errors.As(err, &se) || se.Temporary()
 	if !temporary || c.attempts+1 >= s.opt.MaxAttempts {
 		log.Error("slack event failed", zap.Int("attempts", c.attempts+1), zap.Error(err))
+		s.outcome("failed")
 		return errors.Join(err, s.box.finish(book, c, "failed", err.Error()))
 	}
 	wait := s.retryDelay(c.attempts)
@@ -161,7 +169,14 @@ func (s *Sender) send(ctx context.Context, c claim) error {
 		wait = se.RetryAfter
 	}
 	log.Warn("slack event will be retried", zap.Duration("in", wait), zap.Error(err))
+	s.outcome("retried")
 	return s.box.retry(book, c, s.opt.Clock.Now().Add(wait), err.Error())
+}
+
+func (s *Sender) outcome(o string) {
+	if s.opt.Outcome != nil {
+		s.opt.Outcome(o)
+	}
 }
 
 func (s *Sender) retryDelay(attempts int) time.Duration {

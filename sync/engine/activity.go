@@ -106,7 +106,7 @@ func (e *Engine) planStale(ctx context.Context, v *bugView, t *tally) (plan bugP
 			priority = plan.Edit.Priority
 		}
 		t.add(func(r *Report) { r.StaleFlagged++ })
-		e.event(Event{Kind: EventStaleFlagged, BugID: rec.ID, BugKey: rec.Key, Detail: staleDetail(plan.OpenTickets, plan.Flag.Idle, e.policy.Window(priority), priority)})
+		e.event(Event{Kind: EventStaleFlagged, BugID: rec.ID, BugKey: rec.Key, Seq: plan.Flag.Episode, Detail: staleDetail(plan.OpenTickets, plan.Flag.Idle, e.policy.Window(priority), priority)})
 	}
 	return plan, true, nil
 }

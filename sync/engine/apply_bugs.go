@@ -230,7 +230,14 @@ func (e *Engine) editBug(ctx context.Context, b BugRecord, plan bugPlan, t *tall
 			r.PriorityChanges++
 		}
 	})
-	e.event(Event{Kind: kind, BugID: b.ID, BugKey: b.Key, Detail: strings.Join(parts, "; ")})
+	ev := Event{Kind: kind, BugID: b.ID, BugKey: b.Key, Detail: strings.Join(parts, "; ")}
+	if edit.Priority != "" {
+		ev.From, ev.To = plan.FromPrio, edit.Priority
+		if plan.Bump != nil {
+			ev.Seq = plan.Bump.Seq
+		}
+	}
+	e.event(ev)
 	return nil
 }
 

@@ -135,7 +135,7 @@ func (e *Engine) bugChange(ctx context.Context, b Bug, prev BugRecord, known boo
 	if st := e.policy.StateOf(b); st != prev.State {
 		rec.State, rec.Seq = st, prev.Seq+1
 		t.add(func(r *Report) { r.Transitions++ })
-		e.event(Event{Kind: EventTransition, BugID: b.ID, BugKey: b.Key,
+		e.event(Event{Kind: EventTransition, BugID: b.ID, BugKey: b.Key, Seq: rec.Seq, State: st,
 			Detail: fmt.Sprintf("bug moved from %s to %s (status %s)", prev.State, st, describeStatus(b))})
 	}
 	if moved {

@@ -82,6 +82,16 @@ type Event struct {
 	TicketID int64
 	Detail   string
 	DryRun   bool // the write was only planned
+	// Seq numbers the change per bug, so that a consumer that must act
+	// once per change (a chat notice) can name it across restarts: the
+	// record's Seq for EventTransition, the stale episode for
+	// EventStaleFlagged, the priority comment's Seq for
+	// EventPriorityChanged; 0 for other kinds.
+	Seq int
+	// State is the bug's new state, for EventTransition.
+	State BugState
+	// From and To are the priorities of EventPriorityChanged.
+	From, To string
 }
 
 // Recorder receives events; it must be safe for concurrent use.

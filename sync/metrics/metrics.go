@@ -54,6 +54,7 @@ type Recorder struct {
 	writeFailures *prometheus.CounterVec
 	eventToWrite  *prometheus.HistogramVec
 	deliveries    *prometheus.CounterVec
+	slackNotices  *prometheus.CounterVec
 
 	requests        *prometheus.CounterVec
 	requestDuration *prometheus.HistogramVec
@@ -131,6 +132,10 @@ func New(reg prometheus.Registerer, o Options) (*Recorder, error) {
 			Help:    "Time from the first webhook delivery naming an item to the end of the pass that wrote what it changed, by kind (ticket or bug).",
 			Buckets: latencyBuckets,
 		}, []string{"kind"}),
+		slackNotices: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "helpdesk_sync_slack_notices_total",
+			Help: "Slack notices by outcome: sent, retried (due again later), failed (given up), uncertain (dropped after a post a crash cut off), dropped (never queued: inbox or outbox full, or Redis failed).",
+		}, []string{"outcome"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "helpdesk_sync_webhook_deliveries_total",
 			Help: "Webhook deliveries received, by source (zendesk or jira) and result (accepted, duplicate, ignored, unauthorized, bad_timestamp, too_large, malformed, method, busy, failed).",
@@ -192,7 +197,7 @@ func New(reg prometheus.Registerer, o Options) (*Recorder, error) {
 	var errs []error
 	for _, c := range []prometheus.Collector{
 		r.cycles, r.running, r.cycleDuration, r.lastSuccess, r.observed, r.links, r.events, r.writes, r.dryRunWrites,
-		r.writeFailures, r.eventToWrite, r.deliveries, r.requests, r.requestDuration, r.throttled, r.retries, r.retryAfter,
+		r.writeFailures, r.eventToWrite, r.deliveries, r.slackNotices, r.requests, r.requestDuration, r.throttled, r.retries, r.retryAfter,
 		r.remaining, r.vendorSuccess, r.queueDepth, r.leader, r.token, r.held, build,
 	} {
 		if err := reg.Register(c); err != nil {
@@ -224,6 +229,11 @@ func (r *Recorder) ObserveStep(step string, rep engine.Report, err error) {
 	}
 	r.observed.WithLabelValues("ticket").Add(float64(rep.TicketsObserved))
 	r.observed.WithLabelValues("bug").Add(float64(rep.BugsObserved))
+}
+
+// SlackNotice counts one Slack notice's outcome.
+func (r *Recorder) SlackNotice(outcome string) {
+	r.slackNotices.WithLabelValues(outcome).Inc()
 }
 
 // Record implements engine.Recorder.

@@ -45,6 +45,9 @@ func exercise(r *metrics.Recorder) {
 	r.Delivery("zendesk", "accepted")
 	r.Delivery("zendesk", "accepted")
 	r.Delivery("jira", "unauthorized")
+	r.SlackNotice("sent")
+	r.SlackNotice("sent")
+	r.SlackNotice("dropped")
 	r.ObserveRequest(connectors.RequestInfo{Vendor: "zendesk", Method: "GET", Route: "/api/v2/incremental/tickets/cursor.json",
 		Status: 200, Duration: 80 * time.Millisecond, Attempt: 1, RateLimitRemaining: 398})
 	r.ObserveRequest(connectors.RequestInfo{Vendor: "jira", Method: "PUT", Route: "/rest/api/3/issue/{id}",
@@ -65,8 +68,8 @@ func TestNamesFollowConventions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(families) != 24 {
-		t.Errorf("gathered %d families, want 24 (one per metric)", len(families))
+	if len(families) != 25 {
+		t.Errorf("gathered %d families, want 25 (one per metric)", len(families))
 	}
 	problems, err := promlint.NewWithMetricFamilies(families).Lint()
 	if err != nil {
@@ -132,6 +135,10 @@ helpdesk_sync_events_total{kind="priority_changed"} 1
 helpdesk_sync_events_total{kind="stale_flagged"} 1
 helpdesk_sync_events_total{kind="ticket_updated"} 1
 helpdesk_sync_events_total{kind="write_failed"} 2
+`},
+		{"helpdesk_sync_slack_notices_total", `
+helpdesk_sync_slack_notices_total{outcome="dropped"} 1
+helpdesk_sync_slack_notices_total{outcome="sent"} 2
 `},
 		{"helpdesk_sync_webhook_deliveries_total", `
 helpdesk_sync_webhook_deliveries_total{result="accepted",source="zendesk"} 2

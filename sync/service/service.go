@@ -24,6 +24,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/lease"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/notice"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/service/internal/tuning"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 )
@@ -56,6 +57,9 @@ type Options struct {
 	// NoLease runs without leader election (once, resync, demo): the caller
 	// is the only writer by construction.
 	NoLease bool
+	// SlackOutcome hears the outcome of each Slack notice (sent, retried,
+	// failed, uncertain, dropped): metrics.
+	SlackOutcome func(outcome string)
 	// LocalBudgets keeps the request budgets in this process instead of
 	// Redis, so that the vendors answer while Redis does not: for
 	// validate --online, whose few requests need no sharing.
@@ -85,6 +89,9 @@ type Service struct {
 	Requests *connectors.Counter
 	// Webhooks is Options.Webhooks.
 	Webhooks *webhook.Receiver
+	// Notices posts Slack notices; nil unless a Slack webhook is
+	// configured. Run it beside the engine (see notice.Notices.Run).
+	Notices *notice.Notices
 
 	fence    fence
 	ownRedis bool
@@ -150,9 +157,20 @@ func New(cfg *config.Config, o Options, opts ...Option) (*Service, error) {
 	s.clients = []*http.Client{zdHTTP, jiraHTTP}
 	s.Store = state.New(s.Redis, prefix, cfg.Sync.CacheTTL)
 
+	if s.Notices, err = newNotices(cfg, s, o, tune); err != nil {
+		s.Close()
+		return nil, err
+	}
+	var recorder engine.Recorder = o.Recorder
+	if s.Notices != nil {
+		recorder = recorders{s.Notices}
+		if o.Recorder != nil {
+			recorder = recorders{o.Recorder, s.Notices}
+		}
+	}
 	eo := engine.Options{
 		Helpdesk: hd, Tracker: tr, Store: s.Store, Policy: Policy(cfg),
-		Logger: o.Logger, Clock: tune.Clock, Recorder: o.Recorder, Steps: o.Steps, Latency: o.Latency,
+		Logger: o.Logger, Clock: tune.Clock, Recorder: recorder, Steps: o.Steps, Latency: o.Latency,
 		DryRun: o.DryRun || cfg.Policy.DryRun, ConfirmLargeChange: o.ConfirmLargeChange,
 		Workers: cfg.Sync.Workers, Lease: tune.ClaimLease, PollInterval: cfg.Sync.PollInterval, SweepInterval: cfg.Sync.SweepInterval,
 	}

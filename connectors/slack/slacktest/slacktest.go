@@ -60,13 +60,17 @@ type Server struct {
 	script   []Reply
 	refused  []string
 	posts    int
+	stall    chan struct{} // while not nil, posts wait for it to close
 }
 
 // New starts a Server; it is closed when the test ends.
 func New(t interface{ Cleanup(func()) }) *Server {
 	s := &Server{}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
+	t.Cleanup(func() {
+		s.Unstall() // Close waits for the requests under way
+		s.Close()
+	})
 	return s
 }
 
@@ -102,7 +106,37 @@ func (s *Server) Posts() int {
 	return s.posts
 }
 
+// Stall makes every post wait, unanswered, until Unstall or until the
+// client gives up: a Slack that hangs.
+func (s *Server) Stall() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stall == nil {
+		s.stall = make(chan struct{})
+	}
+}
+
+// Unstall lets the stalled posts, and later ones, through.
+func (s *Server) Unstall() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stall != nil {
+		close(s.stall)
+		s.stall = nil
+	}
+}
+
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	stall := s.stall
+	s.mu.Unlock()
+	if stall != nil {
+		select {
+		case <-stall:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	if r.URL.Path != Hook {
 		http.Error(w, "no_service", http.StatusNotFound)
 		return

@@ -1,0 +1,118 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const slackURL = "https://hooks.slack.com/services/T000/B000/SeCrEtToKeN"
+
+func TestSlackRules(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(c *Config)
+		key    string
+		want   string
+	}{
+		{"off by default", func(c *Config) {}, "", ""},
+		{"one webhook, no rules", func(c *Config) { c.Slack.WebhookURL = slackURL }, "", ""},
+		{"loopback http is fine", func(c *Config) { c.Slack.WebhookURL = "http://127.0.0.1:8080/services/x" }, "", ""},
+		{"plain http elsewhere", func(c *Config) { c.Slack.WebhookURL = "http://hooks.slack.com/services/x" }, "slack.webhook_url", "plain http"},
+		{"not a URL, not echoed", func(c *Config) { c.Slack.WebhookURL = "hooks.slack.com/services/SeCrEtToKeN" }, "slack.webhook_url", "not an http(s) URL"},
+		{"bad name", func(c *Config) { c.Slack.Webhooks = map[string]Secret{"Eng Team": slackURL} }, "slack.webhooks.Eng Team", "not a webhook name"},
+		{"default twice", func(c *Config) {
+			c.Slack.WebhookURL, c.Slack.Webhooks = slackURL, map[string]Secret{"default": slackURL}
+		}, "slack.webhooks.default", "slack.webhook_url's"},
+		{"rules without webhooks", func(c *Config) { c.Slack.Rules = SlackRules{{Webhook: "default"}} }, "slack.rules", "no webhook is configured"},
+		{"rule names unknown webhook", func(c *Config) {
+			c.Slack.WebhookURL, c.Slack.Rules = slackURL, SlackRules{{Webhook: "eng"}}
+		}, "slack.rules[0].webhook", `"eng" is not a configured webhook; name one of: default`},
+		{"rule without webhook", func(c *Config) {
+			c.Slack.WebhookURL, c.Slack.Rules = slackURL, SlackRules{{}}
+		}, "slack.rules[0].webhook", "missing"},
+		{"unknown event", func(c *Config) {
+			c.Slack.WebhookURL, c.Slack.Rules = slackURL, SlackRules{{Webhook: "default"}, {Webhook: "default", Events: []string{"stale", "reopened"}}}
+		}, "slack.rules[1].events[1]", `"reopened" is not a notice`},
+		{"unknown project", func(c *Config) {
+			c.Slack.WebhookURL, c.Slack.Rules = slackURL, SlackRules{{Webhook: "default", Projects: []string{"OPS"}}}
+		}, "slack.rules[0].projects[0]", "not one of jira.projects"},
+		{"unknown priority", func(c *Config) {
+			c.Slack.WebhookURL, c.Slack.Rules = slackURL, SlackRules{{Webhook: "default", Priorities: []string{"Urgent"}}}
+		}, "slack.rules[0].priorities[0]", "not one of jira.priorities"},
+		{"negative customers", func(c *Config) {
+			c.Slack.WebhookURL, c.Slack.Rules = slackURL, SlackRules{{Webhook: "default", MinCustomers: -1}}
+		}, "slack.rules[0].min_customers", "outside"},
+		{"filtered digest", func(c *Config) {
+			c.Slack.WebhookURL, c.Slack.Rules = slackURL, SlackRules{{Webhook: "default", Events: []string{"digest"}, MinCustomers: 3}}
+		}, "slack.rules[0].events", "the digest is about every bug"},
+		{"bad zone", func(c *Config) { c.Slack.TimeZone = "Mars/Olympus" }, "slack.time_zone", "not an IANA time zone"},
+		{"bad hour", func(c *Config) { c.Slack.DigestHour = 24 }, "slack.digest_hour", "24 is over 23"},
+		{"bad interrupted", func(c *Config) { c.Slack.OnInterrupted = "maybe" }, "slack.on_interrupted", "neither resend nor drop"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := valid()
+			tt.mutate(c)
+			err := c.Validate()
+			if strings.Contains(errString(err), "SeCrEtToKeN") {
+				t.Errorf("the error shows the webhook's secret: %v", err)
+			}
+			if tt.key == "" {
+				if err != nil {
+					t.Fatalf("Validate: %v", err)
+				}
+				return
+			}
+			problemAt(t, err, tt.key, tt.want)
+		})
+	}
+}
+
+func TestSlackFromEnvAndFiles(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "eng")
+	if err := os.WriteFile(file, []byte(slackURL+"/eng\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(writeFile(t, "c.yaml", minimal), envOf(secretEnv, map[string]string{
+		"HELPDESK_SYNC_SLACK_WEBHOOK_URL":   slackURL,
+		"HELPDESK_SYNC_SLACK_WEBHOOK_FILES": "eng=" + file,
+		"HELPDESK_SYNC_SLACK_RULES":         `[{"webhook": "eng", "events": ["stale", "digest"]}, {"webhook": "default", "min_customers": 5}]`,
+		"HELPDESK_SYNC_SLACK_TIME_ZONE":     "Europe/Berlin",
+	}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	hooks := c.Slack.Hooks()
+	if hooks["default"].Value() != slackURL || hooks["eng"].Value() != slackURL+"/eng" {
+		t.Errorf("hooks = %v", hooks)
+	}
+	if len(c.Slack.Rules) != 2 || c.Slack.Rules[1].MinCustomers != 5 || c.Slack.Location().String() != "Europe/Berlin" {
+		t.Errorf("slack = %+v", c.Slack)
+	}
+	var paths int
+	for _, s := range c.Secrets() {
+		if s == "/services/T000/B000/SeCrEtToKeN" || s == "/services/T000/B000/SeCrEtToKeN/eng" {
+			paths++
+		}
+	}
+	if paths != 2 {
+		t.Errorf("Secrets() lacks the webhook paths: %d of 2", paths)
+	}
+
+	_, err = Load(writeFile(t, "c.yaml", minimal), envOf(secretEnv, map[string]string{
+		"HELPDESK_SYNC_SLACK_WEBHOOK_URL": slackURL,
+		"HELPDESK_SYNC_SLACK_RULES":       `[{"webhook": "default", "min_customer": 5}]`,
+	}))
+	problemAt(t, err, "slack.rules", "unknown field")
+}
+
+func TestSlackInlineWebhookRefused(t *testing.T) {
+	_, err := Load(writeFile(t, "c.yaml", minimal+"slack:\n  webhooks:\n    eng: "+slackURL+"\n"), envOf(secretEnv))
+	p := problemAt(t, err, "slack.webhooks.eng", "a secret written in the config file")
+	if strings.Contains(p.String(), "SeCrEtToKeN") {
+		t.Errorf("the problem shows the secret: %s", p)
+	}
+}
