@@ -49,6 +49,7 @@ type StatusTags struct {
 	InProgress string
 	Done       string
 	WontFix    string
+	Released   string
 }
 
 // StalePolicy configures stale-backlog flags. An empty Label disables them.
@@ -317,6 +318,9 @@ func (p Policy) StateOf(b Bug) BugState {
 		if slices.ContainsFunc(p.WontFixResolutions, func(r string) bool { return strings.EqualFold(r, b.Resolution) }) {
 			return StateWontFix
 		}
+		if len(b.Released) > 0 {
+			return StateReleased
+		}
 		return StateDone
 	}
 	return StateToDo
@@ -333,6 +337,8 @@ func (t StatusTags) Tag(s BugState) string {
 		return t.Done
 	case StateWontFix:
 		return t.WontFix
+	case StateReleased:
+		return t.Released
 	}
 	return ""
 }
@@ -341,7 +347,7 @@ func (t StatusTags) Tag(s BugState) string {
 // ever adds or removes.
 func (t StatusTags) All() []string {
 	var out []string
-	for _, tag := range []string{t.ToDo, t.InProgress, t.Done, t.WontFix} {
+	for _, tag := range []string{t.ToDo, t.InProgress, t.Done, t.WontFix, t.Released} {
 		if tag != "" && !slices.Contains(out, tag) {
 			out = append(out, tag)
 		}
@@ -351,7 +357,7 @@ func (t StatusTags) All() []string {
 
 // StateOfTag is the state a status tag stands for.
 func (t StatusTags) StateOfTag(tag string) (BugState, bool) {
-	for _, s := range []BugState{StateToDo, StateInProgress, StateWontFix, StateDone} {
+	for _, s := range []BugState{StateToDo, StateInProgress, StateWontFix, StateDone, StateReleased} {
 		if tag != "" && t.Tag(s) == tag {
 			return s, true
 		}

@@ -42,6 +42,10 @@ type bugWire struct {
 	Category     string   `json:"c,omitempty"`
 	Resolution   string   `json:"r,omitempty"`
 	FixVersions  []string `json:"fv,omitempty"`
+	// Released is absent from records stored before release tracking: it
+	// decodes as none released, which the next observation of the bug
+	// corrects.
+	Released []versionWire `json:"rv,omitempty"`
 	Priority     string   `json:"pr,omitempty"`
 	Labels       []string `json:"l,omitempty"`
 	Count        *float64 `json:"n,omitempty"`
@@ -55,6 +59,42 @@ type bugWire struct {
 	Episode      int      `json:"se,omitempty"`
 	StaleSince   int64    `json:"ss,omitempty"`
 	StaleIdle    int64    `json:"si,omitempty"`
+}
+
+// versionWire is a released fix version: id, name, release day (Jira's
+// yyyy-mm-dd, "" for none).
+type versionWire struct {
+	ID   string `json:"i,omitempty"`
+	Name string `json:"n"`
+	Date string `json:"d,omitempty"`
+}
+
+func versionsToWire(vs []engine.Version) []versionWire {
+	var out []versionWire
+	for _, v := range vs {
+		w := versionWire{ID: v.ID, Name: v.Name}
+		if !v.ReleaseDate.IsZero() {
+			w.Date = v.ReleaseDate.Format(time.DateOnly)
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+func versionsFromWire(id, project string, ws []versionWire) ([]engine.Version, error) {
+	var out []engine.Version
+	for _, w := range ws {
+		v := engine.Version{ID: w.ID, Project: project, Name: w.Name, Released: true}
+		if w.Date != "" {
+			d, err := time.Parse(time.DateOnly, w.Date)
+			if err != nil {
+				return nil, fmt.Errorf("state: decode bug %s: release date of %s: %w", id, w.Name, err)
+			}
+			v.ReleaseDate = d
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 type pendingWire struct {
@@ -147,7 +187,7 @@ func decodeTicket(id int64, blob string, version int64) (engine.TicketRecord, er
 func encodeBug(r engine.BugRecord) string {
 	return mustJSON(bugWire{
 		Key: r.Key, Project: r.Project, Summary: r.Summary, Status: r.Status, Category: string(r.StatusCategory),
-		Resolution: r.Resolution, FixVersions: r.FixVersions, Priority: r.Priority, Labels: r.Labels,
+		Resolution: r.Resolution, FixVersions: r.FixVersions, Released: versionsToWire(r.Released), Priority: r.Priority, Labels: r.Labels,
 		Count: r.CustomerCount, Updated: nanos(r.Updated), URL: r.URL, Seq: r.Seq, State: int(r.State),
 		LastActivity: nanos(r.LastActivity), Unattributed: nanos(r.Unattributed), Stale: r.Stale.Flagged, Episode: r.Stale.Episode, StaleSince: nanos(r.Stale.Since),
 		StaleIdle: int64(r.Stale.Idle),
@@ -159,10 +199,14 @@ func decodeBug(id, blob string, version int64) (engine.BugRecord, error) {
 	if err := json.Unmarshal([]byte(blob), &w); err != nil {
 		return engine.BugRecord{}, fmt.Errorf("state: decode bug %s: %w", id, err)
 	}
+	released, err := versionsFromWire(id, w.Project, w.Released)
+	if err != nil {
+		return engine.BugRecord{}, err
+	}
 	return engine.BugRecord{
 		Bug: engine.Bug{
 			ID: id, Key: w.Key, Project: w.Project, Summary: w.Summary, Status: w.Status,
-			StatusCategory: engine.StatusCategory(w.Category), Resolution: w.Resolution, FixVersions: w.FixVersions,
+			StatusCategory: engine.StatusCategory(w.Category), Resolution: w.Resolution, FixVersions: w.FixVersions, Released: released,
 			Priority: w.Priority, Labels: w.Labels, CustomerCount: w.Count, Updated: fromNanos(w.Updated), URL: w.URL,
 		},
 		Seq: w.Seq, State: engine.BugState(w.State), LastActivity: fromNanos(w.LastActivity), Unattributed: fromNanos(w.Unattributed),
