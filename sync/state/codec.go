@@ -35,30 +35,30 @@ type ticketWire struct {
 }
 
 type bugWire struct {
-	Key          string   `json:"k"`
-	Project      string   `json:"p,omitempty"`
-	Summary      string   `json:"j,omitempty"`
-	Status       string   `json:"s,omitempty"`
-	Category     string   `json:"c,omitempty"`
-	Resolution   string   `json:"r,omitempty"`
-	FixVersions  []string `json:"fv,omitempty"`
+	Key         string   `json:"k"`
+	Project     string   `json:"p,omitempty"`
+	Summary     string   `json:"j,omitempty"`
+	Status      string   `json:"s,omitempty"`
+	Category    string   `json:"c,omitempty"`
+	Resolution  string   `json:"r,omitempty"`
+	FixVersions []string `json:"fv,omitempty"`
 	// Released is absent from records stored before release tracking: it
 	// decodes as none released, which the next observation of the bug
 	// corrects.
-	Released []versionWire `json:"rv,omitempty"`
-	Priority     string   `json:"pr,omitempty"`
-	Labels       []string `json:"l,omitempty"`
-	Count        *float64 `json:"n,omitempty"`
-	Updated      int64    `json:"up,omitempty"`
-	URL          string   `json:"u,omitempty"`
-	Seq          int      `json:"q,omitempty"`
-	State        int      `json:"st,omitempty"`
-	LastActivity int64    `json:"la,omitempty"`
-	Unattributed int64    `json:"ua,omitempty"`
-	Stale        bool     `json:"sf,omitempty"`
-	Episode      int      `json:"se,omitempty"`
-	StaleSince   int64    `json:"ss,omitempty"`
-	StaleIdle    int64    `json:"si,omitempty"`
+	Released     []versionWire `json:"rv,omitempty"`
+	Priority     string        `json:"pr,omitempty"`
+	Labels       []string      `json:"l,omitempty"`
+	Count        *float64      `json:"n,omitempty"`
+	Updated      int64         `json:"up,omitempty"`
+	URL          string        `json:"u,omitempty"`
+	Seq          int           `json:"q,omitempty"`
+	State        int           `json:"st,omitempty"`
+	LastActivity int64         `json:"la,omitempty"`
+	Unattributed int64         `json:"ua,omitempty"`
+	Stale        bool          `json:"sf,omitempty"`
+	Episode      int           `json:"se,omitempty"`
+	StaleSince   int64         `json:"ss,omitempty"`
+	StaleIdle    int64         `json:"si,omitempty"`
 }
 
 // versionWire is a released fix version: id, name, release day (Jira's
