@@ -100,7 +100,7 @@ func TestStatusChangesNoteEachOpenTicketOnce(t *testing.T) {
 	e.settle()
 	for _, id := range []int64{open1, open2} {
 		e.expectTicket(id, b.Key+": Done (Done in 2.3.1)", "bug_fixed")
-		if n := e.notes(id); len(n) != 2 || !strings.Contains(n[1], "Tell the customer: the fix ships in 2.3.1.") {
+		if n := e.notes(id); len(n) != 2 || !strings.Contains(n[1], "Tell the customer: fixed in 2.3.1, not yet released") {
 			t.Fatalf("ticket %d notes %q", id, n)
 		}
 	}

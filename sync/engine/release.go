@@ -42,3 +42,28 @@ func firstReleased(b Bug) (Version, bool) {
 	}
 	return first, true
 }
+
+// Awaiting is a fixed bug whose open tickets wait for one of its fix
+// versions to be released.
+type Awaiting struct {
+	BugID    string
+	Project  string
+	Versions []string // its fix versions, none of them released yet
+}
+
+// awaiting is the release b's open tickets wait on, nil when they wait on
+// none: b is fixed (not released, not won't fix) in versions none of
+// which has shipped, and at least one linked ticket is open.
+func awaiting(b BugRecord, openTickets int) *Awaiting {
+	if b.State != StateDone || len(b.FixVersions) == 0 || len(b.Released) > 0 || openTickets == 0 {
+		return nil
+	}
+	return &Awaiting{BugID: b.ID, Project: b.Project, Versions: slices.Clone(b.FixVersions)}
+}
+
+func sameAwaiting(a, b *Awaiting) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.BugID == b.BugID && a.Project == b.Project && slices.Equal(a.Versions, b.Versions)
+}

@@ -130,6 +130,16 @@ type memoryWire struct {
 	ByTier    map[string]int   `json:"ct,omitempty"`
 	Category  string           `json:"c,omitempty"`
 	Waiting   map[string]int64 `json:"wo,omitempty"` // organization id → since, unix nanoseconds
+	// Release is absent from records of earlier releases: the bug waits
+	// on no release until it is next reconciled.
+	Release *awaitingWire `json:"rl,omitempty"`
+}
+
+// awaitingWire is a bug waiting on a release, as both its memory record
+// and the awaiting hash hold it.
+type awaitingWire struct {
+	Project  string   `json:"p"`
+	Versions []string `json:"v"`
 }
 
 type missingWire struct {
@@ -235,6 +245,9 @@ func encodeMemory(m engine.BugMemory, s engine.Standing) string {
 			w.Waiting[formatID(org)] = nanos(since)
 		}
 	}
+	if a := s.Release; a != nil {
+		w.Release = &awaitingWire{Project: a.Project, Versions: a.Versions}
+	}
 	if e := m.Expect; e.ID != "" {
 		w.Expect = &editWire{ID: e.ID, Key: e.Key, Priority: e.Priority, Count: e.CustomerCount, Add: e.AddLabels, Remove: e.RemoveLabels}
 	}
@@ -255,6 +268,9 @@ func decodeMemory(id, blob string) (engine.BugMemory, engine.Standing, error) {
 	s := engine.Standing{
 		Category:  engine.StatusCategory(w.Category),
 		Customers: engine.Customers{Distinct: w.Distinct, Weighted: w.Weighted, ByTier: w.ByTier},
+	}
+	if a := w.Release; a != nil {
+		s.Release = &engine.Awaiting{BugID: id, Project: a.Project, Versions: a.Versions}
 	}
 	if len(w.Waiting) > 0 {
 		s.Waiting = make(map[int64]time.Time, len(w.Waiting))

@@ -106,7 +106,7 @@ func TestDemoTellsWhatTheSimulatorsHold(t *testing.T) {
 			}
 			for _, id := range f.Noted {
 				n := private(id)
-				if len(n) != 2 || !strings.Contains(n[0], "is now in progress") || !strings.Contains(n[1], "the fix ships in "+f.FixVersion) {
+				if len(n) != 2 || !strings.Contains(n[0], "is now in progress") || !strings.Contains(n[1], "fixed in "+f.FixVersion+", not yet released") {
 					t.Errorf("open ticket %d notes %q", id, n)
 				}
 			}
