@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // releaseState renders what the agents of tickets 1 to 3 see, markers'
