@@ -62,7 +62,8 @@ func (e *Engine) readReleases(ctx context.Context, t *tally) error {
 }
 
 // releases reads the versions of each project fixed bugs wait on (all
-// of them when force, else those read ReleaseCheck ago or never) and
+// of them when force, else those read ReleaseCheck ago; a project never
+// read starts its interval now) and
 // queues the bugs of the versions found released to be read afresh. A
 // project's check is recorded after its bugs are queued, so a crash
 // between the two reads the versions again.
@@ -82,7 +83,16 @@ func (e *Engine) releases(ctx context.Context, force bool, t *tally) error {
 	var errs []error
 	for _, project := range slices.Sorted(maps.Keys(byProject)) {
 		now := e.now()
-		if !force && now.Before(checked[project].Add(e.opts.ReleaseCheck)) {
+		last, ok := checked[project]
+		if !ok && !force {
+			// The bugs that began the wait were just read, released
+			// flags and all: the interval starts now.
+			if err := e.st.SetReleaseCheck(ctx, project, now); err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		if !force && now.Before(last.Add(e.opts.ReleaseCheck)) {
 			continue
 		}
 		if err := e.checkProject(ctx, project, byProject[project], now, t); err != nil {
