@@ -68,6 +68,7 @@ var bounds = map[string]bound{
 	"sync.poll_interval":          {0.1 * sec, day, "polling faster only waits on the request budgets; slower than a day leaves changes unseen for a day", "1m"},
 	"sync.webhook_poll_interval":  {0.1 * sec, day, "it is the backstop for lost deliveries; slower than a day leaves them unrepaired for a day", "10m"},
 	"sync.sweep_interval":         {mins, day, "stale windows are hours to months long", "1h"},
+	"sync.release_check_interval": {mins, day, "a release is news for the day it ships; each check costs a request per project awaited", "15m"},
 	"sync.workers":                {1, 256, "each worker reconciles one bug at a time within the request budgets", "4"},
 	"sync.cache_ttl":              {mins, 7 * day, "organizations and their tiers change rarely, but do change", "1h"},
 	"sync.lease_ttl":              {sec, 10 * mins, "a standby takes over this long after the leader dies", "30s"},

@@ -235,6 +235,7 @@ func (c *Config) checkStatusTags(p *problems) {
 		{"policy.status_tags.in_progress", po.StatusTags.InProgress},
 		{"policy.status_tags.done", po.StatusTags.Done},
 		{"policy.status_tags.wont_fix", po.StatusTags.WontFix},
+		{"policy.status_tags.released", po.StatusTags.Released},
 	} {
 		if t.tag == "" {
 			continue

@@ -259,8 +259,16 @@ func (c *Client) bug(is gojira.Issue) (engine.Bug, error) {
 		b.Priority = f.Priority.Name
 	}
 	for _, v := range f.FixVersions {
-		if v != nil {
-			b.FixVersions = append(b.FixVersions, v.Name)
+		if v == nil {
+			continue
+		}
+		b.FixVersions = append(b.FixVersions, v.Name)
+		if v.Released != nil && *v.Released {
+			rel, err := releasedVersion(b.Project, v.ID, v.Name, v.ReleaseDate)
+			if err != nil {
+				return engine.Bug{}, fmt.Errorf("jira: issue %s: fix version: %w", is.Key, err)
+			}
+			b.Released = append(b.Released, rel)
 		}
 	}
 	if c.countField != "" && f.Unknowns != nil {

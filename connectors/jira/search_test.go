@@ -221,3 +221,39 @@ func TestProjectKeysThatAreJQLWords(t *testing.T) {
 		t.Fatalf("BugsByKey: %v %v %v", found, missing, err)
 	}
 }
+
+// A bug's fix versions come with whether each is released (the Version
+// bean's released and releaseDate, in both deployments): release tracking
+// reads a bug's release from the search, with no version request.
+func TestBugReleasedFixVersions(t *testing.T) {
+	for _, dep := range []jiratest.Deployment{jiratest.Cloud, jiratest.DataCenter} {
+		t.Run(fmt.Sprint(dep), func(t *testing.T) {
+			f := newFixture(t, nil, jiratest.WithDeployment(dep))
+			is := f.seed(t, "PROJ", 1)[0]
+			for _, v := range []string{"5.0.1", "5.1"} {
+				if err := f.srv.Resolve(is.Key, "Done", v, jiratest.Engineer); err != nil {
+					t.Fatal(err)
+				}
+			}
+			read := func() engine.Bug {
+				bugs, _, err := f.jira.BugsByID(context.Background(), []string{is.ID})
+				if err != nil || len(bugs) != 1 {
+					t.Fatalf("read %s: %v %v", is.Key, bugs, err)
+				}
+				return bugs[0]
+			}
+			if b := read(); !slices.Equal(b.FixVersions, []string{"5.0.1", "5.1"}) || b.Released != nil {
+				t.Fatalf("before release: %+v", b)
+			}
+			day := time.Date(2025, 3, 14, 0, 0, 0, 0, time.UTC)
+			if err := f.srv.ReleaseVersion("PROJ", "5.1", day); err != nil {
+				t.Fatal(err)
+			}
+			b := read()
+			if len(b.Released) != 1 || b.Released[0].Name != "5.1" || !b.Released[0].ReleaseDate.Equal(day) ||
+				b.Released[0].ID == "" || b.Released[0].Project != "PROJ" || !b.Released[0].Released {
+				t.Fatalf("after releasing 5.1: %+v", b.Released)
+			}
+		})
+	}
+}

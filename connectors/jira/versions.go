@@ -42,14 +42,11 @@ func (c *Client) Versions(ctx context.Context, project string) ([]engine.Version
 			return nil, err
 		}
 		for _, v := range page.Values {
-			ver := engine.Version{ID: v.ID, Project: project, Name: v.Name, Released: v.Released}
-			if v.ReleaseDate != "" {
-				d, err := time.Parse(time.DateOnly, v.ReleaseDate)
-				if err != nil {
-					return nil, fmt.Errorf("jira: version %s of project %s: release date %q: %w", v.ID, project, v.ReleaseDate, err)
-				}
-				ver.ReleaseDate = d
+			ver, err := releasedVersion(project, v.ID, v.Name, v.ReleaseDate)
+			if err != nil {
+				return nil, err
 			}
+			ver.Released = v.Released
 			out = append(out, ver)
 		}
 		if page.IsLast {
@@ -61,4 +58,18 @@ func (c *Client) Versions(ctx context.Context, project string) ([]engine.Version
 		}
 		start += len(page.Values)
 	}
+}
+
+// releasedVersion is a version with its releaseDate (Jira's yyyy-mm-dd,
+// "" for none) parsed, marked released.
+func releasedVersion(project, id, name, date string) (engine.Version, error) {
+	v := engine.Version{ID: id, Project: project, Name: name, Released: true}
+	if date != "" {
+		d, err := time.Parse(time.DateOnly, date)
+		if err != nil {
+			return engine.Version{}, fmt.Errorf("jira: version %s of project %s: release date %q: %w", id, project, date, err)
+		}
+		v.ReleaseDate = d
+	}
+	return v, nil
 }

@@ -81,7 +81,7 @@ func (e *env) hookZendesk(secret string) {
 // hookJira points the Jira simulator's admin webhook at the receiver.
 func (e *env) hookJira(secret string) {
 	e.Jira.SetWebhook(jiratest.Webhook{URL: e.hooks.URL + "/webhooks/jira", Secret: secret,
-		Events: []string{"jira:issue_created", "jira:issue_updated", "jira:issue_deleted", "comment_created"}})
+		Events: []string{"jira:issue_created", "jira:issue_updated", "jira:issue_deleted", "comment_created", "jira:version_released"}})
 }
 
 // flush waits until both simulators have delivered everything.

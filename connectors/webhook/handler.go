@@ -47,6 +47,8 @@ type names struct {
 	event   string // the vendor's event name, for logs
 	tickets []int64
 	bugs    []string
+	// versions are the ids of versions released (jira:version_released).
+	versions []string
 }
 
 // outcome is how a delivery ended.
@@ -102,7 +104,7 @@ func (r *Receiver) receive(req *http.Request, src source, q Enqueuer) outcome {
 	case !fresh:
 		return outcome{result: ResultDuplicate, status: http.StatusOK, names: n}
 	}
-	if err := q.Enqueue(ctx, n.tickets, n.bugs); err != nil {
+	if err := enqueue(ctx, q, n); err != nil {
 		if errors.Is(err, engine.ErrPermanent) {
 			return outcome{result: ResultIgnored, status: http.StatusOK, names: n, err: err}
 		}
@@ -205,6 +207,9 @@ func (r *Receiver) record(req *http.Request, source string, o outcome, took time
 	if len(o.names.tickets) > 0 {
 		fields = append(fields, zap.Int64s("tickets", o.names.tickets))
 	}
+	if len(o.names.versions) > 0 {
+		fields = append(fields, zap.Strings("versions", o.names.versions))
+	}
 	if len(o.names.bugs) > 0 {
 		fields = append(fields, zap.Strings("bugs", o.names.bugs))
 	}
@@ -219,4 +224,18 @@ func (r *Receiver) record(req *http.Request, source string, o outcome, took time
 	default:
 		r.log.Warn("webhook delivery refused", fields...)
 	}
+}
+
+// enqueue queues what a delivery names: released versions on a
+// ReleaseEnqueuer (an Enqueuer that is not one ignores them, wrapping
+// engine.ErrPermanent), tickets and bugs on the Enqueuer.
+func enqueue(ctx context.Context, q Enqueuer, n names) error {
+	if len(n.versions) > 0 {
+		rq, ok := q.(ReleaseEnqueuer)
+		if !ok {
+			return fmt.Errorf("webhook: versions %v released, but releases are not tracked: %w", n.versions, engine.ErrPermanent)
+		}
+		return rq.EnqueueReleases(ctx, n.versions)
+	}
+	return q.Enqueue(ctx, n.tickets, n.bugs)
 }

@@ -73,14 +73,22 @@ func verifyJira(secret []byte, signature string, body []byte) ([]byte, error) {
 	return want, nil
 }
 
-// jiraBody is what the service reads of an issue or comment event.
+// jiraBody is what the service reads of an issue, comment or version
+// event.
 type jiraBody struct {
 	WebhookEvent string `json:"webhookEvent"`
 	Issue        *struct {
 		ID  json.RawMessage `json:"id"` // "10001"; a number is tolerated
 		Key string          `json:"key"`
 	} `json:"issue"`
+	Version *struct {
+		ID json.RawMessage `json:"id"` // the Version bean's id, "10100"
+	} `json:"version"`
 }
+
+// jiraVersionReleased is the one version event the service follows:
+// fixed bugs may wait on the version (release tracking).
+const jiraVersionReleased = "jira:version_released"
 
 var issueKey = regexp.MustCompile(`^[A-Z][A-Z0-9_]*-[1-9][0-9]*$`)
 
@@ -95,6 +103,15 @@ func parseJira(body []byte) (names, error) {
 	switch {
 	case ev == "":
 		return names{}, fmt.Errorf("%w: no webhookEvent", errMalformed)
+	case ev == jiraVersionReleased:
+		if b.Version == nil || len(b.Version.ID) == 0 || string(b.Version.ID) == "null" {
+			return names{event: ev}, fmt.Errorf("%w: %s event without a version id", errMalformed, ev)
+		}
+		var id flexID
+		if err := json.Unmarshal(b.Version.ID, &id); err != nil || id <= 0 {
+			return names{event: ev}, fmt.Errorf("%w: version id %s", errMalformed, b.Version.ID)
+		}
+		return names{event: ev, versions: []string{strconv.FormatInt(int64(id), 10)}}, nil
 	case !strings.HasPrefix(ev, "jira:issue_") && !strings.HasPrefix(ev, "comment_"):
 		return names{event: ev}, errIgnored
 	case b.Issue == nil:

@@ -152,7 +152,12 @@ func TestParseJira(t *testing.T) {
 		{"bad id", `{"webhookEvent":"jira:issue_updated","issue":{"id":"10001 OR 1=1"}}`, "malformed"},
 		{"no issue", `{"webhookEvent":"jira:issue_updated"}`, "malformed"},
 		{"no event", `{"issue":{"id":"1"}}`, "malformed"},
-		{"other event", `{"webhookEvent":"jira:version_released","version":{}}`, "ignored"},
+		{"other event", `{"webhookEvent":"jira:version_created","version":{"id":"10100"}}`, "ignored"},
+		{"version released", `{"webhookEvent":"jira:version_released","version":{"id":"10100","name":"5.0.1","released":true}}`, "v[10100]"},
+		{"version released, numeric id", `{"webhookEvent":"jira:version_released","version":{"id":10100}}`, "v[10100]"},
+		{"version released without id", `{"webhookEvent":"jira:version_released","version":{}}`, "malformed"},
+		{"version released, bad id", `{"webhookEvent":"jira:version_released","version":{"id":"1 OR 1=1"}}`, "malformed"},
+		{"version released without version", `{"webhookEvent":"jira:version_released"}`, "malformed"},
 		{"worklog event", `{"webhookEvent":"worklog_created","issue":{"id":"1"}}`, "ignored"},
 		{"not JSON", `<xml/>`, "malformed"},
 		{"empty", ``, "malformed"},
@@ -160,7 +165,11 @@ func TestParseJira(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			n, err := parseJira([]byte(tc.body))
-			if got := describe(n.bugs, err); got != tc.want {
+			got := describe(n.bugs, err)
+			if len(n.versions) > 0 {
+				got = "v" + describe(n.versions, err)
+			}
+			if got != tc.want {
 				t.Fatalf("parseJira(%s) = %s (%v), want %s", tc.body, got, err, tc.want)
 			}
 		})

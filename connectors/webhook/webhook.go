@@ -36,6 +36,15 @@ type Enqueuer interface {
 	Enqueue(ctx context.Context, ticketIDs []int64, bugRefs []string) error
 }
 
+// ReleaseEnqueuer is an Enqueuer that also tracks releases: it queues the
+// ids of versions Jira says were released, so that the fixed bugs waiting
+// on them are looked at by the next pass rather than at the end of the
+// release check interval. An engine.ErrPermanent error means the ids were
+// refused.
+type ReleaseEnqueuer interface {
+	EnqueueReleases(ctx context.Context, versionIDs []string) error
+}
+
 // Observer counts deliveries by source and result (see the Result
 // constants); metrics implement it. It must be safe for concurrent use.
 type Observer interface {

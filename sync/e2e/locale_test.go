@@ -35,8 +35,8 @@ func TestNotesFollowTheRequestersLocale(t *testing.T) {
 	e.expectWrites(map[string]int{zdUpdate: 3})
 	want := map[int64]string{
 		de: b.Key + " ist behoben, in 2.3.1. Bitte dem Kunden Bescheid geben.",
-		fr: "Tell the customer: the fix ships in 2.3.1.", // no French: the default language
-		en: "Tell the customer: the fix ships in 2.3.1.", // en-US, the simulator's default locale
+		fr: "Tell the customer: fixed in 2.3.1, not yet released", // no French: the default language
+		en: "Tell the customer: fixed in 2.3.1, not yet released", // en-US, the simulator's default locale
 	}
 	for id, text := range want {
 		// The marker that makes a note restart-safe goes with every language.

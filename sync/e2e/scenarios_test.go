@@ -100,7 +100,7 @@ func TestStatusChangesNoteEachOpenTicketOnce(t *testing.T) {
 	e.settle()
 	for _, id := range []int64{open1, open2} {
 		e.expectTicket(id, b.Key+": Done (Done in 2.3.1)", "bug_fixed")
-		if n := e.notes(id); len(n) != 2 || !strings.Contains(n[1], "Tell the customer: the fix ships in 2.3.1.") {
+		if n := e.notes(id); len(n) != 2 || !strings.Contains(n[1], "Tell the customer: fixed in 2.3.1, not yet released") {
 			t.Fatalf("ticket %d notes %q", id, n)
 		}
 	}
@@ -115,6 +115,23 @@ func TestStatusChangesNoteEachOpenTicketOnce(t *testing.T) {
 	e.expectTicket(wt, won.Key+": Done (Won't Do)", "bug_wont_fix")
 	if n := e.notes(wt); len(n) != 1 || !strings.Contains(n[0], "was closed as Won't Do") {
 		t.Fatalf("won't-do notes %q", n)
+	}
+
+	// 2.3.1 ships: the next release check tells each open ticket once;
+	// then nothing awaits a release, and a cycle is idle again.
+	if err := e.Jira.ReleaseVersion("PROJ", "2.3.1", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Advance(15 * time.Minute)
+	e.settle()
+	for _, id := range []int64{open1, open2} {
+		e.expectTicket(id, b.Key+": Done (Done in 2.3.1, released)", "bug_released")
+		if n := e.notes(id); len(n) != 3 || !strings.Contains(n[2], "2.3.1 is released") {
+			t.Fatalf("ticket %d notes %q", id, n)
+		}
+	}
+	if n := e.notes(solved); len(n) != 0 {
+		t.Fatalf("solved ticket noted: %q", n)
 	}
 	e.expectIdle()
 }

@@ -126,7 +126,8 @@ func (e *Engine) executeBug(ctx context.Context, v bugView, plan bugPlan, t *tal
 	b := v.Bug
 	mem := v.Memory
 	mem.OpenTickets = plan.OpenTickets
-	stand := Standing{Category: b.StatusCategory, Customers: plan.Customers, Waiting: waitingSince(v.Standing.Waiting, plan.Waiting, e.now())}
+	stand := Standing{Category: b.StatusCategory, Customers: plan.Customers, Waiting: waitingSince(v.Standing.Waiting, plan.Waiting, e.now()),
+		Release: awaiting(b, plan.OpenTickets)}
 	save := func() error {
 		if e.opts.DryRun {
 			return nil

@@ -136,7 +136,7 @@ func TestDeadLeadersClaimsAreResumedAtOnce(t *testing.T) {
 	}
 	for id := int64(1); id <= 3; id++ {
 		notes := h.hd.Notes(id)
-		if len(notes) != 2 || !strings.Contains(notes[0], "in progress") || !strings.Contains(notes[1], "the fix ships in 2.0") {
+		if len(notes) != 2 || !strings.Contains(notes[0], "in progress") || !strings.Contains(notes[1], "fixed in 2.0, not yet released") {
 			t.Fatalf("ticket %d notes %q: want the dead leader's and the fix, each once", id, notes)
 		}
 	}

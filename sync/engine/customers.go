@@ -141,7 +141,8 @@ func waitingSince(before map[int64]time.Time, orgs map[int64]opened, now time.Ti
 
 func sameStanding(a, b Standing) bool {
 	return a.Category == b.Category && a.Customers.Distinct == b.Customers.Distinct && a.Customers.Weighted == b.Customers.Weighted &&
-		maps.Equal(a.Customers.ByTier, b.Customers.ByTier) && maps.EqualFunc(a.Waiting, b.Waiting, time.Time.Equal)
+		maps.Equal(a.Customers.ByTier, b.Customers.ByTier) && maps.EqualFunc(a.Waiting, b.Waiting, time.Time.Equal) &&
+		sameAwaiting(a.Release, b.Release)
 }
 
 // Describe renders a count for people with the customers text, by default

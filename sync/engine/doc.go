@@ -16,7 +16,9 @@
 //
 //  1. Observe. observe_tickets.go and observe_bugs.go read each vendor
 //     from its cursor, observe_named.go reads what webhooks named, and
-//     sweep.go queues bugs that time alone may have made stale.
+//     sweep.go queues bugs that time alone may have made stale, and
+//     observe_releases.go reads the versions fixed bugs wait on and queues
+//     the bugs of a version released to be read afresh.
 //     record_tickets.go (and recordBugs in observe_bugs.go) turn what was
 //     read into records and links, committed a page at a time with the
 //     cursor, and mark what changed dirty on the work queues. Observing

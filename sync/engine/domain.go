@@ -117,11 +117,15 @@ type Bug struct {
 	StatusCategory StatusCategory
 	Resolution     string // "" while unresolved
 	FixVersions    []string
-	Priority       string // priority name, "" when the issue has none
-	Labels         []string
-	CustomerCount  *float64 // value of the customer-count field; nil when empty
-	Updated        time.Time
-	URL            string // browse URL, e.g. https://acme.atlassian.net/browse/PROJ-12
+	// Released are the fix versions that have shipped, in FixVersions'
+	// order, with their release dates: a done bug with one is released
+	// (StateReleased), and its note names the version.
+	Released      []Version
+	Priority      string // priority name, "" when the issue has none
+	Labels        []string
+	CustomerCount *float64 // value of the customer-count field; nil when empty
+	Updated       time.Time
+	URL           string // browse URL, e.g. https://acme.atlassian.net/browse/PROJ-12
 }
 
 // BugPage is one page of changed bugs from the tracker. Through, set on

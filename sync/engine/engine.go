@@ -88,6 +88,10 @@ type Options struct {
 	// finds out within it.
 	DrainInterval time.Duration
 	SweepInterval time.Duration // stale sweep period; default 1h
+	// ReleaseCheck is how long the leader waits between two reads of a
+	// project's versions while fixed bugs wait on one of them (default
+	// 15m); a version webhook reads them at once.
+	ReleaseCheck time.Duration
 	// Lease is how long a claim hides an item at most; default 5m. A claim
 	// of a live Claimant ends with the claimant.
 	Lease          time.Duration
@@ -154,6 +158,7 @@ func New(o Options) (*Engine, error) {
 	setDefault(&o.DrainInterval, 5*time.Second)
 	o.DrainInterval = min(o.DrainInterval, o.PollInterval)
 	setDefault(&o.SweepInterval, time.Hour)
+	setDefault(&o.ReleaseCheck, 15*time.Minute)
 	setDefault(&o.Lease, 5*time.Minute)
 	setDefault(&o.RetryBase, 30*time.Second)
 	setDefault(&o.RetryMax, time.Hour)
@@ -226,7 +231,7 @@ func (e *Engine) Cycle(ctx context.Context) (Report, error) {
 		return e.finish(t, start, "cycle", err)
 	}
 	var errs []error
-	for _, phase := range []func(context.Context, *tally) error{e.observeTickets, e.observeBugs, e.sweep} {
+	for _, phase := range []func(context.Context, *tally) error{e.observeTickets, e.observeBugs, e.sweep, e.checkReleases} {
 		if err := phase(ctx, t); err != nil {
 			errs = append(errs, err)
 			if ctx.Err() != nil || errors.Is(err, errNotLeader) {
@@ -234,6 +239,7 @@ func (e *Engine) Cycle(ctx context.Context) (Report, error) {
 			}
 		}
 	}
+	errs = append(errs, e.readReleases(ctx, t))
 	read, err := e.readNamed(ctx, t)
 	errs = append(errs, err, e.reconcile(ctx, epoch, e.now(), true, t))
 	e.settled(read)
@@ -252,8 +258,9 @@ func (e *Engine) Drain(ctx context.Context) (Report, error) {
 		// Nothing to do until the leader has built the state.
 		return e.finish(t, start, "drain", err)
 	}
+	relErr := e.readReleases(ctx, t)
 	read, err := e.readNamed(ctx, t)
-	err = errors.Join(err, e.reconcile(ctx, epoch, e.now(), false, t))
+	err = errors.Join(relErr, err, e.reconcile(ctx, epoch, e.now(), false, t))
 	e.settled(read)
 	return e.finish(t, start, "drain", err)
 }

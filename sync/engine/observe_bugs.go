@@ -155,7 +155,7 @@ func (e *Engine) bugChange(ctx context.Context, b Bug, prev BugRecord, known boo
 	ch.Record = rec
 	ch.Dirty = !same || rec.Seq != prev.Seq || rec.Stale != prev.Stale
 	ch.TicketsDirty = prev.Key != b.Key || prev.Status != b.Status || rec.State != prev.State ||
-		prev.Resolution != b.Resolution || !slices.Equal(prev.FixVersions, b.FixVersions)
+		prev.Resolution != b.Resolution || !slices.Equal(prev.FixVersions, b.FixVersions) || !sameVersions(prev.Released, b.Released)
 	return ch, true, nil
 }
 
@@ -182,7 +182,7 @@ func (e *Engine) trackerLinks(ctx context.Context, bugID string) ([]int64, error
 func sameBug(a, b Bug) bool {
 	return a.Key == b.Key && a.Project == b.Project && a.Summary == b.Summary && a.Status == b.Status &&
 		a.StatusCategory == b.StatusCategory && a.Resolution == b.Resolution && a.Priority == b.Priority &&
-		slices.Equal(a.FixVersions, b.FixVersions) && sameSet(a.Labels, b.Labels) && sameCount(a.CustomerCount, b.CustomerCount)
+		slices.Equal(a.FixVersions, b.FixVersions) && sameVersions(a.Released, b.Released) && sameSet(a.Labels, b.Labels) && sameCount(a.CustomerCount, b.CustomerCount)
 }
 
 func sameSet(a, b []string) bool {

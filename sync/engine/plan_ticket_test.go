@@ -22,6 +22,8 @@ func TestStatusFieldText(t *testing.T) {
 		{[]BugRecord{b("PROJ-12", "In Progress", StateInProgress, "")}, "PROJ-12: In Progress"},
 		{[]BugRecord{b("PROJ-12", "Done", StateDone, "Fixed", "2.3.1")}, "PROJ-12: Done (Fixed in 2.3.1)"},
 		{[]BugRecord{b("PROJ-12", "Closed", StateWontFix, "Won't Fix")}, "PROJ-12: Closed (Won't Fix)"},
+		{[]BugRecord{released(b("PROJ-12", "Done", StateReleased, "Fixed", "5.0.1"), "5.0.1")}, "PROJ-12: Done (Fixed in 5.0.1, released)"},
+		{[]BugRecord{released(b("PROJ-12", "Done", StateReleased, "Fixed", "5.0.1", "5.1"), "5.1")}, "PROJ-12: Done (Fixed in 5.0.1, 5.1; 5.1 released)"},
 		{[]BugRecord{b("PROJ-2", "Done", StateDone, "Fixed"), b("PROJ-9", "To Do", StateToDo, ""), b("PROJ-3", "Open", StateToDo, "")},
 			"PROJ-3: Open (+2 more)"},
 	} {
@@ -31,11 +33,20 @@ func TestStatusFieldText(t *testing.T) {
 	}
 }
 
+// released marks the named fix versions of b released, each on its own
+// day in March 2025 (the first on the 1st).
+func released(b BugRecord, names ...string) BugRecord {
+	for i, n := range names {
+		b.Released = append(b.Released, Version{ID: "101" + n, Name: n, Released: true, ReleaseDate: time.Date(2025, 3, 1+i, 0, 0, 0, 0, time.UTC)})
+	}
+	return b
+}
+
 func TestPlanTicket(t *testing.T) {
 	stamp := time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC)
 	bug := func(id, key string, s BugState, seq int) BugRecord {
-		status := map[BugState]string{StateToDo: "To Do", StateInProgress: "In Progress", StateDone: "Done", StateWontFix: "Closed"}[s]
-		res := map[BugState]string{StateDone: "Fixed", StateWontFix: "Won't Fix"}[s]
+		status := map[BugState]string{StateToDo: "To Do", StateInProgress: "In Progress", StateDone: "Done", StateWontFix: "Closed", StateReleased: "Done"}[s]
+		res := map[BugState]string{StateDone: "Fixed", StateWontFix: "Won't Fix", StateReleased: "Fixed"}[s]
 		return BugRecord{Bug: Bug{ID: id, Key: key, Summary: "Export fails", Status: status, Resolution: res}, State: s, Seq: seq}
 	}
 	type want struct {
@@ -151,6 +162,52 @@ func TestPlanTicket(t *testing.T) {
 			want: want{baseline: map[string]NoteMark{"10": {Seq: 0}}},
 		},
 		{
+			name: "fixed in a version not yet released: the note says so",
+			view: ticketView{Ticket: TicketRecord{ID: 1, Status: StatusOpen, StatusField: "PROJ-1: In Progress", Tags: []string{"bug_in_progress"}},
+				Bugs: []BugRecord{fixedIn(bug("10", "PROJ-1", StateDone, 5), "5.0.1")}, Marks: map[string]NoteMark{"10": {Seq: 4}}, Epoch: "ep"},
+			want: want{field: str("PROJ-1: Done (Fixed in 5.0.1)"), add: []string{"bug_fixed"}, remove: []string{"bug_in_progress"},
+				note:  []string{"fix version: 5.0.1).", "Tell the customer: fixed in 5.0.1, not yet released; we will let them know the day it ships.", "(ref: hs-ep-n10-5)"},
+				stamp: true, notes: map[string]int{"10": 5}},
+		},
+		{
+			name: "its fix version released: one released note naming the version and date, tag released",
+			view: ticketView{Ticket: TicketRecord{ID: 1, Status: StatusOpen, StatusField: "PROJ-1: Done (Fixed in 5.0.1)", Tags: []string{"bug_fixed"}},
+				Bugs:  []BugRecord{released(fixedIn(bug("10", "PROJ-1", StateReleased, 6), "5.0.1"), "5.0.1")},
+				Marks: map[string]NoteMark{"10": {Seq: 5}}, Epoch: "ep"},
+			want: want{field: str("PROJ-1: Done (Fixed in 5.0.1, released)"), add: []string{"bug_released"}, remove: []string{"bug_fixed"},
+				note:  []string{`Bug PROJ-1 "Export fails": 5.0.1 is released (2025-03-01).`, "the fix is available in 5.0.1.", "(ref: hs-ep-n10-6)"},
+				stamp: true, notes: map[string]int{"10": 6}},
+		},
+		{
+			name: "two fix versions, the second released first: the note names it",
+			view: ticketView{Ticket: TicketRecord{ID: 1, Status: StatusOpen, Tags: []string{"bug_fixed"}},
+				Bugs:  []BugRecord{released(fixedIn(bug("10", "PROJ-1", StateReleased, 6), "5.0.1", "5.1"), "5.1")},
+				Marks: map[string]NoteMark{"10": {Seq: 5}}, Epoch: "ep"},
+			want: want{field: str("PROJ-1: Done (Fixed in 5.0.1, 5.1; 5.1 released)"), add: []string{"bug_released"}, remove: []string{"bug_fixed"},
+				note: []string{"5.1 is released (2025-03-01)", "available in 5.1."}, stamp: true, notes: map[string]int{"10": 6}},
+		},
+		{
+			name: "resolved in a version already released: straight to the released note, one note",
+			view: ticketView{Ticket: TicketRecord{ID: 1, Status: StatusOpen, Tags: []string{"bug_in_progress"}},
+				Bugs:  []BugRecord{released(fixedIn(bug("10", "PROJ-1", StateReleased, 5), "5.0.1"), "5.0.1")},
+				Marks: map[string]NoteMark{"10": {Seq: 4}}, Epoch: "ep"},
+			want: want{field: str("PROJ-1: Done (Fixed in 5.0.1, released)"), add: []string{"bug_released"}, remove: []string{"bug_in_progress"},
+				note: []string{"5.0.1 is released", "(ref: hs-ep-n10-5)"}, stamp: true, notes: map[string]int{"10": 5}},
+		},
+		{
+			name: "no mark (Redis lost), tag shows released, the bug is released: nothing to tell again",
+			view: ticketView{Ticket: TicketRecord{ID: 1, Status: StatusOpen, StatusField: "PROJ-1: Done (Fixed in 5.0.1, released)", Tags: []string{"bug_released"}},
+				Bugs: []BugRecord{released(fixedIn(bug("10", "PROJ-1", StateReleased, 0), "5.0.1"), "5.0.1")}},
+			want: want{baseline: map[string]NoteMark{"10": {Seq: 0}}},
+		},
+		{
+			name: "no mark (Redis lost), tag shows fixed, the version shipped meanwhile: the released note, once",
+			view: ticketView{Ticket: TicketRecord{ID: 1, Status: StatusOpen, StatusField: "PROJ-1: Done (Fixed in 5.0.1)", Tags: []string{"bug_fixed"}},
+				Bugs: []BugRecord{released(fixedIn(bug("10", "PROJ-1", StateReleased, 0), "5.0.1"), "5.0.1")}, Epoch: "new"},
+			want: want{field: str("PROJ-1: Done (Fixed in 5.0.1, released)"), add: []string{"bug_released"}, remove: []string{"bug_fixed"},
+				note: []string{"5.0.1 is released", "(ref: hs-new-n10-0)"}, stamp: true, notes: map[string]int{"10": 0}},
+		},
+		{
 			name: "two bugs: worst shown; one note per changed bug in one update",
 			view: ticketView{Ticket: TicketRecord{ID: 1, Status: StatusOpen, StatusField: "PROJ-1: In Progress (+1 more)", Tags: []string{"bug_in_progress"}},
 				Bugs:  []BugRecord{bug("20", "PROJ-2", StateDone, 3), bug("10", "PROJ-1", StateInProgress, 7)},
@@ -199,6 +256,11 @@ func TestPlanTicket(t *testing.T) {
 			}
 		})
 	}
+}
+
+func fixedIn(b BugRecord, versions ...string) BugRecord {
+	b.FixVersions = versions
+	return b
 }
 
 func strp(s *string) any {

@@ -49,6 +49,7 @@ type StatusTags struct {
 	InProgress string
 	Done       string
 	WontFix    string
+	Released   string
 }
 
 // StalePolicy configures stale-backlog flags. An empty Label disables them.
@@ -322,6 +323,9 @@ func (p Policy) StateOf(b Bug) BugState {
 		if slices.ContainsFunc(p.WontFixResolutions, func(r string) bool { return strings.EqualFold(r, b.Resolution) }) {
 			return StateWontFix
 		}
+		if len(b.Released) > 0 {
+			return StateReleased
+		}
 		return StateDone
 	}
 	return StateToDo
@@ -338,6 +342,8 @@ func (t StatusTags) Tag(s BugState) string {
 		return t.Done
 	case StateWontFix:
 		return t.WontFix
+	case StateReleased:
+		return t.Released
 	}
 	return ""
 }
@@ -346,7 +352,7 @@ func (t StatusTags) Tag(s BugState) string {
 // ever adds or removes.
 func (t StatusTags) All() []string {
 	var out []string
-	for _, tag := range []string{t.ToDo, t.InProgress, t.Done, t.WontFix} {
+	for _, tag := range []string{t.ToDo, t.InProgress, t.Done, t.WontFix, t.Released} {
 		if tag != "" && !slices.Contains(out, tag) {
 			out = append(out, tag)
 		}
@@ -356,7 +362,7 @@ func (t StatusTags) All() []string {
 
 // StateOfTag is the state a status tag stands for.
 func (t StatusTags) StateOfTag(tag string) (BugState, bool) {
-	for _, s := range []BugState{StateToDo, StateInProgress, StateWontFix, StateDone} {
+	for _, s := range []BugState{StateToDo, StateInProgress, StateWontFix, StateDone, StateReleased} {
 		if tag != "" && t.Tag(s) == tag {
 			return s, true
 		}

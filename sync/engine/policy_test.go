@@ -22,7 +22,7 @@ func testPolicy() Policy {
 		Priorities:          []string{"Highest", "High", "Medium", "Low", "Lowest"},
 		PriorityLockedLabel: "priority-locked",
 		CountLabels:         []CountLabel{{10, "customers-10plus"}, {50, "customers-50plus"}},
-		StatusTags:          StatusTags{ToDo: "bug_open", InProgress: "bug_in_progress", Done: "bug_fixed", WontFix: "bug_wont_fix"},
+		StatusTags:          StatusTags{ToDo: "bug_open", InProgress: "bug_in_progress", Done: "bug_fixed", WontFix: "bug_wont_fix", Released: "bug_released"},
 		WontFixResolutions:  []string{"Won't Fix", "Won't Do"},
 		Notes:               true,
 		Stale: StalePolicy{
@@ -165,6 +165,13 @@ func TestPolicyStateOf(t *testing.T) {
 		{Bug{StatusCategory: CategoryDone, Resolution: "Fixed"}, StateDone},
 		{Bug{StatusCategory: CategoryDone, Resolution: "won't fix"}, StateWontFix},
 		{Bug{StatusCategory: CategoryDone}, StateDone},
+		// Released: done (not won't fix) with at least one fix version
+		// shipped; a second one still to come changes nothing.
+		{Bug{StatusCategory: CategoryDone, Resolution: "Fixed", FixVersions: []string{"5.0.1"}}, StateDone},
+		{Bug{StatusCategory: CategoryDone, Resolution: "Fixed", FixVersions: []string{"5.0.1"}, Released: []Version{{Name: "5.0.1"}}}, StateReleased},
+		{Bug{StatusCategory: CategoryDone, Resolution: "Fixed", FixVersions: []string{"5.0.1", "5.1"}, Released: []Version{{Name: "5.1"}}}, StateReleased},
+		{Bug{StatusCategory: CategoryDone, Resolution: "Won't Do", FixVersions: []string{"5.0.1"}, Released: []Version{{Name: "5.0.1"}}}, StateWontFix},
+		{Bug{StatusCategory: CategoryInProgress, FixVersions: []string{"5.0.1"}, Released: []Version{{Name: "5.0.1"}}}, StateInProgress},
 	} {
 		if got := p.StateOf(tt.bug); got != tt.want {
 			t.Errorf("StateOf(%+v) = %v, want %v", tt.bug, got, tt.want)
@@ -174,10 +181,10 @@ func TestPolicyStateOf(t *testing.T) {
 
 func TestStatusTags(t *testing.T) {
 	tags := testPolicy().StatusTags
-	if got := tags.All(); strings.Join(got, ",") != "bug_open,bug_in_progress,bug_fixed,bug_wont_fix" {
+	if got := tags.All(); strings.Join(got, ",") != "bug_open,bug_in_progress,bug_fixed,bug_wont_fix,bug_released" {
 		t.Errorf("All() = %q", got)
 	}
-	for _, s := range []BugState{StateToDo, StateInProgress, StateDone, StateWontFix} {
+	for _, s := range []BugState{StateToDo, StateInProgress, StateDone, StateWontFix, StateReleased} {
 		if got, ok := tags.StateOfTag(tags.Tag(s)); !ok || got != s {
 			t.Errorf("StateOfTag(Tag(%v)) = %v, %v", s, got, ok)
 		}

@@ -66,4 +66,7 @@ type Tracker interface {
 	// cannot tell whose the last change was and the stale policy depends on
 	// it.
 	ActivityByOthers(ctx context.Context, bugID string, since time.Time) (time.Time, error)
+	// Versions lists a project's versions (Jira fix versions), released
+	// or not; release tracking reads it while fixed bugs wait on one.
+	Versions(ctx context.Context, project string) ([]Version, error)
 }

@@ -26,9 +26,13 @@ type Report struct {
 	Notes               int
 	StaleFlagged        int
 	StaleUnflagged      int
-	Errors              int
-	Held                []GuardState // kinds of writes the blast-radius guard held
-	DryRun              bool
+	// VersionReads counts the project version lists read for release
+	// tracking; VersionsReleased the awaited versions found released.
+	VersionReads     int
+	VersionsReleased int
+	Errors           int
+	Held             []GuardState // kinds of writes the blast-radius guard held
+	DryRun           bool
 	// Stopped reports that the step was cut short by a shutdown (its
 	// context ended, or the fence said the replica is stopping): a clean
 	// stop, not a failure; what it had not done stays queued.
@@ -68,6 +72,7 @@ const (
 	EventNotePosted         EventKind = "note_posted"
 	EventStaleFlagged       EventKind = "stale_flagged"
 	EventStaleUnflagged     EventKind = "stale_unflagged"
+	EventVersionReleased    EventKind = "version_released"
 	EventGuardHeld          EventKind = "guard_held"
 	EventWriteFailed        EventKind = "write_failed"
 )

@@ -46,7 +46,7 @@ func TestStatusChangesNoteOpenTicketsOnce(t *testing.T) {
 	for _, id := range []int64{1, 2} {
 		h.expectTicket(id, "PROJ-1: Done (Fixed in 2.3.1)", "bug_fixed")
 		notes := h.hd.Notes(id)
-		if len(notes) != 2 || !strings.Contains(notes[1], "Tell the customer: the fix ships in 2.3.1.") {
+		if len(notes) != 2 || !strings.Contains(notes[1], "Tell the customer: fixed in 2.3.1, not yet released") {
 			t.Fatalf("ticket %d notes %q", id, notes)
 		}
 	}

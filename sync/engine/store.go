@@ -141,6 +141,10 @@ type Standing struct {
 	// Waiting holds the organizations of the bug's counted tickets, each
 	// with since when it waits: the creation of its oldest counted ticket.
 	Waiting map[int64]time.Time
+	// Release, when set, is the release the bug's open tickets wait on:
+	// the store keeps it in the set release tracking polls (see
+	// Releases).
+	Release *Awaiting
 }
 
 // NoteMark records, per (ticket, bug), the bug's Seq the ticket's agent was
@@ -406,6 +410,17 @@ type GuardBoard interface {
 	ClearGuard(ctx context.Context, kind string) error
 }
 
+// Releases is what release tracking keeps: the fixed bugs whose open
+// tickets wait on a release (written with each bug's standing), and when
+// each project's versions were last read. Shared by replicas.
+type Releases interface {
+	// AwaitingRelease lists every bug waiting on a release.
+	AwaitingRelease(ctx context.Context) ([]Awaiting, error)
+	// ReleaseChecks are the times each project's versions were last read.
+	ReleaseChecks(ctx context.Context) (map[string]time.Time, error)
+	SetReleaseCheck(ctx context.Context, project string, at time.Time) error
+}
+
 // Store is everything the engine keeps between cycles; sync/state implements
 // it on Redis.
 type Store interface {
@@ -415,4 +430,5 @@ type Store interface {
 	WorkQueue
 	OrgCache
 	GuardBoard
+	Releases
 }

@@ -37,8 +37,16 @@ func statusFieldText(bugs []BugRecord) string {
 	s := w.Key + ": " + w.Status
 	if w.State >= StateWontFix && w.Resolution != "" {
 		s += " (" + w.Resolution
-		if len(w.FixVersions) > 0 && w.State == StateDone {
+		if len(w.FixVersions) > 0 && w.State >= StateDone {
 			s += " in " + strings.Join(w.FixVersions, ", ")
+		}
+		if v, ok := firstReleased(w.Bug); ok {
+			if len(w.FixVersions) > 1 {
+				s += "; " + v.Name
+			} else {
+				s += ","
+			}
+			s += " released"
 		}
 		s += ")"
 	}
@@ -70,6 +78,7 @@ func (p Policy) noteText(b BugRecord, locale, marker string) string {
 	n := texts.Note{
 		Key: b.Key, Summary: truncate(b.Summary, maxSummary), Status: b.Status, Resolution: b.Resolution,
 		FixVersions: b.FixVersions, Versions: strings.Join(b.FixVersions, ", "), URL: b.URL,
+		Unreleased: len(b.FixVersions) > 0 && len(b.Released) == 0,
 	}
 	var body string
 	switch b.State {
@@ -77,6 +86,13 @@ func (p Policy) noteText(b BugRecord, locale, marker string) string {
 		body = p.Texts.Render(locale, texts.Started, n)
 	case StateDone:
 		body = p.Texts.Render(locale, texts.Fixed, n)
+	case StateReleased:
+		v, _ := firstReleased(b.Bug)
+		r := texts.Release{Note: n, Version: v.Name}
+		if !v.ReleaseDate.IsZero() {
+			r.ReleaseDate = v.ReleaseDate.Format(time.DateOnly)
+		}
+		body = p.Texts.Render(locale, texts.Released, r)
 	case StateWontFix:
 		body = p.Texts.Render(locale, texts.WontFix, n)
 	default:

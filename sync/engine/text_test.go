@@ -44,9 +44,9 @@ func TestTextsAgreeWithCounts(t *testing.T) {
 		{"note, no fix version", p.noteText(fixed(), "", "m"),
 			"Bug PROJ-1 \"Export fails\" is fixed (status: Done, resolution: Fixed).\nTell the customer: the fix is done and ships with an upcoming release.\nm"},
 		{"note, 1 fix version", p.noteText(fixed("2.1"), "", "m"),
-			"Bug PROJ-1 \"Export fails\" is fixed (status: Done, resolution: Fixed, fix version: 2.1).\nTell the customer: the fix ships in 2.1.\nm"},
+			"Bug PROJ-1 \"Export fails\" is fixed (status: Done, resolution: Fixed, fix version: 2.1).\nTell the customer: fixed in 2.1, not yet released; we will let them know the day it ships.\nm"},
 		{"note, 2 fix versions", p.noteText(fixed("2.1", "3.0"), "", "m"),
-			"Bug PROJ-1 \"Export fails\" is fixed (status: Done, resolution: Fixed, fix versions: 2.1, 3.0).\nTell the customer: the fix ships in 2.1, 3.0.\nm"},
+			"Bug PROJ-1 \"Export fails\" is fixed (status: Done, resolution: Fixed, fix versions: 2.1, 3.0).\nTell the customer: fixed in 2.1, 3.0, not yet released; we will let them know the day it ships.\nm"},
 
 		{"note, started", p.noteText(BugRecord{Bug: Bug{Key: "MOB-3", Summary: "File upload crashes on iOS 17", Status: "In Progress"}, State: StateInProgress}, "", "m"),
 			"Bug MOB-3 \"File upload crashes on iOS 17\" is now in progress (status: In Progress).\nTell the customer: engineering is working on a fix; we will let them know when it ships.\nm"},

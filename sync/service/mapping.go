@@ -136,7 +136,7 @@ func Policy(cfg *config.Config) engine.Policy {
 
 		StatusTags: engine.StatusTags{
 			ToDo: p.StatusTags.ToDo, InProgress: p.StatusTags.InProgress,
-			Done: p.StatusTags.Done, WontFix: p.StatusTags.WontFix,
+			Done: p.StatusTags.Done, WontFix: p.StatusTags.WontFix, Released: p.StatusTags.Released,
 		},
 		WontFixResolutions: p.WontFixResolutions,
 		Notes:              p.Notes,

@@ -39,26 +39,66 @@ type ticketWire struct {
 }
 
 type bugWire struct {
-	Key          string   `json:"k"`
-	Project      string   `json:"p,omitempty"`
-	Summary      string   `json:"j,omitempty"`
-	Status       string   `json:"s,omitempty"`
-	Category     string   `json:"c,omitempty"`
-	Resolution   string   `json:"r,omitempty"`
-	FixVersions  []string `json:"fv,omitempty"`
-	Priority     string   `json:"pr,omitempty"`
-	Labels       []string `json:"l,omitempty"`
-	Count        *float64 `json:"n,omitempty"`
-	Updated      int64    `json:"up,omitempty"`
-	URL          string   `json:"u,omitempty"`
-	Seq          int      `json:"q,omitempty"`
-	State        int      `json:"st,omitempty"`
-	LastActivity int64    `json:"la,omitempty"`
-	Unattributed int64    `json:"ua,omitempty"`
-	Stale        bool     `json:"sf,omitempty"`
-	Episode      int      `json:"se,omitempty"`
-	StaleSince   int64    `json:"ss,omitempty"`
-	StaleIdle    int64    `json:"si,omitempty"`
+	Key         string   `json:"k"`
+	Project     string   `json:"p,omitempty"`
+	Summary     string   `json:"j,omitempty"`
+	Status      string   `json:"s,omitempty"`
+	Category    string   `json:"c,omitempty"`
+	Resolution  string   `json:"r,omitempty"`
+	FixVersions []string `json:"fv,omitempty"`
+	// Released is absent from records stored before release tracking: it
+	// decodes as none released, which the next observation of the bug
+	// corrects.
+	Released     []versionWire `json:"rv,omitempty"`
+	Priority     string        `json:"pr,omitempty"`
+	Labels       []string      `json:"l,omitempty"`
+	Count        *float64      `json:"n,omitempty"`
+	Updated      int64         `json:"up,omitempty"`
+	URL          string        `json:"u,omitempty"`
+	Seq          int           `json:"q,omitempty"`
+	State        int           `json:"st,omitempty"`
+	LastActivity int64         `json:"la,omitempty"`
+	Unattributed int64         `json:"ua,omitempty"`
+	Stale        bool          `json:"sf,omitempty"`
+	Episode      int           `json:"se,omitempty"`
+	StaleSince   int64         `json:"ss,omitempty"`
+	StaleIdle    int64         `json:"si,omitempty"`
+}
+
+// versionWire is a released fix version: id, name, release day (Jira's
+// yyyy-mm-dd, "" for none).
+type versionWire struct {
+	ID   string `json:"i,omitempty"`
+	Name string `json:"n"`
+	Date string `json:"d,omitempty"`
+}
+
+func versionsToWire(vs []engine.Version) []versionWire {
+	var out []versionWire
+	for _, v := range vs {
+		w := versionWire{ID: v.ID, Name: v.Name}
+		if !v.ReleaseDate.IsZero() {
+			w.Date = v.ReleaseDate.Format(time.DateOnly)
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+func versionsFromWire(id, project string, ws []versionWire) ([]engine.Version, error) {
+	var out []engine.Version
+	for _, w := range ws {
+		v := engine.Version{ID: w.ID, Project: project, Name: w.Name, Released: true}
+		if w.Date != "" {
+			d, err := time.Parse(time.DateOnly, w.Date)
+			if err != nil {
+				return nil, fmt.Errorf("state: decode bug %s: release date of %s: %w", id, w.Name, err)
+			}
+			v.ReleaseDate = d
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 type pendingWire struct {
@@ -94,6 +134,16 @@ type memoryWire struct {
 	ByTier    map[string]int   `json:"ct,omitempty"`
 	Category  string           `json:"c,omitempty"`
 	Waiting   map[string]int64 `json:"wo,omitempty"` // organization id → since, unix nanoseconds
+	// Release is absent from records of earlier releases: the bug waits
+	// on no release until it is next reconciled.
+	Release *awaitingWire `json:"rl,omitempty"`
+}
+
+// awaitingWire is a bug waiting on a release, as both its memory record
+// and the awaiting hash hold it.
+type awaitingWire struct {
+	Project  string   `json:"p"`
+	Versions []string `json:"v"`
 }
 
 type missingWire struct {
@@ -151,7 +201,7 @@ func decodeTicket(id int64, blob string, version int64) (engine.TicketRecord, er
 func encodeBug(r engine.BugRecord) string {
 	return mustJSON(bugWire{
 		Key: r.Key, Project: r.Project, Summary: r.Summary, Status: r.Status, Category: string(r.StatusCategory),
-		Resolution: r.Resolution, FixVersions: r.FixVersions, Priority: r.Priority, Labels: r.Labels,
+		Resolution: r.Resolution, FixVersions: r.FixVersions, Released: versionsToWire(r.Released), Priority: r.Priority, Labels: r.Labels,
 		Count: r.CustomerCount, Updated: nanos(r.Updated), URL: r.URL, Seq: r.Seq, State: int(r.State),
 		LastActivity: nanos(r.LastActivity), Unattributed: nanos(r.Unattributed), Stale: r.Stale.Flagged, Episode: r.Stale.Episode, StaleSince: nanos(r.Stale.Since),
 		StaleIdle: int64(r.Stale.Idle),
@@ -163,10 +213,14 @@ func decodeBug(id, blob string, version int64) (engine.BugRecord, error) {
 	if err := json.Unmarshal([]byte(blob), &w); err != nil {
 		return engine.BugRecord{}, fmt.Errorf("state: decode bug %s: %w", id, err)
 	}
+	released, err := versionsFromWire(id, w.Project, w.Released)
+	if err != nil {
+		return engine.BugRecord{}, err
+	}
 	return engine.BugRecord{
 		Bug: engine.Bug{
 			ID: id, Key: w.Key, Project: w.Project, Summary: w.Summary, Status: w.Status,
-			StatusCategory: engine.StatusCategory(w.Category), Resolution: w.Resolution, FixVersions: w.FixVersions,
+			StatusCategory: engine.StatusCategory(w.Category), Resolution: w.Resolution, FixVersions: w.FixVersions, Released: released,
 			Priority: w.Priority, Labels: w.Labels, CustomerCount: w.Count, Updated: fromNanos(w.Updated), URL: w.URL,
 		},
 		Seq: w.Seq, State: engine.BugState(w.State), LastActivity: fromNanos(w.LastActivity), Unattributed: fromNanos(w.Unattributed),
@@ -195,6 +249,9 @@ func encodeMemory(m engine.BugMemory, s engine.Standing) string {
 			w.Waiting[formatID(org)] = nanos(since)
 		}
 	}
+	if a := s.Release; a != nil {
+		w.Release = &awaitingWire{Project: a.Project, Versions: a.Versions}
+	}
 	if e := m.Expect; e.ID != "" {
 		w.Expect = &editWire{ID: e.ID, Key: e.Key, Priority: e.Priority, Count: e.CustomerCount, Add: e.AddLabels, Remove: e.RemoveLabels}
 	}
@@ -215,6 +272,9 @@ func decodeMemory(id, blob string) (engine.BugMemory, engine.Standing, error) {
 	s := engine.Standing{
 		Category:  engine.StatusCategory(w.Category),
 		Customers: engine.Customers{Distinct: w.Distinct, Weighted: w.Weighted, ByTier: w.ByTier},
+	}
+	if a := w.Release; a != nil {
+		s.Release = &engine.Awaiting{BugID: id, Project: a.Project, Versions: a.Versions}
 	}
 	if len(w.Waiting) > 0 {
 		s.Waiting = make(map[int64]time.Time, len(w.Waiting))

@@ -55,3 +55,31 @@ func TestRecordCodecsRoundTrip(t *testing.T) {
 		t.Fatalf("written link %+v", got)
 	}
 }
+
+func TestBugCodecReleasedVersions(t *testing.T) {
+	day := time.Date(2025, 3, 14, 0, 0, 0, 0, time.UTC)
+	bug := engine.BugRecord{
+		Bug: engine.Bug{ID: "10042", Key: "PROJ-12", Project: "PROJ", Status: "Done", StatusCategory: engine.CategoryDone, Resolution: "Fixed",
+			FixVersions: []string{"5.0.1", "5.1", "6.0"},
+			Released: []engine.Version{
+				{ID: "10100", Project: "PROJ", Name: "5.0.1", Released: true, ReleaseDate: day},
+				{ID: "10101", Project: "PROJ", Name: "5.1", Released: true},
+			}},
+		Seq: 4, State: engine.StateReleased,
+	}
+	got, err := decodeBug("10042", encodeBug(bug), 1)
+	bug.Version = 1
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(bug) {
+		t.Fatalf("released versions round trip:\n got %+v\nwant %+v (%v)", got, bug, err)
+	}
+	// A record of the release before release tracking has no "rv" and a
+	// state no higher than done: it reads as none released.
+	old := `{"k":"PROJ-12","p":"PROJ","s":"Done","c":"done","r":"Fixed","fv":["5.0.1"],"q":2,"st":3}`
+	got, err = decodeBug("10042", old, 1)
+	if err != nil || got.Released != nil || got.State != engine.StateDone || got.Seq != 2 {
+		t.Fatalf("old bug record: %+v (%v)", got, err)
+	}
+	if _, err := decodeBug("10042", `{"k":"PROJ-12","p":"PROJ","rv":[{"n":"5.0.1","d":"14/Mar/25"}]}`, 1); err == nil {
+		t.Fatal("a release date that is not yyyy-mm-dd decoded")
+	}
+}

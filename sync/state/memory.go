@@ -53,7 +53,11 @@ func (s *Store) SetBugMemory(ctx context.Context, id string, m engine.BugMemory,
 // SetBugMemoryFor is SetBugMemory, refused (engine.ErrClaimLost) unless
 // claimant holder ("" for none) still holds the bug's claim and lives.
 func (s *Store) SetBugMemoryFor(ctx context.Context, id string, m engine.BugMemory, st engine.Standing, holder string) error {
-	if err := s.run(ctx, setMemoryScript, time.Time{}, id, encodeMemory(m, st), encodeStanding(st), holder).Err(); err != nil {
+	awaiting := ""
+	if a := st.Release; a != nil {
+		awaiting = mustJSON(awaitingWire{Project: a.Project, Versions: a.Versions})
+	}
+	if err := s.run(ctx, setMemoryScript, time.Time{}, id, encodeMemory(m, st), encodeStanding(st), holder, awaiting).Err(); err != nil {
 		return fmt.Errorf("state: write memory of bug %s: %w", id, claimLost(err))
 	}
 	return nil

@@ -16,11 +16,12 @@ var samples = func() map[string][]any {
 		}
 		return n
 	}
+	unreleased := func(n Note) Note { n.Unreleased = true; return n }
 	started := note("")
 	started.Status = "In Progress"
 	return map[string][]any{
 		Started:  {started},
-		Fixed:    {note("Fixed"), note("Fixed", "5.0.1"), note("", "5.0.1", "5.1")},
+		Fixed:    {note("Fixed"), note("Fixed", "5.0.1"), note("", "5.0.1", "5.1"), unreleased(note("Fixed", "5.0.1"))},
 		WontFix:  {note("Won't Fix")},
 		Released: {Release{Note: note("Fixed", "5.0.1"), Version: "5.0.1", ReleaseDate: "2025-03-14"}, Release{Note: note("Fixed", "5.0.1", "5.1"), Version: "5.1"}},
 		Reopened: {Reopen{Bugs: []string{"PROJ-12"}}, Reopen{Bugs: []string{"PROJ-12", "MOB-3"}}},

@@ -42,7 +42,10 @@ type Note struct {
 	Resolution  string   // e.g. Fixed, Won't Fix; "" while unresolved
 	FixVersions []string // the fix version names
 	Versions    string   // FixVersions joined by ", "
-	URL         string   // the bug's browse URL
+	// Unreleased is set when the bug has fix versions and none of them is
+	// released yet (release tracking tells the agent again when one is).
+	Unreleased bool
+	URL        string // the bug's browse URL
 }
 
 // Release is the data of the released note, sent once per ticket when a
@@ -100,7 +103,7 @@ var Defaults = map[string]string{
 Tell the customer: engineering is working on a fix; we will let them know when it ships.`,
 	Fixed: `Bug {{.Key}} {{quote .Summary}} is fixed (status: {{.Status}}{{with .Resolution}}, resolution: {{.}}{{end}}
 {{- if .FixVersions}}, {{agree (len .FixVersions) "fix version" "fix versions"}}: {{.Versions}}).
-Tell the customer: the fix ships in {{.Versions}}.
+Tell the customer: {{if .Unreleased}}fixed in {{.Versions}}, not yet released; we will let them know the day it ships{{else}}the fix ships in {{.Versions}}{{end}}.
 {{- else}}).
 Tell the customer: the fix is done and ships with an upcoming release.
 {{- end}}`,

@@ -25,6 +25,8 @@ type Tracker struct {
 	mu    sync.Mutex
 	bugs  map[string]*bug
 	keys  map[string]string // every key an issue ever had → id
+	// released are the versions released, by project, then name.
+	released map[string]map[string]engine.Version
 }
 
 type bug struct {
@@ -42,7 +44,8 @@ type comment struct {
 
 // NewTracker returns an empty tracker whose browse URLs start with base.
 func NewTracker(clock func() time.Time, base string) *Tracker {
-	return &Tracker{clock: clock, base: base, bugs: map[string]*bug{}, keys: map[string]string{}}
+	return &Tracker{clock: clock, base: base, bugs: map[string]*bug{}, keys: map[string]string{},
+		released: map[string]map[string]engine.Version{}}
 }
 
 // Put creates or replaces a bug as a person would.
@@ -62,6 +65,7 @@ func (t *Tracker) Edit(id string, f func(*engine.Bug)) {
 	f(&bg.b)
 	bg.b.ID = id
 	bg.b.Project = bg.b.Key[:strings.LastIndexByte(bg.b.Key, '-')]
+	t.showReleased(&bg.b)
 	bg.b.URL = t.base + "/browse/" + bg.b.Key
 	t.keys[bg.b.Key] = id
 	bg.edits = append(bg.edits, t.touch(bg))
@@ -144,6 +148,7 @@ func (t *Tracker) touch(bg *bug) time.Time {
 func copyBug(b engine.Bug) engine.Bug {
 	b.Labels = slices.Clone(b.Labels)
 	b.FixVersions = slices.Clone(b.FixVersions)
+	b.Released = slices.Clone(b.Released)
 	if b.CustomerCount != nil {
 		c := *b.CustomerCount
 		b.CustomerCount = &c

@@ -9,6 +9,7 @@ for i = 1, #cur, 2 do
   tickets[#tickets + 1] = cur[i]
 end
 redis.call('DEL', P .. 'b:' .. bid, P .. 'bm:' .. bid, P .. 'rl:' .. bid, P .. 'bl:' .. bid)
+redis.call('HDEL', P .. 'awaiting', bid)
 redis.call('SREM', P .. 'linked', bid)
 unstand(bid)
 if ARGV[4] ~= '' then

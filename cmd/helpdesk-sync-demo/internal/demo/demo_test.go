@@ -98,15 +98,17 @@ func TestDemoTellsWhatTheSimulatorsHold(t *testing.T) {
 				expect(p.Bugs[0].Standing)
 			}
 
-			// Step 3: each open ticket got exactly two notes (in progress,
-			// fixed), solved ones none; the quoted note is the real one.
+			// Step 3: each open ticket got exactly three notes (in
+			// progress, fixed not yet released, released), solved ones
+			// none; the quoted notes are the real ones.
 			f := res.Facts.Fixed
 			if len(f.Noted) == 0 {
 				t.Fatal("no open ticket waited on the fixed bug")
 			}
 			for _, id := range f.Noted {
 				n := private(id)
-				if len(n) != 2 || !strings.Contains(n[0], "is now in progress") || !strings.Contains(n[1], "the fix ships in "+f.FixVersion) {
+				if len(n) != 3 || !strings.Contains(n[0], "is now in progress") || !strings.Contains(n[1], "fixed in "+f.FixVersion+", not yet released") ||
+					!strings.Contains(n[2], f.FixVersion+" is released") {
 					t.Errorf("open ticket %d notes %q", id, n)
 				}
 			}
@@ -115,9 +117,10 @@ func TestDemoTellsWhatTheSimulatorsHold(t *testing.T) {
 					t.Errorf("solved ticket %d got notes %q", id, n)
 				}
 			}
-			if n := private(f.Noted[0]); f.Note != n[len(n)-1] {
-				t.Errorf("printed note %q; the ticket's last is %q", f.Note, n[len(n)-1])
+			if n := private(f.Noted[0]); f.Note != n[len(n)-1] || len(n) < 2 || f.Fixed != n[len(n)-2] {
+				t.Errorf("printed notes %q, %q; the ticket's last two are %q", f.Fixed, f.Note, n)
 			}
+			expect(strings.SplitN(f.Fixed, "\n", 2)[0])
 			expect(strings.SplitN(f.Note, "\n", 2)[0])
 			fixed, _ := jr.Issue(f.Bug)
 			if fixed.Status.Name != "Done" || !slices.Equal(fixed.FixVersions, []string{f.FixVersion}) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
@@ -12,10 +13,11 @@ import (
 // fixVersion is the release the engineer's fix ships in.
 const fixVersion = "5.0.1"
 
-// engineerFixes: an engineer starts on a bug and then resolves it; every
-// open ticket waiting on it gets one private note per change.
+// engineerFixes: an engineer starts on a bug and then resolves it, and
+// the release manager releases its fix version; every open ticket waiting
+// on it gets one private note per change.
 func (d *run) engineerFixes(ctx context.Context) error {
-	d.out.section(3, "An engineer starts on a bug, then fixes it")
+	d.out.section(3, "An engineer starts on a bug, fixes it, and the fix ships")
 	bug, ok := d.bugToFix()
 	if !ok {
 		d.out.f("   No bug to do has open tickets waiting on it: nothing to fix.\n")
@@ -32,16 +34,28 @@ func (d *run) engineerFixes(ctx context.Context) error {
 	d.out.f("   %s %q waits on %s; %s linked too.\n", bug.Key, bug.Summary,
 		plural(len(f.Noted), "open ticket", "open tickets"), plural(len(f.Quiet), "solved ticket is", "solved tickets are"))
 
+	check := d.cfg.Sync.ReleaseCheckInterval
 	steps := []struct {
 		say, name string
 		act       func() error
+		// wait is how long the simulated clock moves before the service
+		// looks: a release is read at the next release check.
+		wait time.Duration
 	}{
 		{"The engineer moves it to In Progress.", "in progress", func() error {
 			return d.st.Jira.Transition(bug.Key, "In Progress", jiratest.Engineer)
-		}},
+		}, 0},
 		{fmt.Sprintf("The engineer resolves it: Done, fix version %s.", fixVersion), "fixed", func() error {
 			return d.st.Jira.Resolve(bug.Key, "Done", fixVersion, jiratest.Engineer)
-		}},
+		}, 0},
+		{fmt.Sprintf("The release manager releases %s (Jira edits no issue for it; the service reads %s's versions while a fixed bug waits, every %s).",
+			fixVersion, bug.Project, plural(int(check/time.Minute), "minute", "minutes")), "released", func() error {
+			if len(f.Noted) > 0 {
+				notes := d.privateNotes(f.Noted[0])
+				f.Fixed = notes[len(notes)-1]
+			}
+			return d.st.Jira.ReleaseVersion(bug.Project, fixVersion, time.Time{})
+		}, check},
 	}
 	for _, st := range steps {
 		before, shown := map[int64]int{}, map[int64]string{}
@@ -54,6 +68,7 @@ func (d *run) engineerFixes(ctx context.Context) error {
 			return fmt.Errorf("demo: %s %s: %w", st.name, bug.Key, err)
 		}
 		d.out.f("   %s\n", st.say)
+		d.clock.Advance(st.wait)
 		s, err := d.settle(ctx, st.name)
 		if err != nil {
 			return err
@@ -69,7 +84,11 @@ func (d *run) engineerFixes(ctx context.Context) error {
 	if len(f.Noted) > 0 {
 		notes := d.privateNotes(f.Noted[0])
 		f.Note = notes[len(notes)-1]
-		d.out.f("   The note on ticket #%d:\n", f.Noted[0])
+		if f.Fixed != "" {
+			d.out.f("   The note on ticket #%d when the bug was fixed:\n", f.Noted[0])
+			d.out.quote(f.Fixed)
+		}
+		d.out.f("   The note on ticket #%d when %s shipped:\n", f.Noted[0], fixVersion)
 		d.out.quote(f.Note)
 	}
 	all := append(append([]int64(nil), f.Noted...), f.Quiet...)

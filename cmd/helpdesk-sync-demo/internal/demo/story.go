@@ -59,7 +59,8 @@ type FixFact struct {
 	Bug, FixVersion string
 	Noted           []int64 // open linked tickets: one note per status change
 	Quiet           []int64 // solved linked tickets: field and tags only
-	Note            string  // the last note on Noted[0]
+	Fixed           string  // the note on Noted[0] when the bug was fixed
+	Note            string  // the last note on Noted[0]: its fix version released
 }
 
 // StaleFact is the stale story's bug.
