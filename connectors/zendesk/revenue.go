@@ -2,8 +2,11 @@ package zendesk
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -108,4 +111,32 @@ func clip(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
+}
+
+// revenueTypes are the organization field types a revenue may be kept in:
+// numbers, or text holding one.
+var revenueTypes = []string{"integer", "decimal", "text"}
+
+// checkRevenueField checks that the revenue field exists, is active and
+// holds numbers.
+func (c *Client) checkRevenueField(ctx context.Context) error {
+	fields, _, err := c.api.GetOrganizationFields(ctx)
+	if err != nil {
+		return requestError("list organization fields", err)
+	}
+	var keys []string
+	for _, f := range fields {
+		if f.Key != c.revenueField {
+			keys = append(keys, f.Key)
+			continue
+		}
+		switch {
+		case !f.Active:
+			return fmt.Errorf("zendesk: the revenue organization field %q is inactive", c.revenueField)
+		case !slices.Contains(revenueTypes, f.Type):
+			return fmt.Errorf("zendesk: the revenue organization field %q is of type %q; it must be one of %v (decimal or integer preferred)", c.revenueField, f.Type, revenueTypes)
+		}
+		return nil
+	}
+	return fmt.Errorf("zendesk: no organization field has the key %q (keys: %v); create a decimal organization field with that key, or fix revenue.field", c.revenueField, keys)
 }

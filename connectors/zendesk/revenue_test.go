@@ -3,6 +3,7 @@ package zendesk
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"go.uber.org/zap"
@@ -145,5 +146,38 @@ func TestNoRevenueFieldReadsNone(t *testing.T) {
 	}
 	if logs.Len() != 0 {
 		t.Fatalf("logged %v", logs.All())
+	}
+}
+
+func TestPreflightChecksTheRevenueField(t *testing.T) {
+	tests := []struct {
+		name  string
+		field *zendesktest.OrganizationField
+		want  string
+	}{
+		{name: "decimal", field: &zendesktest.OrganizationField{Key: "arr", Title: "ARR", Type: "decimal"}},
+		{name: "missing", want: `no organization field has the key "arr"`},
+		{name: "dropdown", field: &zendesktest.OrganizationField{Key: "arr", Title: "ARR", Type: "dropdown"}, want: `of type "dropdown"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, c := newPair(t, func(o *Options) { o.TierField, o.RevenueField = "", "arr" })
+			if tt.field != nil {
+				srv.AddOrganizationField(*tt.field)
+			}
+			var got error
+			found := false
+			for _, ch := range c.Preflight(context.Background()) {
+				if ch.Name == "revenue_field" {
+					got, found = ch.Err, true
+				}
+			}
+			switch {
+			case !found:
+				t.Fatal("no revenue_field check")
+			case tt.want == "" && got != nil, tt.want != "" && (got == nil || !strings.Contains(got.Error(), tt.want)):
+				t.Fatalf("revenue_field: %v, want %q", got, tt.want)
+			}
+		})
 	}
 }
