@@ -143,10 +143,18 @@ func TestValidateRules(t *testing.T) {
 		{"threshold of unknown priority", func(c *Config) { c.Policy.Thresholds = []Threshold{{Customers: 5, Priority: "P1"}} }, "policy.thresholds[0].priority", `"P1" is not one of jira.priorities`},
 		{"threshold case matters", func(c *Config) { c.Policy.Thresholds = []Threshold{{Customers: 5, Priority: "high"}} }, "policy.thresholds[0].priority", "case matters"},
 		{"threshold of zero customers", func(c *Config) { c.Policy.Thresholds = []Threshold{{Customers: 0, Priority: "High"}} }, "policy.thresholds[0]", "sets neither customers nor revenue"},
-		{"thresholds out of order", func(c *Config) { c.Policy.Thresholds = []Threshold{{Customers: 25, Priority: "High"}, {Customers: 10, Priority: "Highest"}} }, "policy.thresholds[0]", "25=High is not above 10=Highest"},
-		{"thresholds with the same priority", func(c *Config) { c.Policy.Thresholds = []Threshold{{Customers: 10, Priority: "High"}, {Customers: 20, Priority: "High"}} }, "policy.thresholds[1]", "20=High is not above 10=High"},
-		{"thresholds with the same count", func(c *Config) { c.Policy.Thresholds = []Threshold{{Customers: 10, Priority: "High"}, {Customers: 10, Priority: "Highest"}} }, "policy.thresholds[1].customers", "10 is used by another threshold"},
-		{"thresholds in any order", func(c *Config) { c.Policy.Thresholds = []Threshold{{Customers: 25, Priority: "Highest"}, {Customers: 5, Priority: "Medium"}, {Customers: 10, Priority: "High"}} }, "", ""},
+		{"thresholds out of order", func(c *Config) {
+			c.Policy.Thresholds = []Threshold{{Customers: 25, Priority: "High"}, {Customers: 10, Priority: "Highest"}}
+		}, "policy.thresholds[0]", "25=High is not above 10=Highest"},
+		{"thresholds with the same priority", func(c *Config) {
+			c.Policy.Thresholds = []Threshold{{Customers: 10, Priority: "High"}, {Customers: 20, Priority: "High"}}
+		}, "policy.thresholds[1]", "20=High is not above 10=High"},
+		{"thresholds with the same count", func(c *Config) {
+			c.Policy.Thresholds = []Threshold{{Customers: 10, Priority: "High"}, {Customers: 10, Priority: "Highest"}}
+		}, "policy.thresholds[1].customers", "10 is used by another threshold"},
+		{"thresholds in any order", func(c *Config) {
+			c.Policy.Thresholds = []Threshold{{Customers: 25, Priority: "Highest"}, {Customers: 5, Priority: "Medium"}, {Customers: 10, Priority: "High"}}
+		}, "", ""},
 		{"lock label with a space", func(c *Config) { c.Policy.PriorityLockedLabel = "priority locked" }, "policy.priority_locked_label", "has spaces"},
 		{"count label empty", func(c *Config) { c.Policy.CountLabels = []CountLabel{{10, ""}} }, "policy.count_labels[0].label", "empty"},
 		{"count label of no customers", func(c *Config) { c.Policy.CountLabels = []CountLabel{{-1, "x"}} }, "policy.count_labels[0].customers", "-1 must be more than 0"},
