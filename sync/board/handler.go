@@ -126,6 +126,8 @@ type bugsView struct {
 	Filters   []filterGroup
 	Columns   []column
 	Pager     pager
+	// Revenue: revenue is counted, and the page has a column for it.
+	Revenue bool
 }
 
 // layout is what every view shares.
@@ -172,6 +174,7 @@ func (h *handler) bugsPage(w http.ResponseWriter, r *http.Request) {
 			q.Page = n
 			return q.Values()
 		}),
+		Revenue: h.m.opts.Policy.Revenue.Enabled,
 	}
 	h.render(w, r, h.bugs, v)
 }
@@ -183,6 +186,7 @@ type customersView struct {
 	Filters []filterGroup
 	Columns []column
 	Pager   pager
+	Revenue bool // revenue is counted, and the page has a column for it
 }
 
 func (h *handler) customersPage(w http.ResponseWriter, r *http.Request) {
@@ -206,6 +210,7 @@ func (h *handler) customersPage(w http.ResponseWriter, r *http.Request) {
 			q.Page = n
 			return q.Values()
 		}),
+		Revenue: h.m.opts.Policy.Revenue.Enabled,
 	}
 	h.render(w, r, h.customers, v)
 }

@@ -27,6 +27,15 @@ var funcs = template.FuncMap{
 	"sub":     func(a, b int) int { return a - b },
 	"vendor":  vendorName,
 	"outcome": outcomeText,
+	"revenue": revenueText,
+}
+
+// revenueText is an amount with its currency, "" for none.
+func revenueText(v *float64, currency string) string {
+	if v == nil {
+		return ""
+	}
+	return engine.RevenuePolicy{Currency: currency}.FormatRevenue(*v)
 }
 
 // iso is a time for a datetime attribute; "" for the zero time, which is
@@ -95,6 +104,7 @@ type bugRow struct {
 	Rank, Key, URL, Summary, Priority, Status, Category string
 	Customers, Weighted, Open, Activity, Ago, Tiers     string
 	Outcome, Told                                       string // a done bug's outcome, and what it owes
+	Revenue                                             string // "" where revenue is not counted
 	Raised, Locked, Stale                               bool
 	Links                                               template.HTML
 }
@@ -110,6 +120,9 @@ func bugRows(bugs []Bug, now time.Time) (open, done []bugRow) {
 			Tiers: tierText(b.ByTier), Outcome: string(b.Outcome), Told: outcomeText(b.Outcome),
 			Raised: b.PriorityRaised, Locked: b.PriorityLocked, Stale: b.Stale,
 			Links: ticketLinks(b.Tickets, b.TicketCount-len(b.Tickets)),
+		}
+		if b.Revenue != nil {
+			r.Revenue = engine.RevenuePolicy{Currency: b.Currency}.FormatRevenue(*b.Revenue)
 		}
 		if b.Done() {
 			done = append(done, r)
