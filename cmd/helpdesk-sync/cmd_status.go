@@ -32,7 +32,7 @@ func (a *app) statusCommand() *ffcli.Command {
 		category: fs.String("category", "", "only bugs in this status `category`: new, indeterminate or done"),
 		tier:     fs.String("tier", "", "only bugs a customer of this `tier` waits on"),
 		stale:    fs.String("stale", "", "`yes` for stale bugs only, no for the others only"),
-		sort:     fs.String("sort", "", "order by `column`: rank (default), key, priority, status, customers, open or age"),
+		sort:     fs.String("sort", "", "order by `column`: rank (default), key, priority, status, customers, open, age, or revenue where it is counted"),
 		json:     fs.Bool("json", false, "print the health and the bugs as JSON, as /api/v1/health and /api/v1/bugs do"),
 	}
 	return &ffcli.Command{

@@ -126,8 +126,10 @@ type bugsView struct {
 	Filters   []filterGroup
 	Columns   []column
 	Pager     pager
-	// Revenue: revenue is counted, and the page has a column for it.
-	Revenue bool
+	// Revenue: revenue is counted, and the page has a column for it,
+	// headed by RevenueColumn.
+	Revenue       bool
+	RevenueColumn column
 }
 
 // layout is what every view shares.
@@ -174,7 +176,8 @@ func (h *handler) bugsPage(w http.ResponseWriter, r *http.Request) {
 			q.Page = n
 			return q.Values()
 		}),
-		Revenue: h.m.opts.Policy.Revenue.Enabled,
+		Revenue:       h.m.opts.Policy.Revenue.Enabled,
+		RevenueColumn: revenueColumn(list.Query),
 	}
 	h.render(w, r, h.bugs, v)
 }

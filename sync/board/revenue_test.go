@@ -93,3 +93,49 @@ func TestRevenueShownOnlyWhereCounted(t *testing.T) {
 		})
 	}
 }
+
+func TestSortByRevenue(t *testing.T) {
+	f := newFixture(t)
+	// PROJ-1 has more customers, PROJ-2 more revenue.
+	f.bug(bugRec("1", "PROJ-1", "To Do", engine.CategoryToDo, "High"), waiter{org: 101, open: true}, waiter{org: 201, open: true})
+	f.bug(bugRec("2", "PROJ-2", "To Do", engine.CategoryToDo, "High"), waiter{org: 202, open: true})
+	for id, rev := range map[string]float64{"1": 5000, "2": 90000} {
+		mems, stands, err := f.store.BugMemories(f.ctx, []string{id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := stands[id]
+		st.Customers.Revenue = rev
+		if err := f.store.SetBugMemory(f.ctx, id, mems[id], st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := f.server(f.model(withRevenue))
+	order := func(path string) string {
+		t.Helper()
+		resp, body := get(t, srv, path)
+		var p struct {
+			Bugs []Bug `json:"bugs"`
+		}
+		if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &p) != nil {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
+		}
+		var keys []string
+		for _, b := range p.Bugs {
+			keys = append(keys, b.Key)
+		}
+		return strings.Join(keys, ",")
+	}
+	if got := order("/api/v1/bugs"); got != "PROJ-1,PROJ-2" {
+		t.Errorf("by rank: %s", got)
+	}
+	if got := order("/api/v1/bugs?sort=revenue"); got != "PROJ-2,PROJ-1" {
+		t.Errorf("by revenue: %s", got)
+	}
+	if got := order("/api/v1/bugs?sort=revenue&dir=asc"); got != "PROJ-1,PROJ-2" {
+		t.Errorf("by revenue ascending: %s", got)
+	}
+	if _, body := get(t, srv, "/board?sort=revenue"); !strings.Contains(body, `aria-sort="descending"><a href="?dir=asc&amp;sort=revenue">Revenue ▼`) {
+		t.Errorf("revenue column head not sorted: %s", body)
+	}
+}

@@ -260,15 +260,28 @@ func bugColumns(q Query) []column {
 	}
 	out := make([]column, len(heads))
 	for i, hd := range heads {
-		o := q
-		o.Sort, o.Desc = hd.sort, hd.sort.natural()
-		sorted := q.Sort == hd.sort
-		if sorted {
-			o.Desc = !q.Desc
-		}
-		out[i] = column{Label: hd.label, Note: hd.note, URL: href(o.Values()), Sorted: sorted, Desc: q.Desc}
+		out[i] = sortColumn(q, hd.label, hd.note, hd.sort)
 	}
 	return out
+}
+
+// sortColumn is the head of a column sorted by s: a link that sorts by
+// it, or reverses the order when it already does.
+func sortColumn(q Query, label, note string, s Sort) column {
+	o := q
+	o.Sort, o.Desc = s, s.natural()
+	sorted := q.Sort == s
+	if sorted {
+		o.Desc = !q.Desc
+	}
+	return column{Label: label, Note: note, URL: href(o.Values()), Sorted: sorted, Desc: q.Desc}
+}
+
+// revenueColumn is the head of the revenue column, where revenue is
+// counted.
+func revenueColumn(q Query) column {
+	q.Page = 1
+	return sortColumn(q, "Revenue", "waiting", SortRevenue)
 }
 
 func customerFilters(l CustomerList) []filterGroup {
