@@ -129,3 +129,17 @@ func TestNoRevenueWhereNotConfigured(t *testing.T) {
 	}
 	e.expectIssue(b.Key, "Low", 1)
 }
+
+// Without tier weights the organizations are still read, for revenue.
+func TestRevenueWithoutTierWeights(t *testing.T) {
+	e := newEnv(t, withRevenue, func(o *servicetest.Options) { o.Config["POLICY_TIER_WEIGHTS"] = "" })
+	if e.Config.Policy.TierWeights != nil && len(e.Config.Policy.TierWeights) > 0 {
+		t.Fatalf("tier weights %v", e.Config.Policy.TierWeights)
+	}
+	b := e.Bug("PROJ", "Low")
+	e.revenueOrg(101, "enterprise", 250000)
+	e.Ticket(101, b.Key)
+	e.settle()
+	e.expectIssue(b.Key, "High", 1)
+	e.expectRevenue(b.Key, 250000)
+}
