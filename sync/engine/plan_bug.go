@@ -16,10 +16,7 @@ type bugView struct {
 	Links    map[int64]LinkSource
 	Tickets  map[int64]TicketRecord // the linked tickets the store knows
 	Tiers    map[int64]string       // organization id → tier
-	// Revenues are the organizations' revenues, when revenue is counted;
-	// organizations without one are absent.
-	Revenues map[int64]float64
-	Written  map[int64]WrittenLink // remote links last written, by ticket
+	Written  map[int64]WrittenLink  // remote links last written, by ticket
 	Epoch    string
 	Now      time.Time // when the bug is judged stale or not
 	// HoldPriority: the guard withholds priority changes, so the bug is
@@ -28,6 +25,10 @@ type bugView struct {
 	// Holder is the claimant the bug was claimed for: its memory is written
 	// only while that claim holds.
 	Holder string
+
+	// Revenues are the organizations' revenues, when revenue is counted;
+	// organizations without one are absent.
+	Revenues map[int64]float64
 }
 
 // bugPlan is the minimal set of writes that makes a bug what the policy
