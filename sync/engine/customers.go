@@ -144,7 +144,8 @@ func waitingSince(before map[int64]time.Time, orgs map[int64]opened, now time.Ti
 }
 
 func sameStanding(a, b Standing) bool {
-	return a.Category == b.Category && a.Customers.Distinct == b.Customers.Distinct && a.Customers.Weighted == b.Customers.Weighted && a.Customers.Revenue == b.Customers.Revenue &&
+	return a.Category == b.Category && a.Customers.Distinct == b.Customers.Distinct && a.Customers.Weighted == b.Customers.Weighted &&
+		a.Customers.Revenue == b.Customers.Revenue &&
 		maps.Equal(a.Customers.ByTier, b.Customers.ByTier) && maps.EqualFunc(a.Waiting, b.Waiting, time.Time.Equal)
 }
 
