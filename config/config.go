@@ -16,6 +16,7 @@ type Config struct {
 	Jira     Jira     `yaml:"jira"`
 	Redis    Redis    `yaml:"redis"`
 	Policy   Policy   `yaml:"policy"`
+	Revenue  Revenue  `yaml:"revenue"`
 	Sync     Sync     `yaml:"sync"`
 	HTTP     HTTP     `yaml:"http"`
 	Log      Log      `yaml:"log"`
@@ -96,7 +97,7 @@ type Policy struct {
 	TierWeights   map[string]float64 `yaml:"tier_weights" doc:"Weight of a customer by tier (zendesk.tier_field), e.g. enterprise=5,pro=2,free=1."`
 	DefaultWeight float64            `yaml:"default_weight" doc:"Weight of a customer whose tier has no weight."`
 
-	Thresholds          []Threshold  `yaml:"thresholds" doc:"A weighted count of at least customers raises the bug to at least priority, e.g. 10=High,25=Highest."`
+	Thresholds          []Threshold  `yaml:"thresholds" doc:"A weighted count of at least customers, or a revenue waiting of at least revenue (with revenue.field), raises the bug to at least priority, e.g. 10=High,25=Highest,revenue:100000=High; the higher priority reached wins."`
 	AllowLower          bool         `yaml:"allow_lower" doc:"Lower a priority the service raised when the count falls again; off, priorities only go up."`
 	PriorityLockedLabel string       `yaml:"priority_locked_label" doc:"Bugs with this label keep their priority; empty locks none."`
 	CountLabels         []CountLabel `yaml:"count_labels" doc:"Label a bug once its weighted count reaches customers, e.g. 10=customers-10plus."`
@@ -117,10 +118,14 @@ type Policy struct {
 	DryRun             bool `yaml:"dry_run" doc:"Compute and log every write, make none."`
 }
 
-// Threshold raises bugs whose weighted customer count reaches Customers to
-// at least Priority. In the environment it is written customers=priority.
+// Threshold raises bugs whose weighted customer count reaches Customers,
+// or whose revenue waiting reaches Revenue, to at least Priority; 0 leaves
+// a criterion unset, and one set on both is reached by either. In the
+// environment it is written customers=priority, revenue:amount=priority,
+// or customers|revenue:amount=priority.
 type Threshold struct {
 	Customers float64 `yaml:"customers"`
+	Revenue   float64 `yaml:"revenue,omitempty"`
 	Priority  string  `yaml:"priority"`
 }
 

@@ -97,7 +97,11 @@ func (c *Config) checkBounds(p *problems) {
 			}
 		case v.Kind() == reflect.Slice:
 			for i := range v.Len() {
-				checkBound(p, fmt.Sprintf("%s[%d].customers", l.key, i), v.Index(i).FieldByName("Customers"), b, "")
+				e := v.Index(i)
+				if r := e.FieldByName("Revenue"); r.IsValid() && e.FieldByName("Customers").Float() == 0 {
+					continue // a revenue threshold: checkRevenue checks it
+				}
+				checkBound(p, fmt.Sprintf("%s[%d].customers", l.key, i), e.FieldByName("Customers"), b, "")
 			}
 		default:
 			checkBound(p, l.key, v, b, b.example)

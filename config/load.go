@@ -255,7 +255,7 @@ func hintFor(t reflect.Type) string {
 	case t == timeType:
 		return "write an RFC 3339 time, e.g. 2024-01-31T00:00:00Z"
 	case t == reflect.TypeFor[Threshold]():
-		return "write customers=priority, e.g. 10=High, or {customers: 10, priority: High}"
+		return "write customers=priority, e.g. 10=High, revenue:amount=priority, e.g. revenue:100000=High, or {customers: 10, priority: High}"
 	case t == reflect.TypeFor[CountLabel]():
 		return "write customers=label, e.g. 10=customers-10plus, or {customers: 10, label: customers-10plus}"
 	case nested(t) && t.Kind() == reflect.Slice:

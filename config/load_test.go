@@ -169,7 +169,7 @@ redis:
 		{"map of durations", map[string]string{"HELPDESK_SYNC_POLICY_STALE_WINDOWS": "Highest=24h"},
 			func(c *Config) any { return c.Policy.Stale.Windows }, map[string]time.Duration{"Highest": 24 * time.Hour}, "policy.stale.windows"},
 		{"thresholds replace the file's", map[string]string{"HELPDESK_SYNC_POLICY_THRESHOLDS": "10=High,25=Highest"},
-			func(c *Config) any { return c.Policy.Thresholds }, []Threshold{{10, "High"}, {25, "Highest"}}, "policy.thresholds"},
+			func(c *Config) any { return c.Policy.Thresholds }, []Threshold{{Customers: 10, Priority: "High"}, {Customers: 25, Priority: "Highest"}}, "policy.thresholds"},
 		{"count labels", map[string]string{"HELPDESK_SYNC_POLICY_COUNT_LABELS": "10=customers-10plus"},
 			func(c *Config) any { return c.Policy.CountLabels }, []CountLabel{{10, "customers-10plus"}}, "policy.count_labels"},
 		{"nested struct key", map[string]string{"HELPDESK_SYNC_POLICY_STATUS_TAGS_IN_PROGRESS": "bug_wip"},

@@ -163,16 +163,44 @@ func parsePair(text []byte, what string) (float64, string, error) {
 	return f, name, nil
 }
 
-// UnmarshalText reads "10=High".
+// UnmarshalText reads "10=High", "revenue:100000=High" or
+// "10|revenue:100000=High".
 func (t *Threshold) UnmarshalText(text []byte) error {
-	var err error
-	t.Customers, t.Priority, err = parsePair(text, "priority")
-	return err
+	left, prio, ok := strings.Cut(string(text), "=")
+	prio = strings.TrimSpace(prio)
+	if !ok || prio == "" {
+		return errors.New("not customers=priority or revenue:amount=priority")
+	}
+	*t = Threshold{Priority: prio}
+	for _, term := range strings.Split(left, "|") {
+		if amount, ok := strings.CutPrefix(strings.TrimSpace(term), "revenue:"); ok {
+			f, err := parseNumber(amount)
+			if err != nil {
+				return fmt.Errorf("revenue: %w", err)
+			}
+			t.Revenue = f
+			continue
+		}
+		f, err := parseNumber(term)
+		if err != nil {
+			return fmt.Errorf("customers: %w", err)
+		}
+		t.Customers = f
+	}
+	return nil
 }
 
-// MarshalText writes "10=High".
+// MarshalText writes "10=High", "revenue:100000=High" or
+// "10|revenue:100000=High".
 func (t Threshold) MarshalText() ([]byte, error) {
-	return []byte(formatFloat(t.Customers) + "=" + t.Priority), nil
+	var terms []string
+	if t.Customers != 0 || t.Revenue == 0 {
+		terms = append(terms, formatFloat(t.Customers))
+	}
+	if t.Revenue != 0 {
+		terms = append(terms, "revenue:"+formatFloat(t.Revenue))
+	}
+	return []byte(strings.Join(terms, "|") + "=" + t.Priority), nil
 }
 
 // UnmarshalText reads "10=customers-10plus".

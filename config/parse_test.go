@@ -45,9 +45,12 @@ func TestParseEnv(t *testing.T) {
 		{"map key twice", "a=1,a=2", reflect.TypeFor[map[string]float64](), nil, `key "a" is given twice`},
 		{"map bad value", "High=2d", reflect.TypeFor[map[string]time.Duration](), nil, "High: not a duration"},
 		{"thresholds", "10=High,25=Highest", reflect.TypeFor[[]Threshold](),
-			[]Threshold{{10, "High"}, {25, "Highest"}}, ""},
+			[]Threshold{{Customers: 10, Priority: "High"}, {Customers: 25, Priority: "Highest"}}, ""},
 		{"threshold needs a priority", "10=", reflect.TypeFor[[]Threshold](), nil, "item 1 \"10=\": not customers=priority"},
 		{"threshold needs a count", "ten=High", reflect.TypeFor[[]Threshold](), nil, "customers: not a number"},
+		{"revenue thresholds", "10=High,revenue:100000=High,25|revenue:5e5=Highest", reflect.TypeFor[[]Threshold](),
+			[]Threshold{{Customers: 10, Priority: "High"}, {Revenue: 100000, Priority: "High"}, {Customers: 25, Revenue: 500000, Priority: "Highest"}}, ""},
+		{"revenue threshold needs an amount", "revenue:lots=High", reflect.TypeFor[[]Threshold](), nil, "revenue: not a number"},
 		{"count labels", "10=customers-10plus", reflect.TypeFor[[]CountLabel](), []CountLabel{{10, "customers-10plus"}}, ""},
 		{"bad item is named", "PROJ,x=y", reflect.TypeFor[[]CountLabel](), nil, "item 1 \"PROJ\""},
 	}

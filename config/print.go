@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -41,7 +42,7 @@ func (c *Config) node(v reflect.Value, key string) *yaml.Node {
 		}
 		for i := range t.NumField() {
 			name := yamlName(t.Field(i))
-			if name == "" {
+			if name == "" || strings.HasSuffix(t.Field(i).Tag.Get("yaml"), ",omitempty") && v.Field(i).IsZero() {
 				continue
 			}
 			sub := joinKey(key, name)

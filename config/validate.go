@@ -34,6 +34,7 @@ func (c *Config) check(p *problems) {
 	c.checkJira(p)
 	c.checkRedis(p)
 	c.checkPolicy(p)
+	c.checkRevenue(p)
 	c.checkStale(p)
 	c.checkTicketStatus(p)
 	c.checkTexts(p)
@@ -260,21 +261,30 @@ func (c *Config) checkThresholds(p *problems) {
 				"use a name from jira.priorities (case matters), or add it there", "")
 		}
 	}
-	order := make([]int, len(ths))
-	for i := range order {
-		order[i] = i
+	checkOrder(p, ths, prios, "customers", func(t Threshold) float64 { return t.Customers }, "10=High,25=Highest")
+	checkOrder(p, ths, prios, "revenue", func(t Threshold) float64 { return t.Revenue }, "revenue:100000=High,revenue:500000=Highest")
+}
+
+// checkOrder checks the thresholds that set one criterion (of returns it,
+// 0 when unset) among themselves.
+func checkOrder(p *problems, ths []Threshold, prios []string, name string, of func(Threshold) float64, example string) {
+	var order []int
+	for i, t := range ths {
+		if of(t) != 0 {
+			order = append(order, i)
+		}
 	}
-	sort.SliceStable(order, func(a, b int) bool { return ths[order[a]].Customers < ths[order[b]].Customers })
+	sort.SliceStable(order, func(a, b int) bool { return of(ths[order[a]]) < of(ths[order[b]]) })
 	for n := 1; n < len(order); n++ {
 		lo, hi := ths[order[n-1]], ths[order[n]]
 		rlo, rhi := slices.Index(prios, lo.Priority), slices.Index(prios, hi.Priority)
 		key := fmt.Sprintf("policy.thresholds[%d]", order[n])
 		switch {
-		case lo.Customers == hi.Customers:
-			p.add(key+".customers", fmt.Sprintf("%s is used by another threshold", formatFloat(hi.Customers)), "give each threshold its own count", "")
+		case of(lo) == of(hi):
+			p.add(key+"."+name, fmt.Sprintf("%s is used by another threshold", formatFloat(of(hi))), "give each threshold its own "+name, "")
 		case rlo >= 0 && rhi >= 0 && rhi >= rlo:
-			p.add(key, fmt.Sprintf("%s=%s is not above %s=%s", formatFloat(hi.Customers), hi.Priority, formatFloat(lo.Customers), lo.Priority),
-				"more customers must mean a higher priority, e.g. 10=High,25=Highest", "10=High,25=Highest")
+			p.add(key, fmt.Sprintf("%s %s=%s is not above %s=%s", name, formatFloat(of(hi)), hi.Priority, formatFloat(of(lo)), lo.Priority),
+				"more "+name+" must mean a higher priority, e.g. "+example, example)
 		}
 	}
 }

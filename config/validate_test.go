@@ -110,13 +110,51 @@ func TestValidateRules(t *testing.T) {
 		}, "policy.tier_weights.free", "-1 is negative"},
 		{"weights without a tier field", func(c *Config) { c.Policy.TierWeights = map[string]float64{"pro": 2} }, "policy.tier_weights", "zendesk.tier_field is empty"},
 		{"negative default weight", func(c *Config) { c.Policy.DefaultWeight = -0.5 }, "policy.default_weight", "-0.5 is negative"},
-		{"threshold of unknown priority", func(c *Config) { c.Policy.Thresholds = []Threshold{{5, "P1"}} }, "policy.thresholds[0].priority", `"P1" is not one of jira.priorities`},
-		{"threshold case matters", func(c *Config) { c.Policy.Thresholds = []Threshold{{5, "high"}} }, "policy.thresholds[0].priority", "case matters"},
-		{"threshold of zero customers", func(c *Config) { c.Policy.Thresholds = []Threshold{{0, "High"}} }, "policy.thresholds[0].customers", "0 must be more than 0"},
-		{"thresholds out of order", func(c *Config) { c.Policy.Thresholds = []Threshold{{25, "High"}, {10, "Highest"}} }, "policy.thresholds[0]", "25=High is not above 10=Highest"},
-		{"thresholds with the same priority", func(c *Config) { c.Policy.Thresholds = []Threshold{{10, "High"}, {20, "High"}} }, "policy.thresholds[1]", "20=High is not above 10=High"},
-		{"thresholds with the same count", func(c *Config) { c.Policy.Thresholds = []Threshold{{10, "High"}, {10, "Highest"}} }, "policy.thresholds[1].customers", "10 is used by another threshold"},
-		{"thresholds in any order", func(c *Config) { c.Policy.Thresholds = []Threshold{{25, "Highest"}, {5, "Medium"}, {10, "High"}} }, "", ""},
+
+		// revenue
+		{"revenue counted", func(c *Config) {
+			c.Revenue = Revenue{Field: "arr", Currency: "EUR", JiraField: "customfield_10043"}
+			c.Policy.Thresholds = []Threshold{{Customers: 10, Priority: "High"}, {Revenue: 100000, Priority: "High"}, {Customers: 25, Revenue: 1e6, Priority: "Highest"}}
+		}, "", ""},
+		{"revenue without currency", func(c *Config) { c.Revenue.Field = "arr" }, "revenue.currency", "not set, but revenue.field is"},
+		{"currency not a code", func(c *Config) { c.Revenue = Revenue{Field: "arr", Currency: "euro"} }, "revenue.currency", `"euro" is not an ISO 4217 currency code`},
+		{"currency without field", func(c *Config) { c.Revenue.Currency = "EUR" }, "revenue.currency", "revenue.field is empty"},
+		{"jira field without field", func(c *Config) { c.Revenue.JiraField = "customfield_10043" }, "revenue.jira_field", "revenue.field is empty"},
+		{"jira field not an id", func(c *Config) { c.Revenue = Revenue{Field: "arr", Currency: "EUR", JiraField: "Revenue"} }, "revenue.jira_field", `"Revenue" is not a custom field id`},
+		{"jira field is the count field", func(c *Config) {
+			c.Jira.CustomerCountField = "customfield_10043"
+			c.Revenue = Revenue{Field: "arr", Currency: "EUR", JiraField: "customfield_10043"}
+		}, "revenue.jira_field", "also jira.customer_count_field"},
+		{"revenue threshold without revenue field", func(c *Config) {
+			c.Policy.Thresholds = []Threshold{{Revenue: 100000, Priority: "High"}}
+		}, "policy.thresholds[0].revenue", "set, but revenue.field is empty"},
+		{"negative revenue threshold", func(c *Config) {
+			c.Revenue = Revenue{Field: "arr", Currency: "EUR"}
+			c.Policy.Thresholds = []Threshold{{Revenue: -5, Priority: "High"}}
+		}, "policy.thresholds[0].revenue", "-5 is out of range"},
+		{"revenue thresholds out of order", func(c *Config) {
+			c.Revenue = Revenue{Field: "arr", Currency: "EUR"}
+			c.Policy.Thresholds = []Threshold{{Revenue: 500000, Priority: "High"}, {Revenue: 100000, Priority: "Highest"}}
+		}, "policy.thresholds[0]", "revenue 500000=High is not above 100000=Highest"},
+		{"revenue thresholds with the same amount", func(c *Config) {
+			c.Revenue = Revenue{Field: "arr", Currency: "EUR"}
+			c.Policy.Thresholds = []Threshold{{Revenue: 1000, Priority: "High"}, {Revenue: 1000, Priority: "Highest"}}
+		}, "policy.thresholds[1].revenue", "1000 is used by another threshold"},
+		{"threshold of unknown priority", func(c *Config) { c.Policy.Thresholds = []Threshold{{Customers: 5, Priority: "P1"}} }, "policy.thresholds[0].priority", `"P1" is not one of jira.priorities`},
+		{"threshold case matters", func(c *Config) { c.Policy.Thresholds = []Threshold{{Customers: 5, Priority: "high"}} }, "policy.thresholds[0].priority", "case matters"},
+		{"threshold of zero customers", func(c *Config) { c.Policy.Thresholds = []Threshold{{Customers: 0, Priority: "High"}} }, "policy.thresholds[0]", "sets neither customers nor revenue"},
+		{"thresholds out of order", func(c *Config) {
+			c.Policy.Thresholds = []Threshold{{Customers: 25, Priority: "High"}, {Customers: 10, Priority: "Highest"}}
+		}, "policy.thresholds[0]", "25=High is not above 10=Highest"},
+		{"thresholds with the same priority", func(c *Config) {
+			c.Policy.Thresholds = []Threshold{{Customers: 10, Priority: "High"}, {Customers: 20, Priority: "High"}}
+		}, "policy.thresholds[1]", "20=High is not above 10=High"},
+		{"thresholds with the same count", func(c *Config) {
+			c.Policy.Thresholds = []Threshold{{Customers: 10, Priority: "High"}, {Customers: 10, Priority: "Highest"}}
+		}, "policy.thresholds[1].customers", "10 is used by another threshold"},
+		{"thresholds in any order", func(c *Config) {
+			c.Policy.Thresholds = []Threshold{{Customers: 25, Priority: "Highest"}, {Customers: 5, Priority: "Medium"}, {Customers: 10, Priority: "High"}}
+		}, "", ""},
 		{"lock label with a space", func(c *Config) { c.Policy.PriorityLockedLabel = "priority locked" }, "policy.priority_locked_label", "has spaces"},
 		{"count label empty", func(c *Config) { c.Policy.CountLabels = []CountLabel{{10, ""}} }, "policy.count_labels[0].label", "empty"},
 		{"count label of no customers", func(c *Config) { c.Policy.CountLabels = []CountLabel{{-1, "x"}} }, "policy.count_labels[0].customers", "-1 must be more than 0"},

@@ -18,6 +18,7 @@ import (
 
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/board"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 )
@@ -31,7 +32,7 @@ func (a *app) statusCommand() *ffcli.Command {
 		category: fs.String("category", "", "only bugs in this status `category`: new, indeterminate or done"),
 		tier:     fs.String("tier", "", "only bugs a customer of this `tier` waits on"),
 		stale:    fs.String("stale", "", "`yes` for stale bugs only, no for the others only"),
-		sort:     fs.String("sort", "", "order by `column`: rank (default), key, priority, status, customers, open or age"),
+		sort:     fs.String("sort", "", "order by `column`: rank (default), key, priority, status, customers, open, age, or revenue where it is counted"),
 		json:     fs.Bool("json", false, "print the health and the bugs as JSON, as /api/v1/health and /api/v1/bugs do"),
 	}
 	return &ffcli.Command{
@@ -203,7 +204,14 @@ func printBugs(w io.Writer, l board.BugList, now time.Time) {
 
 func printBugTable(w io.Writer, bugs []board.Bug, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RANK\tKEY\tCUSTOMERS\tWEIGHTED\tOPEN\tPRIORITY\tSTATUS\tUPDATED BY A PERSON\tSTALE\tSUMMARY")
+	// The board gives every bug a revenue where revenue is counted, and
+	// none elsewhere: the column is there only where it is counted.
+	revenue := len(bugs) > 0 && bugs[0].Revenue != nil
+	head := "RANK\tKEY\tCUSTOMERS\tWEIGHTED\t"
+	if revenue {
+		head += "REVENUE\t"
+	}
+	fmt.Fprintln(tw, head+"OPEN\tPRIORITY\tSTATUS\tUPDATED BY A PERSON\tSTALE\tSUMMARY")
 	for _, b := range bugs {
 		prio := printable(b.Priority, 20)
 		if b.PriorityLocked {
@@ -223,8 +231,12 @@ func printBugTable(w io.Writer, bugs []board.Bug, now time.Time) {
 		if b.Stale {
 			stale = "stale"
 		}
+		weighted := strconv.FormatFloat(b.Weighted, 'f', -1, 64)
+		if revenue && b.Revenue != nil {
+			weighted += "\t" + engine.RevenuePolicy{Currency: b.Currency}.FormatRevenue(*b.Revenue)
+		}
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", b.Rank, printable(b.Key, 30), b.Customers,
-			strconv.FormatFloat(b.Weighted, 'f', -1, 64), b.OpenTickets, prio, status,
+			weighted, b.OpenTickets, prio, status,
 			since(now, b.LastActivity), stale, printable(b.Summary, 60))
 	}
 	_ = tw.Flush()

@@ -112,3 +112,22 @@ RANK  KEY    CUSTOMERS  WEIGHTED  OPEN  PRIORITY  STATUS            UPDATED BY A
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+func TestPrintBugsShowsRevenueWhereCounted(t *testing.T) {
+	now := time.Date(2025, 6, 20, 12, 0, 0, 0, time.UTC)
+	rev := 1250000.0
+	l := board.BugList{Total: 1, Bugs: []board.Bug{
+		{Rank: 1, Key: "WEB-4", Customers: 8, Weighted: 25, OpenTickets: 8, Priority: "High", PriorityRaised: true, Status: "To Do",
+			LastActivity: now.Add(-time.Hour), Summary: "Email digest drops attachments", Revenue: &rev, Currency: "EUR"},
+	}}
+	var b strings.Builder
+	printBugs(&b, l, now)
+	want := `
+1 of 1 bug customers wait on:
+RANK  KEY    CUSTOMERS  WEIGHTED  REVENUE        OPEN  PRIORITY       STATUS  UPDATED BY A PERSON  STALE  SUMMARY
+1     WEB-4  8          25        1,250,000 EUR  8     High (raised)  To Do   1h                          Email digest drops attachments
+`
+	if got := b.String(); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -163,7 +163,7 @@ func TestValidateListsEveryProblem(t *testing.T) {
 		`  jira.token: not set; Jira Cloud authenticates`,
 		`  jira.projects[1] (` + path + `:72): "web" is not a project key`,
 		`  policy.count_by (` + path + `:102): "company" is not one of organization, requester`,
-		`  policy.thresholds[1].priority (` + path + `:116): "Urgent" is not one of jira.priorities`,
+		`  policy.thresholds[1].priority (` + path + `:` + lineOf(broken, "priority: Urgent}") + `): "Urgent" is not one of jira.priorities`,
 	} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q", want)

@@ -50,6 +50,9 @@ type Options struct {
 	// CustomerCountField is the id of the number field that holds the
 	// customer count, e.g. "customfield_10042"; "" leaves counts unsynced.
 	CustomerCountField string
+	// RevenueField is the id of the number field the revenue waiting is
+	// written to; "" leaves it off the bug.
+	RevenueField string
 	// SearchOverlap is subtracted from the watermark of ChangedBugs so that
 	// issues indexed late are not missed (default two minutes).
 	SearchOverlap time.Duration
@@ -77,6 +80,8 @@ type Client struct {
 	notify     bool
 	log        *zap.Logger
 	now        func() time.Time
+
+	revenueField string
 
 	selfMu sync.Mutex
 	self   *account
@@ -135,6 +140,9 @@ func New(opts Options) (*Client, error) {
 	if opts.CustomerCountField != "" && !fieldPattern.MatchString(opts.CustomerCountField) {
 		return nil, fmt.Errorf("jira: customer count field %q must look like customfield_10042", opts.CustomerCountField)
 	}
+	if opts.RevenueField != "" && !fieldPattern.MatchString(opts.RevenueField) {
+		return nil, fmt.Errorf("jira: revenue field %q must look like customfield_10043", opts.RevenueField)
+	}
 	if opts.SearchOverlap < 0 {
 		return nil, fmt.Errorf("jira: search overlap %s must not be negative", opts.SearchOverlap)
 	}
@@ -163,6 +171,7 @@ func New(opts Options) (*Client, error) {
 		projects: append([]string(nil), opts.Projects...), countField: opts.CustomerCountField,
 		overlap: opts.SearchOverlap, pageSize: opts.PageSize, notify: opts.Notify,
 		log: opts.Logger.With(zap.String("tracker", "jira")), now: opts.Clock, dates: dates,
+		revenueField: opts.RevenueField,
 	}, nil
 }
 

@@ -32,7 +32,10 @@ func (c *Client) Preflight(ctx context.Context, priorities []string) []Check {
 	}
 	checks := []Check{{Name: "credentials"}}
 	if c.countField != "" {
-		checks = append(checks, Check{Name: "customer_count_field", Err: c.checkCountField(ctx)})
+		checks = append(checks, Check{Name: "customer_count_field", Err: c.checkNumberField(ctx, c.countField, "customer count")})
+	}
+	if c.revenueField != "" {
+		checks = append(checks, Check{Name: "revenue_field", Err: c.checkNumberField(ctx, c.revenueField, "revenue waiting")})
 	}
 	if len(priorities) > 0 {
 		checks = append(checks, Check{Name: "priorities", Err: c.checkPriorities(ctx, priorities)})
@@ -48,21 +51,23 @@ func (c *Client) Preflight(ctx context.Context, priorities []string) []Check {
 	return checks
 }
 
-func (c *Client) checkCountField(ctx context.Context) error {
+// checkNumberField checks that field id exists and is a Number field, as
+// what (the customer count, the revenue waiting) needs.
+func (c *Client) checkNumberField(ctx context.Context, id, what string) error {
 	fields, resp, err := c.jc.Field.GetListWithContext(ctx)
 	if err != nil {
 		return goJiraError("list fields", "", resp, err)
 	}
 	for _, f := range fields {
-		if f.ID != c.countField {
+		if f.ID != id {
 			continue
 		}
 		if f.Schema.Type != "number" {
-			return fmt.Errorf("jira: field %s (%q) is of type %q; the customer count needs a Number field", f.ID, f.Name, f.Schema.Type)
+			return fmt.Errorf("jira: field %s (%q) is of type %q; the %s needs a Number field", f.ID, f.Name, f.Schema.Type, what)
 		}
 		return nil
 	}
-	return fmt.Errorf("jira: no field has the id %s; create a Number custom field and use its id (GET /rest/api/2/field lists them)", c.countField)
+	return fmt.Errorf("jira: no field has the id %s; create a Number custom field and use its id (GET /rest/api/2/field lists them)", id)
 }
 
 func (c *Client) checkPriorities(ctx context.Context, want []string) error {

@@ -27,6 +27,9 @@ func (c *Client) fields() []string {
 	if c.countField != "" {
 		f = append(f, c.countField)
 	}
+	if c.revenueField != "" {
+		f = append(f, c.revenueField)
+	}
 	return f
 }
 
@@ -271,23 +274,37 @@ func (c *Client) bug(is gojira.Issue) (engine.Bug, error) {
 			b.Released = append(b.Released, rel)
 		}
 	}
-	if c.countField != "" && f.Unknowns != nil {
-		switch v := f.Unknowns[c.countField].(type) {
-		case float64:
-			b.CustomerCount = &v
-		case nil:
-		case string:
-			// Some number fields come back as strings through proxies/add-ons.
-			n, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				return engine.Bug{}, fmt.Errorf("jira: issue %s: field %s holds %q, not a number", is.Key, c.countField, v)
-			}
-			b.CustomerCount = &n
-		default:
-			return engine.Bug{}, fmt.Errorf("jira: issue %s: field %s holds %T, not a number", is.Key, c.countField, v)
-		}
+	var err error
+	if b.CustomerCount, err = numberField(is.Key, c.countField, f.Unknowns); err != nil {
+		return engine.Bug{}, err
+	}
+	if b.Revenue, err = numberField(is.Key, c.revenueField, f.Unknowns); err != nil {
+		return engine.Bug{}, err
 	}
 	return b, nil
+}
+
+// numberField is the value of number field id of issue key, nil when the
+// field is empty or id is "".
+func numberField(key, id string, fields map[string]any) (*float64, error) {
+	if id == "" || fields == nil {
+		return nil, nil
+	}
+	switch v := fields[id].(type) {
+	case float64:
+		return &v, nil
+	case nil:
+		return nil, nil
+	case string:
+		// Some number fields come back as strings through proxies/add-ons.
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return nil, fmt.Errorf("jira: issue %s: field %s holds %q, not a number", key, id, v)
+		}
+		return &n, nil
+	default:
+		return nil, fmt.Errorf("jira: issue %s: field %s holds %T, not a number", key, id, v)
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -17,7 +17,7 @@ import (
 )
 
 // EditBug sends one PUT /issue/{id} carrying every changed field: the
-// priority by name and the customer count under fields, labels as add and
+// priority by name and the customer count and revenue under fields, labels as add and
 // remove verbs under update (so concurrent label edits by people survive).
 func (c *Client) EditBug(ctx context.Context, edit engine.BugEdit) error {
 	if err := checkID(edit.ID); err != nil {
@@ -33,6 +33,13 @@ func (c *Client) EditBug(ctx context.Context, edit engine.BugEdit) error {
 				Messages: []string{"no customer count field is configured"}}
 		}
 		fields[c.countField] = *edit.CustomerCount
+	}
+	if edit.Revenue != nil {
+		if c.revenueField == "" {
+			return &Error{Op: "edit issue", Issue: edit.Key, Status: http.StatusBadRequest,
+				Messages: []string{"no revenue field is configured"}}
+		}
+		fields[c.revenueField] = *edit.Revenue
 	}
 	var labels []map[string]string
 	for _, l := range edit.AddLabels {

@@ -87,6 +87,7 @@ const (
 	streamBug
 	streamTicket
 	streamTier
+	streamRevenue
 )
 
 func (d Dataset) rng(stream uint64, i int) *rand.Rand {

@@ -350,3 +350,22 @@ func TestSummaryAgreesWithCounts(t *testing.T) {
 		}
 	}
 }
+
+// Organizations carry an annual revenue by tier, the same for a seed
+// however often it is generated.
+func TestOrganizationRevenue(t *testing.T) {
+	d := generate(t, 42, simulation.DemoSize)
+	again := generate(t, 42, simulation.DemoSize)
+	ranges := map[string][2]float64{simulation.TierEnterprise: {120_000, 600_000}, simulation.TierPro: {12_000, 60_000}, simulation.TierFree: {0, 0}}
+	n := 0
+	for o := range d.Orgs() {
+		r := ranges[o.Tier]
+		if o.ARR < r[0] || o.ARR > r[1] || o.ARR != float64(int64(o.ARR)/100*100) {
+			t.Fatalf("organization %d (%s): ARR %v outside %v or not whole hundreds", o.ID, o.Tier, o.ARR, r)
+		}
+		if o2 := again.Org(n); o2.ARR != o.ARR {
+			t.Fatalf("organization %d: ARR %v, then %v", o.ID, o.ARR, o2.ARR)
+		}
+		n++
+	}
+}

@@ -2,6 +2,7 @@ package simulation
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -18,6 +19,10 @@ type Org struct {
 	Name  string
 	Tier  string
 	Users []User
+	// ARR is its annual recurring revenue in EUR, as the organization
+	// field RevenueField holds it: whole hundreds, by tier (free
+	// organizations pay nothing).
+	ARR float64
 }
 
 // User is a requester: a member of an organization, or an individual
@@ -50,7 +55,7 @@ var (
 func (d Dataset) Org(j int) Org {
 	r := d.rng(streamOrg, j)
 	tier := d.orgTier(j)
-	o := Org{ID: orgBase + int64(j) + 1, Name: orgName(j), Tier: tier}
+	o := Org{ID: orgBase + int64(j) + 1, Name: orgName(j), Tier: tier, ARR: d.orgARR(j, tier)}
 	domain := strings.ToLower(strings.ReplaceAll(o.Name, " ", "-")) + ".example"
 	for k := range tierUsers[tier] {
 		first, last := firstNames[r.IntN(len(firstNames))], lastNames[r.IntN(len(lastNames))]
@@ -72,6 +77,19 @@ func (d Dataset) orgTier(j int) string {
 		return TierEnterprise
 	}
 	return []string{TierPro, TierFree}[pick(d.rng(streamTier, j), 1, 2)]
+}
+
+// tierARR is the range of annual revenue of each tier, in EUR.
+var tierARR = map[string][2]float64{TierEnterprise: {120_000, 600_000}, TierPro: {12_000, 60_000}}
+
+// orgARR is Org(j).ARR, from a stream of its own so that the rest of the
+// organization does not depend on it.
+func (d Dataset) orgARR(j int, tier string) float64 {
+	lo, hi := tierARR[tier][0], tierARR[tier][1]
+	if hi == 0 {
+		return 0
+	}
+	return math.Round((lo+d.rng(streamRevenue, j).Float64()*(hi-lo))/100) * 100
 }
 
 // orgName is unique per index: a combination of two word lists, numbered

@@ -21,6 +21,9 @@ const (
 	KeysFieldID   int64 = 360001234567
 	StatusFieldID int64 = 360007654321
 	TierField           = "customer_tier"
+	// RevenueField is the organization field holding each organization's
+	// annual revenue (Org.ARR), for revenue.field.
+	RevenueField = "arr"
 )
 
 // Summary counts what Seed created.
@@ -91,13 +94,14 @@ func Seed(ctx context.Context, zd *zendesktest.Server, jr *jiratest.Site, d Data
 		tierField.Options = append(tierField.Options, zendesktest.FieldOption{Name: t, Value: t})
 	}
 	zd.AddOrganizationField(tierField)
+	zd.AddOrganizationField(zendesktest.OrganizationField{Key: RevenueField, Title: "ARR (EUR)", Type: "decimal"})
 	for _, p := range Projects() {
 		jr.AddProject(p.Key, p.Name)
 	}
 
 	for o := range d.Orgs() {
 		zd.AddOrganization(zendesktest.Organization{ID: o.ID, Name: o.Name,
-			Fields: map[string]any{TierField: o.Tier}, CreatedAt: now.Add(-400 * 24 * time.Hour)})
+			Fields: map[string]any{TierField: o.Tier, RevenueField: o.ARR}, CreatedAt: now.Add(-400 * 24 * time.Hour)})
 		for _, u := range o.Users {
 			zd.AddUser(zendesktest.User{ID: u.ID, Name: u.Name, Email: u.Email, OrganizationID: o.ID})
 		}

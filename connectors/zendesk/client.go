@@ -42,6 +42,10 @@ type Options struct {
 	StatusFieldID int64  // custom field the engine writes bug status to (0: none)
 	TierField     string // organization field key holding the customer tier ("": none)
 
+	// RevenueField is the organization field key holding the revenue
+	// ("": none); see Client.revenue.
+	RevenueField string
+
 	// StartTime is where the export starts when no cursor has been persisted
 	// yet (zero: the beginning of the account).
 	StartTime time.Time
@@ -76,6 +80,10 @@ type Client struct {
 	jobPoll    time.Duration
 	jobTimeout time.Duration
 	pace       pace // of following update_many jobs
+
+	// revenueField and revenueWarned: see revenue.go.
+	revenueField  string
+	revenueWarned revenueWarnings
 }
 
 var _ engine.Helpdesk = (*Client)(nil)
@@ -117,6 +125,7 @@ func New(opts Options) (*Client, error) {
 		tierField: opts.TierField, startTime: opts.StartTime, pageSize: opts.PageSize,
 		noteAuthor: opts.NoteAuthorID, log: opts.Logger, now: opts.Clock,
 		jobPoll: opts.JobPoll, jobTimeout: opts.JobTimeout, pace: wallPace{}}
+	c.revenueField = opts.RevenueField
 	if c.pageSize == 0 {
 		c.pageSize = maxPageSize
 	}

@@ -23,7 +23,7 @@ var textTypes = []string{"text", "textarea"}
 // Preflight checks, with read-only requests, that the account accepts the
 // credentials, that the API user is an admin (the incremental export is
 // admin-only), and that the configured ticket and organization fields exist
-// and are active text fields. It costs at most four requests. When the
+// and are active fields of a fitting type. It costs at most five requests. When the
 // first request fails, that is the only check: "credentials" when Zendesk
 // refused them, "connection" when no Zendesk answered (refused, unknown
 // host, a page that is not the API, a server error).
@@ -50,6 +50,9 @@ func (c *Client) Preflight(ctx context.Context) []Check {
 	}
 	if c.tierField != "" {
 		checks = append(checks, Check{Name: "tier_field", Err: c.checkOrgField(ctx)})
+	}
+	if c.revenueField != "" {
+		checks = append(checks, Check{Name: "revenue_field", Err: c.checkRevenueField(ctx)})
 	}
 	return checks
 }

@@ -75,6 +75,9 @@ func (c *Client) organization(w *organizationWire) engine.Organization {
 	if c.tierField != "" {
 		o.Tier = fieldText(w.Fields[c.tierField])
 	}
+	if c.revenueField != "" {
+		o.Revenue = c.revenue(w.ID, w.Fields[c.revenueField])
+	}
 	return o
 }
 

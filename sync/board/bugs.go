@@ -39,6 +39,12 @@ type Bug struct {
 	TicketCount  int        `json:"ticketCount"` // linked tickets
 	// Tickets are the newest linked tickets, as many as the page shows.
 	Tickets []Ticket `json:"tickets"`
+
+	// Revenue is the revenue waiting on the bug (its distinct waiting
+	// organizations' revenue, summed) in Currency: both are set only where
+	// revenue is counted, and absent elsewhere.
+	Revenue  *float64 `json:"revenueWaiting,omitempty"`
+	Currency string   `json:"currency,omitempty"`
 }
 
 // Outcome is how a done bug ended.

@@ -15,6 +15,10 @@ type Customer struct {
 	ID   int64  `json:"id"`
 	Name string `json:"name,omitempty"` // with ShowCustomerNames only
 	Tier string `json:"tier,omitempty"`
+	// Revenue is the organization's revenue as last read, in Currency;
+	// both only where revenue is counted.
+	Revenue  *float64 `json:"revenue,omitempty"`
+	Currency string   `json:"currency,omitempty"`
 	// Bugs are the bugs it waits on, longest waiting first.
 	Bugs []Wait `json:"bugs"`
 }
@@ -67,6 +71,10 @@ func (m *Model) loadCustomers(ctx context.Context, bugs []Bug) ([]Customer, erro
 		c := Customer{ID: w.OrgID, Tier: clipTier(orgs[w.OrgID].Tier)}
 		if m.opts.ShowCustomerNames {
 			c.Name = clip(orgs[w.OrgID].Name, maxText)
+		}
+		if rp := m.opts.Policy.Revenue; rp.Enabled {
+			v := orgs[w.OrgID].Revenue
+			c.Revenue, c.Currency = &v, rp.Currency
 		}
 		for _, bw := range w.Bugs {
 			b, ok := byID[bw.BugID]

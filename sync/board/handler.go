@@ -126,6 +126,10 @@ type bugsView struct {
 	Filters   []filterGroup
 	Columns   []column
 	Pager     pager
+	// Revenue: revenue is counted, and the page has a column for it,
+	// headed by RevenueColumn.
+	Revenue       bool
+	RevenueColumn column
 }
 
 // layout is what every view shares.
@@ -172,6 +176,8 @@ func (h *handler) bugsPage(w http.ResponseWriter, r *http.Request) {
 			q.Page = n
 			return q.Values()
 		}),
+		Revenue:       h.m.opts.Policy.Revenue.Enabled,
+		RevenueColumn: revenueColumn(list.Query),
 	}
 	h.render(w, r, h.bugs, v)
 }
@@ -183,6 +189,7 @@ type customersView struct {
 	Filters []filterGroup
 	Columns []column
 	Pager   pager
+	Revenue bool // revenue is counted, and the page has a column for it
 }
 
 func (h *handler) customersPage(w http.ResponseWriter, r *http.Request) {
@@ -206,6 +213,7 @@ func (h *handler) customersPage(w http.ResponseWriter, r *http.Request) {
 			q.Page = n
 			return q.Values()
 		}),
+		Revenue: h.m.opts.Policy.Revenue.Enabled,
 	}
 	h.render(w, r, h.customers, v)
 }

@@ -230,6 +230,10 @@ func (m *Model) row(r engine.BugRecord, mem engine.BugMemory, st engine.Standing
 		Customers:      st.Customers.Distinct, Weighted: weighted, ByTier: m.tierCounts(st.Customers.ByTier),
 		OpenTickets: mem.OpenTickets, LastActivity: r.LastActivity, Stale: r.Stale.Flagged, TicketCount: tickets,
 	}
+	if rp := m.opts.Policy.Revenue; rp.Enabled {
+		v := st.Customers.Revenue
+		b.Revenue, b.Currency = &v, rp.Currency
+	}
 	if b.Project == "" {
 		b.Project, _, _ = strings.Cut(r.Key, "-")
 	}

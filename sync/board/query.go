@@ -46,6 +46,12 @@ const (
 	SortAge       Sort = "age"
 )
 
+// SortRevenue orders bugs by revenue waiting, where revenue is counted
+// (elsewhere every bug has none, and the ranking stands). It is left out
+// of sorts, which error messages list, so that a board without revenue
+// never names it.
+const SortRevenue Sort = "revenue"
+
 var sorts = []Sort{SortRank, SortKey, SortPriority, SortStatus, SortCustomers, SortOpen, SortAge}
 
 // Paging bounds.
@@ -143,13 +149,16 @@ func (q Query) sort() Sort {
 // natural reports whether a column reads best in descending order.
 func (s Sort) natural() (desc bool) {
 	switch s {
-	case SortCustomers, SortOpen, SortAge:
+	case SortCustomers, SortOpen, SortAge, SortRevenue:
 		return true
 	}
 	return false
 }
 
 func validSort(s Sort) bool {
+	if s == SortRevenue {
+		return true
+	}
 	for _, k := range sorts {
 		if s == k {
 			return true

@@ -51,6 +51,8 @@ func (m *Model) sortBugs(rows []Bug, s Sort, desc bool) {
 		by = func(a, b Bug) int { return cmpInt(a.Customers, b.Customers) }
 	case SortOpen:
 		by = func(a, b Bug) int { return cmpInt(a.OpenTickets, b.OpenTickets) }
+	case SortRevenue:
+		by = func(a, b Bug) int { return cmp.Compare(revenueOf(a), revenueOf(b)) }
 	case SortAge: // older activity is a greater age
 		by = func(a, b Bug) int { return b.LastActivity.Compare(a.LastActivity) }
 	default:
@@ -113,4 +115,12 @@ func compareKeys(a, b string) int {
 		return cmpInt(ia, ib)
 	}
 	return strings.Compare(na, nb)
+}
+
+// revenueOf is a bug's revenue waiting, 0 where revenue is not counted.
+func revenueOf(b Bug) float64 {
+	if b.Revenue == nil {
+		return 0
+	}
+	return *b.Revenue
 }

@@ -27,6 +27,15 @@ var funcs = template.FuncMap{
 	"sub":     func(a, b int) int { return a - b },
 	"vendor":  vendorName,
 	"outcome": outcomeText,
+	"revenue": revenueText,
+}
+
+// revenueText is an amount with its currency, "" for none.
+func revenueText(v *float64, currency string) string {
+	if v == nil {
+		return ""
+	}
+	return engine.RevenuePolicy{Currency: currency}.FormatRevenue(*v)
 }
 
 // iso is a time for a datetime attribute; "" for the zero time, which is
@@ -95,6 +104,7 @@ type bugRow struct {
 	Rank, Key, URL, Summary, Priority, Status, Category string
 	Customers, Weighted, Open, Activity, Ago, Tiers     string
 	Outcome, Told                                       string // a done bug's outcome, and what it owes
+	Revenue                                             string // "" where revenue is not counted
 	Raised, Locked, Stale                               bool
 	Links                                               template.HTML
 }
@@ -110,6 +120,9 @@ func bugRows(bugs []Bug, now time.Time) (open, done []bugRow) {
 			Tiers: tierText(b.ByTier), Outcome: string(b.Outcome), Told: outcomeText(b.Outcome),
 			Raised: b.PriorityRaised, Locked: b.PriorityLocked, Stale: b.Stale,
 			Links: ticketLinks(b.Tickets, b.TicketCount-len(b.Tickets)),
+		}
+		if b.Revenue != nil {
+			r.Revenue = engine.RevenuePolicy{Currency: b.Currency}.FormatRevenue(*b.Revenue)
 		}
 		if b.Done() {
 			done = append(done, r)
@@ -247,15 +260,28 @@ func bugColumns(q Query) []column {
 	}
 	out := make([]column, len(heads))
 	for i, hd := range heads {
-		o := q
-		o.Sort, o.Desc = hd.sort, hd.sort.natural()
-		sorted := q.Sort == hd.sort
-		if sorted {
-			o.Desc = !q.Desc
-		}
-		out[i] = column{Label: hd.label, Note: hd.note, URL: href(o.Values()), Sorted: sorted, Desc: q.Desc}
+		out[i] = sortColumn(q, hd.label, hd.note, hd.sort)
 	}
 	return out
+}
+
+// sortColumn is the head of a column sorted by s: a link that sorts by
+// it, or reverses the order when it already does.
+func sortColumn(q Query, label, note string, s Sort) column {
+	o := q
+	o.Sort, o.Desc = s, s.natural()
+	sorted := q.Sort == s
+	if sorted {
+		o.Desc = !q.Desc
+	}
+	return column{Label: label, Note: note, URL: href(o.Values()), Sorted: sorted, Desc: q.Desc}
+}
+
+// revenueColumn is the head of the revenue column, where revenue is
+// counted.
+func revenueColumn(q Query) column {
+	q.Page = 1
+	return sortColumn(q, "Revenue", "waiting", SortRevenue)
 }
 
 func customerFilters(l CustomerList) []filterGroup {

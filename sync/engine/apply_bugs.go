@@ -217,6 +217,12 @@ func (e *Engine) editBug(ctx context.Context, b BugRecord, plan bugPlan, t *tall
 		}
 		parts = append(parts, fmt.Sprintf("customer count %s → %s", countText(b.CustomerCount), formatCount(*edit.CustomerCount)))
 	}
+	if edit.Revenue != nil {
+		if kind == EventBugEdited {
+			kind = EventCountChanged
+		}
+		parts = append(parts, fmt.Sprintf("revenue waiting %s → %s", countText(b.Revenue), formatCount(*edit.Revenue)))
+	}
 	if len(edit.AddLabels)+len(edit.RemoveLabels) > 0 {
 		parts = append(parts, fmt.Sprintf("labels +%v -%v", edit.AddLabels, edit.RemoveLabels))
 	}
@@ -396,6 +402,10 @@ func applyEdit(r BugRecord, edit BugEdit) BugRecord {
 		c := *edit.CustomerCount
 		r.CustomerCount = &c
 	}
+	if edit.Revenue != nil {
+		v := *edit.Revenue
+		r.Revenue = &v
+	}
 	labels := slices.DeleteFunc(slices.Clone(r.Labels), func(l string) bool { return slices.Contains(edit.RemoveLabels, l) })
 	for _, l := range edit.AddLabels {
 		if !slices.Contains(labels, l) {
@@ -410,7 +420,7 @@ func samePending(a, b Pending) bool { return a == b }
 
 func sameEdit(a, b BugEdit) bool {
 	return a.ID == b.ID && a.Key == b.Key && a.Priority == b.Priority && sameCount(a.CustomerCount, b.CustomerCount) &&
-		slices.Equal(a.AddLabels, b.AddLabels) && slices.Equal(a.RemoveLabels, b.RemoveLabels)
+		sameCount(a.Revenue, b.Revenue) && slices.Equal(a.AddLabels, b.AddLabels) && slices.Equal(a.RemoveLabels, b.RemoveLabels)
 }
 
 func sameMemory(a, b BugMemory) bool {

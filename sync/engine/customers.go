@@ -26,6 +26,10 @@ type Customers struct {
 	Distinct int
 	Weighted float64        // rounded to two decimals; what thresholds compare
 	ByTier   map[string]int // distinct customers per tier; customers without one are not listed
+	// Revenue is the revenue waiting: the sum of the revenues of the
+	// distinct waiting organizations, rounded to two decimals; 0 when
+	// revenue is not counted.
+	Revenue float64
 }
 
 // CountCustomers counts the distinct customers of a bug's linked tickets.
@@ -141,6 +145,7 @@ func waitingSince(before map[int64]time.Time, orgs map[int64]opened, now time.Ti
 
 func sameStanding(a, b Standing) bool {
 	return a.Category == b.Category && a.Customers.Distinct == b.Customers.Distinct && a.Customers.Weighted == b.Customers.Weighted &&
+		a.Customers.Revenue == b.Customers.Revenue &&
 		maps.Equal(a.Customers.ByTier, b.Customers.ByTier) && maps.EqualFunc(a.Waiting, b.Waiting, time.Time.Equal) &&
 		sameAwaiting(a.Release, b.Release)
 }

@@ -49,11 +49,14 @@ type Ticket struct {
 }
 
 // Organization is a helpdesk organization; Tier is the value of the
-// configured tier field ("" when unset).
+// configured tier field ("" when unset), Revenue the value of the
+// configured revenue field in the configured currency (0 when unset or not
+// a number zero or more: the adapter says so in a warning).
 type Organization struct {
-	ID   int64
-	Name string
-	Tier string
+	ID      int64
+	Name    string
+	Tier    string
+	Revenue float64
 }
 
 // TicketPage is one page of changed tickets from the helpdesk. Cursor is the
@@ -126,6 +129,9 @@ type Bug struct {
 	CustomerCount *float64 // value of the customer-count field; nil when empty
 	Updated       time.Time
 	URL           string // browse URL, e.g. https://acme.atlassian.net/browse/PROJ-12
+	// Revenue is the value of the revenue-waiting field; nil when empty or
+	// when no such field is configured.
+	Revenue *float64
 }
 
 // BugPage is one page of changed bugs from the tracker. Through, set on
@@ -146,6 +152,7 @@ type BugEdit struct {
 	Key           string // for messages only
 	Priority      string
 	CustomerCount *float64
+	Revenue       *float64 // revenue waiting, in the configured currency
 	AddLabels     []string
 	RemoveLabels  []string
 }

@@ -94,21 +94,22 @@ func (e *Engine) loadBugTickets(ctx context.Context, views []bugView) error {
 	if err != nil {
 		return err
 	}
-	tiers, err := e.tiers(ctx, tickets)
+	tiers, revenues, err := e.tiers(ctx, tickets)
 	if err != nil {
 		return err
 	}
 	for i := range views {
-		views[i].Tickets, views[i].Tiers = tickets, tiers
+		views[i].Tickets, views[i].Tiers, views[i].Revenues = tickets, tiers, revenues
 	}
 	return nil
 }
 
-// tiers are the tiers of the tickets' organizations, when weights need
-// them: from the cache, else one helpdesk read for the misses.
-func (e *Engine) tiers(ctx context.Context, tickets map[int64]TicketRecord) (map[int64]string, error) {
-	if !e.policy.Weighted() {
-		return nil, nil
+// tiers are the tiers and revenues of the tickets' organizations, when
+// weights or revenue need them: from the cache, else one helpdesk read for
+// the misses.
+func (e *Engine) tiers(ctx context.Context, tickets map[int64]TicketRecord) (map[int64]string, map[int64]float64, error) {
+	if !e.policy.Weighted() && !e.policy.Revenue.Enabled {
+		return nil, nil, nil
 	}
 	var ids []int64
 	for _, t := range tickets {
@@ -121,7 +122,7 @@ func (e *Engine) tiers(ctx context.Context, tickets map[int64]TicketRecord) (map
 	now := e.now()
 	cached, err := e.st.Organizations(ctx, ids, now)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var miss []int64
 	for _, id := range ids {
@@ -132,7 +133,7 @@ func (e *Engine) tiers(ctx context.Context, tickets map[int64]TicketRecord) (map
 	if len(miss) > 0 {
 		orgs, err := e.hd.Organizations(ctx, miss)
 		if err != nil {
-			return nil, fmt.Errorf("engine: read %s: %w", plural(len(miss), "organization", "organizations"), err)
+			return nil, nil, fmt.Errorf("engine: read %s: %w", plural(len(miss), "organization", "organizations"), err)
 		}
 		for _, o := range orgs {
 			cached[o.ID] = o
@@ -145,14 +146,21 @@ func (e *Engine) tiers(ctx context.Context, tickets map[int64]TicketRecord) (map
 			}
 		}
 		if err := e.st.PutOrganizations(ctx, orgs, now); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	tiers := make(map[int64]string, len(cached))
+	var revenues map[int64]float64
 	for id, o := range cached {
 		if o.Tier != "" {
 			tiers[id] = o.Tier
 		}
+		if o.Revenue > 0 && e.policy.Revenue.Enabled {
+			if revenues == nil {
+				revenues = make(map[int64]float64)
+			}
+			revenues[id] = o.Revenue
+		}
 	}
-	return tiers, nil
+	return tiers, revenues, nil
 }

@@ -182,7 +182,8 @@ func (e *Engine) trackerLinks(ctx context.Context, bugID string) ([]int64, error
 func sameBug(a, b Bug) bool {
 	return a.Key == b.Key && a.Project == b.Project && a.Summary == b.Summary && a.Status == b.Status &&
 		a.StatusCategory == b.StatusCategory && a.Resolution == b.Resolution && a.Priority == b.Priority &&
-		slices.Equal(a.FixVersions, b.FixVersions) && sameVersions(a.Released, b.Released) && sameSet(a.Labels, b.Labels) && sameCount(a.CustomerCount, b.CustomerCount)
+		slices.Equal(a.FixVersions, b.FixVersions) && sameVersions(a.Released, b.Released) && sameSet(a.Labels, b.Labels) &&
+		sameCount(a.CustomerCount, b.CustomerCount) && sameCount(a.Revenue, b.Revenue)
 }
 
 func sameSet(a, b []string) bool {

@@ -25,6 +25,10 @@ type bugView struct {
 	// Holder is the claimant the bug was claimed for: its memory is written
 	// only while that claim holds.
 	Holder string
+
+	// Revenues are the organizations' revenues, when revenue is counted;
+	// organizations without one are absent.
+	Revenues map[int64]float64
 }
 
 // bugPlan is the minimal set of writes that makes a bug what the policy
@@ -55,7 +59,7 @@ type bugPlan struct {
 }
 
 func (b bugPlan) hasEdit() bool {
-	return b.Edit.Priority != "" || b.Edit.CustomerCount != nil || len(b.Edit.AddLabels) > 0 || len(b.Edit.RemoveLabels) > 0
+	return b.Edit.Priority != "" || b.Edit.CustomerCount != nil || b.Edit.Revenue != nil || len(b.Edit.AddLabels) > 0 || len(b.Edit.RemoveLabels) > 0
 }
 
 func (b bugPlan) changesPriority() bool { return b.Edit.Priority != "" }
@@ -94,9 +98,12 @@ func (p Policy) planBug(v bugView) bugPlan {
 		OpenTickets: open,
 		Waiting:     p.waitingOrganizations(tickets),
 	}
-	count := plan.Customers.Weighted
+	if p.Revenue.Enabled {
+		plan.Customers.Revenue = revenueOf(plan.Waiting, v.Revenues)
+	}
+	count, revenue := plan.Customers.Weighted, plan.Customers.Revenue
 
-	target, change := p.targetPriority(bug.Bug, count)
+	target, change := p.targetPriority(bug.Bug, count, revenue)
 	priority := bug.Priority
 	if change {
 		plan.Edit.Priority, plan.FromPrio = target, bug.Priority
@@ -108,6 +115,9 @@ func (p Policy) planBug(v bugView) bugPlan {
 
 	if bug.CustomerCount == nil && count != 0 || bug.CustomerCount != nil && *bug.CustomerCount != count {
 		plan.Edit.CustomerCount = &count
+	}
+	if p.Revenue.Enabled && p.Revenue.Field && (bug.Revenue == nil && revenue != 0 || bug.Revenue != nil && round2(*bug.Revenue) != revenue) {
+		plan.Edit.Revenue = &revenue
 	}
 	// Judged after the counting, with the priority the plan gives the
 	// bug: a bug raised to a shorter window is flagged in the same edit.
@@ -141,19 +151,20 @@ func (p Policy) judgeStale(r BugRecord, open int, priority string, now time.Time
 	return &StaleFlag{Flagged: true, Episode: r.Stale.Episode + 1, Since: now, Idle: now.Sub(hi)}, time.Time{}
 }
 
-// targetPriority decides the priority a bug should have for count: raised to
+// targetPriority decides the priority a bug should have for count and
+// revenue (the higher floor of the two wins): raised to
 // the floor, lowered to it only when allowed, and never touched when the bug
 // is locked, already done (re-ranking finished work would only reorder a
 // board nobody works from), the count reaches no threshold, or its priority
 // is one the policy does not know.
-func (p Policy) targetPriority(b Bug, count float64) (target string, change bool) {
+func (p Policy) targetPriority(b Bug, count, revenue float64) (target string, change bool) {
 	if p.PriorityLockedLabel != "" && slices.Contains(b.Labels, p.PriorityLockedLabel) {
 		return "", false
 	}
 	if b.StatusCategory == CategoryDone {
 		return "", false
 	}
-	floor := p.Floor(count)
+	floor := p.Reach(count, revenue).Priority
 	if floor == "" {
 		return "", false
 	}

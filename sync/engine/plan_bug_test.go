@@ -35,6 +35,7 @@ func TestTargetPriority(t *testing.T) {
 		allowLower bool
 		bug        Bug
 		count      float64
+		revenue    float64
 		want       string
 		change     bool
 	}{
@@ -49,12 +50,17 @@ func TestTargetPriority(t *testing.T) {
 		{name: "unknown priority is left alone", bug: Bug{Priority: "Blocker"}, count: 30},
 		{name: "a done bug is not re-ranked", bug: Bug{Priority: "Low", StatusCategory: CategoryDone}, count: 30},
 		{name: "an in-progress bug is raised", bug: Bug{Priority: "Low", StatusCategory: CategoryInProgress}, count: 30, want: "Highest", change: true},
+		{name: "revenue alone raises", bug: Bug{Priority: "Low"}, count: 1, revenue: 100000, want: "High", change: true},
+		{name: "the higher of count and revenue wins", bug: Bug{Priority: "Low"}, count: 30, revenue: 100000, want: "Highest", change: true},
+		{name: "revenue wins over a lower count floor", bug: Bug{Priority: "Low"}, count: 12, revenue: 500000, want: "Highest", change: true},
+		{name: "revenue below every threshold", bug: Bug{Priority: "Low"}, count: 1, revenue: 99999},
+		{name: "revenue does not open the lock", bug: Bug{Priority: "Low", Labels: []string{"priority-locked"}}, revenue: 500000},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := testPolicy()
+			p := revenuePolicy()
 			p.AllowLower = tt.allowLower
-			got, change := p.targetPriority(tt.bug, tt.count)
+			got, change := p.targetPriority(tt.bug, tt.count, tt.revenue)
 			if got != tt.want || change != tt.change {
 				t.Fatalf("targetPriority = %q, %v; want %q, %v", got, change, tt.want, tt.change)
 			}

@@ -30,9 +30,11 @@ const (
 	CountAllTickets  CountTickets = "all"  // every linked ticket that exists
 )
 
-// Threshold maps a (weighted) customer count to a minimum priority.
+// Threshold maps a (weighted) customer count, a revenue waiting, or
+// either of the two, to a minimum priority; 0 leaves a criterion unset.
 type Threshold struct {
 	Customers float64
+	Revenue   float64
 	Priority  string
 }
 
@@ -94,6 +96,9 @@ type Policy struct {
 	AllowLower          bool     // lower a priority above the floor down to it
 	PriorityLockedLabel string
 	CountLabels         []CountLabel
+
+	// Revenue waiting; see RevenuePolicy.
+	Revenue RevenuePolicy
 
 	// Status on tickets.
 	StatusTags         StatusTags
@@ -176,14 +181,7 @@ func (p Policy) Validate() error {
 			errs = append(errs, fmt.Errorf("tier_weights.%s: %v must be zero or more", tier, w))
 		}
 	}
-	for i, t := range p.Thresholds {
-		if _, ok := p.Rank(t.Priority); !ok || t.Priority == "" {
-			errs = append(errs, fmt.Errorf("thresholds[%d].priority: %q is not one of priorities %v", i, t.Priority, p.Priorities))
-		}
-		if t.Customers <= 0 {
-			errs = append(errs, fmt.Errorf("thresholds[%d].customers: %v must be more than zero", i, t.Customers))
-		}
-	}
+	errs = append(errs, p.validateThresholds()...)
 	for i, l := range p.CountLabels {
 		if l.Label == "" || strings.ContainsAny(l.Label, " \t\n") {
 			errs = append(errs, fmt.Errorf("count_labels[%d].label: %q must be one word", i, l.Label))
@@ -224,19 +222,11 @@ func (p Policy) Rank(priority string) (rank int, ok bool) {
 	return i, i >= 0
 }
 
-// Floor is the minimum priority for a weighted count: the priority of the
-// highest threshold the count reaches, or "" when it reaches none.
+// Floor is the minimum priority for a weighted count alone: the priority
+// of the highest threshold the count reaches, or "" when it reaches none.
+// Reach weighs revenue too.
 func (p Policy) Floor(count float64) string {
-	floor, best := "", len(p.Priorities)+1
-	for _, t := range p.Thresholds {
-		if count < t.Customers {
-			continue
-		}
-		if r, ok := p.Rank(t.Priority); ok && r < best {
-			floor, best = t.Priority, r
-		}
-	}
-	return floor
+	return p.Reach(count, 0).Priority
 }
 
 // Weight is the weight of a customer in tier ("" when it has none).
@@ -285,7 +275,7 @@ func (p Policy) ManagedCountLabels() []string {
 // that shows none has not been edited by the service (its first edit sets
 // the count), so its update time is someone else's.
 func (p Policy) carriesOwnWrites(b Bug) bool {
-	if b.CustomerCount != nil {
+	if b.CustomerCount != nil || b.Revenue != nil {
 		return true
 	}
 	return slices.ContainsFunc(b.Labels, func(l string) bool {

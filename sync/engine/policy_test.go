@@ -51,7 +51,7 @@ func TestPolicyValidate(t *testing.T) {
 		{"count_tickets", func(p *Policy) { p.CountTickets = "" }, "count_tickets"},
 		{"negative weight", func(p *Policy) { p.TierWeights["free"] = -1 }, "tier_weights.free"},
 		{"unknown threshold priority", func(p *Policy) { p.Thresholds[0].Priority = "Urgent" }, `thresholds[0].priority: "Urgent"`},
-		{"zero threshold", func(p *Policy) { p.Thresholds[1].Customers = 0 }, "thresholds[1].customers"},
+		{"zero threshold", func(p *Policy) { p.Thresholds[1].Customers = 0 }, "thresholds[1]: set customers, revenue or both"},
 		{"count label with space", func(p *Policy) { p.CountLabels[0].Label = "ten plus" }, "count_labels[0].label"},
 		{"stale without window", func(p *Policy) { p.Stale.DefaultWindow = 0 }, "stale.default_window"},
 		{"negative limit", func(p *Policy) { p.Limits.MaxBugEdits = -1 }, "limits:"},
@@ -83,7 +83,7 @@ func TestPolicyFloor(t *testing.T) {
 	}
 	// Thresholds need not be sorted, and a lower priority at a higher count
 	// never wins over a higher one.
-	p.Thresholds = []Threshold{{25, "Highest"}, {3, "Medium"}, {30, "Low"}}
+	p.Thresholds = []Threshold{{Customers: 25, Priority: "Highest"}, {Customers: 3, Priority: "Medium"}, {Customers: 30, Priority: "Low"}}
 	if got := p.Floor(40); got != "Highest" {
 		t.Errorf("unsorted thresholds: Floor(40) = %q, want Highest", got)
 	}

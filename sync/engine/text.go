@@ -117,8 +117,23 @@ func (p Policy) bumpText(c Customers, from, to, marker string) string {
 	if rf, _ := p.Rank(from); rf < mustRank(p, to) {
 		d.Raised, d.Verb = false, "lowered"
 	}
-	if th, ok := p.threshold(to); ok {
-		d.Threshold = formatCount(th)
+	if !p.Revenue.Enabled {
+		if th, ok := p.threshold(to); ok {
+			d.Threshold = formatCount(th)
+		}
+		return p.Texts.Render("", texts.PriorityComment, d) + "\n" + marker
+	}
+	// With revenue counted, the thresholds named are the ones that gave
+	// the bug its new priority, which may be a revenue threshold alone.
+	d.Revenue = p.Revenue.FormatRevenue(c.Revenue)
+	if r := p.Reach(c.Weighted, c.Revenue); r.Priority == to {
+		d.Reason = r.Reason()
+		if r.Customers > 0 {
+			d.Threshold = formatCount(r.Customers)
+		}
+		if r.Revenue > 0 {
+			d.RevenueThreshold = p.Revenue.FormatRevenue(r.Revenue)
+		}
 	}
 	return p.Texts.Render("", texts.PriorityComment, d) + "\n" + marker
 }

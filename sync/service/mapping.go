@@ -155,7 +155,10 @@ func Policy(cfg *config.Config) engine.Policy {
 		},
 	}
 	for _, t := range p.Thresholds {
-		out.Thresholds = append(out.Thresholds, engine.Threshold{Customers: t.Customers, Priority: t.Priority})
+		out.Thresholds = append(out.Thresholds, engine.Threshold{Customers: t.Customers, Revenue: t.Revenue, Priority: t.Priority})
+	}
+	if r := cfg.Revenue; r.Field != "" {
+		out.Revenue = engine.RevenuePolicy{Enabled: true, Currency: r.Currency, Field: r.JiraField != ""}
 	}
 	for _, l := range p.CountLabels {
 		out.CountLabels = append(out.CountLabels, engine.CountLabel{Customers: l.Customers, Label: l.Label})

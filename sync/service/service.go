@@ -139,6 +139,7 @@ func New(cfg *config.Config, o Options, opts ...Option) (*Service, error) {
 	}
 	zo := ZendeskOptions(cfg.Zendesk, zdHTTP, o.Logger, now)
 	zo.JobPoll = tune.JobPoll
+	zo.RevenueField = cfg.Revenue.Field
 	hd, err := zendesk.New(zo)
 	if err != nil {
 		s.Close()
@@ -148,7 +149,9 @@ func New(cfg *config.Config, o Options, opts ...Option) (*Service, error) {
 		Vendor: "jira", Base: tune.Base, Limits: JiraLimits(limiter, prefix, cfg.Jira, tune.BudgetSpeedup),
 		Observer: observer, Logger: o.Logger,
 	})}
-	tr, err := jira.New(JiraOptions(cfg.Jira, jiraHTTP, o.Logger, now))
+	jo := JiraOptions(cfg.Jira, jiraHTTP, o.Logger, now)
+	jo.RevenueField = cfg.Revenue.JiraField
+	tr, err := jira.New(jo)
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("jira: %w", err)

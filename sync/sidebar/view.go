@@ -93,6 +93,13 @@ type Customers struct {
 	Distinct int         `json:"distinct"`
 	Weighted float64     `json:"weighted"`
 	ByTier   []TierCount `json:"by_tier,omitempty"`
+
+	// Revenue is the revenue waiting on the bug in Currency, and
+	// RevenueText the two as the panel writes them (120,000 EUR): set only
+	// where revenue is counted.
+	Revenue     *float64 `json:"revenue_waiting,omitempty"`
+	Currency    string   `json:"currency,omitempty"`
+	RevenueText string   `json:"revenue_text,omitempty"`
 }
 
 // TierCount is the customers of one tier.
@@ -305,6 +312,10 @@ func (s *viewer) customers(c engine.Customers) Customers {
 		out.ByTier = append(out.ByTier, TierCount{Tier: t, Customers: n})
 	}
 	p := s.Policy
+	if p.Revenue.Enabled {
+		v := c.Revenue
+		out.Revenue, out.Currency, out.RevenueText = &v, p.Revenue.Currency, p.Revenue.FormatRevenue(v)
+	}
 	slices.SortFunc(out.ByTier, func(a, b TierCount) int {
 		return cmp.Or(cmp.Compare(p.Weight(b.Tier), p.Weight(a.Tier)), strings.Compare(a.Tier, b.Tier))
 	})

@@ -136,7 +136,7 @@ func (s *Store) OrganizationNames(ctx context.Context, ids []int64) (map[int64]e
 		if err := json.Unmarshal([]byte(blob), &w); err != nil {
 			return nil, fmt.Errorf("state: decode organization %d: %w", ids[i], err)
 		}
-		out[ids[i]] = engine.Organization{ID: ids[i], Name: w.Name, Tier: w.Tier}
+		out[ids[i]] = w.organization(ids[i])
 	}
 	return out, nil
 }

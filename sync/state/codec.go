@@ -63,6 +63,9 @@ type bugWire struct {
 	Episode      int           `json:"se,omitempty"`
 	StaleSince   int64         `json:"ss,omitempty"`
 	StaleIdle    int64         `json:"si,omitempty"`
+
+	// Revenue is the bug's revenue-waiting field.
+	Revenue *float64 `json:"rw,omitempty"`
 }
 
 // versionWire is a released fix version: id, name, release day (Jira's
@@ -115,6 +118,8 @@ type editWire struct {
 	Count    *float64 `json:"n,omitempty"`
 	Add      []string `json:"a,omitempty"`
 	Remove   []string `json:"r,omitempty"`
+
+	Revenue *float64 `json:"rv,omitempty"`
 }
 
 // memoryWire is a bug's memory and, in the same record, its standing
@@ -137,6 +142,9 @@ type memoryWire struct {
 	// Release is absent from records of earlier releases: the bug waits
 	// on no release until it is next reconciled.
 	Release *awaitingWire `json:"rl,omitempty"`
+
+	// Revenue is the revenue waiting on the bug, 0 where it is not counted.
+	Revenue float64 `json:"cr,omitempty"`
 }
 
 // awaitingWire is a bug waiting on a release, as both its memory record
@@ -156,6 +164,10 @@ type orgWire struct {
 	Name    string `json:"n,omitempty"`
 	Tier    string `json:"t,omitempty"`
 	Expires int64  `json:"e"` // engine clock, unix nanoseconds
+
+	// Revenue is written as a string, so that ticket_page.lua compares
+	// the stored and the new value without Lua's number formatting.
+	Revenue string `json:"r,omitempty"`
 }
 
 type guardWire struct {
@@ -204,7 +216,7 @@ func encodeBug(r engine.BugRecord) string {
 		Resolution: r.Resolution, FixVersions: r.FixVersions, Released: versionsToWire(r.Released), Priority: r.Priority, Labels: r.Labels,
 		Count: r.CustomerCount, Updated: nanos(r.Updated), URL: r.URL, Seq: r.Seq, State: int(r.State),
 		LastActivity: nanos(r.LastActivity), Unattributed: nanos(r.Unattributed), Stale: r.Stale.Flagged, Episode: r.Stale.Episode, StaleSince: nanos(r.Stale.Since),
-		StaleIdle: int64(r.Stale.Idle),
+		StaleIdle: int64(r.Stale.Idle), Revenue: r.Revenue,
 	})
 }
 
@@ -222,6 +234,7 @@ func decodeBug(id, blob string, version int64) (engine.BugRecord, error) {
 			ID: id, Key: w.Key, Project: w.Project, Summary: w.Summary, Status: w.Status,
 			StatusCategory: engine.StatusCategory(w.Category), Resolution: w.Resolution, FixVersions: w.FixVersions, Released: released,
 			Priority: w.Priority, Labels: w.Labels, CustomerCount: w.Count, Updated: fromNanos(w.Updated), URL: w.URL,
+			Revenue: w.Revenue,
 		},
 		Seq: w.Seq, State: engine.BugState(w.State), LastActivity: fromNanos(w.LastActivity), Unattributed: fromNanos(w.Unattributed),
 		Stale:   engine.StaleFlag{Flagged: w.Stale, Episode: w.Episode, Since: fromNanos(w.StaleSince), Idle: time.Duration(w.StaleIdle)},
@@ -241,7 +254,7 @@ func encodeMemory(m engine.BugMemory, s engine.Standing) string {
 	w := memoryWire{
 		Bump: pendingToWire(m.Bump), StaleNote: pendingToWire(m.StaleNote), Seen: nanos(m.Seen), Echo: nanos(m.Echo), Open: m.OpenTickets,
 		Distinct: s.Customers.Distinct, Weighted: s.Customers.Weighted, ByTier: s.Customers.ByTier,
-		Category: string(s.Category),
+		Category: string(s.Category), Revenue: s.Customers.Revenue,
 	}
 	if len(s.Waiting) > 0 {
 		w.Waiting = make(map[string]int64, len(s.Waiting))
@@ -253,7 +266,7 @@ func encodeMemory(m engine.BugMemory, s engine.Standing) string {
 		w.Release = &awaitingWire{Project: a.Project, Versions: a.Versions}
 	}
 	if e := m.Expect; e.ID != "" {
-		w.Expect = &editWire{ID: e.ID, Key: e.Key, Priority: e.Priority, Count: e.CustomerCount, Add: e.AddLabels, Remove: e.RemoveLabels}
+		w.Expect = &editWire{ID: e.ID, Key: e.Key, Priority: e.Priority, Count: e.CustomerCount, Add: e.AddLabels, Remove: e.RemoveLabels, Revenue: e.Revenue}
 	}
 	return mustJSON(w)
 }
@@ -267,11 +280,11 @@ func decodeMemory(id, blob string) (engine.BugMemory, engine.Standing, error) {
 		Bump: pendingFromWire(w.Bump), StaleNote: pendingFromWire(w.StaleNote), Seen: fromNanos(w.Seen), Echo: fromNanos(w.Echo), OpenTickets: w.Open,
 	}
 	if e := w.Expect; e != nil {
-		m.Expect = engine.BugEdit{ID: e.ID, Key: e.Key, Priority: e.Priority, CustomerCount: e.Count, AddLabels: e.Add, RemoveLabels: e.Remove}
+		m.Expect = engine.BugEdit{ID: e.ID, Key: e.Key, Priority: e.Priority, CustomerCount: e.Count, AddLabels: e.Add, RemoveLabels: e.Remove, Revenue: e.Revenue}
 	}
 	s := engine.Standing{
 		Category:  engine.StatusCategory(w.Category),
-		Customers: engine.Customers{Distinct: w.Distinct, Weighted: w.Weighted, ByTier: w.ByTier},
+		Customers: engine.Customers{Distinct: w.Distinct, Weighted: w.Weighted, ByTier: w.ByTier, Revenue: w.Revenue},
 	}
 	if a := w.Release; a != nil {
 		s.Release = &engine.Awaiting{BugID: id, Project: a.Project, Versions: a.Versions}

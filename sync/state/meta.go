@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -116,7 +117,7 @@ func (s *Store) Organizations(ctx context.Context, ids []int64, now time.Time) (
 		if now.UnixNano() >= w.Expires {
 			continue
 		}
-		out[ids[i]] = engine.Organization{ID: ids[i], Name: w.Name, Tier: w.Tier}
+		out[ids[i]] = w.organization(ids[i])
 	}
 	return out, nil
 }
@@ -143,7 +144,21 @@ func (s *Store) PutOrganizations(ctx context.Context, orgs []engine.Organization
 }
 
 func (s *Store) encodeOrg(o engine.Organization, now time.Time) string {
-	return mustJSON(orgWire{Name: o.Name, Tier: o.Tier, Expires: now.Add(s.orgTTL).UnixNano()})
+	w := orgWire{Name: o.Name, Tier: o.Tier, Expires: now.Add(s.orgTTL).UnixNano()}
+	if o.Revenue != 0 {
+		w.Revenue = strconv.FormatFloat(o.Revenue, 'f', -1, 64)
+	}
+	return mustJSON(w)
+}
+
+// organization is the organization w records; a revenue that does not
+// parse (written by hand) reads as 0, as the adapter reads a bad value.
+func (w orgWire) organization(id int64) engine.Organization {
+	o := engine.Organization{ID: id, Name: w.Name, Tier: w.Tier}
+	if v, err := strconv.ParseFloat(w.Revenue, 64); err == nil && v > 0 {
+		o.Revenue = v
+	}
+	return o
 }
 
 // Guards lists the kinds of writes the blast-radius guard holds.

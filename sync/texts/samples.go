@@ -29,6 +29,10 @@ var samples = func() map[string][]any {
 			Priority{Customers: "1 customer", Count: 1, WeightedCount: "1", Raised: true, Verb: "raised", From: "Low", To: "Medium", Threshold: "1"},
 			Priority{Customers: "13 customers (6 enterprise, 2 pro)", Count: 13, Weighted: true, WeightedCount: "39", Raised: true, Verb: "raised", From: "High", To: "Highest", Threshold: "25"},
 			Priority{Customers: "2 customers", Count: 2, WeightedCount: "2", Verb: "lowered", From: "High", To: "Low"},
+			Priority{Customers: "2 customers", Count: 2, WeightedCount: "2", Raised: true, Verb: "raised", From: "Low", To: "High",
+				Revenue: "150,000 EUR", RevenueThreshold: "100,000 EUR", Reason: "revenue"},
+			Priority{Customers: "12 customers", Count: 12, WeightedCount: "12", Raised: true, Verb: "raised", From: "Low", To: "High",
+				Threshold: "10", Revenue: "150,000 EUR", RevenueThreshold: "100,000 EUR", Reason: "customers and revenue"},
 		},
 		StaleComment: {
 			Stale{Key: "PROJ-12", Customers: "1 customer", Count: 1, Idle: "1 day", Days: 1, Priority: "High", Label: "customer-waiting-stale"},

@@ -72,6 +72,13 @@ type Priority struct {
 	From          string // the previous priority, "" when the bug had none
 	To            string // the new priority
 	Threshold     string // the threshold reached, "" when none (a lowered bug may reach none)
+	// Revenue waiting, where it is counted ("" elsewhere): the amount
+	// with its currency, e.g. 120,000 EUR; RevenueThreshold is the revenue
+	// threshold reached ("" when none is), and Reason what reached the new
+	// priority: customers, revenue, or customers and revenue.
+	Revenue          string
+	RevenueThreshold string
+	Reason           string
 }
 
 // Stale is the data of the stale comment.
@@ -112,7 +119,7 @@ Tell the customer: engineering will not change this; offer a workaround, or esca
 	Released: `Bug {{.Key}} {{quote .Summary}}: {{.Version}} is released{{with .ReleaseDate}} ({{.}}){{end}}.
 Tell the customer: the fix is available in {{.Version}}.`,
 	Reopened:        `helpdesk-sync reopened this ticket because its bug changed.`,
-	PriorityComment: `{{.Customers}} now {{agree .Count "reports" "report"}} this; {{.Verb}} to {{.To}} by helpdesk-sync{{if .Threshold}} ({{if .Weighted}}weighted count {{.WeightedCount}}, {{end}}threshold {{.Threshold}}){{end}}.`,
+	PriorityComment: `{{.Customers}} now {{agree .Count "reports" "report"}} this{{with .Revenue}} ({{.}} waiting){{end}}; {{.Verb}} to {{.To}} by helpdesk-sync{{if or .Threshold .RevenueThreshold}} ({{if .Threshold}}{{if .Weighted}}weighted count {{.WeightedCount}}, {{end}}threshold {{.Threshold}}{{end}}{{if and .Threshold .RevenueThreshold}}; {{end}}{{with .RevenueThreshold}}revenue threshold {{.}}{{end}}){{end}}.`,
 	StaleComment:    `{{.Customers}} {{agree .Count "waits" "wait"}} on this bug and nobody has updated it for {{.Idle}}; labelled {{.Label}} by helpdesk-sync. The label goes away with the next update.`,
 	Customers:       `{{plural .Count "customer" "customers"}}{{range $i, $t := .Tiers}}{{if $i}}, {{else}} ({{end}}{{$t.Count}} {{$t.Tier}}{{end}}{{if .Tiers}}){{end}}`,
 }

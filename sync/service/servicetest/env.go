@@ -69,6 +69,8 @@ type Options struct {
 	Service []service.Option
 	// Zendesk are more options of the Zendesk simulator (an installed app).
 	Zendesk []zendesktest.Option
+	// Jira are more options of the Jira simulator (a field of its own).
+	Jira []jiratest.Option
 }
 
 // Env is the whole service against both simulators over real HTTP, on a
@@ -130,7 +132,7 @@ func New(t testing.TB, o Options) *Env {
 	}
 	e.Zendesk = zendesktest.NewServer(append(append(zopts, zendesktest.WithExportLag(0)), o.Zendesk...)...)
 	t.Cleanup(e.Zendesk.Close)
-	e.Jira = jiratest.NewServer(jopts...)
+	e.Jira = jiratest.NewServer(append(jopts, o.Jira...)...)
 	t.Cleanup(e.Jira.Close)
 	d := o.Dataset
 	d.BrowseURL = e.Jira.URL

@@ -79,6 +79,7 @@
       (b.customers.weighted && b.customers.weighted !== b.customers.distinct ? " · weighted " + fmtCount(b.customers.weighted) : ""));
     fact("Waiting", count);
     fact("By tier", tiers);
+    fact("Revenue waiting", b.customers.revenue_text);
     fact("Last touched", day(b.last_activity));
     var head = el("div", { cls: "bug-head" },
       el("span", { cls: "bug-key" }, link(b.url, b.key)),
