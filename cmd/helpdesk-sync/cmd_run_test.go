@@ -518,7 +518,7 @@ func TestKilledLeadersClaimsComeBackAtOnce(t *testing.T) {
 				t.Errorf("ticket %d got the same note twice: %q", id, c.Body)
 			}
 			seen[c.Body] = true
-			if strings.Contains(c.Body, "ships in 2.0") {
+			if strings.Contains(c.Body, "fixed in 2.0, not yet released") {
 				fixed++
 			}
 		}
