@@ -133,7 +133,7 @@ func TestNoRevenueWhereNotConfigured(t *testing.T) {
 // Without tier weights the organizations are still read, for revenue.
 func TestRevenueWithoutTierWeights(t *testing.T) {
 	e := newEnv(t, withRevenue, func(o *servicetest.Options) { o.Config["POLICY_TIER_WEIGHTS"] = "" })
-	if e.Config.Policy.TierWeights != nil && len(e.Config.Policy.TierWeights) > 0 {
+	if len(e.Config.Policy.TierWeights) > 0 {
 		t.Fatalf("tier weights %v", e.Config.Policy.TierWeights)
 	}
 	b := e.Bug("PROJ", "Low")
