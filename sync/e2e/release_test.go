@@ -1,15 +1,11 @@
 package e2e_test
 
 import (
-	"fmt"
-	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
-	"github.com/helpdesk-sync/helpdesk-sync/sync/service/servicetest"
 )
 
 // seedRelease is a bug fixed in 5.0.1 (two fix versions with 5.1)
@@ -54,45 +50,16 @@ func TestReleaseNoteOnceAcrossAKillAtAnyRequest(t *testing.T) {
 	}
 	ref.expectIdle()
 
-	probe := newEnv(t)
-	_, change = seedRelease(probe)
-	probe.settle()
-	change()
-	var sent atomic.Int64
-	probe.setHook(func(*http.Request) error { sent.Add(1); return nil })
-	probe.cycle()
-	probe.setHook(nil)
-	requests := int(sent.Load())
-	if n := probe.Jira.Count("GET", "/rest/api/2/project/{projectIdOrKey}/version"); n != 1 {
-		t.Fatalf("the release pass read the versions %d times", n)
-	}
+	requests := countRequests(t, seedRelease, func(probe *env) {
+		if n := probe.Jira.Count("GET", "/rest/api/2/project/{projectIdOrKey}/version"); n != 1 {
+			t.Fatalf("the release pass read the versions %d times", n)
+		}
+	})
 	if requests < 5 {
 		t.Fatalf("the release pass sends only %d requests", requests)
 	}
 	t.Logf("killing the release pass at each of its %d requests, before and after", requests)
-
-	for n := 1; n <= requests; n++ {
-		for _, before := range []bool{true, false} {
-			t.Run(fmt.Sprintf("request %d before=%v", n, before), func(t *testing.T) {
-				e := newEnv(t, func(o *servicetest.Options) {
-					o.Service = append(o.Service, servicetest.WithClaimLease(time.Minute))
-				})
-				w, change := seedRelease(e)
-				e.settle()
-				change()
-				ctx := killAt(e, n, before)
-				e.Clock.Advance(2 * time.Minute)
-				if _, err := e.engine().Cycle(ctx); err == nil {
-					t.Fatal("the killed cycle reported success")
-				}
-				e.setHook(nil)
-				e.Restart()
-				e.Clock.Advance(15 * time.Minute) // a check the kill cut short is due again
-				e.settle()
-				if got := vendorState(e, w); got != want {
-					t.Fatalf("after a kill at request %d:\n got:\n%s\nwant:\n%s", n, got, want)
-				}
-			})
-		}
-	}
+	killAtEachRequest(t, requests, want, seedRelease, func(e *env) {
+		e.Clock.Advance(15 * time.Minute) // a check the kill cut short is due again
+	})
 }

@@ -149,27 +149,46 @@ func TestKillAtAnyRequestReachesTheSameState(t *testing.T) {
 		}
 	}
 
+	requests := countRequests(t, seedWorkload, nil)
+	if requests < 15 {
+		t.Fatalf("busy cycle sends only %d requests", requests)
+	}
+	t.Logf("killing a busy cycle at each of its %d requests, before and after", requests)
+	killAtEachRequest(t, requests, want, seedWorkload, nil)
+}
+
+// countRequests counts the vendor requests of the cycle that follows
+// seed's change, and calls check, when set, with the environment after it.
+func countRequests(t *testing.T, seed func(*env) (*workload, func()), check func(*env)) int {
+	t.Helper()
 	probe := newEnv(t)
-	_, change = seedWorkload(probe)
+	_, change := seed(probe)
 	probe.settle()
 	change()
 	var sent atomic.Int64
 	probe.setHook(func(*http.Request) error { sent.Add(1); return nil })
 	probe.cycle()
 	probe.setHook(nil)
-	requests := int(sent.Load())
-	if requests < 15 {
-		t.Fatalf("busy cycle sends only %d requests", requests)
+	if check != nil {
+		check(probe)
 	}
-	t.Logf("killing a busy cycle at each of its %d requests, before and after", requests)
+	return int(sent.Load())
+}
 
+// killAtEachRequest kills the cycle that follows seed's change at each of
+// its requests, before the request is sent and after the vendor acted on
+// it, starts the process again and wants the vendor state of an
+// uninterrupted run. resume, when set, runs after the restart: what time
+// must pass for the cut-short work to be due again.
+func killAtEachRequest(t *testing.T, requests int, want string, seed func(*env) (*workload, func()), resume func(*env)) {
+	t.Helper()
 	for n := 1; n <= requests; n++ {
 		for _, before := range []bool{true, false} {
 			t.Run(fmt.Sprintf("request %d before=%v", n, before), func(t *testing.T) {
 				e := newEnv(t, func(o *servicetest.Options) {
 					o.Service = append(o.Service, servicetest.WithClaimLease(time.Minute))
 				})
-				w, change := seedWorkload(e)
+				w, change := seed(e)
 				e.settle()
 				change()
 				ctx := killAt(e, n, before)
@@ -179,6 +198,9 @@ func TestKillAtAnyRequestReachesTheSameState(t *testing.T) {
 				}
 				e.setHook(nil)
 				e.Restart() // the process starts again
+				if resume != nil {
+					resume(e)
+				}
 				e.settle()
 				if got := vendorState(e, w); got != want {
 					t.Fatalf("after a kill at request %d:\n got:\n%s\nwant:\n%s", n, got, want)
