@@ -239,9 +239,9 @@ func fieldIndex(t reflect.Type, name string) (int, bool) {
 	return 0, false
 }
 
-// quoteValue shows a bad value, unless it is a secret.
+// quoteValue shows a bad value, unless it is a secret or holds secrets.
 func quoteValue(s string, t reflect.Type) string {
-	if t == secretType {
+	if t == secretType || (t.Kind() == reflect.Map && t.Elem() == secretType) {
 		return "the value"
 	}
 	return fmt.Sprintf("%q", s)
