@@ -3,8 +3,9 @@
 // environment variables or mounted files. Load reports every problem at
 // once, each naming the YAML key, its environment variable and the fix.
 //
-// The doc tags on the types below are the reference: the README table is
-// generated from them, and a test fails when the two drift apart.
+// The doc tags on the types below are the reference: the table in
+// docs/configuration.md is generated from them, and a test fails when the
+// two drift apart.
 package config
 
 import "time"

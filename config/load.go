@@ -239,9 +239,9 @@ func fieldIndex(t reflect.Type, name string) (int, bool) {
 	return 0, false
 }
 
-// quoteValue shows a bad value, unless it is a secret.
+// quoteValue shows a bad value, unless it is a secret or holds secrets.
 func quoteValue(s string, t reflect.Type) string {
-	if t == secretType {
+	if t == secretType || (t.Kind() == reflect.Map && t.Elem() == secretType) {
 		return "the value"
 	}
 	return fmt.Sprintf("%q", s)
@@ -249,6 +249,11 @@ func quoteValue(s string, t reflect.Type) string {
 
 // hintFor says how to write a value of type t.
 func hintFor(t reflect.Type) string {
+	// A variable holds the whole list of thresholds or count labels: its
+	// items are written as one of them is.
+	if t.Kind() == reflect.Slice && (t.Elem() == reflect.TypeFor[Threshold]() || t.Elem() == reflect.TypeFor[CountLabel]()) {
+		t = t.Elem()
+	}
 	switch {
 	case t == durationType:
 		return "write a number with a unit, e.g. 90s, 5m or 72h"

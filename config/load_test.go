@@ -198,6 +198,49 @@ redis:
 	}
 }
 
+// TestEnvProblems: a bad variable is named with its key and the way to
+// write it, in the variable's form.
+func TestEnvProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		key  string
+		want string
+	}{
+		{"threshold with = for :", map[string]string{"HELPDESK_SYNC_POLICY_THRESHOLDS": "revenue=100000=High"},
+			"policy.thresholds", "customers: not a number; write customers=priority, e.g. 10=High, revenue:amount=priority"},
+		{"revenue threshold with a unit", map[string]string{
+			"HELPDESK_SYNC_REVENUE_FIELD": "arr", "HELPDESK_SYNC_REVENUE_CURRENCY": "EUR", "HELPDESK_SYNC_POLICY_THRESHOLDS": "revenue:100k=High",
+		}, "policy.thresholds", "revenue: not a number; write customers=priority"},
+		{"count label without a count", map[string]string{"HELPDESK_SYNC_POLICY_COUNT_LABELS": "many=customers-many"},
+			"policy.count_labels", "write customers=label, e.g. 10=customers-10plus"},
+		{"negative revenue threshold", map[string]string{
+			"HELPDESK_SYNC_REVENUE_FIELD": "arr", "HELPDESK_SYNC_REVENUE_CURRENCY": "EUR", "HELPDESK_SYNC_POLICY_THRESHOLDS": "10=High,revenue:-5=Highest",
+		}, "policy.thresholds[1].revenue", "-5 is out of range"},
+		{"currency in lower case", map[string]string{"HELPDESK_SYNC_REVENUE_FIELD": "arr", "HELPDESK_SYNC_REVENUE_CURRENCY": "usd"},
+			"revenue.currency", `"usd" is not an ISO 4217 currency code; write three capital letters`},
+		{"currency emptied", map[string]string{"HELPDESK_SYNC_REVENUE_FIELD": "arr", "HELPDESK_SYNC_REVENUE_CURRENCY": `""`},
+			"revenue.currency", "not set, but revenue.field is"},
+		{"unknown when", map[string]string{"HELPDESK_SYNC_POLICY_TICKET_STATUS_WHEN": "shipped"},
+			"policy.ticket_status.when", `"shipped" is neither fixed nor released`},
+		{"group by name", map[string]string{"HELPDESK_SYNC_POLICY_TICKET_STATUS_ASSIGN": "group:abc"},
+			"policy.ticket_status.assign", `"group:abc" does not name a group by its id`},
+		{"digest hour 25", map[string]string{"HELPDESK_SYNC_SLACK_DIGEST_HOUR": "25"},
+			"slack.digest_hour", "25 is over 23"},
+		{"unknown time zone", map[string]string{"HELPDESK_SYNC_SLACK_TIME_ZONE": "CET+1"},
+			"slack.time_zone", `"CET+1" is not an IANA time zone`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(writeFile(t, "c.yaml", minimal), envOf(secretEnv, tt.env))
+			p := problemAt(t, err, tt.key, tt.want)
+			if !strings.HasPrefix(p.Origin, "env HELPDESK_SYNC_") || p.Fix == "" {
+				t.Errorf("problem without the variable as its origin, or without a fix: %+v", p)
+			}
+		})
+	}
+}
+
 // TestEveryKeyHasAVariable sets each key by its variable alone and reads
 // it back: no key is file-only.
 func TestEveryKeyHasAVariable(t *testing.T) {

@@ -60,14 +60,23 @@ func parseEnv(s string, t reflect.Type) (reflect.Value, error) {
 		}
 		return out, nil
 	case reflect.Map:
+		// A map of secrets (webhook URLs by name) never quotes an item: a
+		// URL without its name, or written as the name, is the secret.
+		hide := t.Elem() == secretType
 		out := reflect.MakeMap(t)
-		for _, item := range splitList(s) {
+		for i, item := range splitList(s) {
 			k, val, ok := strings.Cut(item, "=")
 			k, val = strings.TrimSpace(k), strings.TrimSpace(val)
 			if !ok || k == "" {
+				if hide {
+					return reflect.Value{}, fmt.Errorf("item %d is not name=value", i+1)
+				}
 				return reflect.Value{}, fmt.Errorf("%q is not key=value", item)
 			}
 			if out.MapIndex(reflect.ValueOf(k)).IsValid() {
+				if hide {
+					return reflect.Value{}, fmt.Errorf("item %d repeats an earlier name", i+1)
+				}
 				return reflect.Value{}, fmt.Errorf("key %q is given twice", k)
 			}
 			v, err := parseScalar(val, t.Elem())

@@ -43,6 +43,8 @@ func TestParseEnv(t *testing.T) {
 		{"map item without =", "enterprise", reflect.TypeFor[map[string]float64](), nil, `"enterprise" is not key=value`},
 		{"map with empty key", "=5", reflect.TypeFor[map[string]float64](), nil, "is not key=value"},
 		{"map key twice", "a=1,a=2", reflect.TypeFor[map[string]float64](), nil, `key "a" is given twice`},
+		{"map of secrets, item not quoted", "https://hooks.example/SeCrEt", reflect.TypeFor[map[string]Secret](), nil, "item 1 is not name=value"},
+		{"map of secrets, name twice", "a=https://x/SeCrEt,a=https://y/SeCrEt", reflect.TypeFor[map[string]Secret](), nil, "item 2 repeats an earlier name"},
 		{"map bad value", "High=2d", reflect.TypeFor[map[string]time.Duration](), nil, "High: not a duration"},
 		{"thresholds", "10=High,25=Highest", reflect.TypeFor[[]Threshold](),
 			[]Threshold{{Customers: 10, Priority: "High"}, {Customers: 25, Priority: "Highest"}}, ""},

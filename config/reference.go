@@ -6,8 +6,8 @@ import (
 )
 
 // Reference is the Markdown table of every key: its environment variable,
-// default and meaning, generated from the doc tags so that the README
-// cannot drift from the code.
+// default and meaning, generated from the doc tags so that
+// docs/configuration.md cannot drift from the code.
 func Reference() string {
 	var b strings.Builder
 	b.WriteString("| Key | Environment variable | Default | Meaning |\n|---|---|---|---|\n")

@@ -7,35 +7,35 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite the configuration reference in README.md")
+var update = flag.Bool("update", false, "rewrite the configuration reference in docs/configuration.md")
 
 const (
-	readme   = "../README.md"
+	refDoc   = "../docs/configuration.md"
 	refBegin = "<!-- config-reference:begin -->\n"
 	refEnd   = "<!-- config-reference:end -->"
 )
 
-// TestReference fails when README.md's reference table and the doc tags
-// disagree; -update rewrites the table.
+// TestReference fails when docs/configuration.md's reference table and the
+// doc tags disagree; -update rewrites the table.
 func TestReference(t *testing.T) {
-	b, err := os.ReadFile(readme)
+	b, err := os.ReadFile(refDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(b)
 	start, end := strings.Index(text, refBegin), strings.Index(text, refEnd)
 	if start < 0 || end < start {
-		t.Fatalf("%s lacks the markers %q and %q", readme, refBegin, refEnd)
+		t.Fatalf("%s lacks the markers %q and %q", refDoc, refBegin, refEnd)
 	}
 	want := Reference()
 	if got := text[start+len(refBegin) : end]; got != want {
 		if *update {
-			if err := os.WriteFile(readme, []byte(text[:start+len(refBegin)]+want+text[end:]), 0o644); err != nil {
+			if err := os.WriteFile(refDoc, []byte(text[:start+len(refBegin)]+want+text[end:]), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			return
 		}
-		t.Errorf("the configuration reference in README.md is out of date; regenerate it with\n\tgo test ./config -run TestReference -update")
+		t.Errorf("the configuration reference in %s is out of date; regenerate it with\n\tgo test ./config -run TestReference -update", strings.TrimPrefix(refDoc, "../"))
 	}
 }
 

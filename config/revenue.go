@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"strconv"
 )
 
 // Revenue weighs bugs by the revenue waiting on them (docs/behaviour.md).
@@ -47,10 +48,10 @@ func (c *Config) checkRevenue(p *problems) {
 		key := fmt.Sprintf("policy.thresholds[%d]", i)
 		switch {
 		case t.Revenue < 0 || t.Revenue > maxRevenue || math.IsNaN(t.Revenue):
-			p.add(key+".revenue", fmt.Sprintf("%s is out of range (more than 0, up to %s)", formatFloat(t.Revenue), formatFloat(maxRevenue)),
+			p.add(key+".revenue", fmt.Sprintf("%s is out of range (more than 0, up to %s)", formatFloat(t.Revenue), strconv.FormatFloat(maxRevenue, 'f', -1, 64)),
 				"write the revenue waiting that raises the bug, e.g. {revenue: 100000, priority: High}", "")
 		case t.Customers == 0 && t.Revenue == 0:
-			p.add(key, "sets neither customers nor revenue", "set customers, revenue or both, e.g. {revenue: 100000, priority: High} or 10=High", "")
+			p.add(key, "sets neither customers nor revenue above 0", "set customers, revenue or both, e.g. {revenue: 100000, priority: High} or 10=High", "")
 		case t.Revenue > 0 && r.Field == "":
 			p.add(key+".revenue", "set, but revenue.field is empty, so no bug has a revenue waiting",
 				"set revenue.field (and revenue.currency) to count revenue, or remove the threshold's revenue", "")

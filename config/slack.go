@@ -116,19 +116,34 @@ func (c *Config) checkSlack(p *problems) {
 		p.add("slack.webhooks."+DefaultWebhook, "the name default is slack.webhook_url's", "rename this webhook or unset slack.webhook_url", "")
 	}
 	hooks := s.Hooks()
-	names := slices.Sorted(maps.Keys(hooks))
-	for _, name := range names {
+	var names []string // the valid ones, which rules may name
+	for _, name := range slices.Sorted(maps.Keys(hooks)) {
 		key := "slack.webhooks." + name
 		if name == DefaultWebhook && s.WebhookURL != "" {
 			key = "slack.webhook_url"
 		}
-		if !webhookName.MatchString(name) {
+		switch {
+		case strings.ContainsAny(name, ":/"):
+			// Most likely the URL itself, in the name's place: not quoted,
+			// and not in the key either.
+			key = "slack.webhooks"
+			p.add(key, "a webhook name looks like a URL", "write name=URL, e.g. eng=https://hooks.slack.com/services/…, with a name of lower-case letters, digits, - and _", "")
+			continue
+		case !webhookName.MatchString(name):
 			p.add(key, fmt.Sprintf("%q is not a webhook name", name), "use lower-case letters, digits, - and _, at most 32", "")
+		default:
+			names = append(names, name)
 		}
 		checkWebhookURL(p, key, hooks[name].Value())
 	}
-	if _, err := time.LoadLocation(s.TimeZone); err != nil || s.TimeZone == "" {
+	switch _, err := time.LoadLocation(s.TimeZone); {
+	case err != nil || s.TimeZone == "":
 		p.add("slack.time_zone", fmt.Sprintf("%q is not an IANA time zone", s.TimeZone), "write e.g. Europe/Berlin, America/New_York or UTC", "UTC")
+	case s.TimeZone == "Local":
+		// Go's name for the host's zone: UTC in the image, something else
+		// on a laptop, so the digest's hour would depend on the machine.
+		p.add("slack.time_zone", "Local is the machine's zone, which differs between hosts (UTC in the container image)",
+			"name the zone, e.g. Europe/Berlin, America/New_York or UTC", "UTC")
 	}
 	switch s.OnInterrupted {
 	case "resend", "drop":

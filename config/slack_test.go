@@ -47,7 +47,9 @@ func TestSlackRules(t *testing.T) {
 		{"filtered digest", func(c *Config) {
 			c.Slack.WebhookURL, c.Slack.Rules = slackURL, SlackRules{{Webhook: "default", Events: []string{"digest"}, MinCustomers: 3}}
 		}, "slack.rules[0].events", "the digest is about every bug"},
+		{"URL as the name, not echoed", func(c *Config) { c.Slack.Webhooks = map[string]Secret{slackURL: "eng"} }, "slack.webhooks", "a webhook name looks like a URL"},
 		{"bad zone", func(c *Config) { c.Slack.TimeZone = "Mars/Olympus" }, "slack.time_zone", "not an IANA time zone"},
+		{"the machine's zone", func(c *Config) { c.Slack.TimeZone = "Local" }, "slack.time_zone", "Local is the machine's zone"},
 		{"bad hour", func(c *Config) { c.Slack.DigestHour = 24 }, "slack.digest_hour", "24 is over 23"},
 		{"bad interrupted", func(c *Config) { c.Slack.OnInterrupted = "maybe" }, "slack.on_interrupted", "neither resend nor drop"},
 	}
@@ -107,6 +109,30 @@ func TestSlackFromEnvAndFiles(t *testing.T) {
 		"HELPDESK_SYNC_SLACK_RULES":       `[{"webhook": "default", "min_customer": 5}]`,
 	}))
 	problemAt(t, err, "slack.rules", "unknown field")
+}
+
+// TestSlackWebhooksEnvNotEchoed: a slip in HELPDESK_SYNC_SLACK_WEBHOOKS
+// (the URL without its name, the two swapped) is named without the URL.
+func TestSlackWebhooksEnvNotEchoed(t *testing.T) {
+	tests := []struct {
+		name, env, key, want string
+	}{
+		{"URL without a name", slackURL, "slack.webhooks", "item 1 is not name=value"},
+		{"URL and name swapped", slackURL + "=eng", "slack.webhooks", "a webhook name looks like a URL"},
+		{"name twice", "eng=" + slackURL + ",eng=" + slackURL + "/2", "slack.webhooks", "item 2 repeats an earlier name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(writeFile(t, "c.yaml", minimal), envOf(secretEnv, map[string]string{"HELPDESK_SYNC_SLACK_WEBHOOKS": tt.env}))
+			p := problemAt(t, err, tt.key, tt.want)
+			if strings.Contains(err.Error(), "SeCrEtToKeN") {
+				t.Errorf("the error shows the secret: %v", err)
+			}
+			if p.Fix == "" || p.Env == "" {
+				t.Errorf("problem without fix or variable: %+v", p)
+			}
+		})
+	}
 }
 
 func TestSlackInlineWebhookRefused(t *testing.T) {

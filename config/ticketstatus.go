@@ -35,13 +35,15 @@ func (t TicketStatus) Assignment() (kind string, group int64, ok bool) {
 // enabled, so that turning it on later meets no surprise.
 func (c *Config) checkTicketStatus(p *problems) {
 	t := c.Policy.TicketStatus
-	for _, k := range []struct{ key, v string }{
-		{"policy.ticket_status.while_open", t.WhileOpen},
-		{"policy.ticket_status.then", t.Then},
+	// Each example is the key's default, so that taking it for one key does
+	// not set while_open and then alike.
+	for _, k := range []struct{ key, v, example string }{
+		{"policy.ticket_status.while_open", t.WhileOpen, "hold"},
+		{"policy.ticket_status.then", t.Then, "open"},
 	} {
 		if !slices.Contains(followStatuses, k.v) {
 			p.add(k.key, fmt.Sprintf("%q is not a status the service sets", k.v),
-				"use open, pending or hold (Zendesk's names; solved and closed are the agent's to set)", "hold")
+				"use open, pending or hold (Zendesk's names; solved and closed are the agent's to set), e.g. "+k.example, k.example)
 		}
 	}
 	if t.WhileOpen == t.Then && slices.Contains(followStatuses, t.Then) {

@@ -283,8 +283,11 @@ func checkOrder(p *problems, ths []Threshold, prios []string, name string, of fu
 		case of(lo) == of(hi):
 			p.add(key+"."+name, fmt.Sprintf("%s is used by another threshold", formatFloat(of(hi))), "give each threshold its own "+name, "")
 		case rlo >= 0 && rhi >= 0 && rhi >= rlo:
-			p.add(key, fmt.Sprintf("%s %s=%s is not above %s=%s", name, formatFloat(of(hi)), hi.Priority, formatFloat(of(lo)), lo.Priority),
-				"more "+name+" must mean a higher priority, e.g. "+example, example)
+			// No variable example: the whole list is one variable, and an
+			// example would drop the thresholds it leaves out.
+			p.add(key, fmt.Sprintf("%s %s raises to %s, but the lower %s %s already raises to %s",
+				name, formatFloat(of(hi)), hi.Priority, name, formatFloat(of(lo)), lo.Priority),
+				"more "+name+" must mean a higher priority, e.g. "+example, "")
 		}
 	}
 }

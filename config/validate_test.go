@@ -128,6 +128,10 @@ func TestValidateRules(t *testing.T) {
 		{"revenue threshold without revenue field", func(c *Config) {
 			c.Policy.Thresholds = []Threshold{{Revenue: 100000, Priority: "High"}}
 		}, "policy.thresholds[0].revenue", "set, but revenue.field is empty"},
+		{"revenue threshold over the bound", func(c *Config) {
+			c.Revenue = Revenue{Field: "arr", Currency: "EUR"}
+			c.Policy.Thresholds = []Threshold{{Revenue: 2e15, Priority: "High"}}
+		}, "policy.thresholds[0].revenue", "2e+15 is out of range (more than 0, up to 1000000000000000)"},
 		{"negative revenue threshold", func(c *Config) {
 			c.Revenue = Revenue{Field: "arr", Currency: "EUR"}
 			c.Policy.Thresholds = []Threshold{{Revenue: -5, Priority: "High"}}
@@ -135,20 +139,20 @@ func TestValidateRules(t *testing.T) {
 		{"revenue thresholds out of order", func(c *Config) {
 			c.Revenue = Revenue{Field: "arr", Currency: "EUR"}
 			c.Policy.Thresholds = []Threshold{{Revenue: 500000, Priority: "High"}, {Revenue: 100000, Priority: "Highest"}}
-		}, "policy.thresholds[0]", "revenue 500000=High is not above 100000=Highest"},
+		}, "policy.thresholds[0]", "revenue 500000 raises to High, but the lower revenue 100000 already raises to Highest"},
 		{"revenue thresholds with the same amount", func(c *Config) {
 			c.Revenue = Revenue{Field: "arr", Currency: "EUR"}
 			c.Policy.Thresholds = []Threshold{{Revenue: 1000, Priority: "High"}, {Revenue: 1000, Priority: "Highest"}}
 		}, "policy.thresholds[1].revenue", "1000 is used by another threshold"},
 		{"threshold of unknown priority", func(c *Config) { c.Policy.Thresholds = []Threshold{{Customers: 5, Priority: "P1"}} }, "policy.thresholds[0].priority", `"P1" is not one of jira.priorities`},
 		{"threshold case matters", func(c *Config) { c.Policy.Thresholds = []Threshold{{Customers: 5, Priority: "high"}} }, "policy.thresholds[0].priority", "case matters"},
-		{"threshold of zero customers", func(c *Config) { c.Policy.Thresholds = []Threshold{{Customers: 0, Priority: "High"}} }, "policy.thresholds[0]", "sets neither customers nor revenue"},
+		{"threshold of zero customers", func(c *Config) { c.Policy.Thresholds = []Threshold{{Customers: 0, Priority: "High"}} }, "policy.thresholds[0]", "sets neither customers nor revenue above 0"},
 		{"thresholds out of order", func(c *Config) {
 			c.Policy.Thresholds = []Threshold{{Customers: 25, Priority: "High"}, {Customers: 10, Priority: "Highest"}}
-		}, "policy.thresholds[0]", "25=High is not above 10=Highest"},
+		}, "policy.thresholds[0]", "customers 25 raises to High, but the lower customers 10 already raises to Highest"},
 		{"thresholds with the same priority", func(c *Config) {
 			c.Policy.Thresholds = []Threshold{{Customers: 10, Priority: "High"}, {Customers: 20, Priority: "High"}}
-		}, "policy.thresholds[1]", "20=High is not above 10=High"},
+		}, "policy.thresholds[1]", "customers 20 raises to High, but the lower customers 10 already raises to High"},
 		{"thresholds with the same count", func(c *Config) {
 			c.Policy.Thresholds = []Threshold{{Customers: 10, Priority: "High"}, {Customers: 10, Priority: "Highest"}}
 		}, "policy.thresholds[1].customers", "10 is used by another threshold"},
@@ -167,6 +171,7 @@ func TestValidateRules(t *testing.T) {
 		{"ticket status to a group", func(c *Config) { c.Policy.TicketStatus.Assign = "group:360001234567" }, "", ""},
 		{"ticket status while_open unknown", func(c *Config) { c.Policy.TicketStatus.WhileOpen = "on-hold" }, "policy.ticket_status.while_open", `"on-hold" is not a status the service sets`},
 		{"ticket status then solved", func(c *Config) { c.Policy.TicketStatus.Then = "solved" }, "policy.ticket_status.then", `"solved" is not a status the service sets`},
+		{"ticket status then unknown, example its default", func(c *Config) { c.Policy.TicketStatus.Then = "bogus" }, "policy.ticket_status.then", "solved and closed are the agent's to set), e.g. open"},
 		{"ticket status same twice", func(c *Config) { c.Policy.TicketStatus.Then = "hold" }, "policy.ticket_status.then", "also while_open"},
 		{"ticket status when unknown", func(c *Config) { c.Policy.TicketStatus.When = "shipped" }, "policy.ticket_status.when", `"shipped" is neither fixed nor released`},
 		{"ticket status assign unknown", func(c *Config) { c.Policy.TicketStatus.Assign = "agent" }, "policy.ticket_status.assign", `"agent" is not none, last_agent or group:<id>`},

@@ -23,18 +23,20 @@ type onlineCheck struct {
 // zendeskKeys and jiraKeys map a preflight check to the configuration key
 // an operator changes to fix it.
 var zendeskKeys = map[string][2]string{
-	"connection":   {"zendesk.url / zendesk.subdomain", "check the account URL, and that this machine reaches it (DNS, proxy, firewall); a 5xx is Zendesk's side, try again later"},
-	"credentials":  {"zendesk.email / zendesk.token", "check the API token (Admin Center > Apps and integrations > Zendesk API) and the email of its user"},
-	"admin":        {"zendesk.token", "use an API token of an admin: the incremental export is admin-only"},
-	"keys_field":   {"zendesk.keys_field_id", "create an active text ticket field for bug keys and set its id"},
-	"status_field": {"zendesk.status_field_id", "create an active text ticket field for the bug status and set its id, or 0 to show status by tags only"},
-	"tier_field":   {"zendesk.tier_field", "set the key of the organization field holding the tier, or empty to count without weights"},
+	"connection":    {"zendesk.url / zendesk.subdomain", "check the account URL, and that this machine reaches it (DNS, proxy, firewall); a 5xx is Zendesk's side, try again later"},
+	"credentials":   {"zendesk.email / zendesk.token", "check the API token (Admin Center > Apps and integrations > Zendesk API) and the email of its user"},
+	"admin":         {"zendesk.token", "use an API token of an admin: the incremental export is admin-only"},
+	"keys_field":    {"zendesk.keys_field_id", "create an active text ticket field for bug keys and set its id"},
+	"status_field":  {"zendesk.status_field_id", "create an active text ticket field for the bug status and set its id, or 0 to show status by tags only"},
+	"tier_field":    {"zendesk.tier_field", "set the key of the organization field holding the tier, or empty to count without weights"},
+	"revenue_field": {"revenue.field", "create a decimal or integer organization field for the revenue and set its key, or empty to turn revenue off"},
 }
 
 var jiraKeys = map[string][2]string{
 	"connection":           {"jira.url", "check the site URL, and that this machine reaches it (DNS, proxy, firewall); a 5xx is Jira's side, try again later"},
 	"credentials":          {"jira.email / jira.token (jira.pat)", "check the service account's API token (Cloud) or personal access token (Data Center)"},
 	"customer_count_field": {"jira.customer_count_field", "create a Number custom field and set its id (customfield_NNNNN)"},
+	"revenue_field":        {"revenue.jira_field", "create a Number custom field of its own and set its id (customfield_NNNNN), or empty to keep the revenue off the bug"},
 	"priorities":           {"jira.priorities / policy.thresholds", "name the priorities exactly as the site does"},
 }
 
@@ -74,6 +76,10 @@ func runOnline(ctx context.Context, cfg *config.Config, log *zap.Logger, w io.Wr
 			continue
 		}
 		ok = false
+		if c.key == "" { // a check not mapped above: its error says the fix
+			fmt.Fprintf(w, "FAIL  %-8s %s: %v\n", c.system, c.name, c.err)
+			continue
+		}
 		fmt.Fprintf(w, "FAIL  %-8s %s: %v\n      fix %s: %s\n", c.system, c.name, c.err, c.key, c.fix)
 	}
 	return ok, nil
