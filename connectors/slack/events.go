@@ -3,7 +3,10 @@ package slack
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync/texts"
 )
 
 // Bug is what a notice says about one bug. Revenue is shown only when
@@ -56,7 +59,7 @@ func (b Bug) revenue() string {
 		amount = 0
 	}
 	amount = math.Min(math.Round(amount), math.MaxInt64/2)
-	return clipEscaped(b.Currency, 8) + " " + grouped(int64(amount))
+	return clipEscaped(b.Currency, 8) + " " + texts.Thousands(strconv.FormatInt(int64(amount), 10))
 }
 
 func customers(n int) string {
