@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"maps"
+	"math"
 	"net"
 	"net/url"
 	"regexp"
@@ -19,7 +20,7 @@ type Slack struct {
 	WebhookURLFile string            `yaml:"webhook_url_file" doc:"File holding webhook_url."`
 	Webhooks       map[string]Secret `yaml:"webhooks" doc:"More webhooks by name, name=URL (names: lower-case letters, digits, - and _). Secrets: set them in the environment, or use webhook_files."`
 	WebhookFiles   map[string]string `yaml:"webhook_files" doc:"More webhooks by name, name=file holding the URL, e.g. eng=/run/secrets/slack-eng."`
-	Rules          SlackRules        `yaml:"rules" doc:"Which notices go to which webhook: a list of {webhook, events, projects, priorities, min_customers}; in the environment a JSON list. Empty: every notice to every webhook."`
+	Rules          SlackRules        `yaml:"rules" doc:"Which notices go to which webhook: a list of {webhook, events, projects, priorities, min_customers, min_revenue}; in the environment a JSON list. Empty: every notice to every webhook."`
 	DigestHour     int               `yaml:"digest_hour" doc:"Hour of the day (0 to 23, in time_zone) the daily digest is posted; -1 posts none."`
 	TimeZone       string            `yaml:"time_zone" doc:"IANA time zone of digest_hour, e.g. Europe/Berlin."`
 	DigestTop      int               `yaml:"digest_top" doc:"Bugs listed per section of the digest."`
@@ -29,13 +30,16 @@ type Slack struct {
 
 // SlackRule sends the notices it matches to one webhook; an empty filter
 // matches every notice. The digest is about every bug, so a rule that
-// filters bugs (projects, priorities, min_customers) never gets it.
+// filters bugs (projects, priorities, min_customers, min_revenue) never
+// gets it.
 type SlackRule struct {
 	Webhook      string   `yaml:"webhook" json:"webhook"`
 	Events       []string `yaml:"events" json:"events,omitempty"`
 	Projects     []string `yaml:"projects" json:"projects,omitempty"`
 	Priorities   []string `yaml:"priorities" json:"priorities,omitempty"`
 	MinCustomers int      `yaml:"min_customers" json:"min_customers,omitempty"`
+	// MinRevenue is in revenue.currency; only where revenue is counted.
+	MinRevenue float64 `yaml:"min_revenue" json:"min_revenue,omitempty"`
 }
 
 // SlackRules are the routing rules in order; in the environment they are
@@ -185,9 +189,17 @@ func (c *Config) checkSlackRule(p *problems, key string, r SlackRule, hooks []st
 	if r.MinCustomers < 0 || r.MinCustomers > maxCount {
 		p.add(key+".min_customers", fmt.Sprintf("%d is outside 0..%d", r.MinCustomers, maxCount), "write the fewest customers a notice needs, e.g. 5", "")
 	}
-	filters := len(r.Projects) > 0 || len(r.Priorities) > 0 || r.MinCustomers > 0
+	switch {
+	case r.MinRevenue < 0 || r.MinRevenue > maxRevenue || math.IsNaN(r.MinRevenue):
+		p.add(key+".min_revenue", fmt.Sprintf("%s is out of range (0 up to %s)", formatFloat(r.MinRevenue), formatFloat(maxRevenue)),
+			"write the least revenue waiting a notice needs, in revenue.currency, e.g. 100000", "")
+	case r.MinRevenue > 0 && c.Revenue.Field == "":
+		p.add(key+".min_revenue", "set, but revenue.field is empty, so no bug has a revenue waiting",
+			"set revenue.field and revenue.currency to count revenue, or remove min_revenue from this rule", "")
+	}
+	filters := len(r.Projects) > 0 || len(r.Priorities) > 0 || r.MinCustomers > 0 || r.MinRevenue > 0
 	if filters && len(r.Events) == 1 && r.Events[0] == "digest" {
-		p.add(key+".events", "only digest, with projects, priorities or min_customers: the digest is about every bug, so this rule gets nothing",
+		p.add(key+".events", "only digest, with projects, priorities, min_customers or min_revenue: the digest is about every bug, so this rule gets nothing",
 			"drop the filters from this rule, or add other notices to events", "")
 	}
 }

@@ -48,6 +48,21 @@ func TestSlackRules(t *testing.T) {
 			c.Slack.WebhookURL, c.Slack.Rules = slackURL, SlackRules{{Webhook: "default", Events: []string{"digest"}, MinCustomers: 3}}
 		}, "slack.rules[0].events", "the digest is about every bug"},
 		{"URL as the name, not echoed", func(c *Config) { c.Slack.Webhooks = map[string]Secret{slackURL: "eng"} }, "slack.webhooks", "a webhook name looks like a URL"},
+		{"min revenue where revenue is counted", func(c *Config) {
+			c.Revenue = Revenue{Field: "arr", Currency: "EUR"}
+			c.Slack.WebhookURL, c.Slack.Rules = slackURL, SlackRules{{Webhook: "default", Events: []string{"priority_raised"}, MinRevenue: 100000}}
+		}, "", ""},
+		{"min revenue without revenue", func(c *Config) {
+			c.Slack.WebhookURL, c.Slack.Rules = slackURL, SlackRules{{Webhook: "default", MinRevenue: 100000}}
+		}, "slack.rules[0].min_revenue", "set, but revenue.field is empty, so no bug has a revenue waiting; set revenue.field and revenue.currency"},
+		{"negative revenue", func(c *Config) {
+			c.Revenue = Revenue{Field: "arr", Currency: "EUR"}
+			c.Slack.WebhookURL, c.Slack.Rules = slackURL, SlackRules{{Webhook: "default", MinRevenue: -1}}
+		}, "slack.rules[0].min_revenue", "-1 is out of range"},
+		{"revenue-filtered digest", func(c *Config) {
+			c.Revenue = Revenue{Field: "arr", Currency: "EUR"}
+			c.Slack.WebhookURL, c.Slack.Rules = slackURL, SlackRules{{Webhook: "default", Events: []string{"digest"}, MinRevenue: 1}}
+		}, "slack.rules[0].events", "the digest is about every bug"},
 		{"bad zone", func(c *Config) { c.Slack.TimeZone = "Mars/Olympus" }, "slack.time_zone", "not an IANA time zone"},
 		{"the machine's zone", func(c *Config) { c.Slack.TimeZone = "Local" }, "slack.time_zone", "Local is the machine's zone"},
 		{"bad hour", func(c *Config) { c.Slack.DigestHour = 24 }, "slack.digest_hour", "24 is over 23"},
@@ -109,6 +124,17 @@ func TestSlackFromEnvAndFiles(t *testing.T) {
 		"HELPDESK_SYNC_SLACK_RULES":       `[{"webhook": "default", "min_customer": 5}]`,
 	}))
 	problemAt(t, err, "slack.rules", "unknown field")
+
+	c, err = Load(writeFile(t, "c.yaml", minimal+"revenue:\n  field: arr\n  currency: EUR\n"), envOf(secretEnv, map[string]string{
+		"HELPDESK_SYNC_SLACK_WEBHOOK_URL": slackURL,
+		"HELPDESK_SYNC_SLACK_RULES":       `[{"webhook": "default", "min_revenue": 250000.5}]`,
+	}))
+	if err != nil {
+		t.Fatalf("Load with min_revenue: %v", err)
+	}
+	if got := c.Slack.Rules[0].MinRevenue; got != 250000.5 {
+		t.Errorf("min_revenue = %v, want 250000.5", got)
+	}
 }
 
 // TestSlackWebhooksEnvNotEchoed: a slip in HELPDESK_SYNC_SLACK_WEBHOOKS

@@ -3,7 +3,10 @@ package slack
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync/texts"
 )
 
 // Bug is what a notice says about one bug. Revenue is shown only when
@@ -34,10 +37,12 @@ func (b Bug) title() string {
 // line is the one-line mrkdwn form of b: linked key, summary, figures.
 func (b Bug) line() string {
 	s := "*" + link(b.URL, b.Key, maxKey) + "* " + clipEscaped(b.Summary, maxSummary)
-	return s + " — " + b.figures()
+	return s + " — " + b.Figures()
 }
 
-func (b Bug) figures() string {
+// Figures are who waits on b, and the revenue waiting when it is shown:
+// "12 customers" or "12 customers, EUR 125,000 waiting".
+func (b Bug) Figures() string {
 	s := customers(b.Customers)
 	if r := b.revenue(); r != "" {
 		s += ", " + r + " waiting"
@@ -54,7 +59,7 @@ func (b Bug) revenue() string {
 		amount = 0
 	}
 	amount = math.Min(math.Round(amount), math.MaxInt64/2)
-	return clipEscaped(b.Currency, 8) + " " + grouped(int64(amount))
+	return clipEscaped(b.Currency, 8) + " " + texts.Thousands(strconv.FormatInt(int64(amount), 10))
 }
 
 func customers(n int) string {
@@ -81,7 +86,7 @@ func PriorityRaised(e PriorityRaise) Message {
 	if e.Reason != "" {
 		blocks = append(blocks, contextBlock("Why: "+clipEscaped(e.Reason, MaxSectionText-5)))
 	}
-	text := fmt.Sprintf("Priority raised to %s: %s %s (%s)", to, clipEscaped(b.Key, maxKey), clipEscaped(b.Summary, maxSummary), b.figures())
+	text := fmt.Sprintf("Priority raised to %s: %s %s (%s)", to, clipEscaped(b.Key, maxKey), clipEscaped(b.Summary, maxSummary), b.Figures())
 	return finish(text, blocks...)
 }
 
@@ -103,7 +108,7 @@ func WentStale(e Stale) Message {
 		body += "\nPriority *" + clipEscaped(b.Priority, maxName) + "*"
 	}
 	blocks := []Block{header("Gone stale: " + b.title()), section(body), contextBlock(idle + " while customers wait.")}
-	text := fmt.Sprintf("Gone stale: %s %s (%s, %s)", clipEscaped(b.Key, maxKey), clipEscaped(b.Summary, maxSummary), b.figures(), strings.ToLower(idle[:1])+idle[1:])
+	text := fmt.Sprintf("Gone stale: %s %s (%s, %s)", clipEscaped(b.Key, maxKey), clipEscaped(b.Summary, maxSummary), b.Figures(), strings.ToLower(idle[:1])+idle[1:])
 	return finish(text, blocks...)
 }
 
@@ -122,7 +127,7 @@ func Fixed(e Fix) Message {
 	}
 	blocks := []Block{header("Fixed: " + b.title()), section(body),
 		contextBlock("The agents of the linked tickets were told; the fix reaches customers when it is released.")}
-	text := fmt.Sprintf("Fixed: %s %s (%s)", clipEscaped(b.Key, maxKey), clipEscaped(b.Summary, maxSummary), b.figures())
+	text := fmt.Sprintf("Fixed: %s %s (%s)", clipEscaped(b.Key, maxKey), clipEscaped(b.Summary, maxSummary), b.Figures())
 	return finish(text, blocks...)
 }
 
@@ -141,7 +146,7 @@ func Released(e Release) Message {
 		body += "\nReleased in *" + version + "*"
 	}
 	blocks := []Block{header("Fix released: " + b.title()), section(body)}
-	text := fmt.Sprintf("Fix released: %s %s (%s)", clipEscaped(b.Key, maxKey), clipEscaped(b.Summary, maxSummary), b.figures())
+	text := fmt.Sprintf("Fix released: %s %s (%s)", clipEscaped(b.Key, maxKey), clipEscaped(b.Summary, maxSummary), b.Figures())
 	if version != "" {
 		text += " in " + version
 	}

@@ -73,23 +73,3 @@ func withRepeatNote(m Message) Message {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
-// grouped writes n with thousands separators: 1234567 → "1,234,567".
-func grouped(n int64) string {
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -22,13 +23,17 @@ var kinds = []Kind{KindPriorityRaised, KindStale, KindFixed, KindReleased, KindD
 
 // Rule sends the events it matches to one webhook. An empty filter
 // matches everything. The digest is about every bug, so it goes only to
-// rules without bug filters (Projects, Priorities, MinCustomers).
+// rules without bug filters (Projects, Priorities, MinCustomers,
+// MinRevenue).
 type Rule struct {
 	Webhook      string   // a configured webhook's name
 	Events       []Kind   // empty: every kind
 	Projects     []string // Jira project keys
 	Priorities   []string // priority names, as in Jira
 	MinCustomers int      // at least this many customers waiting
+	// MinRevenue: at least this much revenue waiting, in the configured
+	// currency. Only where revenue is counted: the caller checks that.
+	MinRevenue float64
 }
 
 // Rules are the routing rules, in configuration order.
@@ -66,8 +71,14 @@ func (rs Rules) Validate(webhooks []string) error {
 		if r.MinCustomers < 0 {
 			bad(i, "min_customers", "%d is negative", r.MinCustomers)
 		}
+		switch {
+		case math.IsNaN(r.MinRevenue):
+			bad(i, "min_revenue", "not a number")
+		case r.MinRevenue < 0:
+			bad(i, "min_revenue", "%v is negative", r.MinRevenue)
+		}
 		if len(r.Events) == 1 && r.Events[0] == KindDigest && r.filtersBugs() {
-			bad(i, "events", "a digest-only rule cannot filter by project, priority or customers: the digest is about every bug")
+			bad(i, "events", "a digest-only rule cannot filter by project, priority, customers or revenue: the digest is about every bug")
 		}
 	}
 	if len(errs) > 0 {
@@ -79,7 +90,7 @@ func (rs Rules) Validate(webhooks []string) error {
 // filtersBugs reports whether r picks bugs: such a rule gets no digest,
 // which is about every bug.
 func (r Rule) filtersBugs() bool {
-	return len(r.Projects) > 0 || len(r.Priorities) > 0 || r.MinCustomers > 0
+	return len(r.Projects) > 0 || len(r.Priorities) > 0 || r.MinCustomers > 0 || r.MinRevenue > 0
 }
 
 func validProject(p string) bool {
@@ -108,6 +119,7 @@ type Facts struct {
 	Project   string
 	Priority  string
 	Customers int
+	Revenue   float64 // revenue waiting; 0 where revenue is not counted
 }
 
 // Route returns the webhooks the event goes to, each once, in rule order.
@@ -134,5 +146,5 @@ func (r Rule) matches(f Facts) bool {
 	if len(r.Priorities) > 0 && !slices.ContainsFunc(r.Priorities, func(p string) bool { return strings.EqualFold(p, f.Priority) }) {
 		return false
 	}
-	return f.Customers >= r.MinCustomers
+	return f.Customers >= r.MinCustomers && f.Revenue >= r.MinRevenue
 }

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/helpdesk-sync/helpdesk-sync/sync/texts"
 )
 
 // RevenuePolicy weighs bugs by the revenue waiting on them: the sum of a
@@ -124,17 +126,11 @@ func (r RevenuePolicy) FormatRevenue(v float64) string {
 	v = math.Abs(round2(v))
 	whole := math.Floor(v)
 	cents := int(math.Round((v - whole) * 100))
-	digits := strconv.FormatFloat(whole, 'f', 0, 64)
 	var b strings.Builder
 	if neg {
 		b.WriteByte('-')
 	}
-	for i, d := range digits {
-		if i > 0 && (len(digits)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(d)
-	}
+	b.WriteString(texts.Thousands(strconv.FormatFloat(whole, 'f', 0, 64)))
 	if cents != 0 {
 		fmt.Fprintf(&b, ".%02d", cents)
 	}

@@ -1,6 +1,7 @@
 package notice
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/slack"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 )
 
 // The digest's logs are sorted sets of "<bug id> <notice id>" scored by
@@ -105,21 +107,20 @@ func (n *Notices) postDigest(ctx context.Context, at time.Time) {
 }
 
 // Digest queues the digest due at at: the bugs with the most customers
-// waiting now, those gone stale in the day before at, those fixed or
+// waiting now, with the most revenue waiting now (where revenue is
+// counted), those gone stale in the day before at, those fixed or
 // released in the week before at.
 func (n *Notices) Digest(ctx context.Context, at time.Time) error {
 	day := at.In(n.opt.Location)
+	top := max(n.opt.DigestTop, 1)
 	d := slack.Digest{Day: day, Top: n.opt.DigestTop}
 	ranked, err := n.opt.Store.RankedBugs(ctx)
 	if err != nil {
 		return fmt.Errorf("notice: digest: %w", err)
 	}
-	var top []string
-	for _, r := range ranked {
-		if len(top) == max(n.opt.DigestTop, 1) {
-			break
-		}
-		top = append(top, r.ID)
+	var byCustomers []string
+	for _, r := range ranked[:min(len(ranked), top)] {
+		byCustomers = append(byCustomers, r.ID)
 	}
 	stale, err := n.logged(ctx, "stale", at.Add(-24*time.Hour), at)
 	if err != nil {
@@ -129,7 +130,13 @@ func (n *Notices) Digest(ctx context.Context, at time.Time) error {
 	if err != nil {
 		return err
 	}
-	all := slices.Concat(top, stale, fixed)
+	var byRevenue []string
+	if n.opt.Revenue.Enabled {
+		if byRevenue, err = n.topRevenue(ctx, ranked, top); err != nil {
+			return err
+		}
+	}
+	all := slices.Concat(byCustomers, byRevenue, stale, fixed)
 	recs, err := n.opt.Store.Bugs(ctx, all)
 	if err != nil {
 		return fmt.Errorf("notice: digest: %w", err)
@@ -145,14 +152,34 @@ func (n *Notices) Digest(ctx context.Context, at time.Time) error {
 			if !ok || !keep(r) {
 				continue
 			}
-			out = append(out, slack.Bug{Key: r.Key, Summary: r.Summary, URL: r.URL, Priority: r.Priority,
-				Customers: stands[id].Customers.Distinct})
+			out = append(out, n.bug(r, stands[id]))
 		}
 		return out
 	}
-	d.ByCustomers = bugs(top, func(engine.BugRecord) bool { return true })
+	d.ByCustomers = bugs(byCustomers, func(engine.BugRecord) bool { return true })
+	d.ByRevenue = bugs(byRevenue, func(engine.BugRecord) bool { return true })
 	d.NewlyStale = bugs(stale, func(r engine.BugRecord) bool { return r.Stale.Flagged })
 	d.FixedThisWeek = bugs(fixed, func(engine.BugRecord) bool { return true })
 	return n.enqueue(ctx, notice{id: "digest:" + day.Format(time.DateOnly), kind: slack.KindDigest,
 		facts: slack.Facts{Kind: slack.KindDigest}, message: slack.DailyDigest(d)})
+}
+
+// topRevenue are the top bugs of ranked by the revenue waiting on them,
+// most first; bugs with none are left out, and equal revenues keep the
+// ranking's order (more customers first). Every bug with revenue waiting
+// has customers waiting, so the ranking holds them all.
+func (n *Notices) topRevenue(ctx context.Context, ranked []state.Ranked, top int) ([]string, error) {
+	ids := make([]string, len(ranked))
+	for i, r := range ranked {
+		ids[i] = r.ID
+	}
+	_, stands, err := n.opt.Store.BugMemories(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("notice: digest: revenue waiting: %w", err)
+	}
+	ids = slices.DeleteFunc(ids, func(id string) bool { return stands[id].Customers.Revenue <= 0 })
+	slices.SortStableFunc(ids, func(a, b string) int {
+		return cmp.Compare(stands[b].Customers.Revenue, stands[a].Customers.Revenue)
+	})
+	return ids[:min(len(ids), top)], nil
 }

@@ -53,8 +53,8 @@ func (n *Notices) process(ctx context.Context, w wire) error {
 // noticeOf decides whether w is worth a notice and builds it. The bug's
 // figures are the store's now; its identity is the event's.
 func (n *Notices) noticeOf(w wire, rec engine.BugRecord, st engine.Standing) (notice, bool) {
-	bug := slack.Bug{Key: rec.Key, Summary: rec.Summary, URL: rec.URL, Priority: rec.Priority, Customers: st.Customers.Distinct}
-	facts := slack.Facts{Project: rec.Project, Priority: rec.Priority, Customers: st.Customers.Distinct}
+	bug := n.bug(rec, st)
+	facts := slack.Facts{Project: rec.Project, Priority: rec.Priority, Customers: bug.Customers, Revenue: bug.Revenue}
 	seq := strconv.Itoa(w.Seq)
 	switch w.Kind {
 	case engine.EventPriorityChanged:
@@ -64,7 +64,7 @@ func (n *Notices) noticeOf(w wire, rec engine.BugRecord, st engine.Standing) (no
 		bug.Priority, facts.Priority = w.To, w.To
 		facts.Kind = slack.KindPriorityRaised
 		return notice{id: "raised:" + w.Bug + ":" + seq + ":" + w.To, kind: facts.Kind, facts: facts,
-			message: slack.PriorityRaised(slack.PriorityRaise{Bug: bug, From: w.From, To: w.To, Reason: waiting(bug.Customers)})}, true
+			message: slack.PriorityRaised(slack.PriorityRaise{Bug: bug, From: w.From, To: w.To, Reason: n.reason(bug, st, w.To)})}, true
 	case engine.EventStaleFlagged:
 		facts.Kind = slack.KindStale
 		days := int(rec.Stale.Idle.Hours() / 24)
@@ -100,11 +100,31 @@ func (n *Notices) raised(from, to string) bool {
 	return to != "" && rank(to) < rank(from)
 }
 
-func waiting(customers int) string {
-	if customers == 1 {
+// bug is what a notice says of rec: the store's figures, and the revenue
+// waiting only where revenue is counted.
+func (n *Notices) bug(rec engine.BugRecord, st engine.Standing) slack.Bug {
+	b := slack.Bug{Key: rec.Key, Summary: rec.Summary, URL: rec.URL, Priority: rec.Priority, Customers: st.Customers.Distinct}
+	if n.opt.Revenue.Enabled {
+		b.Revenue, b.Currency = st.Customers.Revenue, n.opt.Revenue.Currency
+	}
+	return b
+}
+
+// reason says why bug was raised to priority to: the customers waiting,
+// and the revenue waiting too when it reaches a revenue threshold of that
+// priority. The engine raises by the same standing, so this is its
+// reason unless the figures moved since, or a person raised the bug.
+func (n *Notices) reason(bug slack.Bug, st engine.Standing, to string) string {
+	if n.opt.Revenue.Enabled {
+		p := engine.Policy{Priorities: n.opt.Priorities, Thresholds: n.opt.Thresholds, Revenue: n.opt.Revenue}
+		if r := p.Reach(st.Customers.Weighted, st.Customers.Revenue); r.Priority == to && r.Revenue > 0 {
+			return bug.Figures()
+		}
+	}
+	if bug.Customers == 1 {
 		return "1 customer waiting"
 	}
-	return strconv.Itoa(customers) + " customers waiting"
+	return strconv.Itoa(bug.Customers) + " customers waiting"
 }
 
 // enqueue routes nt and queues it once per webhook.

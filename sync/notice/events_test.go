@@ -57,3 +57,61 @@ func TestNoticeOf(t *testing.T) {
 		})
 	}
 }
+
+// Where revenue is counted, notices show it and route by it, and a raise
+// names it when a revenue threshold of the new priority is reached.
+func TestNoticeOfRevenue(t *testing.T) {
+	counted := Options{Priorities: []string{"Highest", "High", "Medium", "Low"},
+		Revenue:    engine.RevenuePolicy{Enabled: true, Currency: "EUR"},
+		Thresholds: []engine.Threshold{{Customers: 3, Priority: "Medium"}, {Customers: 10, Priority: "High"}, {Revenue: 100000, Priority: "High"}}}
+	off := counted
+	off.Revenue = engine.RevenuePolicy{}
+	rec := engine.BugRecord{Bug: engine.Bug{ID: "10001", Key: "PROJ-1", Project: "PROJ", Summary: "Export fails", Priority: "Low"}}
+	standing := func(n int, revenue float64) engine.Standing {
+		return engine.Standing{Customers: engine.Customers{Distinct: n, Weighted: float64(n), Revenue: revenue}}
+	}
+	raise := func(to string) wire {
+		return wire{Kind: engine.EventPriorityChanged, Bug: "10001", Seq: 1, From: "Low", To: to}
+	}
+	tests := []struct {
+		name    string
+		opt     Options
+		w       wire
+		st      engine.Standing
+		why     string  // the raise's reason; "" for a notice that is no raise
+		revenue float64 // in the routing facts
+		shows   string  // in the fallback text; "" when no revenue may show
+	}{
+		{"raised by revenue", counted, raise("High"), standing(2, 125000.4), "Why: 2 customers, EUR 125,000 waiting", 125000.4, "EUR 125,000"},
+		{"raised by customers and revenue", counted, raise("High"), standing(12, 100000), "Why: 12 customers, EUR 100,000 waiting", 100000, "EUR 100,000"},
+		{"raised by customers alone", counted, raise("High"), standing(12, 5000), "Why: 12 customers waiting", 5000, "EUR 5,000"},
+		{"raised below the revenue's priority", counted, raise("Medium"), standing(3, 150000), "Why: 3 customers waiting", 150000, "EUR 150,000"},
+		{"fixed", counted, wire{Kind: engine.EventTransition, Bug: "10001", Seq: 4, State: engine.StateDone}, standing(2, 1234567), "", 1234567, "EUR 1,234,567"},
+		{"revenue not counted", off, raise("High"), standing(12, 125000), "Why: 12 customers waiting", 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := &Notices{opt: tt.opt}
+			nt, ok := n.noticeOf(tt.w, rec, tt.st)
+			if !ok {
+				t.Fatal("no notice")
+			}
+			if nt.facts.Revenue != tt.revenue {
+				t.Errorf("facts.Revenue = %v, want %v", nt.facts.Revenue, tt.revenue)
+			}
+			switch {
+			case tt.shows == "" && strings.Contains(nt.message.Text, "EUR"):
+				t.Errorf("text %q shows a revenue that is not counted", nt.message.Text)
+			case !strings.Contains(nt.message.Text, tt.shows):
+				t.Errorf("text %q lacks %q", nt.message.Text, tt.shows)
+			}
+			if tt.why == "" {
+				return
+			}
+			last := nt.message.Blocks[len(nt.message.Blocks)-1]
+			if last.Type != "context" || last.Elements[0].Text != tt.why {
+				t.Errorf("last block %+v, want the reason %q", last, tt.why)
+			}
+		})
+	}
+}

@@ -69,6 +69,14 @@ type Options struct {
 	// Priorities are the tracker's priorities, highest first: a change
 	// up this list is a raise.
 	Priorities []string
+	// Revenue is how the engine counts revenue. When Enabled, notices and
+	// the digest show the revenue waiting in its Currency, and rules may
+	// route by it (MinRevenue); off, nothing about revenue is shown.
+	Revenue engine.RevenuePolicy
+	// Thresholds are the engine's priority thresholds: a raise notice
+	// names the revenue waiting when a revenue threshold of the new
+	// priority is reached.
+	Thresholds []engine.Threshold
 	Location   *time.Location // of DigestHour; nil is UTC
 	DigestHour int            // -1: no digest
 	DigestTop  int
@@ -123,6 +131,11 @@ func New(o Options) (*Notices, error) {
 	}
 	if err := o.Rules.Validate(names); err != nil {
 		return nil, fmt.Errorf("notice: %w", err)
+	}
+	for i, r := range o.Rules {
+		if r.MinRevenue > 0 && !o.Revenue.Enabled {
+			return nil, fmt.Errorf("notice: slack.rules[%d].min_revenue: set, but revenue is not counted (set revenue.field and revenue.currency)", i)
+		}
 	}
 	n := &Notices{opt: o, rdb: o.Redis, clock: o.Clock, log: o.Logger.Named("slack"),
 		inbox: o.Prefix + "{slack}:inbox", logs: o.Prefix + "{slack}:log:"}

@@ -51,9 +51,11 @@ func newNotices(cfg *config.Config, s *Service, o Options, tune tuning.Tuning) (
 	if cfg.Slack.OnInterrupted == "drop" {
 		interrupted = slack.DropInterrupted
 	}
+	policy := Policy(cfg)
 	n, err := notice.New(notice.Options{
 		Redis: s.Redis, Prefix: cfg.Redis.KeyPrefix, Store: s.Store, Webhooks: posters,
 		Rules: rules(cfg.Slack.Rules), Priorities: slices.Clone(cfg.Jira.Priorities),
+		Revenue: policy.Revenue, Thresholds: policy.Thresholds,
 		Location: cfg.Slack.Location(), DigestHour: cfg.Slack.DigestHour, DigestTop: cfg.Slack.DigestTop,
 		Interrupted: interrupted, MaxPending: cfg.Slack.MaxPending, Clock: tune.Clock, Logger: o.Logger,
 		Outcome: o.SlackOutcome,
@@ -69,7 +71,7 @@ func newNotices(cfg *config.Config, s *Service, o Options, tune tuning.Tuning) (
 func rules(in config.SlackRules) slack.Rules {
 	out := make(slack.Rules, 0, len(in))
 	for _, r := range in {
-		rule := slack.Rule{Webhook: r.Webhook, Projects: r.Projects, Priorities: r.Priorities, MinCustomers: r.MinCustomers}
+		rule := slack.Rule{Webhook: r.Webhook, Projects: r.Projects, Priorities: r.Priorities, MinCustomers: r.MinCustomers, MinRevenue: r.MinRevenue}
 		for _, e := range r.Events {
 			rule.Events = append(rule.Events, slack.Kind(e))
 		}

@@ -283,18 +283,40 @@ func TestRenderRefusesAMissingSecretName(t *testing.T) {
 
 // TestConfigValidates runs the binary's own validation over the chart's
 // configuration, with the Deployment's environment and its secret files,
-// when deploy/check.sh passes the binary in HELPDESK_SYNC_BIN.
+// when deploy/check.sh passes the binary in HELPDESK_SYNC_BIN: with the
+// defaults, and with Slack webhooks from the Secret.
 func TestConfigValidates(t *testing.T) {
 	bin := os.Getenv("HELPDESK_SYNC_BIN")
 	if bin == "" {
 		t.Skip("HELPDESK_SYNC_BIN is not set (deploy/check.sh sets it)")
 	}
-	r := render(t)
+	for name, set := range map[string][]string{
+		"defaults": nil,
+		"slack":    {"slack.webhookKey=slack-default", "slack.webhooks.eng=slack-eng"},
+	} {
+		t.Run(name, func(t *testing.T) { validates(t, bin, render(t, set...)) })
+	}
+}
+
+func validates(t *testing.T, bin string, r rendered) {
 	dir := t.TempDir()
 	c := r.deployment.Spec.Template.Spec.Containers[0]
 	cfgPath := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(cfgPath, []byte(r.configMap.Data["config.yaml"]), 0o600); err != nil {
 		t.Fatal(err)
+	}
+	// A secret file at path in the container, written under dir; a Slack
+	// webhook file holds a URL.
+	secretFile := func(path string) string {
+		value := "s3cret\n"
+		if strings.HasPrefix(path, slackDir) {
+			value = "https://hooks.slack.com/services/T000/B000/s3cret\n"
+		}
+		file := filepath.Join(dir, filepath.Base(path))
+		if err := os.WriteFile(file, []byte(value), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return file
 	}
 	environ := []string{"PATH=/usr/bin:/bin"}
 	for _, e := range c.Env {
@@ -302,11 +324,14 @@ func TestConfigValidates(t *testing.T) {
 		case e.Name == "HELPDESK_SYNC_CONFIG":
 			environ = append(environ, e.Name+"="+cfgPath)
 		case strings.HasSuffix(e.Name, "_FILE"):
-			secret := filepath.Join(dir, filepath.Base(e.Value))
-			if err := os.WriteFile(secret, []byte("s3cret\n"), 0o600); err != nil {
-				t.Fatal(err)
+			environ = append(environ, e.Name+"="+secretFile(e.Value))
+		case e.Name == "HELPDESK_SYNC_SLACK_WEBHOOK_FILES":
+			var files []string
+			for item := range strings.SplitSeq(e.Value, ",") {
+				name, path, _ := strings.Cut(item, "=")
+				files = append(files, name+"="+secretFile(path))
 			}
-			environ = append(environ, e.Name+"="+secret)
+			environ = append(environ, e.Name+"="+strings.Join(files, ","))
 		case e.ValueFrom == nil:
 			environ = append(environ, e.Name+"="+e.Value)
 		}
@@ -317,8 +342,48 @@ func TestConfigValidates(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the chart's configuration does not validate: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "configuration is valid") || strings.Contains(string(out), "s3cret") {
+	if !strings.Contains(string(out), "configuration is valid") || strings.Contains(string(out), "s3cret") ||
+		strings.Contains(string(out), "sets no configuration key") {
 		t.Fatalf("validate:\n%s", out)
+	}
+}
+
+// slackDir is where the Slack Secret's keys are mounted.
+const slackDir = "/etc/helpdesk-sync/slack/"
+
+// Slack webhooks come from their own Secret (or secret.name's), each key
+// mounted once under slackDir and named by the configuration's file keys;
+// without a webhook there is no volume and no variable.
+func TestRenderedSlack(t *testing.T) {
+	pod := render(t).deployment.Spec.Template.Spec
+	if _, ok := volume(pod, "slack"); ok || env(pod.Containers[0], "HELPDESK_SYNC_SLACK_WEBHOOK_URL_FILE") != "" {
+		t.Fatal("a Slack volume or variable without a webhook")
+	}
+
+	pod = render(t, "slack.secretName=hooks", "slack.webhookKey=slack-default",
+		"slack.webhooks.eng=slack-eng", "slack.webhooks.sales=slack-default").deployment.Spec.Template.Spec
+	c := pod.Containers[0]
+	if got := env(c, "HELPDESK_SYNC_SLACK_WEBHOOK_URL_FILE"); got != slackDir+"slack-default" {
+		t.Errorf("HELPDESK_SYNC_SLACK_WEBHOOK_URL_FILE = %q", got)
+	}
+	if got, want := env(c, "HELPDESK_SYNC_SLACK_WEBHOOK_FILES"), "eng="+slackDir+"slack-eng,sales="+slackDir+"slack-default"; got != want {
+		t.Errorf("HELPDESK_SYNC_SLACK_WEBHOOK_FILES = %q, want %q", got, want)
+	}
+	v, ok := volume(pod, "slack")
+	if !ok || v.Secret == nil || v.Secret.SecretName != "hooks" || len(v.Secret.Items) != 2 ||
+		v.Secret.Items[0].Key != "slack-default" || v.Secret.Items[1].Key != "slack-eng" {
+		t.Fatalf("slack volume %+v, want the Secret hooks' keys slack-default and slack-eng, once each", v)
+	}
+	mounted := slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool {
+		return m.Name == "slack" && m.MountPath+"/" == slackDir && m.ReadOnly
+	})
+	if !mounted {
+		t.Errorf("mounts %+v lack the slack volume read-only at %s", c.VolumeMounts, slackDir)
+	}
+
+	pod = render(t, "slack.webhookKey=slack-default").deployment.Spec.Template.Spec
+	if v, _ := volume(pod, "slack"); v.Secret == nil || v.Secret.SecretName != "helpdesk-sync" {
+		t.Errorf("slack volume %+v, want secret.name's Secret by default", v)
 	}
 }
 

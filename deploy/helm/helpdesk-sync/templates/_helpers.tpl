@@ -41,3 +41,20 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "helpdesk-sync.envName" -}}
 {{- printf "HELPDESK_SYNC_%s" (. | upper | replace "." "_") }}
 {{- end }}
+
+{{/* The keys of the Slack Secret mounted under /etc/helpdesk-sync/slack, comma-separated; empty while no webhook is set. */}}
+{{- define "helpdesk-sync.slackKeys" -}}
+{{- $keys := list }}
+{{- with .Values.slack.webhookKey }}{{ $keys = append $keys . }}{{ end }}
+{{- range $name, $key := .Values.slack.webhooks }}{{ $keys = append $keys $key }}{{ end }}
+{{- $keys | uniq | join "," }}
+{{- end }}
+
+{{/* slack.webhook_files: name=file of each named webhook, comma-separated. */}}
+{{- define "helpdesk-sync.slackFiles" -}}
+{{- $files := list }}
+{{- range $name, $key := .Values.slack.webhooks }}
+{{- $files = append $files (printf "%s=/etc/helpdesk-sync/slack/%s" $name $key) }}
+{{- end }}
+{{- $files | join "," }}
+{{- end }}
