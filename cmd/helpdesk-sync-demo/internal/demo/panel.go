@@ -22,7 +22,10 @@ func (d *run) showPanel(ctx context.Context, ticket int64) error {
 	}
 	for _, b := range v.Bugs {
 		d.out.f("     │ %s %q: %s (%s), priority %s\n", b.Key, b.Summary, b.Status, b.Category, b.Priority)
-		if len(b.FixVersions) > 0 {
+		if b.Fix != "" {
+			d.out.f("     │ %s\n", b.Fix)
+		}
+		if len(b.FixVersions) > 0 && (b.Fix == "" || len(b.FixVersions) > 1) {
 			var fix []string
 			for _, f := range b.FixVersions {
 				fix = append(fix, f.String())
