@@ -32,8 +32,8 @@ func (d *run) showPanel(ctx context.Context, ticket int64) error {
 			}
 			d.out.f("     │ Fix version %s\n", strings.Join(fix, ", "))
 		}
-		d.out.f("     │ %s waiting (weighted %s). %s\n", capital(plural(b.Customers.Distinct, "customer", "customers")),
-			formatCount(b.Customers.Weighted), b.Standing)
+		d.out.f("     │ %s waiting (weighted %s; %s revenue waiting). %s\n", capital(plural(b.Customers.Distinct, "customer", "customers")),
+			formatCount(b.Customers.Weighted), b.Customers.RevenueText, b.Standing)
 		if len(b.Others) > 0 {
 			var others []string
 			for _, o := range b.Others {
