@@ -220,7 +220,7 @@ func (m *Model) readBugs(ctx context.Context, ids []string, recs map[string]engi
 	maps.Copy(stands, ss)
 	for id, tickets := range l {
 		ts := slices.Collect(maps.Keys(tickets))
-		slices.SortFunc(ts, func(a, b int64) int { return cmpInt(b, a) })
+		slices.SortFunc(ts, func(a, b int64) int { return cmp.Compare(b, a) })
 		links[id] = ts
 	}
 	return nil
