@@ -319,7 +319,7 @@ func fixText(b engine.BugRecord, fv []FixVersion) string {
 	if (b.State != engine.StateDone && b.State != engine.StateReleased) || len(b.FixVersions) == 0 {
 		return ""
 	}
-	shipped := slices.Clone(b.Released)
+	shipped := b.Released
 	if len(shipped) == 0 {
 		for _, f := range fv {
 			if f.Known && f.Released {
