@@ -128,6 +128,7 @@ func boardOptions(cfg *config.Config, log *zap.Logger) board.Options {
 			"jira":    cfg.Jira.RequestsPerSecond * 60,
 		},
 		ShowCustomerNames: cfg.Board.ShowCustomerNames,
+		ReleaseCheck:      cfg.Sync.ReleaseCheckInterval,
 		// A vendor is behind when three polls in a row have not read it.
 		Behind: 3*poll + cfg.Sync.ShutdownGrace,
 		Logger: log.Named("board"),
@@ -167,8 +168,9 @@ func printHealth(w io.Writer, h board.Health) {
 		}
 		guard = "guard HOLDING " + strings.Join(held, ", ")
 	}
-	fmt.Fprintf(w, "  %s; %s; queued %s, %s\n", cycle, guard,
-		plural(int(h.Backlog.Bugs), "bug", "bugs"), plural(int(h.Backlog.Tickets), "ticket", "tickets"))
+	fmt.Fprintf(w, "  %s; %s; queued %s, %s, %s\n", cycle, guard,
+		plural(int(h.Backlog.Bugs), "bug", "bugs"), plural(int(h.Backlog.Tickets), "ticket", "tickets"),
+		plural(int(h.Backlog.Releases), "release read", "release reads"))
 	if f := h.Failure; f != nil {
 		fmt.Fprintf(w, "  last failure: %s %s ago: %s\n", f.Step, since(h.At, f.At), printable(f.Error, 200))
 	}

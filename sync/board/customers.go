@@ -1,6 +1,7 @@
 package board
 
 import (
+	"cmp"
 	"context"
 	"maps"
 	"slices"
@@ -133,13 +134,13 @@ func (m *Model) Customers(ctx context.Context, q CustomerQuery) (CustomerList, e
 			c = strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
 		}
 		if c == 0 {
-			c = cmpInt(len(a.Bugs), len(b.Bugs))
+			c = cmp.Compare(len(a.Bugs), len(b.Bugs))
 		}
 		if q.Desc {
 			c = -c
 		}
 		if c == 0 {
-			c = cmpInt(a.ID, b.ID)
+			c = cmp.Compare(a.ID, b.ID)
 		}
 		return c
 	})

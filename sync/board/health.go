@@ -62,10 +62,13 @@ type Hold struct {
 	Since   time.Time `json:"since"`
 }
 
-// Backlog is the work due now in the shared queue.
+// Backlog is the work due now in the shared queue, and the release reads
+// due: the projects whose versions the leader's next pass reads, because a
+// fixed bug of theirs waits on a release (engine.ReleaseReads).
 type Backlog struct {
-	Bugs    int64 `json:"bugs"`
-	Tickets int64 `json:"tickets"`
+	Bugs     int64 `json:"bugs"`
+	Tickets  int64 `json:"tickets"`
+	Releases int64 `json:"releases"`
 }
 
 // Health reads the health record, the guard and the backlog.
@@ -84,6 +87,9 @@ func (m *Model) Health(ctx context.Context) (Health, error) {
 		return Health{}, err
 	}
 	if h.Backlog.Tickets, err = m.src.DueCount(ctx, engine.TicketQueue, now); err != nil {
+		return Health{}, err
+	}
+	if h.Backlog.Releases, err = engine.DueReleaseReads(ctx, m.src, m.opts.ReleaseCheck, now); err != nil {
 		return Health{}, err
 	}
 	for _, g := range guards {

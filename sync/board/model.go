@@ -31,6 +31,8 @@ type Source interface {
 	Health(ctx context.Context, vendors []string, since time.Time) (state.Health, error)
 	Guards(ctx context.Context) ([]engine.GuardState, error)
 	DueCount(ctx context.Context, q engine.Queue, until time.Time) (int64, error)
+	AwaitingRelease(ctx context.Context) ([]engine.Awaiting, error)
+	ReleaseChecks(ctx context.Context) (map[string]time.Time, error)
 }
 
 var _ Source = (*state.Store)(nil)
@@ -55,8 +57,12 @@ type Options struct {
 	// MaxAge is how long one read of the read models serves requests;
 	// default 30s. Concurrent requests share one read.
 	MaxAge time.Duration
-	Clock  func() time.Time // nil is the wall clock
-	Logger *zap.Logger      // nil logs nothing
+	// ReleaseCheck is how long the leader waits between two reads of a
+	// project's versions (the engine's Options.ReleaseCheck), for the
+	// release reads the backlog counts as due; default 15m.
+	ReleaseCheck time.Duration
+	Clock        func() time.Time // nil is the wall clock
+	Logger       *zap.Logger      // nil logs nothing
 }
 
 // Vendors are the systems the health section reports on, as the
@@ -83,6 +89,9 @@ func NewModel(src Source, o Options) *Model {
 	}
 	if o.MaxAge <= 0 {
 		o.MaxAge = 30 * time.Second
+	}
+	if o.ReleaseCheck <= 0 {
+		o.ReleaseCheck = 15 * time.Minute
 	}
 	if o.Clock == nil {
 		o.Clock = time.Now
@@ -211,7 +220,7 @@ func (m *Model) readBugs(ctx context.Context, ids []string, recs map[string]engi
 	maps.Copy(stands, ss)
 	for id, tickets := range l {
 		ts := slices.Collect(maps.Keys(tickets))
-		slices.SortFunc(ts, func(a, b int64) int { return cmpInt(b, a) })
+		slices.SortFunc(ts, func(a, b int64) int { return cmp.Compare(b, a) })
 		links[id] = ts
 	}
 	return nil

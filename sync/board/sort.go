@@ -16,8 +16,8 @@ func byRank(a, b Bug) int {
 	return cmp.Or(
 		doneLast(a, b),
 		cmp.Compare(b.Weighted, a.Weighted),
-		cmpInt(b.Customers, a.Customers),
-		cmpInt(b.OpenTickets, a.OpenTickets),
+		cmp.Compare(b.Customers, a.Customers),
+		cmp.Compare(b.OpenTickets, a.OpenTickets),
 		compareKeys(a.Key, b.Key),
 	)
 }
@@ -42,28 +42,28 @@ func (m *Model) sortBugs(rows []Bug, s Sort, desc bool) {
 	case SortKey:
 		by = func(a, b Bug) int { return compareKeys(a.Key, b.Key) }
 	case SortPriority:
-		by = func(a, b Bug) int { return cmpInt(m.priorityRank(a.Priority), m.priorityRank(b.Priority)) }
+		by = func(a, b Bug) int { return cmp.Compare(m.priorityRank(a.Priority), m.priorityRank(b.Priority)) }
 	case SortStatus:
 		by = func(a, b Bug) int {
-			return cmp.Or(cmpInt(categoryRank(a.Category), categoryRank(b.Category)), strings.Compare(a.Status, b.Status))
+			return cmp.Or(cmp.Compare(categoryRank(a.Category), categoryRank(b.Category)), strings.Compare(a.Status, b.Status))
 		}
 	case SortCustomers:
-		by = func(a, b Bug) int { return cmpInt(a.Customers, b.Customers) }
+		by = func(a, b Bug) int { return cmp.Compare(a.Customers, b.Customers) }
 	case SortOpen:
-		by = func(a, b Bug) int { return cmpInt(a.OpenTickets, b.OpenTickets) }
+		by = func(a, b Bug) int { return cmp.Compare(a.OpenTickets, b.OpenTickets) }
 	case SortRevenue:
 		by = func(a, b Bug) int { return cmp.Compare(revenueOf(a), revenueOf(b)) }
 	case SortAge: // older activity is a greater age
 		by = func(a, b Bug) int { return b.LastActivity.Compare(a.LastActivity) }
 	default:
-		by = func(a, b Bug) int { return cmpInt(a.Rank, b.Rank) }
+		by = func(a, b Bug) int { return cmp.Compare(a.Rank, b.Rank) }
 	}
 	slices.SortStableFunc(rows, func(a, b Bug) int {
 		c := by(a, b)
 		if desc {
 			c = -c
 		}
-		return cmp.Or(doneLast(a, b), c, cmpInt(a.Rank, b.Rank))
+		return cmp.Or(doneLast(a, b), c, cmp.Compare(a.Rank, b.Rank))
 	})
 }
 
@@ -91,16 +91,6 @@ func categoryRank(c engine.StatusCategory) int {
 	return 3
 }
 
-func cmpInt[T int | int64](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // compareKeys orders issue keys by project, then by number: PROJ-9
 // before PROJ-10.
 func compareKeys(a, b string) int {
@@ -112,7 +102,7 @@ func compareKeys(a, b string) int {
 	ia, ea := strconv.Atoi(na)
 	ib, eb := strconv.Atoi(nb)
 	if ea == nil && eb == nil {
-		return cmpInt(ia, ib)
+		return cmp.Compare(ia, ib)
 	}
 	return strings.Compare(na, nb)
 }

@@ -68,10 +68,11 @@ func (e *Engine) Enqueue(ctx context.Context, ticketIDs []int64, bugRefs []strin
 }
 
 // Backlog counts, per queue, the items due now: work waiting for a worker
-// (items being worked on or waiting for a retry are not counted).
+// (items being worked on or waiting for a retry are not counted), and, as
+// ReleaseReads, the projects whose versions are due to be read.
 func (e *Engine) Backlog(ctx context.Context) (map[Queue]int64, error) {
 	now := e.now()
-	out := make(map[Queue]int64, 4)
+	out := make(map[Queue]int64, 5)
 	for _, q := range []Queue{TicketReadQueue, BugReadQueue, BugQueue, TicketQueue} {
 		n, err := e.st.DueCount(ctx, q, now)
 		if err != nil {
@@ -79,6 +80,11 @@ func (e *Engine) Backlog(ctx context.Context) (map[Queue]int64, error) {
 		}
 		out[q] = n
 	}
+	n, err := DueReleaseReads(ctx, e.st, e.opts.ReleaseCheck, now)
+	if err != nil {
+		return nil, err
+	}
+	out[ReleaseReads] = n
 	return out, nil
 }
 

@@ -92,7 +92,7 @@ func (e *Engine) releases(ctx context.Context, force bool, t *tally) error {
 			}
 			continue
 		}
-		if !force && now.Before(last.Add(e.opts.ReleaseCheck)) {
+		if !force && !releaseReadDue(last, e.opts.ReleaseCheck, now) {
 			continue
 		}
 		if err := e.checkProject(ctx, project, byProject[project], now, t); err != nil {

@@ -173,7 +173,7 @@ func New(reg prometheus.Registerer, o Options) (*Recorder, error) {
 
 		queueDepth: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "helpdesk_sync_queue_depth",
-			Help: "Items due in the shared work queues, by queue (ticket-read and bug-read: named by webhooks; bug and ticket: to reconcile).",
+			Help: "Items due in the shared work queues, by queue (ticket-read and bug-read: named by webhooks; bug and ticket: to reconcile; releases: projects whose versions are due to be read).",
 		}, []string{"queue"}),
 		leader: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "helpdesk_sync_leader",

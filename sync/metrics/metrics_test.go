@@ -55,7 +55,7 @@ func exercise(r *metrics.Recorder) {
 	r.ObserveRequest(connectors.RequestInfo{Vendor: "jira", Method: "PUT", Route: "/rest/api/3/issue/{id}",
 		Duration: 5 * time.Second, Attempt: 2, WillRetry: true, RateLimitRemaining: -1, Err: errors.New("timeout")})
 	r.SetLeader(7)
-	r.SetBacklog(map[engine.Queue]int64{engine.BugQueue: 4, engine.TicketReadQueue: 0})
+	r.SetBacklog(map[engine.Queue]int64{engine.BugQueue: 4, engine.TicketReadQueue: 0, engine.ReleaseReads: 1})
 	r.SetGuards([]engine.GuardState{{Kind: "ticket", Planned: 3000, Limit: 2000}})
 }
 
@@ -168,6 +168,7 @@ helpdesk_sync_api_last_success_timestamp_seconds{vendor="zendesk"} 1.7488548e+09
 `},
 		{"helpdesk_sync_queue_depth", `
 helpdesk_sync_queue_depth{queue="bug"} 4
+helpdesk_sync_queue_depth{queue="releases"} 1
 helpdesk_sync_queue_depth{queue="ticket-read"} 0
 `},
 		{"helpdesk_sync_leader", `

@@ -78,3 +78,45 @@ func TestFixVersionsReadOncePerView(t *testing.T) {
 		t.Errorf("calls %v, want one per project", l.calls)
 	}
 }
+
+func TestFixText(t *testing.T) {
+	nov2 := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	oct9 := time.Date(2026, 10, 9, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name     string
+		state    engine.BugState
+		fix      []string
+		released []engine.Version
+		read     []FixVersion // the panel's own read of the project's versions
+		want     string
+	}{
+		{"released", engine.StateReleased, []string{"5.0"}, []engine.Version{{Name: "5.0", Released: true, ReleaseDate: nov2}}, nil,
+			"Fixed in 5.0 — released 2026-11-02"},
+		{"released without a date", engine.StateReleased, []string{"5.0"}, []engine.Version{{Name: "5.0", Released: true}}, nil,
+			"Fixed in 5.0 — released"},
+		{"the first shipped of several", engine.StateReleased, []string{"5.0", "4.9", "4.8"},
+			[]engine.Version{{Name: "5.0", ReleaseDate: nov2}, {Name: "4.9", ReleaseDate: oct9}, {Name: "4.8"}}, nil,
+			"Fixed in 4.9 — released 2026-10-09"},
+		{"not yet released", engine.StateDone, []string{"5.1"}, nil, []FixVersion{{Name: "5.1", Known: true, ReleaseDate: "2026-12-20"}},
+			"Fixed in 5.1 — not yet released"},
+		{"several not yet released", engine.StateDone, []string{"5.1", "6.0"}, nil, nil,
+			"Fixed in 5.1, 6.0 — not yet released"},
+		{"released, engine not caught up", engine.StateDone, []string{"5.1", "5.2"}, nil,
+			[]FixVersion{{Name: "5.1", Known: true}, {Name: "5.2", Known: true, Released: true, ReleaseDate: "2026-11-02"}},
+			"Fixed in 5.2 — released 2026-11-02"},
+		{"engine's record first", engine.StateReleased, []string{"5.1", "5.2"}, []engine.Version{{Name: "5.2", Released: true, ReleaseDate: nov2}},
+			[]FixVersion{{Name: "5.1", Known: true, Released: true, ReleaseDate: "2026-10-09"}, {Name: "5.2", Known: true, Released: true, ReleaseDate: "2026-11-02"}},
+			"Fixed in 5.2 — released 2026-11-02"},
+		{"fixed without a fix version", engine.StateDone, nil, nil, nil, ""},
+		{"won't fix", engine.StateWontFix, []string{"5.1"}, nil, nil, ""},
+		{"in progress with a fix version", engine.StateInProgress, []string{"5.1"}, nil, nil, ""},
+		{"to do", engine.StateToDo, []string{"5.1"}, nil, nil, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := engine.BugRecord{Bug: engine.Bug{Key: "PROJ-1", FixVersions: tt.fix, Released: tt.released}, State: tt.state}
+			if got := fixText(b, tt.read); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -39,17 +39,21 @@ type TicketInfo struct {
 
 // BugView is a linked bug.
 type BugView struct {
-	Key            string       `json:"key"`
-	URL            string       `json:"url"`
-	Summary        string       `json:"summary"`
-	Status         string       `json:"status"`
-	Category       string       `json:"category"` // "To Do", "In Progress", "Done"
-	Resolution     string       `json:"resolution,omitempty"`
-	FixVersions    []FixVersion `json:"fix_versions,omitempty"`
-	Priority       string       `json:"priority,omitempty"`
-	PriorityLocked bool         `json:"priority_locked"`
-	Customers      Customers    `json:"customers"`
-	Standing       string       `json:"standing"` // where this ticket's customer stands in the count
+	Key         string       `json:"key"`
+	URL         string       `json:"url"`
+	Summary     string       `json:"summary"`
+	Status      string       `json:"status"`
+	Category    string       `json:"category"` // "To Do", "In Progress", "Done"
+	Resolution  string       `json:"resolution,omitempty"`
+	FixVersions []FixVersion `json:"fix_versions,omitempty"`
+	// Fix says, of a fixed bug with a fix version, whether the fix has
+	// shipped: "Fixed in 5.0 — released 2026-11-02", "Fixed in 5.1 — not
+	// yet released"; "" for any other bug.
+	Fix            string    `json:"fix,omitempty"`
+	Priority       string    `json:"priority,omitempty"`
+	PriorityLocked bool      `json:"priority_locked"`
+	Customers      Customers `json:"customers"`
+	Standing       string    `json:"standing"` // where this ticket's customer stands in the count
 	// Counted is false while the count does not include this ticket's
 	// customer yet (it follows within a moment of linking).
 	Counted      bool    `json:"counted"`
@@ -253,6 +257,7 @@ func (s *viewer) bugViews(ctx context.Context, rec engine.TicketRecord, ids []st
 		if b.Stale.Flagged {
 			bv.StaleSince = stamp(b.Stale.Since)
 		}
+		bv.Fix = fixText(b, bv.FixVersions)
 		bv.Counted = counted(rec, st)
 		bv.Standing = standing(rec, tier, st.Customers, bv.Counted)
 		if bv.Others, bv.MoreOthers, err = s.others(ctx, rec, bugLinks[id]); err != nil {
@@ -302,6 +307,40 @@ func (s *viewer) fixVersions(ctx context.Context, b engine.BugRecord, known map[
 		}
 	}
 	return out
+}
+
+// fixText says whether a fixed bug's fix has shipped. The engine's own
+// record of the released fix versions comes first, so that the panel names
+// the version the ticket's note names (the one shipped first); a release
+// the engine has not read yet but the panel's fresher read of the
+// project's versions (fv) shows counts too. A bug that is not fixed, won't
+// be, or has no fix version gets "".
+func fixText(b engine.BugRecord, fv []FixVersion) string {
+	if (b.State != engine.StateDone && b.State != engine.StateReleased) || len(b.FixVersions) == 0 {
+		return ""
+	}
+	shipped := b.Released
+	if len(shipped) == 0 {
+		for _, f := range fv {
+			if f.Known && f.Released {
+				d, _ := time.Parse(time.DateOnly, f.ReleaseDate)
+				shipped = append(shipped, engine.Version{Name: f.Name, Released: true, ReleaseDate: d})
+			}
+		}
+	}
+	if len(shipped) == 0 {
+		return "Fixed in " + strings.Join(b.FixVersions, ", ") + " — not yet released"
+	}
+	first := shipped[0]
+	for _, v := range shipped[1:] {
+		if !v.ReleaseDate.IsZero() && (first.ReleaseDate.IsZero() || v.ReleaseDate.Before(first.ReleaseDate)) {
+			first = v
+		}
+	}
+	if first.ReleaseDate.IsZero() {
+		return "Fixed in " + first.Name + " — released"
+	}
+	return "Fixed in " + first.Name + " — released " + first.ReleaseDate.UTC().Format(time.DateOnly)
 }
 
 // customers lists the count's tiers heaviest first, as the engine weighs

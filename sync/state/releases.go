@@ -1,11 +1,13 @@
 package state
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
@@ -27,7 +29,11 @@ func (s *Store) AwaitingRelease(ctx context.Context) ([]engine.Awaiting, error) 
 		}
 		out = append(out, engine.Awaiting{BugID: id, Project: w.Project, Versions: w.Versions})
 	}
-	slices.SortFunc(out, func(a, b engine.Awaiting) int { return compareIDs(a.BugID, b.BugID) })
+	// Issue ids are numbers without leading zeros: the shorter is the
+	// smaller, and text orders those of one length.
+	slices.SortFunc(out, func(a, b engine.Awaiting) int {
+		return cmp.Or(cmp.Compare(len(a.BugID), len(b.BugID)), strings.Compare(a.BugID, b.BugID))
+	})
 	return out, nil
 }
 
@@ -54,18 +60,4 @@ func (s *Store) SetReleaseCheck(ctx context.Context, project string, at time.Tim
 		return fmt.Errorf("state: record release check of project %s: %w", project, err)
 	}
 	return nil
-}
-
-// compareIDs orders numeric issue ids by value, then as text.
-func compareIDs(a, b string) int {
-	if len(a) != len(b) {
-		return len(a) - len(b)
-	}
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -71,7 +71,8 @@
     var facts = el("dl", { cls: "facts" });
     function fact(name, value) { if (value) { facts.appendChild(el("dt", { text: name })); facts.appendChild(el("dd", {}, value)); } }
     fact("Resolution", b.resolution);
-    fact("Fix version", (b.fix_versions || []).map(fixVersion).join(", "));
+    // A fixed bug's one fix version is in its fix line already.
+    if (!b.fix || (b.fix_versions || []).length > 1) { fact("Fix version", (b.fix_versions || []).map(fixVersion).join(", ")); }
     fact("Priority", b.priority ? b.priority + (b.priority_locked ? " (locked)" : "") : "");
     var tiers = (b.customers.by_tier || []).map(function (t) { return t.customers + " " + t.tier; }).join(", ");
     var count = el("span", {}, el("span", { cls: "count", text: String(b.customers.distinct) }),
@@ -86,7 +87,8 @@
       el("span", { cls: "pill " + catClass(b.category), text: b.status || b.category, title: b.category }),
       b.stale ? el("span", { cls: "pill stale", text: "stale", title: "no update by a person since " + day(b.stale_since) }) : null,
       b.priority_locked ? el("span", { cls: "pill locked", text: "priority locked" }) : null);
-    var card = el("article", { cls: "bug" }, head, el("p", { cls: "bug-summary", text: b.summary }), facts,
+    var card = el("article", { cls: "bug" }, head, el("p", { cls: "bug-summary", text: b.summary }),
+      b.fix ? el("p", { cls: "fix", text: b.fix }) : null, facts,
       el("p", { cls: "standing", text: b.standing }));
     if (b.others && b.others.length) {
       var ul = el("ul", { cls: "others" });

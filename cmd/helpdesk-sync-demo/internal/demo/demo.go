@@ -156,6 +156,9 @@ func demoConfig(s simulation.Settings, prefix string) (*config.Config, error) {
 		"POLICY_COUNT_LABELS":                "10=customers-10plus,50=customers-50plus",
 		"POLICY_PRIORITY_LOCKED_LABEL":       simulation.LockedLabel,
 		"POLICY_STALE_EXEMPT_LABELS":         simulation.OnHoldLabel,
+		// The simulated organizations' revenue field holds euros.
+		"REVENUE_FIELD":    simulation.RevenueField,
+		"REVENUE_CURRENCY": "EUR",
 	} {
 		env[config.EnvPrefix+k] = v
 	}
@@ -176,8 +179,8 @@ func (d *run) describePolicy() string {
 	for _, tier := range []string{simulation.TierEnterprise, simulation.TierPro, simulation.TierFree} {
 		w = append(w, fmt.Sprintf("%s %s", tier, formatCount(p.Weight(tier))))
 	}
-	return fmt.Sprintf("customers weigh %s; priority raised to %s (weighted count); stale after %s at High",
-		strings.Join(w, ", "), strings.Join(th, ", "), days(p.Window("High")))
+	return fmt.Sprintf("customers weigh %s; priority raised to %s (weighted count); stale after %s at High; revenue waiting counted from %s in %s",
+		strings.Join(w, ", "), strings.Join(th, ", "), days(p.Window("High")), d.cfg.Revenue.Field, p.Revenue.Currency)
 }
 
 func tiersOf(ds simulation.Dataset) map[int64]string {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/cmd/helpdesk-sync-demo/internal/demo"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
+	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/state/redistest"
 )
 
@@ -63,8 +65,36 @@ func TestDemoTellsWhatTheSimulatorsHold(t *testing.T) {
 				return out
 			}
 
+			arr := map[int64]float64{}
+			for o := range ds.Orgs() {
+				arr[o.ID] = o.ARR
+			}
+			// revenue sums the seeded revenue of the organizations with an
+			// open ticket the service's remote links on the bug point at.
+			revenue := func(key string) float64 {
+				orgs := map[int64]bool{}
+				for _, l := range jr.RemoteLinks(key) {
+					u, _ := l.Object["url"].(string)
+					_, ref, _ := strings.Cut(u, "/agent/tickets/")
+					id, err := strconv.ParseInt(ref, 10, 64)
+					if !strings.HasPrefix(l.GlobalID, "helpdesk-sync:") || err != nil {
+						continue
+					}
+					if tk, ok := zd.Ticket(id); ok && engine.TicketStatus(tk.Status).Open() && tk.OrganizationID != 0 {
+						orgs[tk.OrganizationID] = true
+					}
+				}
+				sum := 0.0
+				for o := range orgs {
+					sum += arr[o]
+				}
+				return sum
+			}
+			euros := engine.RevenuePolicy{Enabled: true, Currency: "EUR"}
+
 			// The table of top bugs: as Jira holds them (nothing later
-			// touches their counts but step 2's bug).
+			// touches their counts but step 2's bug), with the revenue
+			// waiting the seeded organizations' arr gives.
 			if len(res.Facts.TopBugs) == 0 {
 				t.Fatal("no top bugs printed")
 			}
@@ -72,7 +102,11 @@ func TestDemoTellsWhatTheSimulatorsHold(t *testing.T) {
 				if b.Key != res.Facts.Linked.Bug && count(b.Key) != b.Count {
 					t.Errorf("top bug %s printed with count %v; Jira holds %v", b.Key, b.Count, count(b.Key))
 				}
+				if want := revenue(b.Key); b.Key != res.Facts.Linked.Bug && (b.Revenue != want || want == 0) {
+					t.Errorf("top bug %s printed with revenue %v; its organizations' arr sums to %v", b.Key, b.Revenue, want)
+				}
 				expect(b.Customers)
+				expect(euros.FormatRevenue(b.Revenue) + "  " + b.Customers)
 			}
 
 			// Step 2: three enterprise customers, weight 5 each.
@@ -96,6 +130,11 @@ func TestDemoTellsWhatTheSimulatorsHold(t *testing.T) {
 			} else {
 				expect(fmt.Sprintf("The sidebar beside ticket #%d shows:", l.Tickets[0]))
 				expect(p.Bugs[0].Standing)
+				if c := p.Bugs[0].Customers; c.Revenue == nil || *c.Revenue != revenue(l.Bug) {
+					t.Errorf("sidebar revenue %v; the organizations' arr sums to %v", c.Revenue, revenue(l.Bug))
+				} else {
+					expect(fmt.Sprintf("(weighted %v; %s revenue waiting)", l.CountAfter, euros.FormatRevenue(*c.Revenue)))
+				}
 			}
 
 			// Step 3: each open ticket got exactly three notes (in

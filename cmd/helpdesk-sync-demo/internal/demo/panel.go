@@ -22,15 +22,18 @@ func (d *run) showPanel(ctx context.Context, ticket int64) error {
 	}
 	for _, b := range v.Bugs {
 		d.out.f("     │ %s %q: %s (%s), priority %s\n", b.Key, b.Summary, b.Status, b.Category, b.Priority)
-		if len(b.FixVersions) > 0 {
+		if b.Fix != "" {
+			d.out.f("     │ %s\n", b.Fix)
+		}
+		if len(b.FixVersions) > 0 && (b.Fix == "" || len(b.FixVersions) > 1) {
 			var fix []string
 			for _, f := range b.FixVersions {
 				fix = append(fix, f.String())
 			}
 			d.out.f("     │ Fix version %s\n", strings.Join(fix, ", "))
 		}
-		d.out.f("     │ %s waiting (weighted %s). %s\n", capital(plural(b.Customers.Distinct, "customer", "customers")),
-			formatCount(b.Customers.Weighted), b.Standing)
+		d.out.f("     │ %s waiting (weighted %s; %s revenue waiting). %s\n", capital(plural(b.Customers.Distinct, "customer", "customers")),
+			formatCount(b.Customers.Weighted), b.Customers.RevenueText, b.Standing)
 		if len(b.Others) > 0 {
 			var others []string
 			for _, o := range b.Others {

@@ -41,6 +41,7 @@ type Facts struct {
 type BugFact struct {
 	Key, Status, Priority string
 	Count                 float64 // the count field
+	Revenue               float64 // the revenue waiting the service counted
 	Customers             string  // described from the linked tickets
 }
 
@@ -169,7 +170,9 @@ func (d *run) backfill(ctx context.Context) error {
 	}
 	d.out.f(".\n")
 
-	d.topBugs()
+	if err := d.topBugs(ctx); err != nil {
+		return err
+	}
 	raised := ofKind(s.Events, engine.EventPriorityChanged)
 	d.out.f("   %s raised, %s on the bug:\n", capital(plural(r.PriorityChanges, "priority", "priorities")),
 		agree(r.PriorityChanges, "with a comment", "each with a comment"))
@@ -206,8 +209,9 @@ func (d *run) backfill(ctx context.Context) error {
 }
 
 // topBugs prints the bugs with the highest counts, as Jira holds them,
-// with who waits on them as the linked tickets say.
-func (d *run) topBugs() {
+// with who waits on them as the linked tickets say and the revenue
+// waiting the service counted.
+func (d *run) topBugs(ctx context.Context) error {
 	bugs := slices.DeleteFunc(d.bugs(), func(is jiratest.Issue) bool { return count(is) == 0 })
 	slices.SortStableFunc(bugs, func(a, b jiratest.Issue) int {
 		switch {
@@ -219,13 +223,24 @@ func (d *run) topBugs() {
 		return 0
 	})
 	d.out.f("   %s a customer count now. The top ones:\n", plural(len(bugs), "bug carries", "bugs carry"))
-	d.out.f("     %-8s %-12s %-9s %6s  %s\n", "BUG", "STATUS", "PRIORITY", "COUNT", "WAITING (open tickets)")
-	for _, is := range bugs[:min(5, len(bugs))] {
-		f := BugFact{Key: is.Key, Status: is.Status.Name, Priority: is.Priority, Count: count(is),
-			Customers: d.policy.Describe(d.customers(is.Key))}
-		d.facts.TopBugs = append(d.facts.TopBugs, f)
-		d.out.f("     %-8s %-12s %-9s %6s  %s\n", f.Key, f.Status, f.Priority, formatCount(f.Count), f.Customers)
+	top := bugs[:min(5, len(bugs))]
+	ids := make([]string, len(top))
+	for i, is := range top {
+		ids[i] = is.ID
 	}
+	_, standings, err := d.svc.Store.BugMemories(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("demo: the counts of the top bugs: %w", err)
+	}
+	d.out.f("     %-8s %-12s %-9s %6s  %13s  %s\n", "BUG", "STATUS", "PRIORITY", "COUNT", "REVENUE", "WAITING (open tickets)")
+	for _, is := range top {
+		f := BugFact{Key: is.Key, Status: is.Status.Name, Priority: is.Priority, Count: count(is),
+			Revenue: standings[is.ID].Customers.Revenue, Customers: d.policy.Describe(d.customers(is.Key))}
+		d.facts.TopBugs = append(d.facts.TopBugs, f)
+		d.out.f("     %-8s %-12s %-9s %6s  %13s  %s\n", f.Key, f.Status, f.Priority, formatCount(f.Count),
+			d.policy.Revenue.FormatRevenue(f.Revenue), f.Customers)
+	}
+	return nil
 }
 
 // lockedBugs shows the lock label winning over the thresholds.
