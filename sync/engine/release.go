@@ -27,15 +27,16 @@ func sameVersions(a, b []Version) bool {
 	})
 }
 
-// firstReleased is the fix version a released note names: the one that
-// shipped first (the earliest release date, a version without one last),
-// FixVersions' order among equals.
-func firstReleased(b Bug) (Version, bool) {
-	if len(b.Released) == 0 {
+// FirstReleased is the version of released a released note names: the
+// one that shipped first (the earliest release date, a version without one
+// last), released's order among equals. Every surface that names "the"
+// release uses it, so that they all name the same one.
+func FirstReleased(released []Version) (Version, bool) {
+	if len(released) == 0 {
 		return Version{}, false
 	}
-	first := b.Released[0]
-	for _, v := range b.Released[1:] {
+	first := released[0]
+	for _, v := range released[1:] {
 		if !v.ReleaseDate.IsZero() && (first.ReleaseDate.IsZero() || v.ReleaseDate.Before(first.ReleaseDate)) {
 			first = v
 		}

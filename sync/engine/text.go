@@ -40,7 +40,7 @@ func statusFieldText(bugs []BugRecord) string {
 		if len(w.FixVersions) > 0 && w.State >= StateDone {
 			s += " in " + strings.Join(w.FixVersions, ", ")
 		}
-		if v, ok := firstReleased(w.Bug); ok {
+		if v, ok := FirstReleased(w.Bug.Released); ok {
 			if len(w.FixVersions) > 1 {
 				s += "; " + v.Name
 			} else {
@@ -87,7 +87,7 @@ func (p Policy) noteText(b BugRecord, locale, marker string) string {
 	case StateDone:
 		body = p.Texts.Render(locale, texts.Fixed, n)
 	case StateReleased:
-		v, _ := firstReleased(b.Bug)
+		v, _ := FirstReleased(b.Bug.Released)
 		r := texts.Release{Note: n, Version: v.Name}
 		if !v.ReleaseDate.IsZero() {
 			r.ReleaseDate = v.ReleaseDate.Format(time.DateOnly)

@@ -331,12 +331,7 @@ func fixText(b engine.BugRecord, fv []FixVersion) string {
 	if len(shipped) == 0 {
 		return "Fixed in " + strings.Join(b.FixVersions, ", ") + " — not yet released"
 	}
-	first := shipped[0]
-	for _, v := range shipped[1:] {
-		if !v.ReleaseDate.IsZero() && (first.ReleaseDate.IsZero() || v.ReleaseDate.Before(first.ReleaseDate)) {
-			first = v
-		}
-	}
+	first, _ := engine.FirstReleased(shipped)
 	if first.ReleaseDate.IsZero() {
 		return "Fixed in " + first.Name + " — released"
 	}
