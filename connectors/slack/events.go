@@ -41,7 +41,7 @@ func (b Bug) line() string {
 }
 
 // Figures are who waits on b, and the revenue waiting when it is shown:
-// "12 customers" or "12 customers, EUR 125,000 waiting".
+// "12 customers" or "12 customers, 125,000 EUR waiting".
 func (b Bug) Figures() string {
 	s := customers(b.Customers)
 	if r := b.revenue(); r != "" {
@@ -59,7 +59,9 @@ func (b Bug) revenue() string {
 		amount = 0
 	}
 	amount = math.Min(math.Round(amount), math.MaxInt64/2)
-	return clipEscaped(b.Currency, 8) + " " + texts.Thousands(strconv.FormatInt(int64(amount), 10))
+	// Amount then currency, in whole units, as the board, the sidebar and
+	// Jira comments write it (they add cents, which a chat line drops).
+	return texts.Thousands(strconv.FormatInt(int64(amount), 10)) + " " + clipEscaped(b.Currency, 8)
 }
 
 func customers(n int) string {

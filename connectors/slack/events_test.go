@@ -37,8 +37,8 @@ func TestBuilders(t *testing.T) {
 	}{
 		{"raised", PriorityRaised(PriorityRaise{Bug: bug, From: "Medium", To: "High", Reason: "12 customers ≥ 10"}),
 			[]string{`"type":"header"`, "Priority raised: PROJ-7 Export <fails> for A&B", "<https://jira.example/browse/PROJ-7|PROJ-7>",
-				"Export &lt;fails&gt; for A&amp;B", "12 customers, EUR 125,000 waiting", "*Medium* → *High*", "Why: 12 customers ≥ 10"},
-			[]string{"Priority raised to High: PROJ-7 Export &lt;fails&gt; for A&amp;B (12 customers, EUR 125,000 waiting)"}},
+				"Export &lt;fails&gt; for A&amp;B", "12 customers, 125,000 EUR waiting", "*Medium* → *High*", "Why: 12 customers ≥ 10"},
+			[]string{"Priority raised to High: PROJ-7 Export &lt;fails&gt; for A&amp;B (12 customers, 125,000 EUR waiting)"}},
 		{"raised, no revenue configured", PriorityRaised(PriorityRaise{Bug: Bug{Key: "P-1", Summary: "s", Customers: 1}, From: "Low", To: "High"}),
 			[]string{"1 customer"}, []string{"(1 customer)"}},
 		{"stale", WentStale(Stale{Bug: bug, IdleDays: 14}),

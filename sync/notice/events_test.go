@@ -82,11 +82,11 @@ func TestNoticeOfRevenue(t *testing.T) {
 		revenue float64 // in the routing facts
 		shows   string  // in the fallback text; "" when no revenue may show
 	}{
-		{"raised by revenue", counted, raise("High"), standing(2, 125000.4), "Why: 2 customers, EUR 125,000 waiting", 125000.4, "EUR 125,000"},
-		{"raised by customers and revenue", counted, raise("High"), standing(12, 100000), "Why: 12 customers, EUR 100,000 waiting", 100000, "EUR 100,000"},
-		{"raised by customers alone", counted, raise("High"), standing(12, 5000), "Why: 12 customers waiting", 5000, "EUR 5,000"},
-		{"raised below the revenue's priority", counted, raise("Medium"), standing(3, 150000), "Why: 3 customers waiting", 150000, "EUR 150,000"},
-		{"fixed", counted, wire{Kind: engine.EventTransition, Bug: "10001", Seq: 4, State: engine.StateDone}, standing(2, 1234567), "", 1234567, "EUR 1,234,567"},
+		{"raised by revenue", counted, raise("High"), standing(2, 125000.4), "Why: 2 customers, 125,000 EUR waiting", 125000.4, "125,000 EUR"},
+		{"raised by customers and revenue", counted, raise("High"), standing(12, 100000), "Why: 12 customers, 100,000 EUR waiting", 100000, "100,000 EUR"},
+		{"raised by customers alone", counted, raise("High"), standing(12, 5000), "Why: 12 customers waiting", 5000, "5,000 EUR"},
+		{"raised below the revenue's priority", counted, raise("Medium"), standing(3, 150000), "Why: 3 customers waiting", 150000, "150,000 EUR"},
+		{"fixed", counted, wire{Kind: engine.EventTransition, Bug: "10001", Seq: 4, State: engine.StateDone}, standing(2, 1234567), "", 1234567, "1,234,567 EUR"},
 		{"revenue not counted", off, raise("High"), standing(12, 125000), "Why: 12 customers waiting", 0, ""},
 	}
 	for _, tt := range tests {

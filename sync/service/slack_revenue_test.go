@@ -47,8 +47,8 @@ func TestSlackRevenueRaiseRuleAndDigest(t *testing.T) {
 		raises[m.Text] = last.Elements[0].Text
 	}
 	wantRaises := map[string]string{
-		"Priority raised to High: " + big.Key + " Export fails for large files (2 customers, EUR 125,000 waiting)":   "Why: 2 customers, EUR 125,000 waiting",
-		"Priority raised to Medium: " + small.Key + " Export fails for large files (3 customers, EUR 3,000 waiting)": "Why: 3 customers waiting",
+		"Priority raised to High: " + big.Key + " Export fails for large files (2 customers, 125,000 EUR waiting)":   "Why: 2 customers, 125,000 EUR waiting",
+		"Priority raised to Medium: " + small.Key + " Export fails for large files (3 customers, 3,000 EUR waiting)": "Why: 3 customers waiting",
 	}
 	if len(raises) != len(wantRaises) {
 		t.Fatalf("raises %q, want %q", raises, wantRaises)
@@ -75,9 +75,9 @@ func TestSlackRevenueRaiseRuleAndDigest(t *testing.T) {
 		}
 	}
 	first, second := strings.Index(byRevenue, big.Key), strings.Index(byRevenue, small.Key)
-	if first < 0 || second < first || !strings.Contains(byRevenue, "2 customers, EUR 125,000 waiting") ||
-		!strings.Contains(byRevenue, "3 customers, EUR 3,000 waiting") {
-		t.Fatalf("digest's revenue section %q, want %s (EUR 125,000) then %s (EUR 3,000)", byRevenue, big.Key, small.Key)
+	if first < 0 || second < first || !strings.Contains(byRevenue, "2 customers, 125,000 EUR waiting") ||
+		!strings.Contains(byRevenue, "3 customers, 3,000 EUR waiting") {
+		t.Fatalf("digest's revenue section %q, want %s (125,000 EUR) then %s (3,000 EUR)", byRevenue, big.Key, small.Key)
 	}
 	if n := len(sales.Messages()); n != 1 {
 		t.Fatalf("sales got the digest: a min_revenue rule filters bugs (%d messages)", n)
