@@ -58,12 +58,7 @@ func TestSlackFixedThenReleasedOnceAcrossRestart(t *testing.T) {
 	stop()
 
 	// Stopped and started again, the same Redis prefix.
-	e.Restart()
-	stop = running(e)
-	for _, ev := range e.Events.Events() {
-		e.Service.Notices.Record(ev)
-	}
-	e.Settle()
+	stop = restartReplaying(e)
 	if err := e.Jira.ReleaseVersion("PROJ", "2.5", time.Time{}); err != nil {
 		t.Fatal(err)
 	}
@@ -72,12 +67,7 @@ func TestSlackFixedThenReleasedOnceAcrossRestart(t *testing.T) {
 	until(t, e, srv, map[string]int{"Fix released": 1})
 	stop()
 
-	e.Restart()
-	stop = running(e)
-	for _, ev := range e.Events.Events() {
-		e.Service.Notices.Record(ev)
-	}
-	e.Settle()
+	stop = restartReplaying(e)
 	stop()
 	deliver(t, e.Service) // what is left is due now: drained when Send returns
 	want := map[string]int{"Priority raised": 1, "Fixed": 1, "Fix released": 1}
@@ -87,4 +77,18 @@ func TestSlackFixedThenReleasedOnceAcrossRestart(t *testing.T) {
 	if srv.Posts() != 3 || out.get("sent") != 3 || out.get("retried") != 0 || len(srv.Refused()) != 0 {
 		t.Fatalf("%d posts, outcomes %v, refused %v; want three posts, each sent once", srv.Posts(), out.n, srv.Refused())
 	}
+}
+
+// restartReplaying starts e's stopped service again on the same Redis
+// prefix and hands it every event the engine has ever reported, as a
+// successor that sees them again would: a notice already sent must not
+// go twice. It returns the new run's stop, after one settled cycle.
+func restartReplaying(e *servicetest.Env) func() {
+	e.Restart()
+	stop := running(e)
+	for _, ev := range e.Events.Events() {
+		e.Service.Notices.Record(ev)
+	}
+	e.Settle()
+	return stop
 }
