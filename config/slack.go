@@ -193,7 +193,7 @@ func (c *Config) checkSlackRule(p *problems, key string, r SlackRule, hooks []st
 		// No webhook to name (slack.rules or slack.webhooks says why):
 		// naming one is no mistake of the rule's.
 	case !slices.Contains(hooks, r.Webhook):
-		p.add(key+".webhook", fmt.Sprintf("%q is not a configured webhook", r.Webhook), configured, "")
+		p.add(key+".webhook", fmt.Sprintf("%q is not a configured webhook", r.Webhook), "name one of: "+strings.Join(hooks, ", "), "")
 	}
 	for j, ev := range r.Events {
 		if !slices.Contains(SlackEvents, ev) {

@@ -36,7 +36,7 @@ func TestSlackRules(t *testing.T) {
 			"slack.rules[0].webhook", "a URL, where a webhook name is wanted; set the URL in slack.webhook_url or slack.webhooks (name=URL), and here name default"},
 		{"rule names unknown webhook", func(c *Config) {
 			c.Slack.WebhookURL, c.Slack.Rules = slackURL, SlackRules{{Webhook: "eng"}}
-		}, "slack.rules[0].webhook", `"eng" is not a configured webhook; name one of the configured webhooks: default`},
+		}, "slack.rules[0].webhook", `"eng" is not a configured webhook; name one of: default`},
 		{"rule without webhook", func(c *Config) {
 			c.Slack.WebhookURL, c.Slack.Rules = slackURL, SlackRules{{}}
 		}, "slack.rules[0].webhook", "missing"},
