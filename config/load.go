@@ -129,7 +129,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string) {
 		}
 		val, err := parseScalar(n.Value, t)
 		if err != nil {
-			d.problem(n, key, fmt.Sprintf("%s: %v", quoteValue(n.Value, t), err), hintFor(t))
+			d.problem(n, key, badValue(n.Value, t, err), hintFor(t))
 			return
 		}
 		v.Set(val)
@@ -148,7 +148,11 @@ func (d *decoder) decodeOK(n *yaml.Node, v reflect.Value, key string) bool {
 func (d *decoder) list(n *yaml.Node, v reflect.Value, key string) bool {
 	t := v.Type()
 	if n.Kind != yaml.SequenceNode {
-		d.problem(n, key, "not a list", "write a list, e.g. "+leafName(key)+": [a, b]")
+		fix := "write a list, e.g. " + leafName(key) + ": [a, b]"
+		if t == reflect.TypeFor[SlackRules]() {
+			fix = "write a list of rules, e.g. " + leafName(key) + ": [{webhook: default, events: [stale]}]"
+		}
+		d.problem(n, key, "not a list", fix)
 		return false
 	}
 	out := reflect.Zero(t) // [] is as good as no list
@@ -175,12 +179,16 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, key string) bool {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i].Value
+		sub := key + "." + k
+		if strings.Contains(k, "://") { // a webhook URL in its name's place
+			sub = key
+		}
 		if out.MapIndex(reflect.ValueOf(k)).IsValid() {
-			d.problem(n.Content[i], key+"."+k, "given twice", "keep one")
+			d.problem(n.Content[i], sub, "given twice", "keep one")
 			continue
 		}
 		ev := reflect.New(t.Elem()).Elem()
-		if d.decodeOK(n.Content[i+1], ev, key+"."+k) {
+		if d.decodeOK(n.Content[i+1], ev, sub) {
 			out.SetMapIndex(reflect.ValueOf(k), ev)
 		}
 	}
@@ -239,12 +247,17 @@ func fieldIndex(t reflect.Type, name string) (int, bool) {
 	return 0, false
 }
 
-// quoteValue shows a bad value, unless it is a secret or holds secrets.
-func quoteValue(s string, t reflect.Type) string {
-	if t == secretType || (t.Kind() == reflect.Map && t.Elem() == secretType) {
-		return "the value"
+// badValue says that s, of type t, is bad for err, showing s unless it
+// is a secret or may hold one: a URL may be a webhook's, in the wrong
+// place; JSON (slack.rules) may hold one, and err gives its offset.
+func badValue(s string, t reflect.Type, err error) string {
+	switch {
+	case nested(t):
+		return err.Error()
+	case t == secretType || (t.Kind() == reflect.Map && t.Elem() == secretType) || strings.Contains(s, "://"):
+		return "the value: " + err.Error()
 	}
-	return fmt.Sprintf("%q", s)
+	return fmt.Sprintf("%q: %v", s, err)
 }
 
 // hintFor says how to write a value of type t.
@@ -263,12 +276,16 @@ func hintFor(t reflect.Type) string {
 		return "write customers=priority, e.g. 10=High, revenue:amount=priority, e.g. revenue:100000=High, or {customers: 10, priority: High}"
 	case t == reflect.TypeFor[CountLabel]():
 		return "write customers=label, e.g. 10=customers-10plus, or {customers: 10, label: customers-10plus}"
+	case t == reflect.TypeFor[SlackRules]():
+		return `write a JSON list of rules, e.g. [{"webhook": "default", "events": ["stale"]}]`
 	case nested(t) && t.Kind() == reflect.Slice:
-		return `write a JSON list of objects, e.g. [{"webhook": "default", "events": ["stale"]}]`
+		return "write a JSON list of objects"
 	case t.Kind() == reflect.Slice:
 		return "write a comma-separated list, e.g. a,b"
 	case nested(t):
 		return `write a JSON object of objects, e.g. {"de": {"fixed": "…"}}`
+	case t.Kind() == reflect.Map && t.Elem() == secretType:
+		return "write comma-separated name=URL pairs, e.g. eng=https://hooks.slack.com/services/…"
 	case t.Kind() == reflect.Map:
 		return "write comma-separated key=value pairs, e.g. a=1,b=2"
 	case t.Kind() == reflect.Bool:
@@ -315,7 +332,7 @@ func applyOverrides(c *Config, overrides []Override, p *problems) {
 func set(c *Config, l leaf, s, origin string, p *problems) {
 	v, err := parseEnv(s, l.v.Type())
 	if err != nil {
-		p.add(l.key, fmt.Sprintf("%s: %v", quoteValue(s, l.v.Type()), err), hintFor(l.v.Type()), "")
+		p.add(l.key, badValue(s, l.v.Type(), err), hintFor(l.v.Type()), "")
 		p.list[len(p.list)-1].Origin = origin
 		return
 	}

@@ -30,16 +30,7 @@ func parseEnv(s string, t reflect.Type) (reflect.Value, error) {
 	}
 	if nested(t) {
 		// Its values are free text, commas and all: JSON holds them.
-		v := reflect.New(t)
-		dec := json.NewDecoder(strings.NewReader(s))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(v.Interface()); err != nil {
-			if t.Kind() == reflect.Slice {
-				return reflect.Value{}, fmt.Errorf("not a JSON list of objects: %w", err)
-			}
-			return reflect.Value{}, fmt.Errorf("not a JSON object of objects: %w", err)
-		}
-		return v.Elem(), nil
+		return parseJSON(s, t)
 	}
 	switch t.Kind() {
 	case reflect.Slice:
@@ -60,11 +51,13 @@ func parseEnv(s string, t reflect.Type) (reflect.Value, error) {
 		}
 		return out, nil
 	case reflect.Map:
-		// A map of secrets (webhook URLs by name) never quotes an item: a
-		// URL without its name, or written as the name, is the secret.
-		hide := t.Elem() == secretType
 		out := reflect.MakeMap(t)
 		for i, item := range splitList(s) {
+			// A map of secrets (webhook URLs by name) never quotes an item:
+			// a URL without its name, or written as the name, is the
+			// secret. Nor does any map quote a URL (one in webhook_files'
+			// place).
+			hide := t.Elem() == secretType || strings.Contains(item, "://")
 			k, val, ok := strings.Cut(item, "=")
 			k, val = strings.TrimSpace(k), strings.TrimSpace(val)
 			if !ok || k == "" {

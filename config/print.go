@@ -75,7 +75,11 @@ func (c *Config) node(v reflect.Value, key string) *yaml.Node {
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k},
+			name := k
+			if strings.Contains(k, "://") { // a webhook URL in its name's place
+				name = redacted
+			}
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: name},
 				c.node(v.MapIndex(reflect.ValueOf(k)), key+"."+k))
 		}
 		return n
@@ -98,6 +102,8 @@ func scalarNode(v reflect.Value, key string) *yaml.Node {
 		n.Value = v.Interface().(Secret).String()
 	case key == "redis.url":
 		n.Value = redactURL(v.String())
+	case t.Kind() == reflect.String && misplacedURL(key, v.String()):
+		n.Value = redacted
 	case t == durationType:
 		n.Value = formatDuration(time.Duration(v.Int()))
 	case t.Kind() == reflect.Bool, t.Kind() == reflect.Int, t.Kind() == reflect.Int64, t.Kind() == reflect.Float64:
@@ -106,4 +112,17 @@ func scalarNode(v reflect.Value, key string) *yaml.Node {
 		n.Value = formatScalar(v)
 	}
 	return n
+}
+
+// misplacedURL reports whether s, the value of key, is most likely a
+// webhook URL where a webhook name or a file path is wanted: Load reports
+// it, and printing must not show it either.
+func misplacedURL(key, s string) bool {
+	switch {
+	case key == "slack.rules[].webhook":
+		return nameIsURL(s)
+	case strings.HasSuffix(key, "_file"), strings.HasPrefix(key, "slack.webhook_files."):
+		return pathIsURL(s)
+	}
+	return false
 }

@@ -65,3 +65,29 @@ func TestRedactedMasksTheRedisURLPassword(t *testing.T) {
 		t.Errorf("redis.url printed as:\n%s", out)
 	}
 }
+
+// TestRedactedHidesMisplacedURLs: a webhook URL where a name or a file
+// path is wanted is refused by Load, and not shown by the print of what
+// it read either.
+func TestRedactedHidesMisplacedURLs(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+	}{
+		{"as a webhook's name", map[string]string{"HELPDESK_SYNC_SLACK_WEBHOOKS": slackURL + "=eng"}},
+		{"as a rule's webhook", map[string]string{"HELPDESK_SYNC_SLACK_WEBHOOK_URL": slackURL, "HELPDESK_SYNC_SLACK_RULES": `[{"webhook": "` + slackURL + `"}]`}},
+		{"as a webhook file", map[string]string{"HELPDESK_SYNC_SLACK_WEBHOOK_FILES": "eng=" + slackURL}},
+		{"as webhook_url_file", map[string]string{"HELPDESK_SYNC_SLACK_WEBHOOK_URL_FILE": slackURL}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load("example.yaml", envOf(everySecret, tt.env))
+			if err == nil {
+				t.Fatal("Load accepted a misplaced URL")
+			}
+			if out := c.Redacted(); strings.Contains(out, "SeCrEtToKeN") {
+				t.Errorf("the URL is shown:\n%s", out)
+			}
+		})
+	}
+}

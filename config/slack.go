@@ -88,13 +88,26 @@ func resolveSlackSecrets(c *Config, p *problems) {
 	for _, name := range slices.Sorted(maps.Keys(c.Slack.Webhooks)) {
 		key := "slack.webhooks." + name
 		if c.fromFile(key) || c.fromFile("slack.webhooks") {
+			if nameIsURL(name) { // checkSlack says so; never in a key
+				key = "slack.webhooks"
+			}
 			inline(c, p, key, "set slack.webhooks in the environment ("+envName("slack.webhooks")+") or name a file in slack.webhook_files")
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.Slack.WebhookFiles)) {
 		key := "slack.webhook_files." + name
+		if nameIsURL(name) {
+			p.add("slack.webhook_files", "a webhook name looks like a URL",
+				"write name=file, e.g. eng=/run/secrets/slack-eng, with the URL in that file", "")
+			continue
+		}
 		if _, ok := c.Slack.Webhooks[name]; ok {
 			p.add(key, fmt.Sprintf("webhook %q is also set in slack.webhooks", name), "keep one of them", "")
+			continue
+		}
+		if pathIsURL(c.Slack.WebhookFiles[name]) {
+			p.add(key, "a URL, where the path of a file holding it is wanted",
+				"write the path of the file holding the URL, or set the URL in slack.webhooks ("+envName("slack.webhooks")+"=name=URL) instead", "")
 			continue
 		}
 		b, err := readLimited(c.Slack.WebhookFiles[name], maxSecretBytes)
@@ -127,7 +140,7 @@ func (c *Config) checkSlack(p *problems) {
 			key = "slack.webhook_url"
 		}
 		switch {
-		case strings.ContainsAny(name, ":/"):
+		case nameIsURL(name):
 			// Most likely the URL itself, in the name's place: not quoted,
 			// and not in the key either.
 			key = "slack.webhooks"
@@ -157,17 +170,28 @@ func (c *Config) checkSlack(p *problems) {
 	}
 	if len(s.Rules) > 0 && len(hooks) == 0 {
 		p.add("slack.rules", "set, but no webhook is configured", "set slack.webhook_url (or slack.webhooks), or remove the rules", "")
-		return
 	}
+	// The rules' own problems too, so that all are fixed in one round.
 	for i, r := range s.Rules {
 		c.checkSlackRule(p, fmt.Sprintf("slack.rules[%d]", i), r, names)
 	}
 }
 
 func (c *Config) checkSlackRule(p *problems, key string, r SlackRule, hooks []string) {
+	configured := "name one of the configured webhooks: " + strings.Join(hooks, ", ")
+	if len(hooks) == 0 {
+		configured = "name " + DefaultWebhook + " (the webhook of slack.webhook_url) or a name of slack.webhooks"
+	}
 	switch {
 	case r.Webhook == "":
-		p.add(key+".webhook", "missing", "name one of the configured webhooks: "+strings.Join(hooks, ", "), "")
+		p.add(key+".webhook", "missing", configured, "")
+	case nameIsURL(r.Webhook):
+		// Not quoted: the URL is the secret.
+		p.add(key+".webhook", "a URL, where a webhook name is wanted",
+			"set the URL in slack.webhook_url or slack.webhooks (name=URL), and here "+configured, "")
+	case len(hooks) == 0:
+		// No webhook to name (slack.rules or slack.webhooks says why):
+		// naming one is no mistake of the rule's.
 	case !slices.Contains(hooks, r.Webhook):
 		p.add(key+".webhook", fmt.Sprintf("%q is not a configured webhook", r.Webhook), "name one of: "+strings.Join(hooks, ", "), "")
 	}
@@ -218,6 +242,16 @@ func checkWebhookURL(p *problems, key, raw string) {
 	if u.Scheme == "http" && !loopback(u.Hostname()) {
 		p.add(key, "the URL is plain http to "+u.Hostname(), "use https: the URL is a credential and messages are private", "")
 	}
+}
+
+// nameIsURL reports whether s, written where a webhook name is wanted, is
+// most likely the URL itself (no name holds ":" or "/"): then it is never
+// quoted, nor made part of a key.
+func nameIsURL(s string) bool { return strings.ContainsAny(s, ":/") }
+
+// pathIsURL is nameIsURL for a file path.
+func pathIsURL(s string) bool {
+	return strings.Contains(s, "://") || strings.HasPrefix(s, "hooks.slack.com/")
 }
 
 func loopback(host string) bool {

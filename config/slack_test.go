@@ -26,6 +26,14 @@ func TestSlackRules(t *testing.T) {
 			c.Slack.WebhookURL, c.Slack.Webhooks = slackURL, map[string]Secret{"default": slackURL}
 		}, "slack.webhooks.default", "slack.webhook_url's"},
 		{"rules without webhooks", func(c *Config) { c.Slack.Rules = SlackRules{{Webhook: "default"}} }, "slack.rules", "no webhook is configured"},
+		{"rules without webhooks, their own problems too", func(c *Config) {
+			c.Slack.Rules = SlackRules{{Webhook: "default", Events: []string{"reopened"}}}
+		}, "slack.rules[0].events[0]", `"reopened" is not a notice`},
+		{"rule names a URL, not echoed", func(c *Config) {
+			c.Slack.WebhookURL, c.Slack.Rules = slackURL, SlackRules{{Webhook: slackURL}}
+		}, "slack.rules[0].webhook", "a URL, where a webhook name is wanted; set the URL in slack.webhook_url or slack.webhooks (name=URL), and here name one of the configured webhooks: default"},
+		{"rule names a URL, no webhooks, not echoed", func(c *Config) { c.Slack.Rules = SlackRules{{Webhook: slackURL}} },
+			"slack.rules[0].webhook", "a URL, where a webhook name is wanted; set the URL in slack.webhook_url or slack.webhooks (name=URL), and here name default"},
 		{"rule names unknown webhook", func(c *Config) {
 			c.Slack.WebhookURL, c.Slack.Rules = slackURL, SlackRules{{Webhook: "eng"}}
 		}, "slack.rules[0].webhook", `"eng" is not a configured webhook; name one of: default`},
@@ -166,5 +174,68 @@ func TestSlackInlineWebhookRefused(t *testing.T) {
 	p := problemAt(t, err, "slack.webhooks.eng", "a secret written in the config file")
 	if strings.Contains(p.String(), "SeCrEtToKeN") {
 		t.Errorf("the problem shows the secret: %s", p)
+	}
+}
+
+// TestSlackBadValues: bad slack values, in the file or the environment,
+// are named in the configuration's terms, never Go's, and a URL in the
+// wrong place is never echoed: it may be a webhook's.
+func TestSlackBadValues(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		env        map[string]string
+		key, want  string
+	}{
+		{name: "rules JSON cut short", env: map[string]string{"HELPDESK_SYNC_SLACK_RULES": `[{"webhook": "` + slackURL + `"}`},
+			key: "slack.rules", want: `not valid JSON: it ends early (a closing ] or } or " missing?); write a JSON list of rules, e.g. [{"webhook": "default", "events": ["stale"]}]`},
+		{name: "rules JSON with a stray comma", env: map[string]string{"HELPDESK_SYNC_SLACK_RULES": `[{"webhook": "` + slackURL + `",}]`},
+			key: "slack.rules", want: "not valid JSON at byte 71: invalid character '}' looking for beginning of object key string; write a JSON list of rules"},
+		{name: "rules an object", env: map[string]string{"HELPDESK_SYNC_SLACK_RULES": `{"webhook": "default"}`},
+			key: "slack.rules", want: `a JSON object, where a list is wanted; write a JSON list of rules, e.g. [{"webhook": "default"`},
+		{name: "rules followed by more", env: map[string]string{"HELPDESK_SYNC_SLACK_RULES": `[{"webhook": "default"}] []`},
+			key: "slack.rules", want: "not valid JSON: more after a list's end"},
+		{name: "rule a URL string", env: map[string]string{"HELPDESK_SYNC_SLACK_RULES": `["` + slackURL + `"]`},
+			key: "slack.rules", want: "item 1: a JSON string, where an object is wanted"},
+		{name: "rule field of the wrong type", env: map[string]string{"HELPDESK_SYNC_SLACK_RULES": `[{"webhook": "default"}, {"webhook": "default", "min_customers": "5"}]`},
+			key: "slack.rules", want: "item 2: min_customers: a JSON string, where a whole number is wanted"},
+		{name: "rule field unknown", env: map[string]string{"HELPDESK_SYNC_SLACK_RULES": `[{"webhook": "default", "min_customer": 5}]`},
+			key: "slack.rules", want: `item 1: unknown field "min_customer"; fields: webhook, events, projects, priorities, min_customers, min_revenue`},
+		{name: "rule naming a URL, from the environment", env: map[string]string{"HELPDESK_SYNC_SLACK_RULES": `[{"webhook": "` + slackURL + `"}]`},
+			key: "slack.rules[0].webhook", want: "a URL, where a webhook name is wanted"},
+		{name: "rule naming a URL, in the file", yaml: "  rules: [{webhook: '" + slackURL + "'}]",
+			key: "slack.rules[0].webhook", want: "a URL, where a webhook name is wanted"},
+		{name: "rules a map in the file", yaml: "  rules: {webhook: default}",
+			key: "slack.rules", want: "not a list; write a list of rules, e.g. rules: [{webhook: default, events: [stale]}]"},
+		{name: "webhook file a URL", env: map[string]string{"HELPDESK_SYNC_SLACK_WEBHOOK_FILES": "eng=" + slackURL},
+			key: "slack.webhook_files.eng", want: "a URL, where the path of a file holding it is wanted"},
+		{name: "webhook files a URL alone", env: map[string]string{"HELPDESK_SYNC_SLACK_WEBHOOK_FILES": slackURL},
+			key: "slack.webhook_files", want: "item 1 is not name=value"},
+		{name: "webhook file named by a URL", yaml: "  webhook_files: {'" + slackURL + "': /run/secrets/eng}",
+			key: "slack.webhook_files", want: "a webhook name looks like a URL"},
+		{name: "webhook named by a URL, bad value", yaml: "  webhooks: {'" + slackURL + "': [eng]}",
+			key: "slack.webhooks", want: "not a single value"},
+		{name: "webhook_url_file a URL", yaml: "  webhook_url_file: " + slackURL,
+			key: "slack.webhook_url_file", want: "a URL, where the path of a file holding the secret is wanted; write the path of the file, or set slack.webhook_url itself (HELPDESK_SYNC_SLACK_WEBHOOK_URL)"},
+		{name: "webhooks without names", env: map[string]string{"HELPDESK_SYNC_SLACK_WEBHOOKS": "eng"},
+			key: "slack.webhooks", want: "write comma-separated name=URL pairs, e.g. eng=https://hooks.slack.com/services/…"},
+		{name: "a URL as a number", env: map[string]string{"HELPDESK_SYNC_SLACK_MAX_PENDING": slackURL},
+			key: "slack.max_pending", want: "the value: not a whole number"},
+		{name: "a URL as a number, in the file", yaml: "  digest_top: " + slackURL,
+			key: "slack.digest_top", want: "the value: not a whole number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			content := minimal
+			if tt.yaml != "" {
+				content += "slack:\n" + tt.yaml + "\n"
+			}
+			_, err := Load(writeFile(t, "c.yaml", content), envOf(secretEnv, tt.env))
+			problemAt(t, err, tt.key, tt.want)
+			for _, leak := range []string{"SeCrEtToKeN", "json:", "Go value", "config."} {
+				if strings.Contains(err.Error(), leak) {
+					t.Errorf("the error shows %q: %v", leak, err)
+				}
+			}
+		})
 	}
 }

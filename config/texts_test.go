@@ -34,7 +34,7 @@ func TestTextProblemsNameTheKey(t *testing.T) {
 		{name: "environment translation", env: map[string]string{"HELPDESK_SYNC_POLICY_TEXTS_TRANSLATIONS": `{"fr": {"customers": "{{.Tier}}"}}`},
 			key: "policy.texts.translations.fr.customers", msg: "can't evaluate field Tier"},
 		{name: "environment translation not JSON", env: map[string]string{"HELPDESK_SYNC_POLICY_TEXTS_TRANSLATIONS": "de=x"},
-			key: "policy.texts.translations", msg: "not a JSON object of objects"},
+			key: "policy.texts.translations", msg: "not valid JSON at byte 1"},
 		{name: "deprecated form translated", yaml: "policy:\n  stale:\n    comment_text: '{customers} {nope}'\n", // unknown placeholders stay text
 			key: "", msg: ""},
 		{name: "both forms", yaml: "policy:\n  stale:\n    comment_text: '{customers}'\n  texts:\n    stale_comment: '{{.Customers}}'\n",
