@@ -132,6 +132,13 @@ func (c *Config) checkSlack(p *problems) {
 	if _, ok := s.Webhooks[DefaultWebhook]; ok && s.WebhookURL != "" {
 		p.add("slack.webhooks."+DefaultWebhook, "the name default is slack.webhook_url's", "rename this webhook or unset slack.webhook_url", "")
 	}
+	for _, name := range slices.Sorted(maps.Keys(s.Webhooks)) {
+		// eng= is most likely a variable that expanded to nothing
+		// (eng=$ENG_URL): say so rather than run without the webhook.
+		if s.Webhooks[name] == "" && !nameIsURL(name) {
+			p.add("slack.webhooks."+name, "the URL is empty", "set it (name=URL), or remove the name", "")
+		}
+	}
 	hooks := s.Hooks()
 	var names []string // the valid ones, which rules may name
 	for _, name := range slices.Sorted(maps.Keys(hooks)) {

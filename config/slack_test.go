@@ -216,6 +216,8 @@ func TestSlackBadValues(t *testing.T) {
 			key: "slack.webhooks", want: "not a single value"},
 		{name: "webhook_url_file a URL", yaml: "  webhook_url_file: " + slackURL,
 			key: "slack.webhook_url_file", want: "a URL, where the path of a file holding the secret is wanted; write the path of the file, or set slack.webhook_url itself (HELPDESK_SYNC_SLACK_WEBHOOK_URL)"},
+		{name: "webhook with an empty URL", env: map[string]string{"HELPDESK_SYNC_SLACK_WEBHOOKS": "eng="},
+			key: "slack.webhooks.eng", want: "the URL is empty; set it (name=URL), or remove the name"},
 		{name: "webhooks without names", env: map[string]string{"HELPDESK_SYNC_SLACK_WEBHOOKS": "eng"},
 			key: "slack.webhooks", want: "write comma-separated name=URL pairs, e.g. eng=https://hooks.slack.com/services/…"},
 		{name: "a URL as a number", env: map[string]string{"HELPDESK_SYNC_SLACK_MAX_PENDING": slackURL},
