@@ -177,6 +177,8 @@ func printStack(w io.Writer, st *simulation.Stack, webhook, prefix string) {
 		fmt.Fprintf(w, "  export %s=%s\n", k, shellQuote(v))
 	}
 	fmt.Fprintf(w, "  export %sSLACK_WEBHOOK_URL=%s\n", config.EnvPrefix, shellQuote(webhook))
+	fmt.Fprintln(w, "  # helpdesk-sync run posts the Slack notices, which the stand-in logs; once queues them")
+	fmt.Fprintln(w, "  # for the next run.")
 	fmt.Fprintln(w, "  # Redis: REDIS_URL, or 127.0.0.1:6379 by default; the trial's state goes under a prefix")
 	fmt.Fprintln(w, "  # of its own, away from the default helpdesk-sync: of a real installation.")
 	fmt.Fprintf(w, "  export %sREDIS_KEY_PREFIX=%s\n", config.EnvPrefix, shellQuote(prefix))

@@ -145,6 +145,9 @@ func TestSimulateServesSlack(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no webhook URL exported:\n%s", stdout.String())
 	}
+	if !strings.Contains(stdout.String(), m[0]+"\n  # helpdesk-sync run posts the Slack notices") {
+		t.Errorf("no word on which command posts:\n%s", stdout.String())
+	}
 	if !strings.Contains(stdout.String(), "-d '{\"text\":\"Hello from curl\"}' "+m[1]+"\n") {
 		t.Errorf("no curl posting to the webhook:\n%s", stdout.String())
 	}
