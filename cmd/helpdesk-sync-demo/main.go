@@ -1,7 +1,8 @@
 // Command helpdesk-sync-demo runs the real worker (the assembly 'run' and
 // 'once' use) against the Zendesk and Jira simulators, seeded with a
-// generated account, and tells what it does, story by story. It never
-// talks to a real account and reads no configuration file.
+// generated account, with its Slack notices posted to a local stand-in,
+// and tells what it does, story by story. It never talks to a real
+// account or Slack and reads no configuration file.
 package main
 
 import (
@@ -26,7 +27,8 @@ const usage = `Usage: helpdesk-sync-demo [--seed N] [--tickets N] [--verbose]
 Seeds the Zendesk and Jira simulators with a generated account and runs the real worker
 against them: the backfill, an agent linking tickets, an engineer fixing a bug, a bug going
 stale on a simulated clock, an idle cycle, a mass change met by the dry run and the
-blast-radius guard; then a table of what each step wrote and what it cost in requests.
+blast-radius guard, with the Slack notices each step posts (to a local stand-in of Slack's
+webhooks); then a table of what each step wrote and what it cost in requests.
 State goes to the Redis at REDIS_URL (or 127.0.0.1:6379) when one answers, under a key
 prefix of its own that is deleted at the end, and to an embedded in-process Redis
 otherwise. Takes a second or two.

@@ -38,7 +38,8 @@ func TestDemoRunsOnEmbeddedRedis(t *testing.T) {
 	for _, want := range []string{
 		"(seed 3)", "none answered at 127.0.0.1:1, so an embedded in-process miniredis",
 		"1. Backfill", "2. An agent links", "3. An engineer", "4. Time passes", "5. An idle cycle", "6. A macro links",
-		"· link_added", "· note_posted", "· stale_flagged", "Summary", "total", "Redis: deleted the demo's",
+		"· link_added", "· note_posted", "· stale_flagged",
+		"   Slack gets: Fixed: ", "   Slack gets: Fix released: ", "Summary", "total", "Redis: deleted the demo's",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q", want)

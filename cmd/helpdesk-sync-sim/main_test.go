@@ -85,7 +85,7 @@ func startSimulate(t *testing.T, ctx context.Context) (stdout, stderr *syncBuffe
 	t.Helper()
 	stdout, stderr, done = &syncBuffer{}, &syncBuffer{}, make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"--zendesk", "127.0.0.1:0", "--jira", "127.0.0.1:0",
+		done <- run(ctx, []string{"--zendesk", "127.0.0.1:0", "--jira", "127.0.0.1:0", "--slack", "127.0.0.1:0",
 			"--seed", "7", "--tickets", "40", "--bugs", "8", "--orgs", "6"}, stdout, stderr)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
@@ -131,6 +131,67 @@ func TestSimulateHintUsesAThrowawayPrefix(t *testing.T) {
 	}
 	if a, b := trialPrefix(), trialPrefix(); a == b {
 		t.Errorf("two trials share the prefix %q", a)
+	}
+}
+
+// TestSimulateServesSlack posts to the webhook URL it prints, as the
+// service would: a Block Kit notice is accepted and logged with its text,
+// a post without the fallback text is refused and the warning says why.
+func TestSimulateServesSlack(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout, stderr, done := startSimulate(t, ctx)
+	m := regexp.MustCompile(`(?m)^  export HELPDESK_SYNC_SLACK_WEBHOOK_URL=(http://127\.0\.0\.1:\d+/services/\S+)$`).FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("no webhook URL exported:\n%s", stdout.String())
+	}
+	if !strings.Contains(stdout.String(), m[0]+"\n  # helpdesk-sync run posts the Slack notices") {
+		t.Errorf("no word on which command posts:\n%s", stdout.String())
+	}
+	if !strings.Contains(stdout.String(), "-d '{\"text\":\"Hello from curl\"}' "+m[1]+"\n") {
+		t.Errorf("no curl posting to the webhook:\n%s", stdout.String())
+	}
+	post := func(body string) (int, string) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, m[1], strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for _, c := range []struct {
+		body       string
+		status     int
+		reply, log string
+	}{
+		{`{"text":"PROJ-7 fixed in 2.4.1","blocks":[{"type":"header","text":{"type":"plain_text","text":"PROJ-7 fixed"}},` +
+			`{"type":"section","text":{"type":"mrkdwn","text":"*3 customers* waiting"}},{"type":"context","elements":[{"type":"mrkdwn","text":"helpdesk-sync"}]}]}`,
+			http.StatusOK, "ok", `"msg":"slack notice","text":"PROJ-7 fixed in 2.4.1","blocks":3`},
+		{`{"blocks":[{"type":"divider"}]}`, http.StatusBadRequest, "no_text", `"msg":"slack post refused","why":"no_text: no top-level text`},
+		{`{"text":"x","blocks":[{"type":"image"}]}`, http.StatusBadRequest, "invalid_blocks", `"why":"invalid_blocks: block 0 (image): unknown block type"`},
+	} {
+		status, reply := post(c.body)
+		if status != c.status || strings.TrimSpace(reply) != c.reply {
+			t.Errorf("%s: %d %q; want %d %q", c.body, status, reply, c.status, c.reply)
+		}
+		if !strings.Contains(stderr.String(), c.log) {
+			t.Errorf("%s: log lacks %s:\n%s", c.body, c.log, stderr.String())
+		}
+	}
+	cancel()
+	<-done
+}
+
+func TestSimulateRefusesSlackOffLoopback(t *testing.T) {
+	for _, addr := range []string{":8083", "0.0.0.0:8083", "10.1.2.3:8083", "8083"} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"--slack", addr}, &stdout, &stderr)
+		if code != 2 || !strings.Contains(stderr.String(), "--slack \""+addr+"\"") || !strings.Contains(stderr.String(), "127.0.0.1:8083") {
+			t.Errorf("--slack %q: exit %d\n%s", addr, code, stderr.String())
+		}
 	}
 }
 

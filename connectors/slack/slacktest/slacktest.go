@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -61,17 +62,65 @@ type Server struct {
 	refused  []string
 	posts    int
 	stall    chan struct{} // while not nil, posts wait for it to close
+	watch    func(Post)
 }
 
-// New starts a Server; it is closed when the test ends.
-func New(t interface{ Cleanup(func()) }) *Server {
-	s := &Server{}
+// Post is what became of one post that reached the webhook: the message
+// accepted, or why it was refused as malformed. Scripted replies are not
+// reported.
+type Post struct {
+	Message Message // the accepted message; zero when refused
+	Refused string  // Slack's error code and why, e.g. "no_text: …"; "" when accepted
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithWatch has f told of each post as it is accepted or refused, after
+// it is recorded and outside the Server's lock, so f may call the Server.
+func WithWatch(f func(Post)) Option {
+	return func(s *Server) { s.watch = f }
+}
+
+// New starts a Server on a free loopback port; it is closed when the test
+// ends.
+func New(t interface{ Cleanup(func()) }, opts ...Option) *Server {
+	s := newServer(opts)
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(func() {
-		s.Unstall() // Close waits for the requests under way
-		s.Close()
-	})
+	t.Cleanup(s.Close)
 	return s
+}
+
+// Listen starts a Server on addr (host:port), for a person to point a
+// service at; close it when done. Its WebhookURL names the listener's
+// address as it is, so a loopback one (127.0.0.1:8083) is what a
+// configuration that takes plain http on loopback only accepts.
+func Listen(addr string, opts ...Option) (*Server, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("slacktest: listen on %s: %w", addr, err)
+	}
+	s := newServer(opts)
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	_ = s.Server.Listener.Close() // the free port httptest picked
+	s.Server.Listener = l
+	s.Start()
+	return s, nil
+}
+
+func newServer(opts []Option) *Server {
+	s := &Server{}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Close lets stalled posts through, since the server's Close waits for
+// the requests under way, and stops the server.
+func (s *Server) Close() {
+	s.Unstall()
+	s.Server.Close()
 }
 
 // WebhookURL is the webhook URL to configure: a secret, as a real one is.
@@ -146,29 +195,33 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	post, accepted := s.answer(w, r, body, err)
+	if s.watch != nil && (accepted || post.Refused != "") {
+		s.watch(post)
+	}
+}
+
+// answer records one post to the webhook and answers it; accepted says
+// whether the message was recorded.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, body []byte, err error) (post Post, accepted bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.posts++
 	if err != nil {
-		s.refuse(w, "invalid_payload", "read the body: "+err.Error())
-		return
+		return s.refuse(w, "invalid_payload", "read the body: "+err.Error()), false
 	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		s.refuse(w, "invalid_payload", "Content-Type "+strconv.Quote(r.Header.Get("Content-Type"))+" is not application/json")
-		return
+		return s.refuse(w, "invalid_payload", "Content-Type "+strconv.Quote(r.Header.Get("Content-Type"))+" is not application/json"), false
 	}
 	var m Message
 	if err := json.Unmarshal(body, &m); err != nil {
-		s.refuse(w, "invalid_payload", "not JSON: "+err.Error())
-		return
+		return s.refuse(w, "invalid_payload", "not JSON: "+err.Error()), false
 	}
 	if m.Text == "" {
-		s.refuse(w, "no_text", "no top-level text (required as the notification fallback)")
-		return
+		return s.refuse(w, "no_text", "no top-level text (required as the notification fallback)"), false
 	}
 	if problem := check(m); problem != "" {
-		s.refuse(w, "invalid_blocks", problem)
-		return
+		return s.refuse(w, "invalid_blocks", problem), false
 	}
 	if len(s.script) > 0 {
 		reply := s.script[0]
@@ -181,15 +234,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(reply.Status)
 		_, _ = io.WriteString(w, reply.Body)
-		return
+		return Post{}, false
 	}
 	s.messages = append(s.messages, m)
 	_, _ = io.WriteString(w, "ok")
+	return Post{Message: m}, true
 }
 
-func (s *Server) refuse(w http.ResponseWriter, code, why string) {
+func (s *Server) refuse(w http.ResponseWriter, code, why string) Post {
 	s.refused = append(s.refused, code+": "+why)
 	http.Error(w, code, http.StatusBadRequest)
+	return Post{Refused: code + ": " + why}
 }
 
 // check applies Slack's Block Kit rules for the block types notices use.

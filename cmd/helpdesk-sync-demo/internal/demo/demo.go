@@ -1,12 +1,14 @@
 // Package demo runs helpdesk-sync's real worker against the built-in
-// Zendesk and Jira simulators, seeded with a generated account, and tells
+// Zendesk and Jira simulators, seeded with a generated account, with its
+// Slack notices posted to a local stand-in of Slack's webhooks, and tells
 // what it does in six short stories: the backfill, an agent linking
 // tickets, an engineer fixing a bug, a bug going stale, an idle cycle, and
 // a mass change met by the dry run and the blast-radius guard.
 //
 // Nothing it prints is canned: counts come from the engine's reports and
-// events, and what the vendors hold (priorities, counts, notes, comments,
-// labels, request logs) is read back from the simulators.
+// events, what the vendors hold (priorities, counts, notes, comments,
+// labels, request logs) is read back from the simulators, and the Slack
+// notices are the messages the stand-in accepted.
 package demo
 
 import (
@@ -24,6 +26,7 @@ import (
 
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/slack/slacktest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/clock/clocktest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/service"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/service/servicetest"
@@ -45,10 +48,12 @@ type Options struct {
 	KeyPrefix string
 }
 
-// Result is what a run left behind, for tests: the simulators (stopped,
-// their state still readable) and the facts the stories printed.
+// Result is what a run left behind, for tests: the simulators and the
+// Slack stand-in (stopped, their state still readable) and the facts the
+// stories printed.
 type Result struct {
 	Stack *simulation.Stack
+	Slack *slacktest.Server
 	Steps []Step
 	Facts Facts
 }
@@ -100,20 +105,25 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	}
 	defer func() { err = errors.Join(err, st.Close()) }()
 	out.f("Simulators: Zendesk at %s, Jira at %s, seeded with\n  %s.\n", st.Settings.ZendeskURL, st.Settings.JiraURL, st.Summary)
+	sl, err := slacktest.Listen("127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	defer sl.Close()
 
-	cfg, err := demoConfig(st.Settings, prefix)
+	cfg, err := demoConfig(st.Settings, sl.WebhookURL(), prefix)
 	if err != nil {
 		return nil, err
 	}
 	d := &run{o: o, out: out, clock: clock, st: st, rec: &servicetest.Recorder{}, cfg: cfg, rdb: rdb,
-		policy: service.Policy(cfg), tiers: tiersOf(o.Dataset)}
+		policy: service.Policy(cfg), tiers: tiersOf(o.Dataset), slack: sl}
 	if d.svc, err = d.service(cfg, service.Options{}); err != nil {
 		return nil, err
 	}
 	defer d.svc.Close()
 	out.f("Policy:  %s\n", d.describePolicy())
 
-	res := &Result{Stack: st}
+	res := &Result{Stack: st, Slack: sl}
 	err = d.stories(ctx)
 	res.Steps, res.Facts = d.steps, d.facts
 	if err != nil {
@@ -138,10 +148,11 @@ func (d *run) service(cfg *config.Config, o service.Options) (*service.Service, 
 }
 
 // demoConfig is the service's configuration for the stack: the stack's
-// settings plus the example configuration's policy, loaded and validated
-// the way the service loads its own. The simulators enforce no budgets, so
-// the client-side ones are set high enough not to pace the demo.
-func demoConfig(s simulation.Settings, prefix string) (*config.Config, error) {
+// settings plus the example configuration's policy and Slack notices to
+// webhook, loaded and validated the way the service loads its own. The
+// simulators enforce no budgets, so the client-side ones are set high
+// enough not to pace the demo.
+func demoConfig(s simulation.Settings, webhook, prefix string) (*config.Config, error) {
 	env := map[string]string{}
 	for _, kv := range s.Env() {
 		k, v, _ := strings.Cut(kv, "=")
@@ -159,6 +170,10 @@ func demoConfig(s simulation.Settings, prefix string) (*config.Config, error) {
 		// The simulated organizations' revenue field holds euros.
 		"REVENUE_FIELD":    simulation.RevenueField,
 		"REVENUE_CURRENCY": "EUR",
+		// Every notice to the stand-in; the digest is left out, as
+		// nothing in the story waits for its hour.
+		"SLACK_WEBHOOK_URL": webhook,
+		"SLACK_DIGEST_HOUR": "-1",
 	} {
 		env[config.EnvPrefix+k] = v
 	}

@@ -220,6 +220,61 @@ func TestDemoTellsWhatTheSimulatorsHold(t *testing.T) {
 				t.Errorf("the steps report %d notes; Zendesk holds %d", reported, notes)
 			}
 
+			// Slack: the stand-in refused no notice, and the steps told
+			// every one it took. The fixed bug made exactly one Fixed and
+			// one Fix released notice, the linked bug its raise and the
+			// stale bug its flag, printed as the stand-in got them.
+			if r := res.Slack.Refused(); len(r) > 0 {
+				t.Errorf("the Slack stand-in refused %q", r)
+			}
+			told := map[string][]string{}
+			n := 0
+			for _, step := range res.Steps {
+				name := step.Name
+				if strings.HasSuffix(name, " later") { // "8 days later": stale's window and a day
+					name = "later"
+				}
+				told[name] = append(told[name], step.Slack...)
+				n += len(step.Slack)
+			}
+			msgs := res.Slack.Messages()
+			if len(msgs) != n {
+				t.Errorf("Slack got %d notices; the steps told %d", len(msgs), n)
+			}
+			notices := func(prefix string) []string {
+				var out []string
+				for _, m := range msgs {
+					if strings.HasPrefix(m.Text, prefix) {
+						out = append(out, m.Text)
+					}
+				}
+				return out
+			}
+			for _, c := range []struct {
+				step, prefix string
+			}{
+				{"fixed", "Fixed: " + f.Bug + " "},
+				{"released", "Fix released: " + f.Bug + " "},
+			} {
+				got := notices(c.prefix)
+				if len(got) != 1 || !slices.Equal(told[c.step], got) || !slices.Contains(f.Slack, got[0]) {
+					t.Errorf("notices %q of %q; step %s told %q", got, c.prefix, c.step, told[c.step])
+					continue
+				}
+				expect("   Slack gets: " + got[0] + "\n")
+			}
+			if l.PriorityAfter != l.PriorityBefore {
+				got := notices("Priority raised to " + l.PriorityAfter + ": " + l.Bug + " ")
+				if len(got) != 1 || !slices.Equal(told["agent links"], got) {
+					t.Errorf("raise notices %q; step told %q", got, told["agent links"])
+				} else {
+					expect("   Slack gets: " + got[0] + "\n")
+				}
+			}
+			if !slices.ContainsFunc(told["later"], func(s string) bool { return strings.HasPrefix(s, "Gone stale: "+res.Facts.Stale.Bug+" ") }) {
+				t.Errorf("no stale notice for %s among %q", res.Facts.Stale.Bug, told)
+			}
+
 			// The demo's keys are gone.
 			var left []string
 			iter := rdb.Scan(context.Background(), 0, prefix+"*", 1000).Iterator()

@@ -80,6 +80,8 @@ func (d *run) engineerFixes(ctx context.Context) error {
 		d.out.f(".\n")
 		d.out.f("     (%s and %s written for it in all.)\n",
 			plural(s.Report.Notes, "note", "notes"), plural(s.Report.TicketUpdates, "ticket update", "ticket updates"))
+		d.out.notices(s.Slack)
+		f.Slack = append(f.Slack, s.Slack...)
 	}
 	if len(f.Noted) > 0 {
 		notes := d.privateNotes(f.Noted[0])

@@ -58,6 +58,7 @@ func (d *run) agentLinks(ctx context.Context) error {
 	} else {
 		d.out.f("priority stays %s (no threshold crossed).\n", f.PriorityAfter)
 	}
+	d.out.notices(s.Slack)
 	if t, ok := d.st.Zendesk.Ticket(f.Tickets[0]); ok {
 		d.out.f("   Ticket #%d now shows %q, tags %s.\n", t.ID, statusField(t), strings.Join(d.statusTags(t), " "))
 	}

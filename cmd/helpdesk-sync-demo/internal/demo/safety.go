@@ -93,6 +93,7 @@ func (d *run) safety(ctx context.Context) error {
 	d.out.f("   %d of the %d tickets %s the bug; the writes under their limits go out (%s, %s).\n",
 		shown, len(f.Tickets), agree(shown, "shows", "show"),
 		plural(s.Report.BugEdits, "bug edit", "bug edits"), plural(s.Report.RemoteLinksUpserted, "remote link", "remote links"))
+	d.out.notices(s.Slack)
 
 	confirmed, err := d.service(&guarded, service.Options{ConfirmLargeChange: true})
 	if err != nil {
@@ -105,6 +106,7 @@ func (d *run) safety(ctx context.Context) error {
 	f.Shown = d.showing(bug.Key, f.Tickets)
 	d.out.f("   With --confirm-large-change the next cycle writes them: %s; %d of the %d tickets %s %s.\n",
 		plural(s.Report.TicketUpdates, "ticket update", "ticket updates"), f.Shown, len(f.Tickets), agree(f.Shown, "shows", "show"), bug.Key)
+	d.out.notices(s.Slack)
 	d.facts.Safety = f
 	return nil
 }

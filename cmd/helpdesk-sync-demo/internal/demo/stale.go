@@ -48,6 +48,7 @@ func (d *run) goesStale(ctx context.Context) error {
 		}
 		d.out.f("     %-8s %-8s %s\n", b.is.Key, b.is.Priority, b.detail)
 	}
+	d.out.notices(s.Slack)
 	pick := stale[0].is
 	f := StaleFact{Bug: pick.Key}
 	if c := d.serviceComments(pick.Key); len(c) > 0 {
@@ -74,6 +75,7 @@ func (d *run) goesStale(ctx context.Context) error {
 	default:
 		d.out.f("   Next cycle: %s still carries %s (labels %v).\n", pick.Key, d.policy.Stale.Label, is.Labels)
 	}
+	d.out.notices(s.Slack)
 	d.facts.Stale = f
 	return nil
 }
@@ -98,5 +100,6 @@ func (d *run) idle(ctx context.Context) error {
 	for _, r := range routes {
 		d.out.f("     %3d× %s\n", d.facts.Idle[r], r)
 	}
+	d.out.notices(s.Slack)
 	return nil
 }

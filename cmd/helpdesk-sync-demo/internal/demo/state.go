@@ -12,6 +12,7 @@ import (
 	"github.com/helpdesk-sync/helpdesk-sync/config"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/jira/jiratest"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/simulation"
+	"github.com/helpdesk-sync/helpdesk-sync/connectors/slack/slacktest"
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/zendesk/zendesktest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/clock/clocktest"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
@@ -33,6 +34,10 @@ type run struct {
 	tiers  map[int64]string // organization → tier, as seeded
 	steps  []Step
 	facts  Facts
+	// slack is the Slack stand-in the service posts notices to;
+	// slackSeen counts its messages the story has told.
+	slack     *slacktest.Server
+	slackSeen int
 }
 
 // remoteLinkPrefix starts the global id of the remote links the service

@@ -23,6 +23,8 @@ type Step struct {
 	Zendesk, Jira int
 	Took          time.Duration
 	Events        []engine.Event
+	// Slack is the text of each notice Slack got, sorted.
+	Slack []string
 }
 
 // Facts are what the stories printed about the vendors' state, for tests
@@ -58,10 +60,11 @@ type LinkFact struct {
 // FixFact is the engineer story's bug and the tickets that got a note.
 type FixFact struct {
 	Bug, FixVersion string
-	Noted           []int64 // open linked tickets: one note per status change
-	Quiet           []int64 // solved linked tickets: field and tags only
-	Fixed           string  // the note on Noted[0] when the bug was fixed
-	Note            string  // the last note on Noted[0]: its fix version released
+	Noted           []int64  // open linked tickets: one note per status change
+	Quiet           []int64  // solved linked tickets: field and tags only
+	Fixed           string   // the note on Noted[0] when the bug was fixed
+	Note            string   // the last note on Noted[0]: its fix version released
+	Slack           []string // the notices Slack got during the story
 }
 
 // StaleFact is the stale story's bug.
@@ -103,6 +106,10 @@ func (d *run) cycles(ctx context.Context, name string, eng *engine.Engine, n int
 	s.Zendesk = len(d.st.Zendesk.Requests()) - zd0
 	s.Jira = len(d.st.Jira.Requests()) - jr0
 	s.Events = d.rec.Take()
+	var err error
+	if s.Slack, err = d.deliver(ctx); err != nil {
+		return s, err
+	}
 	d.steps = append(d.steps, s)
 	if d.o.Verbose {
 		d.out.events(s.Events)
@@ -205,6 +212,7 @@ func (d *run) backfill(ctx context.Context) error {
 			d.out.f("     %-8s %s\n", e.BugKey, strings.TrimPrefix(e.Detail, "stale: "))
 		}
 	}
+	d.out.notices(s.Slack)
 	return nil
 }
 
