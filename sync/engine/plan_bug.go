@@ -132,12 +132,12 @@ func (p Policy) planBug(v bugView) bugPlan {
 	return plan
 }
 
-// judgeStale flags a bug customers wait on (open tickets), not done or
-// exempt, whose last change by a person is older than the window of its
-// priority; it returns since = now - window instead when the record's
+// judgeStale flags a bug customers wait on (open tickets), not finished
+// (released included) or exempt, whose last change by a person is older
+// than the window of its priority; it returns since = now - window instead when the record's
 // unattributed updates leave that open.
 func (p Policy) judgeStale(r BugRecord, open int, priority string, now time.Time) (flag *StaleFlag, askSince time.Time) {
-	if r.Stale.Flagged || open == 0 || r.State == StateDone || r.State == StateWontFix || p.StaleExempt(r.Bug) {
+	if r.Stale.Flagged || open == 0 || r.State.Finished() || p.StaleExempt(r.Bug) {
 		return nil, time.Time{}
 	}
 	since := now.Add(-p.Window(priority))

@@ -398,6 +398,7 @@ func TestJudgeStale(t *testing.T) {
 		{name: "nobody waits", r: rec(ago(20*day), time.Time{}), open: 0, priority: "Low"},
 		{name: "raised to a shorter window", r: rec(ago(3*day), time.Time{}), open: 1, priority: "Highest", flag: true, idle: 3 * day},
 		{name: "done", r: rec(ago(20*day), time.Time{}, func(r *BugRecord) { r.State = StateDone }), open: 1, priority: "Low"},
+		{name: "released", r: rec(ago(20*day), time.Time{}, func(r *BugRecord) { r.State = StateReleased }), open: 1, priority: "Low"},
 		{name: "won't fix", r: rec(ago(20*day), time.Time{}, func(r *BugRecord) { r.State = StateWontFix }), open: 1, priority: "Low"},
 		{name: "exempt label", r: rec(ago(20*day), time.Time{}, func(r *BugRecord) { r.Labels = []string{"long-term"} }), open: 1, priority: "Low"},
 		{name: "flagged already", r: rec(ago(20*day), time.Time{}, func(r *BugRecord) { r.Stale.Flagged = true }), open: 1, priority: "Low"},

@@ -146,6 +146,12 @@ func (s BugState) String() string {
 	return fmt.Sprintf("BugState(%d)", int(s))
 }
 
+// Finished reports whether engineering is through with a bug in state s:
+// won't fix, fixed, or fixed and released. Such a bug is nobody's backlog.
+func (s BugState) Finished() bool {
+	return s == StateWontFix || s == StateDone || s == StateReleased
+}
+
 // Validate reports the first inconsistency, naming the knob, or nil.
 func (p Policy) Validate() error {
 	var errs []error
