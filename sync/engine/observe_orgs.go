@@ -71,8 +71,11 @@ func (e *Engine) checkOrganizations(ctx context.Context, t *tally) error {
 	}
 	now := e.now()
 	if x.Checked.IsZero() {
-		_, err := e.st.CommitOrganizationPage(ctx, OrganizationPageCommit{Cursor: now, Checked: now, Now: now})
-		return err
+		if _, err := e.st.CommitOrganizationPage(ctx, OrganizationPageCommit{Cursor: now, Checked: now, Now: now}); err != nil {
+			return err
+		}
+		e.log.Info("organization export started", zap.Time("since", now), zap.Duration("every", e.opts.OrganizationCheck))
+		return nil
 	}
 	if !organizationCheckDue(x.Checked, e.opts.OrganizationCheck, now) {
 		return nil
