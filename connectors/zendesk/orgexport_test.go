@@ -88,4 +88,17 @@ func TestChangedOrganizationsErrors(t *testing.T) {
 	}); !errors.Is(err, stop) {
 		t.Fatalf("handle's error: %v", err)
 	}
+
+	// More organizations changed in one second than a page holds: asking
+	// from end_time again would return the same page for ever.
+	crowd := time.Now().Add(-time.Hour).Truncate(time.Second)
+	srv.SetNow(crowd)
+	for i := int64(2); i <= 1002; i++ {
+		srv.AddOrganization(zendesktest.Organization{ID: i})
+	}
+	srv.SetNow(time.Now())
+	err = c.ChangedOrganizations(context.Background(), crowd, func(context.Context, engine.OrganizationPage) error { return nil })
+	if !errors.As(err, &ze) || !strings.Contains(err.Error(), "does not move past start_time") {
+		t.Fatalf("a page that cannot move on: %v", err)
+	}
 }
