@@ -169,14 +169,15 @@ type Stale struct {
 
 // Sync paces the reconciler.
 type Sync struct {
-	PollInterval         time.Duration `yaml:"poll_interval" doc:"Time from the start of one poll of both systems to the start of the next (the next starts at once when a poll takes longer)."`
-	WebhookPollInterval  time.Duration `yaml:"webhook_poll_interval" doc:"Polling interval while webhooks are enabled and healthy: a backstop."`
-	SweepInterval        time.Duration `yaml:"sweep_interval" doc:"How often the leader looks for bugs that time alone may have made stale (a bug a cycle reconciles is judged then)."`
-	ReleaseCheckInterval time.Duration `yaml:"release_check_interval" doc:"How often the leader reads the versions of a project while a fixed bug with an open ticket waits on one of them to be released: one request per such project per interval, none when no bug waits. A jira:version_released webhook reads them at once."`
-	Workers              int           `yaml:"workers" doc:"Bugs reconciled in parallel (a resync reads as many bugs' remote links at once)."`
-	CacheTTL             time.Duration `yaml:"cache_ttl" doc:"How long organizations (and their tiers) are cached."`
-	LeaseTTL             time.Duration `yaml:"lease_ttl" doc:"Leader lease, and each replica's hold on the work it claimed: a standby takes over within about this long after the leader dies, and what a dead replica had claimed returns to the queue within it."`
-	ShutdownGrace        time.Duration `yaml:"shutdown_grace" doc:"Time to finish the current page after SIGTERM; keep it under the orchestrator's kill timeout."`
+	PollInterval              time.Duration `yaml:"poll_interval" doc:"Time from the start of one poll of both systems to the start of the next (the next starts at once when a poll takes longer)."`
+	WebhookPollInterval       time.Duration `yaml:"webhook_poll_interval" doc:"Polling interval while webhooks are enabled and healthy: a backstop."`
+	SweepInterval             time.Duration `yaml:"sweep_interval" doc:"How often the leader looks for bugs that time alone may have made stale (a bug a cycle reconciles is judged then)."`
+	ReleaseCheckInterval      time.Duration `yaml:"release_check_interval" doc:"How often the leader reads the versions of a project while a fixed bug with an open ticket waits on one of them to be released: one request per such project per interval, none when no bug waits. A jira:version_released webhook reads them at once."`
+	OrganizationCheckInterval time.Duration `yaml:"organization_check_interval" doc:"How often the leader reads Zendesk's organization export for organizations whose tier (zendesk.tier_field) or revenue (revenue.field) changed, so that the bugs they wait on are counted again without a ticket changing: one request per interval (more only past 1,000 changed organizations), none unless tiers weigh or revenue counts."`
+	Workers                   int           `yaml:"workers" doc:"Bugs reconciled in parallel (a resync reads as many bugs' remote links at once)."`
+	CacheTTL                  time.Duration `yaml:"cache_ttl" doc:"How long organizations (and their tiers) are cached."`
+	LeaseTTL                  time.Duration `yaml:"lease_ttl" doc:"Leader lease, and each replica's hold on the work it claimed: a standby takes over within about this long after the leader dies, and what a dead replica had claimed returns to the queue within it."`
+	ShutdownGrace             time.Duration `yaml:"shutdown_grace" doc:"Time to finish the current page after SIGTERM; keep it under the orchestrator's kill timeout."`
 }
 
 // HTTP is the service's own listeners: the public one (webhooks, board,
@@ -296,14 +297,15 @@ func Default() *Config {
 			MaxBugEdits:        2000,
 		},
 		Sync: Sync{
-			PollInterval:         time.Minute,
-			WebhookPollInterval:  10 * time.Minute,
-			SweepInterval:        time.Hour,
-			ReleaseCheckInterval: 15 * time.Minute,
-			Workers:              4,
-			CacheTTL:             time.Hour,
-			LeaseTTL:             30 * time.Second,
-			ShutdownGrace:        25 * time.Second,
+			PollInterval:              time.Minute,
+			WebhookPollInterval:       10 * time.Minute,
+			SweepInterval:             time.Hour,
+			ReleaseCheckInterval:      15 * time.Minute,
+			OrganizationCheckInterval: 15 * time.Minute,
+			Workers:                   4,
+			CacheTTL:                  time.Hour,
+			LeaseTTL:                  30 * time.Second,
+			ShutdownGrace:             25 * time.Second,
 		},
 		HTTP: HTTP{Listen: ":8080"},
 		Log:  Log{Level: "info", Format: "auto"},

@@ -92,6 +92,10 @@ type Options struct {
 	// project's versions while fixed bugs wait on one of them (default
 	// 15m); a version webhook reads them at once.
 	ReleaseCheck time.Duration
+	// OrganizationCheck is how long the leader waits between two reads of
+	// the helpdesk's organization export while tiers or revenue count
+	// (default 15m).
+	OrganizationCheck time.Duration
 	// Lease is how long a claim hides an item at most; default 5m. A claim
 	// of a live Claimant ends with the claimant.
 	Lease          time.Duration
@@ -159,6 +163,7 @@ func New(o Options) (*Engine, error) {
 	o.DrainInterval = min(o.DrainInterval, o.PollInterval)
 	setDefault(&o.SweepInterval, time.Hour)
 	setDefault(&o.ReleaseCheck, 15*time.Minute)
+	setDefault(&o.OrganizationCheck, 15*time.Minute)
 	setDefault(&o.Lease, 5*time.Minute)
 	setDefault(&o.RetryBase, 30*time.Second)
 	setDefault(&o.RetryMax, time.Hour)
@@ -231,7 +236,7 @@ func (e *Engine) Cycle(ctx context.Context) (Report, error) {
 		return e.finish(t, start, "cycle", err)
 	}
 	var errs []error
-	for _, phase := range []func(context.Context, *tally) error{e.observeTickets, e.observeBugs, e.sweep, e.checkReleases} {
+	for _, phase := range []func(context.Context, *tally) error{e.observeTickets, e.observeBugs, e.sweep, e.checkReleases, e.checkOrganizations} {
 		if err := phase(ctx, t); err != nil {
 			errs = append(errs, err)
 			if ctx.Err() != nil || errors.Is(err, errNotLeader) {

@@ -18,6 +18,12 @@ type Helpdesk interface {
 	Tickets(ctx context.Context, ids []int64) ([]Ticket, error)
 	// Organizations reads organizations by id (show_many, 100 per request).
 	Organizations(ctx context.Context, ids []int64) ([]Organization, error)
+	// ChangedOrganizations streams the organizations changed since since,
+	// calling handle once per page in order; an organization may come
+	// again on a later page or call. The caller persists page.Cursor only
+	// after handle has recorded the page; if handle returns an error the
+	// stream stops and the error is returned.
+	ChangedOrganizations(ctx context.Context, since time.Time, handle func(context.Context, OrganizationPage) error) error
 	// UpdateTickets writes updates in as few requests as the vendor allows
 	// (update_many, 100 per job) and returns one result per update.
 	// A non-nil error means the batch as a whole failed and nothing is known

@@ -30,9 +30,14 @@ type Report struct {
 	// tracking; VersionsReleased the awaited versions found released.
 	VersionReads     int
 	VersionsReleased int
-	Errors           int
-	Held             []GuardState // kinds of writes the blast-radius guard held
-	DryRun           bool
+	// OrganizationsRead counts the organizations the organization export
+	// handed over; OrganizationBugsQueued the bugs marked due because one
+	// they wait on changed tier or revenue.
+	OrganizationsRead      int
+	OrganizationBugsQueued int
+	Errors                 int
+	Held                   []GuardState // kinds of writes the blast-radius guard held
+	DryRun                 bool
 	// Stopped reports that the step was cut short by a shutdown (its
 	// context ended, or the fence said the replica is stopping): a clean
 	// stop, not a failure; what it had not done stays queued.

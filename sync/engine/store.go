@@ -401,6 +401,14 @@ type OrgCache interface {
 	// expired at now.
 	Organizations(ctx context.Context, ids []int64, now time.Time) (map[int64]Organization, error)
 	PutOrganizations(ctx context.Context, orgs []Organization, now time.Time) error
+	// OrganizationExport is the organization export's position.
+	OrganizationExport(ctx context.Context) (OrganizationExport, error)
+	// CommitOrganizationPage records the organizations of c that bugs wait
+	// on or the store has recorded before (others are left out: no bug
+	// counts them), marks due the bugs each waits on whose tier or revenue
+	// changed, as a ticket page's organizations do, and moves the export's
+	// position, in one atomic write. It returns the number of bugs marked.
+	CommitOrganizationPage(ctx context.Context, c OrganizationPageCommit) (int, error)
 }
 
 // GuardBoard records the blast-radius guard for readiness and the board.

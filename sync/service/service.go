@@ -176,7 +176,7 @@ func New(cfg *config.Config, o Options, opts ...Option) (*Service, error) {
 		Logger: o.Logger, Clock: tune.Clock, Recorder: recorder, Steps: o.Steps, Latency: o.Latency,
 		DryRun: o.DryRun || cfg.Policy.DryRun, ConfirmLargeChange: o.ConfirmLargeChange,
 		Workers: cfg.Sync.Workers, Lease: tune.ClaimLease, PollInterval: cfg.Sync.PollInterval, SweepInterval: cfg.Sync.SweepInterval,
-		ReleaseCheck: cfg.Sync.ReleaseCheckInterval,
+		ReleaseCheck: cfg.Sync.ReleaseCheckInterval, OrganizationCheck: cfg.Sync.OrganizationCheckInterval,
 	}
 	if o.Webhooks != nil {
 		eo.Wake, eo.Pacer = o.Webhooks.Wake(), o.Webhooks

@@ -71,6 +71,7 @@ var (
 	claimScript       = script("claim.lua")
 	ackScript         = script("ack.lua")
 	rescheduleScript  = script("reschedule.lua")
+	orgPageScript     = script("org_page.lua")
 )
 
 func script(name string) *redis.Script {

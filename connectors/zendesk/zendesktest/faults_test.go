@@ -127,6 +127,10 @@ func TestRateLimits(t *testing.T) {
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "exceeded") {
 		t.Fatalf("4th export: %d %v %s", resp.StatusCode, resp.Header, body)
 	}
+	// The organization export is one of "these endpoints" [ZD-INC].
+	if resp, _ := call(t, srv, "GET", "/api/v2/incremental/organizations.json?start_time=0", nil, nil); resp.StatusCode != 429 {
+		t.Fatalf("organization export past the export budget: %d", resp.StatusCode)
+	}
 	if resp, _ := call(t, srv, "GET", "/api/v2/tickets/1.json", nil, nil); resp.StatusCode != 200 ||
 		resp.Header.Get("X-Rate-Limit-Remaining") != "96" {
 		t.Fatalf("other endpoint: %d remaining %s", resp.StatusCode, resp.Header.Get("X-Rate-Limit-Remaining"))

@@ -261,7 +261,7 @@ func TestRoutesAreDocumented(t *testing.T) {
 		}
 	}
 	for _, route := range []string{
-		"GET /api/v2/incremental/tickets/cursor", "GET /api/v2/tickets/show_many", "PUT /api/v2/tickets/update_many",
+		"GET /api/v2/incremental/tickets/cursor", "GET /api/v2/incremental/organizations", "GET /api/v2/tickets/show_many", "PUT /api/v2/tickets/update_many",
 		"GET /api/v2/tickets/{id}", "PUT /api/v2/tickets/{id}", "GET /api/v2/tickets/{id}/comments",
 		"GET /api/v2/job_statuses/{id}", "GET /api/v2/job_statuses/show_many",
 		"GET /api/v2/organizations/{id}", "GET /api/v2/organizations/show_many",

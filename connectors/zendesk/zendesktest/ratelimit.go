@@ -71,7 +71,7 @@ func (l *limiter) admit(w http.ResponseWriter, method, route string) bool {
 		account = reportedAccountLimit
 	}
 	budgets := []budget{{"account", account}}
-	if route == "/api/v2/incremental/tickets/cursor" {
+	if route == "/api/v2/incremental/tickets/cursor" || route == "/api/v2/incremental/organizations" {
 		budgets = append(budgets, budget{"export", l.limits.Export})
 	}
 	if method == http.MethodPut && route == "/api/v2/tickets/{id}" {

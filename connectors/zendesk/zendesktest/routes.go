@@ -20,6 +20,7 @@ func (s *Server) routes() *http.ServeMux {
 		}
 	}
 	both("GET /api/v2/incremental/tickets/cursor", s.exportTickets)
+	both("GET /api/v2/incremental/organizations", s.exportOrganizations)
 	both("GET /api/v2/tickets/show_many", s.showManyTickets)
 	both("PUT /api/v2/tickets/update_many", s.updateMany)
 	both("GET /api/v2/tickets/{id}", s.showTicket)

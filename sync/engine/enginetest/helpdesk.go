@@ -1,6 +1,7 @@
 package enginetest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -28,6 +29,9 @@ type Helpdesk struct {
 	seq     int64
 	tickets map[int64]*ticket
 	orgs    map[int64]engine.Organization
+	// orgChanged is when each organization was last put: the
+	// organization export hands over those put at or after its start.
+	orgChanged map[int64]time.Time
 }
 
 type ticket struct {
@@ -39,14 +43,41 @@ type ticket struct {
 // NewHelpdesk returns an empty helpdesk whose agent URLs start with base
 // (e.g. "https://acme.zendesk.com").
 func NewHelpdesk(clock func() time.Time, base string) *Helpdesk {
-	return &Helpdesk{clock: clock, base: base, tickets: map[int64]*ticket{}, orgs: map[int64]engine.Organization{}}
+	return &Helpdesk{clock: clock, base: base, tickets: map[int64]*ticket{}, orgs: map[int64]engine.Organization{},
+		orgChanged: map[int64]time.Time{}}
 }
 
 // PutOrganization creates or replaces an organization.
 func (h *Helpdesk) PutOrganization(o engine.Organization) {
 	h.mu.Lock()
 	h.orgs[o.ID] = o
+	h.orgChanged[o.ID] = h.clock().UTC()
 	h.mu.Unlock()
+}
+
+// ChangedOrganizations hands over, in one page, the organizations put at
+// or after since, in the order they were put; the cursor is the last one's
+// time (since when none), so the last comes again on the next call, as on
+// a time-based export.
+func (h *Helpdesk) ChangedOrganizations(ctx context.Context, since time.Time, handle func(context.Context, engine.OrganizationPage) error) error {
+	if err := gate(ctx, &h.Calls, h.Fail, "ChangedOrganizations"); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	page := engine.OrganizationPage{Cursor: since, Done: true}
+	for id, at := range h.orgChanged {
+		if !at.Before(since) {
+			page.Organizations = append(page.Organizations, h.orgs[id])
+		}
+	}
+	slices.SortFunc(page.Organizations, func(a, b engine.Organization) int {
+		return cmp.Or(h.orgChanged[a.ID].Compare(h.orgChanged[b.ID]), cmp.Compare(a.ID, b.ID))
+	})
+	if n := len(page.Organizations); n > 0 {
+		page.Cursor = h.orgChanged[page.Organizations[n-1].ID]
+	}
+	h.mu.Unlock()
+	return handle(ctx, page)
 }
 
 // Put creates or replaces a ticket as an agent would; its URL and update

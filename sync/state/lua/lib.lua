@@ -199,3 +199,41 @@ end
 local function unstand(bid)
   stand(bid, {n = 0})
 end
+
+-- recordOrgs records organizations ({id, rec}, rec the JSON of orgWire)
+-- in the cache (for ttl ms) and in orgname, the board's names, and marks
+-- due the bugs each one waits on (ow:<org>) when its tier (t) or revenue
+-- (r) differs from what orgname held: what those bugs count changed. The
+-- ticket export hands over the organizations of changed tickets, which
+-- are recorded whatever waits on them. The organization export (knownOnly)
+-- hands over every organization that changed: one neither waited on nor
+-- recorded before is left out, and the cache of one no bug waits on is
+-- refreshed only where it holds the organization, so that an account's
+-- organizations cost no memory beyond those the service already knows.
+-- It returns the number of bugs marked.
+local function recordOrgs(orgs, ttl, knownOnly)
+  local marked = 0
+  for _, o in ipairs(orgs or {}) do
+    local old = redis.call('HGET', P .. 'orgname', o.id)
+    local ow = P .. 'ow:' .. o.id
+    local waits = not knownOnly or redis.call('EXISTS', ow) == 1
+    if old or waits then
+      if old then
+        local was, now = cjson.decode(old), cjson.decode(o.rec)
+        if was.t ~= now.t or was.r ~= now.r then
+          for _, bid in ipairs(redis.call('ZRANGE', ow, 0, -1)) do
+            enqueue('bug', bid)
+            marked = marked + 1
+          end
+        end
+      end
+      if waits then
+        redis.call('SET', P .. 'org:' .. o.id, o.rec, 'PX', ttl)
+      else
+        redis.call('SET', P .. 'org:' .. o.id, o.rec, 'PX', ttl, 'XX')
+      end
+      redis.call('HSET', P .. 'orgname', o.id, o.rec)
+    end
+  end
+  return marked
+end

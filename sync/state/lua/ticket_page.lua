@@ -28,18 +28,6 @@ for _, b in ipairs(page.newBugs or {}) do
 end
 for _, a in ipairs(page.aliases or {}) do redis.call('HSET', P .. 'alias', a[1], a[2]) end
 for _, m in ipairs(page.missing or {}) do redis.call('HSET', P .. 'missing', m[1], m[2]) end
-for _, o in ipairs(page.orgs or {}) do
-  -- An organization whose tier or revenue changed changes what the bugs
-  -- it waits on count: they are due again.
-  local old = redis.call('HGET', P .. 'orgname', o.id)
-  if old then
-    local was, now = cjson.decode(old), cjson.decode(o.rec)
-    if was.t ~= now.t or was.r ~= now.r then
-      for _, bid in ipairs(redis.call('ZRANGE', P .. 'ow:' .. o.id, 0, -1)) do enqueue('bug', bid) end
-    end
-  end
-  redis.call('SET', P .. 'org:' .. o.id, o.rec, 'PX', page.orgTTL)
-  redis.call('HSET', P .. 'orgname', o.id, o.rec)
-end
+recordOrgs(page.orgs, page.orgTTL, false)
 if page.cursor then redis.call('SET', P .. 'cursor:tickets', page.cursor) end
 return changes
