@@ -42,12 +42,18 @@ func (c *Client) ChangedOrganizations(ctx context.Context, since time.Time, hand
 		if err := json.Unmarshal(body, &w); err != nil {
 			return decodeError(op, body, err)
 		}
+		next := w.EndTime
 		if !w.EndOfStream && w.EndTime <= start {
 			// More organizations changed in one second than a page holds:
-			// asking from end_time again would return the same page.
-			return &Error{Op: op, Message: fmt.Sprintf("end_time %d does not move past start_time and the stream has not ended", w.EndTime)}
+			// asking from end_time again would return the same page for
+			// ever. This page's organizations count; the rest of that
+			// second's are seen with their next ticket change or when
+			// their cache entry expires, which beats never moving again.
+			next = start + 1
+			c.log.Warn("zendesk organization export: more organizations changed in one second than a page holds; going on from the next second",
+				zap.Time("second", time.Unix(start, 0).UTC()), zap.Int("organizations", len(w.Organizations)))
 		}
-		p := engine.OrganizationPage{Cursor: time.Unix(max(w.EndTime, start), 0).UTC(), Done: w.EndOfStream}
+		p := engine.OrganizationPage{Cursor: time.Unix(max(next, start), 0).UTC(), Done: w.EndOfStream}
 		for i := range w.Organizations {
 			p.Organizations = append(p.Organizations, c.organization(&w.Organizations[i]))
 		}
@@ -59,6 +65,6 @@ func (c *Client) ChangedOrganizations(ctx context.Context, since time.Time, hand
 		if p.Done {
 			return nil
 		}
-		start = w.EndTime
+		start = next
 	}
 }
