@@ -176,6 +176,9 @@ func printStack(w io.Writer, st *simulation.Stack, webhook, prefix string) {
 		k, v, _ := strings.Cut(kv, "=")
 		fmt.Fprintf(w, "  export %s=%s\n", k, shellQuote(v))
 	}
+	fmt.Fprintln(w, "  # Revenue waiting: the simulated organizations' annual revenue, in one currency.")
+	fmt.Fprintf(w, "  export %sREVENUE_FIELD=%s\n", config.EnvPrefix, simulation.RevenueField)
+	fmt.Fprintf(w, "  export %sREVENUE_CURRENCY=%s\n", config.EnvPrefix, simulation.RevenueCurrency)
 	fmt.Fprintf(w, "  export %sSLACK_WEBHOOK_URL=%s\n", config.EnvPrefix, shellQuote(webhook))
 	fmt.Fprintln(w, "  # helpdesk-sync run posts the Slack notices, which the stand-in logs; once queues them")
 	fmt.Fprintln(w, "  # for the next run.")
@@ -190,6 +193,7 @@ func printStack(w io.Writer, st *simulation.Stack, webhook, prefix string) {
 	for line := range strings.Lines(s.YAML()) {
 		fmt.Fprint(w, "  "+line)
 	}
+	fmt.Fprintf(w, "  revenue:\n    field: %s\n    currency: %s\n", simulation.RevenueField, simulation.RevenueCurrency)
 	fmt.Fprintf(w, "  redis:\n    key_prefix: %q\n", prefix)
 
 	zdUser := shellQuote(s.ZendeskEmail + "/token:" + s.ZendeskToken)

@@ -210,3 +210,26 @@ func TestHelp(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
 	}
 }
+
+// TestSimulatePrintsAValidEnvironment: the environment it prints, as a
+// user would paste it, loads as a configuration with revenue and Slack on.
+func TestSimulatePrintsAValidEnvironment(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout, _, done := startSimulate(t, ctx)
+	out := stdout.String()
+	cancel()
+	<-done
+
+	env := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^  export (HELPDESK_SYNC_\w+)=(\S+)$`).FindAllStringSubmatch(out, -1) {
+		env[m[1]] = strings.Trim(m[2], "'")
+	}
+	c, err := config.Load("", func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("the printed environment does not load: %v\n%s", err, out)
+	}
+	if c.Revenue.Field != "arr" || c.Revenue.Currency != "EUR" || !c.Slack.Enabled() {
+		t.Fatalf("revenue %+v, slack enabled %v; want revenue from arr in EUR and Slack on", c.Revenue, c.Slack.Enabled())
+	}
+}

@@ -24,6 +24,9 @@ const (
 	// RevenueField is the organization field holding each organization's
 	// annual revenue (Org.ARR), for revenue.field.
 	RevenueField = "arr"
+	// RevenueCurrency is the currency of RevenueField's values (the field
+	// is titled "ARR (EUR)"), for revenue.currency.
+	RevenueCurrency = "EUR"
 )
 
 // Summary counts what Seed created.
@@ -94,7 +97,7 @@ func Seed(ctx context.Context, zd *zendesktest.Server, jr *jiratest.Site, d Data
 		tierField.Options = append(tierField.Options, zendesktest.FieldOption{Name: t, Value: t})
 	}
 	zd.AddOrganizationField(tierField)
-	zd.AddOrganizationField(zendesktest.OrganizationField{Key: RevenueField, Title: "ARR (EUR)", Type: "decimal"})
+	zd.AddOrganizationField(zendesktest.OrganizationField{Key: RevenueField, Title: "ARR (" + RevenueCurrency + ")", Type: "decimal"})
 	for _, p := range Projects() {
 		jr.AddProject(p.Key, p.Name)
 	}

@@ -169,7 +169,7 @@ func demoConfig(s simulation.Settings, webhook, prefix string) (*config.Config, 
 		"POLICY_STALE_EXEMPT_LABELS":         simulation.OnHoldLabel,
 		// The simulated organizations' revenue field holds euros.
 		"REVENUE_FIELD":    simulation.RevenueField,
-		"REVENUE_CURRENCY": "EUR",
+		"REVENUE_CURRENCY": simulation.RevenueCurrency,
 		// Every notice to the stand-in; the digest is left out, as
 		// nothing in the story waits for its hour.
 		"SLACK_WEBHOOK_URL": webhook,
