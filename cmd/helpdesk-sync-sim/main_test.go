@@ -106,12 +106,7 @@ func startSimulate(t *testing.T, ctx context.Context) (stdout, stderr *syncBuffe
 // write under the default prefix, where the same Redis may hold a real
 // installation's state, and the user is told how to delete what it wrote.
 func TestSimulateHintUsesAThrowawayPrefix(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stdout, _, done := startSimulate(t, ctx)
-	out := stdout.String()
-	cancel()
-	<-done
+	out := simulateOutput(t)
 
 	m := regexp.MustCompile(`(?m)^  export HELPDESK_SYNC_REDIS_KEY_PREFIX=(\S+)\n  helpdesk-sync once$`).FindStringSubmatch(out)
 	if m == nil {
@@ -214,12 +209,7 @@ func TestHelp(t *testing.T) {
 // TestSimulatePrintsAValidEnvironment: the environment it prints, as a
 // user would paste it, loads as a configuration with revenue and Slack on.
 func TestSimulatePrintsAValidEnvironment(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stdout, _, done := startSimulate(t, ctx)
-	out := stdout.String()
-	cancel()
-	<-done
+	out := simulateOutput(t)
 
 	env := map[string]string{}
 	for _, m := range regexp.MustCompile(`(?m)^  export (HELPDESK_SYNC_\w+)=(\S+)$`).FindAllStringSubmatch(out, -1) {
@@ -232,4 +222,16 @@ func TestSimulatePrintsAValidEnvironment(t *testing.T) {
 	if c.Revenue.Field != "arr" || c.Revenue.Currency != "EUR" || !c.Slack.Enabled() {
 		t.Fatalf("revenue %+v, slack enabled %v; want revenue from arr in EUR and Slack on", c.Revenue, c.Slack.Enabled())
 	}
+}
+
+// simulateOutput is what simulate prints before it serves; it has
+// stopped when this returns.
+func simulateOutput(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout, _, done := startSimulate(t, ctx)
+	cancel()
+	<-done
+	return stdout.String()
 }

@@ -44,18 +44,9 @@ func (s *Server) exportTickets(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if u := s.users[userFrom(r.Context())]; u == nil || u.Role != "admin" {
-		writeError(w, forbidden())
+	perPage, ok := s.exportPage(w, r)
+	if !ok {
 		return
-	}
-	perPage := maxExportPage
-	if v := q.Get("per_page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			writeError(w, badRequest("InvalidValue", "per_page must be a positive integer"))
-			return
-		}
-		perPage = min(n, maxExportPage)
 	}
 	now := s.now()
 	var after uint64
@@ -184,4 +175,25 @@ func decodeExportCursor(c string) (uint64, error) {
 func forbidden() *apiError {
 	return &apiError{http.StatusForbidden, errorBody{Error: "Forbidden",
 		Description: "You do not have access to this page. Please contact the account owner of this help desk for further help."}}
+}
+
+// exportPage checks what every incremental export checks, as Zendesk
+// does: an admin asks (403 otherwise), and per_page, when given, is a
+// positive integer (capped at the export's page size). It writes the
+// error itself; s.mu is held.
+func (s *Server) exportPage(w http.ResponseWriter, r *http.Request) (perPage int, ok bool) {
+	if u := s.users[userFrom(r.Context())]; u == nil || u.Role != "admin" {
+		writeError(w, forbidden())
+		return 0, false
+	}
+	perPage = maxExportPage
+	if v := r.URL.Query().Get("per_page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			writeError(w, badRequest("InvalidValue", "per_page must be a positive integer"))
+			return 0, false
+		}
+		perPage = min(n, maxExportPage)
+	}
+	return perPage, true
 }

@@ -38,18 +38,9 @@ func (s *Server) exportOrganizations(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if u := s.users[userFrom(r.Context())]; u == nil || u.Role != "admin" {
-		writeError(w, forbidden())
+	perPage, ok := s.exportPage(w, r)
+	if !ok {
 		return
-	}
-	perPage := maxExportPage
-	if v := q.Get("per_page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			writeError(w, badRequest("InvalidValue", "per_page must be a positive integer"))
-			return
-		}
-		perPage = min(n, maxExportPage)
 	}
 	if q.Get("start_time") == "" {
 		writeError(w, badRequest("InvalidValue", "start_time is required"))
