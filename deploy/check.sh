@@ -43,7 +43,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-as_nonroot() { setpriv --reuid "$uid" --regid "$uid" --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs "$@"; }
+nonroot=(setpriv --reuid "$uid" --regid "$uid" --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs)
+as_nonroot() { "${nonroot[@]}" "$@"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 fetch() { curl -fsS --max-time 5 "$1"; }
 
@@ -70,10 +71,12 @@ grep -q "\"version\": \"$version\"" <<<"$stamp" && grep -q "\"commit\": \"$commi
 
 # 3. The simulators, as the same non-root user.
 redis-cli -u "$redis_url" ping | grep -q PONG || fatal "no Redis at $redis_url"
-zp=$(free_port); jp=$(free_port); hp=$(free_port); ap=$(free_port)
+zp=$(free_port); jp=$(free_port); sp=$(free_port); hp=$(free_port); ap=$(free_port)
 PKG=./cmd/helpdesk-sync-sim deploy/build.sh "$sim"
 chmod 0755 "$sim"
-as_nonroot "$sim" --zendesk "127.0.0.1:$zp" --jira "127.0.0.1:$jp" --tickets 300 >"$work/simulate.log" 2>&1 &
+# A simple command, not the function: $! is then the simulator's own PID,
+# which cleanup's kill reaches (a backgrounded function is a subshell).
+"${nonroot[@]}" "$sim" --zendesk "127.0.0.1:$zp" --jira "127.0.0.1:$jp" --slack "127.0.0.1:$sp" --tickets 300 >"$work/simulate.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do grep -q 'Serving until interrupted' "$work/simulate.log" && break; sleep 0.1; done
 grep -q 'Serving until interrupted' "$work/simulate.log" || { cat "$work/simulate.log"; fatal "simulators did not start"; }
@@ -103,7 +106,7 @@ if unshare --mount --propagation private true 2>/dev/null; then
   rootfs="read-only root filesystem, tmpfs /tmp"
 else
   echo "note: no mount namespace here; the root filesystem stays writable (UID $uid can write only where others may)"
-  (cd "$work" && as_nonroot env -i "${env_only[@]}" "$bin" run >"$work/run.log" 2>&1) &
+  (cd "$work" && exec "${nonroot[@]}" env -i "${env_only[@]}" "$bin" run >"$work/run.log" 2>&1) &
   rootfs="writable root filesystem"
 fi
 service=$!
