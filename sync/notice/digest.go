@@ -14,7 +14,6 @@ import (
 
 	"github.com/helpdesk-sync/helpdesk-sync/connectors/slack"
 	"github.com/helpdesk-sync/helpdesk-sync/sync/engine"
-	"github.com/helpdesk-sync/helpdesk-sync/sync/state"
 )
 
 // The digest's logs are sorted sets of "<bug id> <notice id>" scored by
@@ -118,10 +117,11 @@ func (n *Notices) Digest(ctx context.Context, at time.Time) error {
 	if err != nil {
 		return fmt.Errorf("notice: digest: %w", err)
 	}
-	var byCustomers []string
-	for _, r := range ranked[:min(len(ranked), top)] {
-		byCustomers = append(byCustomers, r.ID)
+	ids := make([]string, len(ranked))
+	for i, r := range ranked {
+		ids[i] = r.ID
 	}
+	byCustomers := ids[:min(len(ids), top)]
 	stale, err := n.logged(ctx, "stale", at.Add(-24*time.Hour), at)
 	if err != nil {
 		return err
@@ -130,18 +130,21 @@ func (n *Notices) Digest(ctx context.Context, at time.Time) error {
 	if err != nil {
 		return err
 	}
-	var byRevenue []string
+	// Ranking by revenue needs every ranked bug's standing; otherwise
+	// those of the bugs shown do. One read either way.
+	standing := byCustomers
 	if n.opt.Revenue.Enabled {
-		if byRevenue, err = n.topRevenue(ctx, ranked, top); err != nil {
-			return err
-		}
+		standing = ids
 	}
-	all := slices.Concat(byCustomers, byRevenue, stale, fixed)
-	recs, err := n.opt.Store.Bugs(ctx, all)
+	_, stands, err := n.opt.Store.BugMemories(ctx, slices.Concat(standing, stale, fixed))
 	if err != nil {
 		return fmt.Errorf("notice: digest: %w", err)
 	}
-	_, stands, err := n.opt.Store.BugMemories(ctx, all)
+	var byRevenue []string
+	if n.opt.Revenue.Enabled {
+		byRevenue = topRevenue(ids, stands, top)
+	}
+	recs, err := n.opt.Store.Bugs(ctx, slices.Concat(byCustomers, byRevenue, stale, fixed))
 	if err != nil {
 		return fmt.Errorf("notice: digest: %w", err)
 	}
@@ -164,22 +167,14 @@ func (n *Notices) Digest(ctx context.Context, at time.Time) error {
 		facts: slack.Facts{Kind: slack.KindDigest}, message: slack.DailyDigest(d)})
 }
 
-// topRevenue are the top bugs of ranked by the revenue waiting on them,
-// most first; bugs with none are left out, and equal revenues keep the
-// ranking's order (more customers first). Every bug with revenue waiting
-// has customers waiting, so the ranking holds them all.
-func (n *Notices) topRevenue(ctx context.Context, ranked []state.Ranked, top int) ([]string, error) {
-	ids := make([]string, len(ranked))
-	for i, r := range ranked {
-		ids[i] = r.ID
-	}
-	_, stands, err := n.opt.Store.BugMemories(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("notice: digest: revenue waiting: %w", err)
-	}
-	ids = slices.DeleteFunc(ids, func(id string) bool { return stands[id].Customers.Revenue <= 0 })
+// topRevenue are the top bugs of ranked (ids, most customers first) by
+// the revenue waiting on them, most first; bugs with none are left out,
+// and equal revenues keep the ranking's order. Every bug with revenue
+// waiting has customers waiting, so the ranking holds them all.
+func topRevenue(ranked []string, stands map[string]engine.Standing, top int) []string {
+	ids := slices.DeleteFunc(slices.Clone(ranked), func(id string) bool { return stands[id].Customers.Revenue <= 0 })
 	slices.SortStableFunc(ids, func(a, b string) int {
 		return cmp.Compare(stands[b].Customers.Revenue, stands[a].Customers.Revenue)
 	})
-	return ids[:min(len(ids), top)], nil
+	return ids[:min(len(ids), top)]
 }
