@@ -180,7 +180,7 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, key string) bool {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i].Value
 		sub := key + "." + k
-		if strings.Contains(k, "://") { // a webhook URL in its name's place
+		if looksLikeURL(k) { // a webhook URL in its name's place
 			sub = key
 		}
 		if out.MapIndex(reflect.ValueOf(k)).IsValid() {
@@ -254,7 +254,7 @@ func badValue(s string, t reflect.Type, err error) string {
 	switch {
 	case nested(t):
 		return err.Error()
-	case t == secretType || (t.Kind() == reflect.Map && t.Elem() == secretType) || strings.Contains(s, "://"):
+	case t == secretType || (t.Kind() == reflect.Map && t.Elem() == secretType) || looksLikeURL(s):
 		return "the value: " + err.Error()
 	}
 	return fmt.Sprintf("%q: %v", s, err)

@@ -57,7 +57,7 @@ func parseEnv(s string, t reflect.Type) (reflect.Value, error) {
 			// a URL without its name, or written as the name, is the
 			// secret. Nor does any map quote a URL (one in webhook_files'
 			// place).
-			hide := t.Elem() == secretType || strings.Contains(item, "://")
+			hide := t.Elem() == secretType || looksLikeURL(item)
 			k, val, ok := strings.Cut(item, "=")
 			k, val = strings.TrimSpace(k), strings.TrimSpace(val)
 			if !ok || k == "" {

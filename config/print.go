@@ -76,7 +76,7 @@ func (c *Config) node(v reflect.Value, key string) *yaml.Node {
 		slices.Sort(keys)
 		for _, k := range keys {
 			name := k
-			if strings.Contains(k, "://") { // a webhook URL in its name's place
+			if looksLikeURL(k) { // a webhook URL in its name's place
 				name = redacted
 			}
 			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: name},
@@ -122,7 +122,7 @@ func misplacedURL(key, s string) bool {
 	case key == "slack.rules[].webhook":
 		return nameIsURL(s)
 	case strings.HasSuffix(key, "_file"), strings.HasPrefix(key, "slack.webhook_files."):
-		return pathIsURL(s)
+		return looksLikeURL(s)
 	}
 	return false
 }

@@ -150,7 +150,7 @@ func inline(c *Config, p *problems, key, fix string) {
 // and Kubernetes secrets, the file may end in a newline, which is not part
 // of the secret.
 func readSecretFile(c *Config, p *problems, s secretField, fileKey string) {
-	if pathIsURL(*s.file) { // not quoted: it may be the secret itself
+	if looksLikeURL(*s.file) { // not quoted: it may be the secret itself
 		p.add(fileKey, "a URL, where the path of a file holding the secret is wanted",
 			"write the path of the file, or set "+s.key+" itself ("+envName(s.key)+")", "")
 		return

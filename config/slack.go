@@ -105,7 +105,7 @@ func resolveSlackSecrets(c *Config, p *problems) {
 			p.add(key, fmt.Sprintf("webhook %q is also set in slack.webhooks", name), "keep one of them", "")
 			continue
 		}
-		if pathIsURL(c.Slack.WebhookFiles[name]) {
+		if looksLikeURL(c.Slack.WebhookFiles[name]) {
 			p.add(key, "a URL, where the path of a file holding it is wanted",
 				"write the path of the file holding the URL, or set the URL in slack.webhooks ("+envName("slack.webhooks")+"=name=URL) instead", "")
 			continue
@@ -256,9 +256,12 @@ func checkWebhookURL(p *problems, key, raw string) {
 // quoted, nor made part of a key.
 func nameIsURL(s string) bool { return strings.ContainsAny(s, ":/") }
 
-// pathIsURL is nameIsURL for a file path.
-func pathIsURL(s string) bool {
-	return strings.Contains(s, "://") || strings.HasPrefix(s, "hooks.slack.com/")
+// looksLikeURL reports whether s, written where a file path, a value or a
+// map key is wanted, is most likely a URL: a webhook URL in the wrong
+// place is the secret itself, so it is never quoted in a problem, made
+// part of a key, or printed by validate --print.
+func looksLikeURL(s string) bool {
+	return strings.Contains(s, "://") || strings.Contains(s, "hooks.slack.com/")
 }
 
 func loopback(host string) bool {
