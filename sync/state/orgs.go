@@ -41,7 +41,8 @@ func (s *Store) OrganizationExport(ctx context.Context) (engine.OrganizationExpo
 }
 
 // CommitOrganizationPage applies one page of the organization export in
-// one script (org_page.lua, with ticket_page.lua's recordOrgs).
+// one script (org_page.lua, with lib.lua's recordOrgs, which the ticket
+// page's organizations go through too).
 func (s *Store) CommitOrganizationPage(ctx context.Context, c engine.OrganizationPageCommit) (int, error) {
 	page := orgPage{OrgTTL: s.orgTTL.Milliseconds()}
 	for _, o := range c.Organizations {
